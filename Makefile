@@ -1,0 +1,25 @@
+# Two entry points: `make dev` runs the whole stack, `make test` runs every check.
+# Both create the virtualenv at .venv on first use; only Python 3.11+ is needed.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: install dev test lint
+install: $(STAMP)
+
+dev: $(STAMP)
+	$(VENV)/bin/recoveryos dev
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest -q

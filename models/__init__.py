@@ -1,0 +1,25 @@
+"""SQLAlchemy models, one module per file of the seed schema. Importing this package
+registers every table on `Base.metadata` (Alembic and the tests rely on that)."""
+
+from models import (  # noqa: F401
+    audit,
+    compliance,
+    compliance_extended,
+    documents,
+    documents_extended,
+    files,
+    integrations,
+    messaging,
+    messaging_extended,
+    operations,
+    operations_extended,
+    orgs,
+    payment_extended,
+    payments,
+    resident_tracking,
+    residents,
+    users,
+)
+from models.base import Base
+
+metadata = Base.metadata

@@ -1,0 +1,307 @@
+"""42 CFR Part 2 and HIPAA compliance records.
+
+- consents: written patient consent to disclose Part 2 records (§2.31 required elements).
+- consent_disclosures: append-only log of every disclosure made under a consent; it feeds
+  the accounting of disclosures (§2.24 / HIPAA 164.528) and records the §2.32 notice.
+- patient_notices: delivery and acknowledgement of the HIPAA notice of privacy practices and
+  the Part 2 patient notice (§2.22).
+- breach_incidents: HIPAA breach notification workflow (164.400-414), 60-day outer deadline.
+- baa_records: business associate agreements and Part 2 qualified service organization
+  agreements (QSOAs) with vendors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.crypto import normalize_email
+from models.base import (
+    AuditColumnsMixin,
+    Base,
+    Encrypted,
+    IdMixin,
+    SoftDeleteMixin,
+    TenantMixin,
+    blind_index_column,
+    encrypted_column,
+    pg_enum,
+)
+from models.enums import (
+    BaaStatus,
+    BreachRiskLevel,
+    BreachStatus,
+    ConsentStatus,
+    ConsentType,
+    DisclosureMethod,
+    PatientNoticeType,
+)
+
+LIVE = text("deleted_at IS NULL")
+
+
+class Consent(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    """A §2.31 written consent. Revocation sets status/revoked_at; rows are never edited away."""
+
+    __tablename__ = "consents"
+
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
+    consent_type: Mapped[ConsentType] = mapped_column(pg_enum(ConsentType))
+    status: Mapped[ConsentStatus] = mapped_column(pg_enum(ConsentStatus), default=ConsentStatus.PENDING)
+
+    # ENCRYPTED: names the person/entity receiving the resident's SUD records (reveals treatment ties)
+    recipient_name_ct: Mapped[bytes] = encrypted_column("recipient_name", nullable=False)
+    recipient_name = Encrypted(str)
+    # ENCRYPTED: the recipient's organization (e.g. a named probation office or employer) is PII-linked
+    recipient_organization_ct: Mapped[bytes | None] = encrypted_column("recipient_organization")
+    recipient_organization = Encrypted(str)
+    # §2.31(a)(4): an entity recipient may be named generally; a person must be named.
+    recipient_is_entity: Mapped[bool] = mapped_column(default=False)
+    # ENCRYPTED: purpose of the disclosure, free text about the resident's care/legal situation
+    purpose_ct: Mapped[bytes] = encrypted_column("purpose", nullable=False)
+    purpose = Encrypted(str)
+    # ENCRYPTED: §2.31(a)(3) amount and kind of information (e.g. "UA results, attendance"), clinical
+    information_scope_ct: Mapped[bytes] = encrypted_column("information_scope", nullable=False)
+    information_scope = Encrypted(str)
+
+    effective_date: Mapped[date] = mapped_column(Date)
+    # §2.31(a)(6): an expiration date OR an event/condition; at least one is required.
+    expires_at: Mapped[datetime | None]
+    # ENCRYPTED: the expiring event often names a court case, program or discharge condition
+    expiration_event_ct: Mapped[bytes | None] = encrypted_column("expiration_event")
+    expiration_event = Encrypted(str)
+
+    revoked_at: Mapped[datetime | None]
+    # ENCRYPTED: free-text reason given by the resident
+    revocation_reason_ct: Mapped[bytes | None] = encrypted_column("revocation_reason")
+    revocation_reason = Encrypted(str)
+
+    signature_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signatures.id", ondelete="RESTRICT"))
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
+
+    disclosures: Mapped[list[ConsentDisclosure]] = relationship(back_populates="consent")
+
+    __table_args__ = (
+        # Consents expiring soon (nightly expiry job and dashboard).
+        Index("ix_consents_org_status_expires_live", "org_id", "status", "expires_at", postgresql_where=LIVE),
+        # Is there an active consent for this resident? (checked before every disclosure)
+        Index(
+            "ix_consents_org_resident_status_live", "org_id", "resident_id", "status", postgresql_where=LIVE
+        ),
+        Index(
+            "ix_consents_org_signature",
+            "org_id",
+            "signature_id",
+            postgresql_where=text("signature_id IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "expires_at IS NOT NULL OR expiration_event IS NOT NULL", name="has_expiration_date_or_event"
+        ),
+        CheckConstraint("status <> 'revoked' OR revoked_at IS NOT NULL", name="revoked_has_revoked_at"),
+        CheckConstraint("revoked_at IS NULL OR status = 'revoked'", name="revoked_at_means_revoked"),
+    )
+
+
+class ConsentDisclosure(IdMixin, TenantMixin, Base):
+    """One disclosure of Part 2 information under a consent. Append-only."""
+
+    __tablename__ = "consent_disclosures"
+
+    # RESTRICT: the disclosure log must outlive any attempt to drop its consent.
+    consent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("consents.id", ondelete="RESTRICT"))
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
+    disclosed_at: Mapped[datetime]
+    disclosed_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # ENCRYPTED: who received the resident's records (name/address), reveals SUD treatment ties
+    recipient_ct: Mapped[bytes] = encrypted_column("recipient", nullable=False)
+    recipient = Encrypted(str)
+    # ENCRYPTED: description of the records disclosed, clinical content
+    information_disclosed_ct: Mapped[bytes] = encrypted_column("information_disclosed", nullable=False)
+    information_disclosed = Encrypted(str)
+    # ENCRYPTED: purpose statement for the accounting of disclosures (164.528(b)(2)(iv))
+    purpose_ct: Mapped[bytes | None] = encrypted_column("purpose")
+    purpose = Encrypted(str)
+    method: Mapped[DisclosureMethod] = mapped_column(pg_enum(DisclosureMethod))
+    # §2.32: each disclosure must carry the prohibition-on-redisclosure notice.
+    redisclosure_notice_included: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    created_by: Mapped[uuid.UUID | None]
+
+    consent: Mapped[Consent] = relationship(back_populates="disclosures")
+
+    __table_args__ = (
+        # Accounting of disclosures for one resident over a period.
+        Index("ix_consent_disclosures_org_resident_time", "org_id", "resident_id", "disclosed_at"),
+        Index("ix_consent_disclosures_org_consent_time", "org_id", "consent_id", "disclosed_at"),
+        # Compliance review: disclosures sent without the §2.32 notice.
+        Index(
+            "ix_consent_disclosures_org_missing_notice",
+            "org_id",
+            "disclosed_at",
+            postgresql_where=text("NOT redisclosure_notice_included"),
+        ),
+    )
+
+
+class PatientNotice(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    """Delivery (and acknowledgement) of a version of the privacy / Part 2 notice to a resident."""
+
+    __tablename__ = "patient_notices"
+
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
+    notice_type: Mapped[PatientNoticeType] = mapped_column(pg_enum(PatientNoticeType))
+    # e.g. "2024-02" — the notice text itself lives in document_templates.
+    notice_version: Mapped[str]
+    delivered_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    method: Mapped[DisclosureMethod] = mapped_column(pg_enum(DisclosureMethod))
+    signature_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signatures.id", ondelete="RESTRICT"))
+    # ENCRYPTED: 164.520(e) good-faith effort note when the resident would not acknowledge; free text
+    refusal_note_ct: Mapped[bytes | None] = encrypted_column("refusal_note")
+    refusal_note = Encrypted(str)
+
+    __table_args__ = (
+        Index(
+            "ix_patient_notices_org_resident_live",
+            "org_id",
+            "resident_id",
+            "delivered_at",
+            postgresql_where=LIVE,
+        ),
+        # Residents who have not yet acknowledged a given version.
+        Index(
+            "ix_patient_notices_org_unacknowledged",
+            "org_id",
+            "notice_type",
+            "notice_version",
+            postgresql_where=text("acknowledged_at IS NULL AND deleted_at IS NULL"),
+        ),
+        Index(
+            "uq_patient_notices_resident_version_live",
+            "resident_id",
+            "notice_type",
+            "notice_version",
+            unique=True,
+            postgresql_where=LIVE,
+        ),
+        CheckConstraint(
+            "acknowledged_at IS NULL OR acknowledged_at >= delivered_at", name="acknowledged_after_delivered"
+        ),
+    )
+
+
+class BreachIncident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    """A suspected or confirmed breach of unsecured PHI / Part 2 records."""
+
+    __tablename__ = "breach_incidents"
+
+    # When the breach happened, if known (HHS report asks for both dates).
+    occurred_at: Mapped[datetime | None]
+    discovered_at: Mapped[datetime]
+    reported_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    status: Mapped[BreachStatus] = mapped_column(pg_enum(BreachStatus), default=BreachStatus.DISCOVERED)
+    # Set by the four-factor risk assessment (164.402(2)); unknown until assessed.
+    risk_level: Mapped[BreachRiskLevel | None] = mapped_column(pg_enum(BreachRiskLevel))
+    # Breach caused by a business associate / QSO.
+    baa_record_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("baa_records.id", ondelete="RESTRICT"))
+    involves_part2: Mapped[bool] = mapped_column(default=False)
+
+    # ENCRYPTED: breach details (what happened, to whom)
+    description_ct: Mapped[bytes] = encrypted_column("description", nullable=False)
+    description = Encrypted(str)
+    # ENCRYPTED: the kinds of PHI exposed, itself sensitive
+    phi_involved_ct: Mapped[bytes | None] = encrypted_column("phi_involved")
+    phi_involved = Encrypted(str)
+    # ENCRYPTED: breach details, may name staff, residents or security weaknesses
+    root_cause_ct: Mapped[bytes | None] = encrypted_column("root_cause")
+    root_cause = Encrypted(str)
+    # ENCRYPTED: breach details
+    mitigation_ct: Mapped[bytes | None] = encrypted_column("mitigation")
+    mitigation = Encrypted(str)
+    affected_count: Mapped[int] = mapped_column(Integer, default=0)
+    # ENCRYPTED: list of resident ids, who was in a breach is itself PHI
+    affected_resident_ids_ct: Mapped[bytes | None] = encrypted_column("affected_resident_ids")
+    affected_resident_ids = Encrypted(list)
+
+    # Outer limit: 60 calendar days after discovery (164.404(b)); may be set earlier.
+    notification_deadline_at: Mapped[datetime]
+    hhs_notified_at: Mapped[datetime | None]
+    individuals_notified_at: Mapped[datetime | None]
+    # Required when more than 500 residents of one state are affected (164.406).
+    media_notified_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # Open incidents ordered by notification deadline.
+        Index(
+            "ix_breach_incidents_org_status_deadline_live",
+            "org_id",
+            "status",
+            "notification_deadline_at",
+            postgresql_where=LIVE,
+        ),
+        Index("ix_breach_incidents_org_discovered_live", "org_id", "discovered_at", postgresql_where=LIVE),
+        Index(
+            "ix_breach_incidents_org_baa",
+            "org_id",
+            "baa_record_id",
+            postgresql_where=text("baa_record_id IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "notification_deadline_at <= discovered_at + interval '60 days'", name="deadline_within_60_days"
+        ),
+        CheckConstraint("notification_deadline_at >= discovered_at", name="deadline_after_discovery"),
+        CheckConstraint(
+            "occurred_at IS NULL OR occurred_at <= discovered_at", name="occurred_before_discovery"
+        ),
+        CheckConstraint("affected_count >= 0", name="affected_count_nonnegative"),
+        CheckConstraint("closed_at IS NULL OR closed_at >= discovered_at", name="closed_after_discovery"),
+        CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_closed_at"),
+    )
+
+
+class BaaRecord(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    """A business associate agreement or Part 2 QSO agreement with a vendor."""
+
+    __tablename__ = "baa_records"
+
+    # A company, not a person: plaintext.
+    vendor_name: Mapped[str]
+    # e.g. "cloud hosting", "drug testing lab": describes the vendor's service, not patients.
+    services_description: Mapped[str | None]
+    # Qualified service organization agreement (§2.11) rather than a HIPAA BAA.
+    is_qso: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[BaaStatus] = mapped_column(pg_enum(BaaStatus), default=BaaStatus.DRAFT)
+    signed_date: Mapped[date | None] = mapped_column(Date)
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    expires_date: Mapped[date | None] = mapped_column(Date)
+    terminated_date: Mapped[date | None] = mapped_column(Date)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
+    # ENCRYPTED: PII of the vendor's contact person
+    contact_name_ct: Mapped[bytes | None] = encrypted_column("contact_name")
+    contact_name = Encrypted(str)
+    # ENCRYPTED: PII (a person's email); blind index for lookup by email
+    contact_email_ct: Mapped[bytes | None] = encrypted_column("contact_email")
+    contact_email_bidx: Mapped[bytes | None] = blind_index_column("contact_email")
+    contact_email = Encrypted(str, blind=normalize_email)
+
+    __table_args__ = (
+        # Agreements up for renewal.
+        Index(
+            "ix_baa_records_org_status_expires_live",
+            "org_id",
+            "status",
+            "expires_date",
+            postgresql_where=LIVE,
+        ),
+        Index("ix_baa_records_org_vendor_live", "org_id", "vendor_name", postgresql_where=LIVE),
+        Index("ix_baa_records_org_contact_email_bidx", "org_id", "contact_email_bidx"),
+        CheckConstraint(
+            "expires_date IS NULL OR effective_date IS NULL OR expires_date >= effective_date",
+            name="expires_after_effective",
+        ),
+        CheckConstraint("status <> 'active' OR signed_date IS NOT NULL", name="active_is_signed"),
+    )

