@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["http://localhost:8233", "http://127.0.0.1:8233"]
     )
 
+    stripe_api_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+
     log_json: bool = False
     log_level: str = "INFO"
     session_ttl_hours: int = 12

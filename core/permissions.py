@@ -103,3 +103,12 @@ def permissions_for(roles: set[UserRole]) -> frozenset[Perm]:
     for r in roles:
         out |= ROLE_PERMISSIONS[r]
     return frozenset(out)
+
+
+def role_table_markdown() -> str:
+    """The README's role table; tests/test_permissions.py keeps the README in step with it."""
+    lines = ["| Role | Who in a sober-living operator | May |", "|---|---|---|"]
+    for role, perms in ROLE_PERMISSIONS.items():
+        may = ", ".join(f"`{p.value}`" for p in Perm if p in perms)
+        lines.append(f"| `{role.value}` | {ROLE_TITLES[role]} | {may} |")
+    return "\n".join(lines)

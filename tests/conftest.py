@@ -34,11 +34,13 @@ os.environ.update(
 )
 os.environ.pop("TEMPORAL_ADDRESS", None)
 
+import asyncio  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
 
 from core.config import get_settings  # noqa: E402
 from tests.factories import OrgFactory  # noqa: E402
@@ -113,10 +115,13 @@ def stack(database: str, temporal_address: str) -> Iterator[str]:
     from core.temporal import connect
     from worker import build_worker
 
+    async def start_worker() -> Worker:
+        worker = build_worker(await connect())
+        asyncio.get_running_loop().create_task(worker.run())
+        return worker
+
     loop = LoopThread()
-    client = loop.run(connect())
-    worker = build_worker(client)
-    loop.loop.call_soon_threadsafe(lambda: loop.loop.create_task(worker.run()))
+    worker = loop.run(start_worker())
     try:
         with api_server(create_app()) as base:
             yield base

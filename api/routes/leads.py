@@ -116,7 +116,10 @@ async def get_lead(lead_id: uuid.UUID, p: Reader, response: Response) -> LeadPub
 
 @router.post("/{lead_id}/decision", response_model=IntakeStatus)
 async def decide(lead_id: uuid.UUID, body: Decision, p: Writer, client: TemporalDep) -> IntakeStatus:
-    await asyncio.to_thread(_load, p, lead_id)  # 404 for leads of other orgs, before touching Temporal
+    # 404 for leads of other orgs before touching Temporal; a closed intake cannot take updates.
+    lead = await asyncio.to_thread(_load, p, lead_id)
+    if lead.status is not LeadStatus.NEW:
+        raise HTTPException(409, f"this lead has already been screened ({lead.status.value})")
     handle = client.get_workflow_handle(workflow_id(str(lead_id)))
     state: IntakeState = await handle.execute_update(
         IntakeWorkflow.decide, ScreeningDecision(body.decision, str(p.user_id), body.reason_code)

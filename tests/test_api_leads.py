@@ -1,0 +1,75 @@
+"""Staff record a lead through the API; the intake workflow writes it as recoveryos_app."""
+
+from __future__ import annotations
+
+import httpx
+
+from models.enums import UserRole
+from tests.factories import OrgFactory
+
+
+def test_creating_a_lead_starts_intake_and_the_lead_reads_back(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        created = http.post(
+            "/v1/leads",
+            json={
+                "first_name": "Marisol",
+                "last_name": "Quintero",
+                "email": "marisol@example.com",
+                "phone": "+1 (555) 010-2233",
+                "source": "referral_treatment",
+            },
+        )
+        assert created.status_code == 201, created.text
+        lead = created.json()
+        assert created.headers["cache-control"] == "no-store"
+        got = http.get(f"/v1/leads/{lead['id']}")
+        assert got.status_code == 200
+        body = got.json()
+        assert (body["first_name"], body["last_name"], body["status"]) == ("Marisol", "Quintero", "new")
+        assert body["workflow_id"] == f"intake-lead-{lead['id']}"
+
+        decided = http.post(f"/v1/leads/{lead['id']}/decision", json={"decision": "approve"})
+        assert decided.status_code == 200, decided.text
+        assert decided.json()["status"] == "approved"
+        assert http.get(f"/v1/leads/{lead['id']}").json()["status"] == "approved"
+
+        again = http.post(f"/v1/leads/{lead['id']}/decision", json={"decision": "decline"})
+        assert again.status_code == 409
+        assert "already been screened" in again.json()["detail"]
+
+
+def test_a_lead_of_another_org_is_not_found(stack: str, orgs: OrgFactory) -> None:
+    a, b = orgs.create((UserRole.CASE_MANAGER,)), orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, timeout=30) as http:
+        lead = http.post(
+            "/v1/leads",
+            json={"first_name": "Ana", "last_name": "B"},
+            headers=a.headers(UserRole.CASE_MANAGER),
+        ).json()
+        assert (
+            http.get(f"/v1/leads/{lead['id']}", headers=b.headers(UserRole.CASE_MANAGER)).status_code == 404
+        )
+
+
+def test_bad_input_is_a_422_naming_the_field(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        r = http.post("/v1/leads", json={"first_name": "", "last_name": "X", "email": "not-an-email"})
+        assert r.status_code == 422
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert fields == {"first_name", "email"}
+        assert "first_name" in r.json()["detail"]
+
+
+def test_roles_without_lead_write_are_refused(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((UserRole.BILLING_SPECIALIST,))
+    with httpx.Client(base_url=stack, timeout=30) as http:
+        r = http.post(
+            "/v1/leads",
+            json={"first_name": "A", "last_name": "B"},
+            headers=org.headers(UserRole.BILLING_SPECIALIST),
+        )
+        assert r.status_code == 403
+        assert http.post("/v1/leads", json={"first_name": "A", "last_name": "B"}).status_code == 401

@@ -1,0 +1,117 @@
+"""`recoveryos dev` on a fresh directory: the whole stack comes up, refuses to start twice,
+and stops every process it started on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from tests.harness import free_port
+
+BIN = Path(sys.executable).parent
+
+
+def _env(api: int, tport: int, ui: int) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RECOVERYOS_") and k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")
+    }
+    env.update(
+        RECOVERYOS_API_PORT=str(api),
+        RECOVERYOS_PUBLIC_BASE_URL=f"http://localhost:{api}",
+        RECOVERYOS_TEMPORAL_PORT=str(tport),
+        RECOVERYOS_TEMPORAL_UI_PORT=str(ui),
+    )
+    return env
+
+
+async def _pollers(address: str) -> int:
+    client = await Client.connect(address)
+    resp = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace="default",
+            task_queue=TaskQueue(name="recoveryos"),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return len(resp.pollers)
+
+
+def _alive(pid: int) -> bool:
+    # In a container without an init that reaps, a stopped daemon lingers as a zombie.
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
+    api, tport, ui = free_port(), free_port(), free_port()
+    env = _env(api, tport, ui)
+    log = (tmp_path / "dev.log").open("wb")
+    proc = subprocess.Popen(
+        [str(BIN / "recoveryos"), "dev"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 120
+        ready = None
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "dev.log").read_text()[-3000:]
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{api}/ready", timeout=5)
+                if ready.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        assert ready is not None and ready.status_code == 200, ready.text if ready else "no answer"
+        assert ready.json()["checks"]["postgres"]["migration"] == ready.json()["checks"]["postgres"]["head"]
+        assert httpx.get(f"http://127.0.0.1:{ui}/", timeout=10).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{api}/docs", timeout=10).status_code == 200
+        deadline = time.monotonic() + 30
+        while asyncio.run(_pollers(f"127.0.0.1:{tport}")) == 0:
+            assert time.monotonic() < deadline, "the worker never polled its task queue"
+            time.sleep(0.5)
+        out = (tmp_path / "dev.log").read_text()
+        for url in (f"http://localhost:{api}", f"http://localhost:{ui}", f"http://localhost:{api}/login"):
+            assert url in out
+
+        second = subprocess.run(
+            [str(BIN / "recoveryos"), "dev"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2
+        assert f"port {api}" in second.stderr and "already in use" in second.stderr
+
+        children = psutil.Process(proc.pid).children(recursive=True)
+        postmaster = int((tmp_path / ".recoveryos/pgdata/postmaster.pid").read_text().split()[0])
+        assert len(children) >= 3
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        time.sleep(1)
+        left = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert left == [], [c.cmdline() for c in left]
+        assert not _alive(postmaster)
+        assert (tmp_path / ".recoveryos/temporal.db").exists()
+        assert (tmp_path / ".recoveryos/dev-keys.json").stat().st_mode & 0o077 == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        log.close()
