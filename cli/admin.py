@@ -1,0 +1,146 @@
+"""Platform administration: audit-chain verification and field-key rotation.
+
+Both read across orgs, so they connect as the owner (superuser or BYPASSRLS), except
+`audit verify --org`, which works with any role allowed to read that org.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+from tqdm import tqdm
+
+import models  # noqa: F401  (registers every encrypted field)
+from core.audit import ChainReport, verify_org
+from core.crypto import field_aad
+from core.db import owner_engine, owner_session, set_tenant
+from core.fieldcrypt import field_cipher
+from models.base import ENCRYPTED_FIELDS
+from models.enums import AuditAction
+
+
+def audit_verify(org_id: uuid.UUID | None = None) -> int:
+    reports = verify_chains(org_id)
+    broken = [r for r in reports if not r.ok]
+    for r in reports:
+        status = "ok" if r.ok else f"BROKEN at seq {r.broken_seq} (entry {r.broken_id}): {r.reason}"
+        print(f"org {r.org_id}: {r.entries} entries checked, {status}")
+    if not reports:
+        print("no audit entries found")
+    return 1 if broken else 0
+
+
+def verify_chains(org_id: uuid.UUID | None = None) -> list[ChainReport]:
+    with owner_session() as s:
+        if org_id is not None:
+            set_tenant(s, org_id)
+            orgs = [org_id]
+        else:
+            orgs = list(s.execute(text("SELECT DISTINCT org_id FROM audit_logs ORDER BY org_id")).scalars())
+        return [verify_org(s, o) for o in orgs]
+
+
+# --- key rotation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    table: str
+    columns: tuple[str, ...]
+
+
+def _targets() -> list[_Target]:
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for f in ENCRYPTED_FIELDS:
+        by_table[f.table].append(f.field)
+    return [_Target(t, tuple(sorted(cols))) for t, cols in sorted(by_table.items())]
+
+
+def _stale_predicate(columns: tuple[str, ...]) -> str:
+    # Bytes 2.. of a ciphertext are (key id length, key id); anything else is an older key.
+    return " OR ".join(f"({c} IS NOT NULL AND substring({c} from 2 for :n) <> :prefix)" for c in columns)
+
+
+def stale_count(conn: Connection, active: str) -> int:
+    prefix = bytes([len(active.encode())]) + active.encode()
+    total = 0
+    for t in _targets():
+        total += conn.execute(
+            text(f"SELECT count(*) FROM {t.table} WHERE {_stale_predicate(t.columns)}"),
+            {"n": len(prefix), "prefix": prefix},
+        ).scalar_one()
+    return total
+
+
+def rotate_keys(batch_size: int = 500, quiet: bool = False) -> int:
+    """Re-encrypt every field not yet under the active key.
+
+    Each batch commits on its own and selects only rows still on an old key, so an
+    interrupted run resumes where it stopped. The plaintext never changes, so the
+    append-only guards and audit-column triggers are switched off for the batch's own
+    transaction only; each org gets one audit entry per table it touched.
+    """
+    cipher = field_cipher()
+    active = cipher.ring.active
+    prefix = bytes([len(active.encode())]) + active.encode()
+    engine = owner_engine()
+    with engine.connect() as conn:
+        todo = stale_count(conn, active)
+    bar = tqdm(total=todo, unit="row", desc=f"re-encrypting under {active}", disable=quiet or todo == 0)
+    per_org: dict[tuple[uuid.UUID, str], int] = defaultdict(int)
+    for t in _targets():
+        cols = ", ".join(t.columns)
+        has_org = t.table != "organizations"
+        while True:
+            with engine.begin() as conn:
+                rows = conn.execute(
+                    text(
+                        f"SELECT id, {'org_id' if has_org else 'id AS org_id'}, {cols} FROM {t.table} "
+                        f"WHERE {_stale_predicate(t.columns)} ORDER BY id LIMIT :lim FOR UPDATE"
+                    ),
+                    {"n": len(prefix), "prefix": prefix, "lim": batch_size},
+                ).all()
+                if not rows:
+                    break
+                conn.execute(text(f"ALTER TABLE {t.table} DISABLE TRIGGER USER"))
+                for row in rows:
+                    values = {}
+                    for c in t.columns:
+                        blob = getattr(row, c)
+                        if blob is None:
+                            continue
+                        aad = field_aad(t.table, c, row.id)
+                        values[c] = cipher.encrypt(cipher.decrypt(bytes(blob), aad), aad)
+                    sets = ", ".join(f"{c} = :{c}" for c in values)
+                    conn.execute(
+                        text(f"UPDATE {t.table} SET {sets} WHERE id = :id"), {**values, "id": row.id}
+                    )
+                    per_org[(row.org_id, t.table)] += 1
+                conn.execute(text(f"ALTER TABLE {t.table} ENABLE TRIGGER USER"))
+            bar.update(len(rows))
+    bar.close()
+    _audit_rotation(per_org, active)
+    if not quiet:
+        print(f"{sum(per_org.values())} rows re-encrypted under {active}; {stale_count_now(active)} left")
+    return 0
+
+
+def stale_count_now(active: str) -> int:
+    with owner_engine().connect() as conn:
+        return stale_count(conn, active)
+
+
+def _audit_rotation(per_org: dict[tuple[uuid.UUID, str], int], active: str) -> None:
+    from core import audit
+
+    by_org: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for (org, table), n in per_org.items():
+        by_org[org][table] = n
+    for org, tables in by_org.items():
+        with owner_session() as s:
+            set_tenant(s, org)
+            s.info["actor"] = {"org_id": org, "user_id": None, "actor_type": "system:key-rotation"}
+            audit.record(s, AuditAction.EXECUTE, "field_keys", details={"rotated_to": active, "rows": tables})
