@@ -108,15 +108,20 @@ def test_the_database_rejects_an_unbalanced_journal_at_commit(orgs: OrgFactory) 
     org = orgs.create((UserRole.BILLING_SPECIALIST,))
     ar, _cash, rent = _accounts(org)
     j = uuid.uuid4()
-    with pytest.raises(IntegrityError, match="unbalanced"):
-        with tenant_session(org.org_id, actor_type="test") as s:
-            s.execute(
-                insert(LedgerEntry),
-                [_raw_entry(org, j, 1, ar, D.DEBIT, 500), _raw_entry(org, j, 2, rent, D.CREDIT, 499)],
-            )
-    with pytest.raises(IntegrityError, match="unbalanced"):
-        with tenant_session(org.org_id, actor_type="test") as s:
-            s.execute(insert(LedgerEntry), [_raw_entry(org, uuid.uuid4(), 1, ar, D.DEBIT, 500)])
+    # The check runs at commit, which is when the tenant session closes.
+    with (
+        pytest.raises(IntegrityError, match="unbalanced"),
+        tenant_session(org.org_id, actor_type="test") as s,
+    ):
+        s.execute(
+            insert(LedgerEntry),
+            [_raw_entry(org, j, 1, ar, D.DEBIT, 500), _raw_entry(org, j, 2, rent, D.CREDIT, 499)],
+        )
+    with (
+        pytest.raises(IntegrityError, match="unbalanced"),
+        tenant_session(org.org_id, actor_type="test") as s,
+    ):
+        s.execute(insert(LedgerEntry), [_raw_entry(org, uuid.uuid4(), 1, ar, D.DEBIT, 500)])
     with tenant_session(org.org_id, actor_type="test") as s:
         assert (
             s.execute(text("SELECT count(*) FROM ledger_entries")).scalar_one() == 0
