@@ -75,13 +75,14 @@ def stale_count(conn: Connection, active: str) -> int:
     return total
 
 
-def rotate_keys(batch_size: int = 500, quiet: bool = False) -> int:
+def rotate_keys(batch_size: int = 500, quiet: bool = False, max_batches: int | None = None) -> int:
     """Re-encrypt every field not yet under the active key.
 
     Each batch commits on its own and selects only rows still on an old key, so an
-    interrupted run resumes where it stopped. The plaintext never changes, so the
-    append-only guards and audit-column triggers are switched off for the batch's own
-    transaction only; each org gets one audit entry per table it touched.
+    interrupted run (or one cut short by max_batches) resumes where it stopped. The
+    plaintext never changes, so the append-only guards and audit-column triggers are
+    switched off for the batch's own transaction only; each org gets one audit entry per
+    table it touched.
     """
     cipher = field_cipher()
     active = cipher.ring.active
@@ -91,10 +92,11 @@ def rotate_keys(batch_size: int = 500, quiet: bool = False) -> int:
         todo = stale_count(conn, active)
     bar = tqdm(total=todo, unit="row", desc=f"re-encrypting under {active}", disable=quiet or todo == 0)
     per_org: dict[tuple[uuid.UUID, str], int] = defaultdict(int)
+    batches = 0
     for t in _targets():
         cols = ", ".join(t.columns)
         has_org = t.table != "organizations"
-        while True:
+        while max_batches is None or batches < max_batches:
             with engine.begin() as conn:
                 rows = conn.execute(
                     text(
@@ -105,6 +107,7 @@ def rotate_keys(batch_size: int = 500, quiet: bool = False) -> int:
                 ).all()
                 if not rows:
                     break
+                batches += 1
                 conn.execute(text(f"ALTER TABLE {t.table} DISABLE TRIGGER USER"))
                 for row in rows:
                     values = {}

@@ -57,7 +57,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     from cli.admin import rotate_keys
 
-    return rotate_keys(batch_size=args.batch_size)
+    return rotate_keys(batch_size=args.batch_size, max_batches=args.max_batches)
 
 
 def _seed(args: argparse.Namespace) -> int:
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r = k.add_parser("rotate", help="re-encrypt every field under the active key (resumable)")
     r.add_argument("--batch-size", type=int, default=500)
+    r.add_argument("--max-batches", type=int, help="stop after this many batches (run again to resume)")
     r.set_defaults(fn=_keys_rotate)
 
     au = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_cmd", required=True)
