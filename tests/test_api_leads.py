@@ -73,3 +73,27 @@ def test_roles_without_lead_write_are_refused(stack: str, orgs: OrgFactory) -> N
         )
         assert r.status_code == 403
         assert http.post("/v1/leads", json={"first_name": "A", "last_name": "B"}).status_code == 401
+
+
+def test_recorded_intake_histories_replay_deterministically(stack: str, orgs: OrgFactory) -> None:
+    import asyncio
+
+    from temporalio.worker import Replayer
+
+    from core.codec import data_converter
+    from core.temporal import connect
+    from workflows.intake import IntakeWorkflow
+
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        lead = http.post("/v1/leads", json={"first_name": "Rosalind", "last_name": "Achterberg"}).json()
+        assert http.post(f"/v1/leads/{lead['id']}/decision", json={"decision": "decline"}).json()[
+            "status"
+        ] == ("declined")
+
+    async def replay() -> None:
+        client = await connect()
+        history = await client.get_workflow_handle(lead["workflow_id"]).fetch_history()
+        await Replayer(workflows=[IntakeWorkflow], data_converter=data_converter()).replay_workflow(history)
+
+    asyncio.run(replay())
