@@ -14,6 +14,7 @@ from core.logging import request_id_var
 
 log = logging.getLogger("recoveryos.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PRIVATE_PREFIXES = ("/v1/", "/codec/", "/login")
 
 
 def install(app: FastAPI) -> None:
@@ -31,6 +32,10 @@ def install(app: FastAPI) -> None:
             response = await call_next(request)
             status = response.status_code
             response.headers["X-Request-ID"] = rid
+            if request.url.path.startswith(PRIVATE_PREFIXES):
+                # Finding F2: Part 2 data must not outlive a consent revocation in any cache.
+                response.headers["Cache-Control"] = "no-store"
+                response.headers["Pragma"] = "no-cache"
             return response
         finally:
             route = request.scope.get("route")

@@ -56,3 +56,12 @@ def test_every_response_has_a_request_id_and_logs_carry_it_without_phi(stack: st
     text = buf.getvalue()
     for phi in ("Philomena", "Okonkwo", "phil@example.com"):
         assert phi not in text
+
+
+def test_api_responses_are_never_cached_but_health_may_be(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    me = httpx.get(f"{stack}/v1/auth/me", headers=org.headers(UserRole.CASE_MANAGER))
+    assert me.status_code == 200 and me.headers["cache-control"] == "no-store"
+    denied = httpx.get(f"{stack}/v1/leads/{org.org_id}")
+    assert denied.status_code == 401 and denied.headers["cache-control"] == "no-store"
+    assert "cache-control" not in httpx.get(f"{stack}/health").headers

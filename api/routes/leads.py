@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from activities.leads import NewLead
@@ -25,8 +25,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().-]{7,20}$")]
 Writer = Annotated[Principal, Depends(require(Perm.LEAD_WRITE))]
 Reader = Annotated[Principal, Depends(require(Perm.LEAD_READ))]
-
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # finding F2: Part 2 data is never cached
 
 
 class LeadCreate(BaseModel):
@@ -89,7 +87,7 @@ def _load(p: Principal, lead_id: uuid.UUID) -> LeadPublic:
 
 
 @router.post("", status_code=201, response_model=LeadPublic)
-async def create_lead(body: LeadCreate, p: Writer, client: TemporalDep, response: Response) -> LeadPublic:
+async def create_lead(body: LeadCreate, p: Writer, client: TemporalDep) -> LeadPublic:
     lead_id = str(uuid.uuid4())
     handle = await client.start_workflow(
         IntakeWorkflow.run,
@@ -104,13 +102,11 @@ async def create_lead(body: LeadCreate, p: Writer, client: TemporalDep, response
         task_queue=get_settings().task_queue,
     )
     await handle.execute_update(IntakeWorkflow.wait_recorded)
-    response.headers.update(NO_STORE)
     return await asyncio.to_thread(_load, p, uuid.UUID(lead_id))
 
 
 @router.get("/{lead_id}", response_model=LeadPublic)
-async def get_lead(lead_id: uuid.UUID, p: Reader, response: Response) -> LeadPublic:
-    response.headers.update(NO_STORE)
+async def get_lead(lead_id: uuid.UUID, p: Reader) -> LeadPublic:
     return await asyncio.to_thread(_load, p, lead_id)
 
 
