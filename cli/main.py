@@ -66,6 +66,10 @@ def _seed(args: argparse.Namespace) -> int:
     return seed(scale=args.scale, seed_value=args.seed)
 
 
+# Commands that reach the database attach to the embedded PostgreSQL in local mode.
+NEEDS_DATABASE = {"migrate", "worker", "api", "seed", "keys", "audit"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recoveryos", description="RecoveryOS backend")
     sub = p.add_subparsers(dest="command", required=True)
@@ -104,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if args.command in NEEDS_DATABASE:
+        from cli.local import attach_local_database
+
+        attach_local_database()
     sys.exit(args.fn(args))
 
 

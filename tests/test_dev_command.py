@@ -58,26 +58,44 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _start(tmp_path: Path, env: dict[str, str], ignore_sigint: bool = False) -> subprocess.Popen[bytes]:
+    log = (tmp_path / "dev.log").open("wb")
+
+    def child_setup() -> None:
+        if ignore_sigint:  # what a shell does to a job it puts in the background
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return subprocess.Popen(
+        [str(BIN / "recoveryos"), "dev"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=child_setup,
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], tmp_path: Path, api: int) -> httpx.Response:
+    deadline = time.monotonic() + 120
+    ready = None
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (tmp_path / "dev.log").read_text()[-3000:]
+        try:
+            ready = httpx.get(f"http://127.0.0.1:{api}/ready", timeout=5)
+            if ready.status_code == 200:
+                return ready
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(ready.text if ready else "no answer from /ready")
+
+
 def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
     api, tport, ui = free_port(), free_port(), free_port()
     env = _env(api, tport, ui)
-    log = (tmp_path / "dev.log").open("wb")
-    proc = subprocess.Popen(
-        [str(BIN / "recoveryos"), "dev"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    proc = _start(tmp_path, env)
     try:
-        deadline = time.monotonic() + 120
-        ready = None
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "dev.log").read_text()[-3000:]
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{api}/ready", timeout=5)
-                if ready.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        assert ready is not None and ready.status_code == 200, ready.text if ready else "no answer"
+        ready = _wait_ready(proc, tmp_path, api)
         assert ready.json()["checks"]["postgres"]["migration"] == ready.json()["checks"]["postgres"]["head"]
         assert httpx.get(f"http://127.0.0.1:{ui}/", timeout=10).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{api}/docs", timeout=10).status_code == 200
@@ -114,4 +132,19 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-        log.close()
+
+
+def test_ctrl_c_stops_everything_even_when_sigint_was_inherited_as_ignored(tmp_path: Path) -> None:
+    api, tport, ui = free_port(), free_port(), free_port()
+    proc = _start(tmp_path, _env(api, tport, ui), ignore_sigint=True)
+    try:
+        _wait_ready(proc, tmp_path, api)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+        time.sleep(1)
+        assert [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
+        assert "stopped: api, worker, temporal, postgres" in (tmp_path / "dev.log").read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
