@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -38,7 +38,6 @@ class Principal:
     session_id: uuid.UUID | None = None
     request_id: str | None = None
     source_ip: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     def can(self, perm: Perm) -> bool:
         return perm in self.permissions

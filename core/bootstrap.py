@@ -11,10 +11,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from psycopg import sql
-from sqlalchemy import Engine, create_engine, pool
+from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import URL
 
 from core.config import APP_ROLE, get_settings
@@ -34,11 +33,6 @@ def alembic_config(url: URL | None = None) -> Config:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
 
 
 def migrate(url: URL | None = None, revision: str = "head") -> None:

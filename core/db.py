@@ -13,7 +13,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -140,7 +139,3 @@ def owner_session() -> Iterator[Session]:
             yield session
     finally:
         session.close()
-
-
-def scalar(session: Session, sql: str, **params: Any) -> Any:
-    return session.execute(text(sql), params).scalar()
