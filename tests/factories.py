@@ -18,7 +18,7 @@ _counter = itertools.count(1)
 
 
 @dataclass
-class TestOrg:
+class SampleOrg:
     org_id: uuid.UUID
     slug: str
     users: dict[UserRole, uuid.UUID] = field(default_factory=dict)
@@ -39,11 +39,11 @@ class TestOrg:
 
 
 class OrgFactory:
-    def create(self, roles: tuple[UserRole, ...] = tuple(UserRole)) -> TestOrg:
+    def create(self, roles: tuple[UserRole, ...] = tuple(UserRole)) -> SampleOrg:
         n = next(_counter)
         org_id = uuid.uuid4()
         slug = f"test-org-{n}-{org_id.hex[:6]}"
-        org = TestOrg(org_id, slug)
+        org = SampleOrg(org_id, slug)
         with tenant_session(org_id, actor_type="system") as s:
             s.add(Organization(id=org_id, name=f"Test Org {n}", slug=slug))
             s.flush()

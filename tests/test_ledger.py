@@ -24,12 +24,12 @@ from models.enums import EntryDirection as D
 from models.enums import LedgerAccountType, UserRole
 from models.payments import LedgerAccount, LedgerEntry
 from tests.db import as_app
-from tests.factories import OrgFactory, TestOrg
+from tests.factories import OrgFactory, SampleOrg
 
 DAY = date(2026, 11, 1)
 
 
-def _accounts(org: TestOrg) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+def _accounts(org: SampleOrg) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
     with tenant_session(org.org_id, actor_type="test") as s:
         ar = LedgerAccount(
             org_id=org.org_id,
@@ -56,7 +56,7 @@ def _accounts(org: TestOrg) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
     return ar.id, cash.id, rent.id
 
 
-def _raw_entry(org: TestOrg, journal: uuid.UUID, line: int, account: uuid.UUID, d: D, cents: int) -> dict:
+def _raw_entry(org: SampleOrg, journal: uuid.UUID, line: int, account: uuid.UUID, d: D, cents: int) -> dict:
     return {
         "id": uuid.uuid4(),
         "org_id": org.org_id,
