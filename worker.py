@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 from activities import ALL_ACTIVITIES
 from core.config import get_settings
 from core.logging import configure_logging
-from core.temporal import connect
+from core.temporal import connect, ensure_search_attributes
 from workflows import ALL_WORKFLOWS
 
 log = logging.getLogger("recoveryos.worker")
@@ -36,6 +36,7 @@ def build_worker(
 
 async def run(stop: asyncio.Event | None = None) -> None:
     client = await connect()
+    await ensure_search_attributes(client)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -15,7 +15,7 @@ from api import errors, middleware
 from api.routes import auth, codec, health, leads
 from core.codec import codec_from_settings
 from core.config import get_settings
-from core.temporal import connect
+from core.temporal import connect, ensure_search_attributes
 
 log = logging.getLogger("recoveryos.api")
 
@@ -29,7 +29,9 @@ async def _connect_forever(app: FastAPI) -> None:
     delay = 0.5
     while app.state.temporal is None:
         try:
-            app.state.temporal = await connect()
+            client = await connect()
+            app.state.search_attributes = await ensure_search_attributes(client)
+            app.state.temporal = client
             log.info("connected to temporal")
         except Exception as exc:
             log.warning("temporal not reachable yet", extra={"error": type(exc).__name__})
@@ -58,6 +60,7 @@ def create_app() -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.temporal = None
+    app.state.search_attributes = False
     app.state.codec = codec_from_settings()
     app.add_middleware(
         CORSMiddleware,

@@ -97,3 +97,34 @@ def test_recorded_intake_histories_replay_deterministically(stack: str, orgs: Or
         await Replayer(workflows=[IntakeWorkflow], data_converter=data_converter()).replay_workflow(history)
 
     asyncio.run(replay())
+
+
+def test_operators_can_filter_workflows_by_org_id_and_nothing_else_identifies_the_lead(
+    stack: str, orgs: OrgFactory
+) -> None:
+    import asyncio
+    import time
+
+    from core.temporal import ORG_ID, connect
+
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        lead = http.post("/v1/leads", json={"first_name": "Evangeline", "last_name": "Szymanski"}).json()
+
+    async def find() -> list[str]:
+        client = await connect()
+        return [w.id async for w in client.list_workflows(f'{ORG_ID.name} = "{org.org_id}"')]
+
+    deadline = time.monotonic() + 15
+    while (found := asyncio.run(find())) != [lead["workflow_id"]]:
+        assert time.monotonic() < deadline, found
+        time.sleep(0.3)
+
+    async def attributes() -> dict:
+        client = await connect()
+        desc = await client.get_workflow_handle(lead["workflow_id"]).describe()
+        return {k.name: v for k, v in ((p.key, p.value) for p in desc.typed_search_attributes)}
+
+    attrs = asyncio.run(attributes())
+    assert attrs[ORG_ID.name] == str(org.org_id)
+    assert not any("Evangeline" in str(v) or "Szymanski" in str(v) for v in attrs.values())

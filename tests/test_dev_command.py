@@ -103,7 +103,10 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
         while asyncio.run(_pollers(f"127.0.0.1:{tport}")) == 0:
             assert time.monotonic() < deadline, "the worker never polled its task queue"
             time.sleep(0.5)
-        out = (tmp_path / "dev.log").read_text()
+        deadline = time.monotonic() + 20
+        while "RecoveryOS is running" not in (out := (tmp_path / "dev.log").read_text()):
+            assert time.monotonic() < deadline, out[-2000:]
+            time.sleep(0.2)
         for url in (f"http://localhost:{api}", f"http://localhost:{ui}", f"http://localhost:{api}/login"):
             assert url in out
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from activities.leads import NewLead
@@ -15,6 +15,7 @@ from api.auth import Principal
 from api.deps import TemporalDep, require, tenant
 from core.config import get_settings
 from core.permissions import Perm
+from core.temporal import org_attributes
 from models.enums import LeadSource, LeadStatus
 from models.residents import Lead
 from workflows.intake import IntakeInput, IntakeState, IntakeWorkflow, ScreeningDecision, workflow_id
@@ -87,7 +88,7 @@ def _load(p: Principal, lead_id: uuid.UUID) -> LeadPublic:
 
 
 @router.post("", status_code=201, response_model=LeadPublic)
-async def create_lead(body: LeadCreate, p: Writer, client: TemporalDep) -> LeadPublic:
+async def create_lead(body: LeadCreate, p: Writer, client: TemporalDep, request: Request) -> LeadPublic:
     lead_id = str(uuid.uuid4())
     handle = await client.start_workflow(
         IntakeWorkflow.run,
@@ -100,6 +101,7 @@ async def create_lead(body: LeadCreate, p: Writer, client: TemporalDep) -> LeadP
         ),
         id=workflow_id(lead_id),
         task_queue=get_settings().task_queue,
+        search_attributes=org_attributes(p.org_id) if request.app.state.search_attributes else None,
     )
     await handle.execute_update(IntakeWorkflow.wait_recorded)
     return await asyncio.to_thread(_load, p, uuid.UUID(lead_id))
