@@ -26,14 +26,26 @@ from models.audit import AuditLog
 from models.enums import AuditAction
 
 
+def key_id(key: bytes) -> str:
+    # Derived from the key itself, so the id in each entry names its key without a registry.
+    return "audit-" + hashlib.sha256(key).hexdigest()[:12]
+
+
 @lru_cache(maxsize=1)
 def _key() -> tuple[str, bytes]:
     key = get_settings().audit_key()
-    return "audit-" + hashlib.sha256(key).hexdigest()[:12], key
+    return key_id(key), key
+
+
+@lru_cache(maxsize=1)
+def _verification_keys() -> dict[str, bytes]:
+    s = get_settings()
+    return {key_id(k): k for k in [*s.audit_previous_keys(), s.audit_key()]}
 
 
 def reset_key_cache() -> None:
     _key.cache_clear()
+    _verification_keys.cache_clear()
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
@@ -202,7 +214,7 @@ class ChainReport:
 
 
 def verify_org(session: Session, org_id: uuid.UUID, batch: int = 5000) -> ChainReport:
-    kid, key = _key()
+    keys = _verification_keys()
     expected_seq, prev = 1, None
     count = 0
     last_seq = 0
@@ -221,11 +233,13 @@ def verify_org(session: Session, org_id: uuid.UUID, batch: int = 5000) -> ChainR
             reason = None
             if row.seq != expected_seq:
                 reason = f"sequence gap: expected {expected_seq}, found {row.seq}"
-            elif row.hmac_key_id != kid:
+            elif row.hmac_key_id not in keys:
                 reason = f"signed with unknown key {row.hmac_key_id}"
             elif (row.prev_hash or None) != prev:
                 reason = "prev_hash does not match the previous entry"
-            elif not hmac.compare_digest(bytes(row.hash), chain_hash(key, prev, entry_fields(row))):
+            elif not hmac.compare_digest(
+                bytes(row.hash), chain_hash(keys[row.hmac_key_id], prev, entry_fields(row))
+            ):
                 reason = "HMAC mismatch: the entry was altered"
             if reason:
                 return ChainReport(org_id, count, row.seq, row.id, reason)

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     field_active_key: str | None = None
     blind_index_key: str | None = None
     audit_hmac_key: str | None = None
+    # Keys that signed older audit entries: kept only to verify them after a key change.
+    audit_hmac_previous_keys: list[str] = Field(default_factory=list)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -119,6 +121,9 @@ class Settings(BaseSettings):
     def audit_key(self) -> bytes:
         assert self.audit_hmac_key is not None
         return _b64key(self.audit_hmac_key, "audit_hmac_key")
+
+    def audit_previous_keys(self) -> list[bytes]:
+        return [_b64key(k, "audit_hmac_previous_keys") for k in self.audit_hmac_previous_keys]
 
 
 def _new_key() -> str:

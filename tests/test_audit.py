@@ -161,3 +161,35 @@ def test_audit_verify_catches_a_deleted_entry(orgs: OrgFactory) -> None:
     _tamper("DELETE FROM audit_logs WHERE id = :id", id=victim.id)
     (report,) = verify_chains(org.org_id)
     assert not report.ok and report.broken_seq == victim.seq + 1 and "gap" in (report.reason or "")
+
+
+def test_changing_the_audit_key_keeps_old_entries_verifiable_with_the_previous_key(
+    orgs: OrgFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import os
+    import secrets
+
+    from tests.conftest import _reset_settings
+
+    org = orgs.create((UserRole.ORG_OWNER,))
+    old = os.environ["RECOVERYOS_AUDIT_HMAC_KEY"]
+    new = base64.b64encode(secrets.token_bytes(32)).decode()
+    try:
+        monkeypatch.setenv("RECOVERYOS_AUDIT_HMAC_KEY", new)
+        monkeypatch.setenv("RECOVERYOS_AUDIT_HMAC_PREVIOUS_KEYS", f'["{old}"]')
+        _reset_settings()
+        with tenant_session(org.org_id, org.users[UserRole.ORG_OWNER]) as s:
+            audit.record(s, AuditAction.EXECUTE, "test_events", details={"after": "rotation"})
+        rows = _entries(org.org_id)
+        assert len({r.hmac_key_id for r in rows}) == 2
+        (report,) = verify_chains(org.org_id)
+        assert report.ok
+
+        monkeypatch.delenv("RECOVERYOS_AUDIT_HMAC_PREVIOUS_KEYS")
+        _reset_settings()
+        (report,) = verify_chains(org.org_id)
+        assert not report.ok and report.broken_seq == 1 and "unknown key" in (report.reason or "")
+    finally:
+        monkeypatch.undo()
+        _reset_settings()
