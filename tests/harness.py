@@ -80,7 +80,7 @@ class LoopThread:
 
 
 @contextmanager
-def api_server(app: Any) -> Iterator[str]:
+def api_server(app: Any, lifespan: str = "on") -> Iterator[str]:
     port = free_port()
     config = uvicorn.Config(
         app,
@@ -88,7 +88,7 @@ def api_server(app: Any) -> Iterator[str]:
         port=port,
         log_config=None,
         access_log=False,
-        lifespan="on",
+        lifespan=lifespan,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)
     t = threading.Thread(target=server.run, daemon=True)

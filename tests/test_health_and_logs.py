@@ -65,3 +65,15 @@ def test_api_responses_are_never_cached_but_health_may_be(stack: str, orgs: OrgF
     denied = httpx.get(f"{stack}/v1/leads/{org.org_id}")
     assert denied.status_code == 401 and denied.headers["cache-control"] == "no-store"
     assert "cache-control" not in httpx.get(f"{stack}/health").headers
+
+
+def test_ready_is_503_and_says_why_while_temporal_is_unreachable(database: str) -> None:
+    from api.app import create_app
+    from tests.harness import api_server
+
+    app = create_app()  # without its lifespan the app never connects to Temporal
+    with api_server(app, lifespan="off") as base:
+        r = httpx.get(f"{base}/ready", timeout=10)
+    assert r.status_code == 503
+    assert r.json()["checks"]["postgres"]["ok"] is True
+    assert r.json()["checks"]["temporal"] == {"ok": False, "error": "not connected"}
