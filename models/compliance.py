@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +40,11 @@ from models.enums import (
     DisclosureMethod,
     PatientNoticeType,
 )
+
+if TYPE_CHECKING:
+    from models.documents import Document, Signature
+    from models.residents import Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 
@@ -83,6 +89,9 @@ class Consent(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
 
     disclosures: Mapped[list[ConsentDisclosure]] = relationship(back_populates="consent")
+    resident: Mapped[Resident] = relationship(back_populates="consents")
+    signature: Mapped[Signature | None] = relationship()
+    document: Mapped[Document | None] = relationship()
 
     __table_args__ = (
         # Consents expiring soon (nightly expiry job and dashboard).
@@ -131,6 +140,8 @@ class ConsentDisclosure(IdMixin, TenantMixin, Base):
     created_by: Mapped[uuid.UUID | None]
 
     consent: Mapped[Consent] = relationship(back_populates="disclosures")
+    resident: Mapped[Resident] = relationship()
+    disclosed_by_user: Mapped[User] = relationship()
 
     __table_args__ = (
         # Accounting of disclosures for one resident over a period.
@@ -162,6 +173,9 @@ class PatientNotice(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     # ENCRYPTED: 164.520(e) good-faith effort note when the resident would not acknowledge; free text
     refusal_note_ct: Mapped[bytes | None] = encrypted_column("refusal_note")
     refusal_note = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship(back_populates="patient_notices")
+    signature: Mapped[Signature | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -234,6 +248,9 @@ class BreachIncident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, B
     media_notified_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
+    reported_by_user: Mapped[User | None] = relationship()
+    baa_record: Mapped[BaaRecord | None] = relationship(back_populates="breach_incidents")
+
     __table_args__ = (
         # Open incidents ordered by notification deadline.
         Index(
@@ -287,6 +304,9 @@ class BaaRecord(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     contact_email_ct: Mapped[bytes | None] = encrypted_column("contact_email")
     contact_email_bidx: Mapped[bytes | None] = blind_index_column("contact_email")
     contact_email = Encrypted(str, blind=normalize_email)
+
+    document: Mapped[Document | None] = relationship()
+    breach_incidents: Mapped[list[BreachIncident]] = relationship(back_populates="baa_record")
 
     __table_args__ = (
         # Agreements up for renewal.

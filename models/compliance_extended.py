@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import (
     AuditColumnsMixin,
@@ -27,6 +28,11 @@ from models.base import (
     pg_enum,
 )
 from models.enums import BreakGlassReviewOutcome, DataAccessRequestType, RequestStatus
+
+if TYPE_CHECKING:
+    from models.files import FileUpload
+    from models.residents import Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 OPEN_LIVE = text("status IN ('received', 'in_progress') AND deleted_at IS NULL")
@@ -51,6 +57,10 @@ class DisclosureAccountingRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftD
     # ENCRYPTED: free-text staff notes about the resident's request
     notes_ct: Mapped[bytes | None] = encrypted_column("notes")
     notes = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship()
+    received_by_user: Mapped[User | None] = relationship()
+    response_file: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         # Open requests by due date (compliance dashboard, overdue alerts).
@@ -96,6 +106,10 @@ class DataAccessRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
     # ENCRYPTED: free-text reason, may discuss clinical judgment about the resident
     denial_reason_ct: Mapped[bytes | None] = encrypted_column("denial_reason")
     denial_reason = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship()
+    received_by_user: Mapped[User | None] = relationship()
+    response_file: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -157,6 +171,10 @@ class BreakGlassEvent(IdMixin, TenantMixin, Base):
     # ENCRYPTED: reviewer's free-text findings about the access and the emergency
     review_notes_ct: Mapped[bytes | None] = encrypted_column("review_notes")
     review_notes = Encrypted(str)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    resident: Mapped[Resident] = relationship()
+    reviewed_by_user: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_user_id])
 
     __table_args__ = (
         # Does this user hold a live grant for this resident? (checked on every access)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +28,12 @@ from models.base import (
     pg_enum,
 )
 from models.enums import DocumentStatus, DocumentType, SignatureStatus
+
+if TYPE_CHECKING:
+    from models.documents_extended import DocumentVersion
+    from models.files import FileUpload
+    from models.residents import Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 
@@ -119,6 +125,11 @@ class Document(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     signatures: Mapped[list[Signature]] = relationship(
         back_populates="document", order_by="Signature.signing_order"
     )
+    resident: Mapped[Resident | None] = relationship(back_populates="documents")
+    file_upload: Mapped[FileUpload | None] = relationship()
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.version_no"
+    )
 
     __table_args__ = (
         Index(
@@ -203,6 +214,8 @@ class Signature(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     signed_content_sha256: Mapped[bytes | None]
 
     document: Mapped[Document] = relationship(back_populates="signatures")
+    signer_user: Mapped[User | None] = relationship()
+    signer_resident: Mapped[Resident | None] = relationship()
 
     __table_args__ = (
         Index("uq_signatures_signing_token_hash", "signing_token_hash", unique=True),

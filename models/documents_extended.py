@@ -13,6 +13,7 @@ from models.base import Base, Encrypted, IdMixin, TenantMixin, encrypted_column
 
 if TYPE_CHECKING:
     from models.documents import Document
+    from models.files import FileUpload
 
 
 class DocumentVersion(IdMixin, TenantMixin, Base):
@@ -34,7 +35,8 @@ class DocumentVersion(IdMixin, TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     created_by: Mapped[uuid.UUID | None]
 
-    document: Mapped[Document] = relationship()
+    document: Mapped[Document] = relationship(back_populates="versions")
+    file_upload: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("document_id", "version_no", name="uq_document_versions_document_version"),

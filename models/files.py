@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import (
     AuditColumnsMixin,
@@ -20,6 +21,10 @@ from models.base import (
     pg_enum,
 )
 from models.enums import FileScanStatus
+
+if TYPE_CHECKING:
+    from models.residents import Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 
@@ -46,6 +51,9 @@ class FileUpload(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base)
     resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
     # Part 2 record: downloads require consent checks and the §2.32 notice.
     is_part2: Mapped[bool] = mapped_column(default=False)
+
+    uploaded_by_user: Mapped[User | None] = relationship()
+    resident: Mapped[Resident | None] = relationship(foreign_keys=[resident_id])
 
     __table_args__ = (
         # Not partial: an object key is never reused, even after the row is soft-deleted.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +24,9 @@ from models.base import (
     pg_enum,
 )
 from models.enums import IntegrationProvider, JobStatus, MessageChannel, WebhookDeliveryStatus
+
+if TYPE_CHECKING:
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 EMPTY_LIST = text("'[]'::jsonb")
@@ -184,6 +187,8 @@ class NotificationPreference(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     # e.g. "payment.due", "announcement.published"
     event_type: Mapped[str]
     enabled: Mapped[bool] = mapped_column(default=True)
+
+    user: Mapped[User] = relationship(back_populates="notification_preferences")
 
     __table_args__ = (
         UniqueConstraint(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,11 @@ from models.base import (
     pg_enum,
 )
 from models.enums import AnnouncementAudience, ConversationType, MessageChannel, Priority
+
+if TYPE_CHECKING:
+    from models.files import FileUpload
+    from models.orgs import House, Property
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 CURRENT_MEMBER = text("left_at IS NULL")
@@ -43,6 +49,7 @@ class Conversation(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Bas
 
     members: Mapped[list[ConversationMember]] = relationship(back_populates="conversation")
     messages: Mapped[list[Message]] = relationship(back_populates="conversation")
+    house: Mapped[House | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -78,6 +85,7 @@ class ConversationMember(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     last_read_at: Mapped[datetime | None]
 
     conversation: Mapped[Conversation] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="conversation_memberships")
 
     __table_args__ = (
         Index(
@@ -112,6 +120,8 @@ class Message(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     )
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    sender_user: Mapped[User] = relationship()
+    file_upload: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -148,6 +158,9 @@ class Announcement(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Bas
     publish_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     expires_at: Mapped[datetime | None]
     priority: Mapped[Priority] = mapped_column(pg_enum(Priority), default=Priority.NORMAL)
+
+    property: Mapped[Property | None] = relationship()
+    house: Mapped[House | None] = relationship()
 
     __table_args__ = (
         Index("ix_announcements_org_publish_live", "org_id", "audience", "publish_at", postgresql_where=LIVE),

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, IdMixin, TenantMixin
 from models.messaging import Announcement
+
+if TYPE_CHECKING:
+    from models.users import User
 
 
 class AnnouncementRead(IdMixin, TenantMixin, Base):
@@ -21,6 +25,7 @@ class AnnouncementRead(IdMixin, TenantMixin, Base):
 
     # One-way: messaging.py stays importable on its own.
     announcement: Mapped[Announcement] = relationship()
+    user: Mapped[User] = relationship()
 
     __table_args__ = (
         # Also serves the read-rate report per announcement.

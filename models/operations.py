@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,6 +42,13 @@ from models.enums import (
     TaskStatus,
 )
 
+if TYPE_CHECKING:
+    from models.files import FileUpload
+    from models.operations_extended import ChoreTemplate, MeetingType
+    from models.orgs import House
+    from models.residents import Resident
+    from models.users import User
+
 LIVE = text("deleted_at IS NULL")
 
 
@@ -65,6 +73,8 @@ class Chore(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
     assignments: Mapped[list[ChoreAssignment]] = relationship(back_populates="chore")
+    house: Mapped[House] = relationship(back_populates="chores")
+    template: Mapped[ChoreTemplate | None] = relationship(back_populates="chores")
 
     __table_args__ = (
         Index("ix_chores_org_house_live", "org_id", "house_id", postgresql_where=LIVE),
@@ -94,6 +104,9 @@ class ChoreAssignment(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
     notes = Encrypted(str)
 
     chore: Mapped[Chore] = relationship(back_populates="assignments")
+    resident: Mapped[Resident] = relationship(back_populates="chore_assignments")
+    verified_by_user: Mapped[User | None] = relationship()
+    photo_file: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -141,6 +154,9 @@ class Meeting(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     notes = Encrypted(str)
 
     attendance: Mapped[list[MeetingAttendance]] = relationship(back_populates="meeting")
+    house: Mapped[House | None] = relationship()
+    meeting_type: Mapped[MeetingType | None] = relationship()
+    facilitator_user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         Index("ix_meetings_org_house_start_live", "org_id", "house_id", "starts_at", postgresql_where=LIVE),
@@ -175,6 +191,9 @@ class MeetingAttendance(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
     notes = Encrypted(str)
 
     meeting: Mapped[Meeting | None] = relationship(back_populates="attendance")
+    resident: Mapped[Resident] = relationship(back_populates="meeting_attendance")
+    proof_file: Mapped[FileUpload | None] = relationship()
+    verified_by_user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -230,6 +249,11 @@ class Pass(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     denial_reason_ct: Mapped[bytes | None] = encrypted_column("denial_reason")
     denial_reason = Encrypted(str)
 
+    resident: Mapped[Resident] = relationship(back_populates="passes")
+    house: Mapped[House] = relationship()
+    decided_by_user: Mapped[User | None] = relationship()
+    return_drug_test: Mapped[DrugTest | None] = relationship()
+
     __table_args__ = (
         Index("ix_passes_org_resident_departs", "org_id", "resident_id", "departs_at", postgresql_where=LIVE),
         Index(
@@ -275,6 +299,8 @@ class CurfewConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Bas
     effective_from_date: Mapped[date] = mapped_column(Date)
     effective_until_date: Mapped[date | None] = mapped_column(Date)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+
+    house: Mapped[House | None] = relationship(back_populates="curfew_configs")
 
     __table_args__ = (
         Index("ix_curfew_configs_org_house_live", "org_id", "house_id", postgresql_where=LIVE),
@@ -342,6 +368,12 @@ class DrugTest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     # ENCRYPTED: Part 2 (collector/reviewer notes)
     notes_ct: Mapped[bytes | None] = encrypted_column("notes")
     notes = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship(back_populates="drug_tests")
+    house: Mapped[House | None] = relationship()
+    collected_by_user: Mapped[User | None] = relationship(foreign_keys=[collected_by_user_id])
+    reviewed_by_user: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_user_id])
+    confirms_test: Mapped[DrugTest | None] = relationship(remote_side="DrugTest.id")
 
     __table_args__ = (
         Index(
@@ -413,6 +445,12 @@ class Incident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     resolution_notes_ct: Mapped[bytes | None] = encrypted_column("resolution_notes")
     resolution_notes = Encrypted(str)
 
+    house: Mapped[House | None] = relationship()
+    resident: Mapped[Resident | None] = relationship(back_populates="incidents")
+    reported_by_user: Mapped[User | None] = relationship(foreign_keys=[reported_by_user_id])
+    resolved_by_user: Mapped[User | None] = relationship(foreign_keys=[resolved_by_user_id])
+    drug_test: Mapped[DrugTest | None] = relationship()
+
     __table_args__ = (
         Index("ix_incidents_org_house_occurred", "org_id", "house_id", "occurred_at", postgresql_where=LIVE),
         Index(
@@ -461,6 +499,10 @@ class DailyCheckIn(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Bas
     notes_ct: Mapped[bytes | None] = encrypted_column("notes")
     notes = Encrypted(str)
 
+    resident: Mapped[Resident] = relationship(back_populates="daily_check_ins")
+    house: Mapped[House | None] = relationship()
+    reviewed_by_user: Mapped[User | None] = relationship()
+
     __table_args__ = (
         Index(
             "uq_daily_check_ins_resident_date_live",
@@ -508,6 +550,11 @@ class Task(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     # ENCRYPTED: free text
     description_ct: Mapped[bytes | None] = encrypted_column("description")
     description = Encrypted(str)
+
+    assigned_to_user: Mapped[User | None] = relationship(foreign_keys=[assigned_to_user_id])
+    completed_by_user: Mapped[User | None] = relationship(foreign_keys=[completed_by_user_id])
+    resident: Mapped[Resident | None] = relationship()
+    house: Mapped[House | None] = relationship()
 
     __table_args__ = (
         Index(

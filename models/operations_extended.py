@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import (
     AuditColumnsMixin,
@@ -26,6 +26,14 @@ from models.base import (
     pg_enum,
 )
 from models.enums import CheckInStatus, ChoreFrequency, MaintenanceStatus, MeetingKind, Priority
+
+if TYPE_CHECKING:
+    from models.compliance import Consent
+    from models.files import FileUpload
+    from models.operations import Chore, CurfewConfig, Incident, Pass
+    from models.orgs import House, Room
+    from models.residents import Admission, Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 NIL_UUID = "'00000000-0000-0000-0000-000000000000'::uuid"
@@ -51,6 +59,9 @@ class ChoreTemplate(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     # Steps shown to the resident, e.g. ["wipe counters", "mop floor"]; no resident data.
     checklist: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+
+    house: Mapped[House | None] = relationship()
+    chores: Mapped[list[Chore]] = relationship(back_populates="template")
 
     __table_args__ = (
         Index("ix_chore_templates_org_house_live", "org_id", "house_id", postgresql_where=LIVE),
@@ -116,6 +127,10 @@ class MeetingRequirement(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixi
     reason_ct: Mapped[bytes | None] = encrypted_column("reason")
     reason = Encrypted(str)
 
+    house: Mapped[House | None] = relationship()
+    resident: Mapped[Resident | None] = relationship()
+    meeting_type: Mapped[MeetingType | None] = relationship()
+
     __table_args__ = (
         Index("ix_meeting_requirements_org_house_live", "org_id", "house_id", postgresql_where=LIVE),
         Index(
@@ -167,6 +182,13 @@ class CurfewCheckIn(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     # ENCRYPTED: free-text excuse (work shift, hospital, court)
     excuse_reason_ct: Mapped[bytes | None] = encrypted_column("excuse_reason")
     excuse_reason = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship()
+    house: Mapped[House] = relationship()
+    curfew_config: Mapped[CurfewConfig | None] = relationship()
+    verified_by_user: Mapped[User | None] = relationship()
+    pass_: Mapped[Pass | None] = relationship()
+    incident: Mapped[Incident | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -225,6 +247,13 @@ class MaintenanceRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixi
     # ENCRYPTED: free-text staff notes (may say who caused damage and in what circumstances)
     internal_notes_ct: Mapped[bytes | None] = encrypted_column("internal_notes")
     internal_notes = Encrypted(str)
+
+    house: Mapped[House] = relationship(back_populates="maintenance_requests")
+    room: Mapped[Room | None] = relationship()
+    reported_by_user: Mapped[User | None] = relationship(foreign_keys=[reported_by_user_id])
+    assigned_to_user: Mapped[User | None] = relationship(foreign_keys=[assigned_to_user_id])
+    chargeback_resident: Mapped[Resident | None] = relationship()
+    photo_file: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -287,6 +316,9 @@ class Vehicle(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     notes_ct: Mapped[bytes | None] = encrypted_column("notes")
     notes = Encrypted(str)
 
+    resident: Mapped[Resident | None] = relationship(back_populates="vehicles")
+    house: Mapped[House | None] = relationship()
+
     __table_args__ = (
         Index("ix_vehicles_org_resident_live", "org_id", "resident_id", postgresql_where=LIVE),
         Index("ix_vehicles_org_house_live", "org_id", "house_id", postgresql_where=LIVE),
@@ -345,6 +377,11 @@ class WellnessCheckIn(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
     # ENCRYPTED: free-text notes by the reviewing staff member
     staff_notes_ct: Mapped[bytes | None] = encrypted_column("staff_notes")
     staff_notes = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship(back_populates="wellness_check_ins")
+    house: Mapped[House | None] = relationship()
+    submitted_by_user: Mapped[User | None] = relationship(foreign_keys=[submitted_by_user_id])
+    reviewed_by_user: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_user_id])
 
     __table_args__ = (
         Index(
@@ -412,6 +449,12 @@ class ClinicalAssessment(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixi
     # ENCRYPTED: PII (external clinician who administered it, when not a user)
     external_clinician_ct: Mapped[bytes | None] = encrypted_column("external_clinician")
     external_clinician = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship(back_populates="clinical_assessments")
+    admission: Mapped[Admission | None] = relationship()
+    administered_by_user: Mapped[User | None] = relationship()
+    consent: Mapped[Consent | None] = relationship()
+    file: Mapped[FileUpload | None] = relationship()
 
     __table_args__ = (
         Index(

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import AuditColumnsMixin, Base, IdMixin, SoftDeleteMixin, TenantMixin, pg_enum
 from models.enums import BedStatus, HouseGender, NarrLevel, OrgStatus, PropertyType
+
+if TYPE_CHECKING:
+    from models.operations import Chore, CurfewConfig
+    from models.operations_extended import MaintenanceRequest
+    from models.payment_extended import RateConfig
+    from models.residents import Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 
@@ -67,6 +74,15 @@ class House(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
 
     property: Mapped[Property] = relationship(back_populates="houses")
     rooms: Mapped[list[Room]] = relationship(back_populates="house")
+    house_manager: Mapped[User | None] = relationship()
+    chores: Mapped[list[Chore]] = relationship(back_populates="house")
+    curfew_configs: Mapped[list[CurfewConfig]] = relationship(back_populates="house")
+    maintenance_requests: Mapped[list[MaintenanceRequest]] = relationship(back_populates="house")
+    rate_configs: Mapped[list[RateConfig]] = relationship(back_populates="house")
+    # viewonly mirror of Resident.current_house (use_alter FK).
+    current_residents: Mapped[list[Resident]] = relationship(
+        viewonly=True, foreign_keys="Resident.current_house_id"
+    )
 
     __table_args__ = (
         Index("ix_houses_org_property_live", "org_id", "property_id", postgresql_where=LIVE),

@@ -40,7 +40,10 @@ from models.enums import (
 )
 
 if TYPE_CHECKING:
-    from models.payments import Payment
+    from models.orgs import Bed, House
+    from models.payments import Deposit, PayerConfig, Payment
+    from models.residents import Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 CURRENCY_CHECK = "currency ~ '^[a-z]{3}$'"
@@ -66,6 +69,9 @@ class RateConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base)
     currency: Mapped[str] = mapped_column(default="usd", server_default="usd")
     effective_from_date: Mapped[date] = mapped_column(Date)
     effective_to_date: Mapped[date | None] = mapped_column(Date)
+
+    house: Mapped[House | None] = relationship(back_populates="rate_configs")
+    bed: Mapped[Bed | None] = relationship()
 
     __table_args__ = (
         Index(
@@ -135,6 +141,9 @@ class PaymentMethod(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     holder_name = Encrypted(str)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
+    resident: Mapped[Resident] = relationship(back_populates="payment_methods")
+    payer_config: Mapped[PayerConfig | None] = relationship()
+
     __table_args__ = (
         Index(
             "uq_payment_methods_stripe_pm_live",
@@ -185,7 +194,11 @@ class Refund(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     failure_code: Mapped[str | None]
     failure_message: Mapped[str | None]
 
-    payment: Mapped[Payment] = relationship()
+    payment: Mapped[Payment] = relationship(back_populates="refunds")
+    resident: Mapped[Resident] = relationship()
+    deposit: Mapped[Deposit | None] = relationship()
+    requested_by_user: Mapped[User | None] = relationship(foreign_keys=[requested_by])
+    approved_by_user: Mapped[User | None] = relationship(foreign_keys=[approved_by])
 
     __table_args__ = (
         UniqueConstraint("org_id", "idempotency_key", name="uq_refunds_org_idempotency_key"),
@@ -219,6 +232,8 @@ class DunningConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     # Many states cap late fees; the total late fees on one invoice may not exceed this.
     late_fee_cap_cents: Mapped[int | None] = mapped_column(BigInteger)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+    house: Mapped[House | None] = relationship()
 
     __table_args__ = (
         # One live config per org default and per house.
@@ -266,6 +281,10 @@ class ReconciliationRecord(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     # ENCRYPTED: staff free text on a dispute / mismatch may name the resident or circumstances
     resolution_note_ct: Mapped[bytes | None] = encrypted_column("resolution_note")
     resolution_note = Encrypted(str)
+
+    payment: Mapped[Payment | None] = relationship()
+    refund: Mapped[Refund | None] = relationship()
+    matched_by_user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint(

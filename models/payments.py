@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -56,6 +57,12 @@ from models.enums import (
     PaymentMethodType,
     PaymentStatus,
 )
+
+if TYPE_CHECKING:
+    from models.orgs import House
+    from models.payment_extended import DunningConfig, PaymentMethod, RateConfig, Refund
+    from models.residents import Admission, Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 NIL_UUID = "'00000000-0000-0000-0000-000000000000'::uuid"
@@ -105,6 +112,9 @@ class Invoice(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice")
     dunning_actions: Mapped[list[DunningAction]] = relationship(back_populates="invoice")
+    resident: Mapped[Resident] = relationship(back_populates="invoices")
+    payer_config: Mapped[PayerConfig | None] = relationship(back_populates="invoices")
+    house: Mapped[House | None] = relationship()
 
     __table_args__ = (
         Index("uq_invoices_org_number_live", "org_id", "number", unique=True, postgresql_where=LIVE),
@@ -175,6 +185,7 @@ class InvoiceLineItem(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
     position: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     invoice: Mapped[Invoice] = relationship(back_populates="line_items")
+    rate_config: Mapped[RateConfig | None] = relationship()
 
     __table_args__ = (
         Index("ix_invoice_line_items_org_invoice_live", "org_id", "invoice_id", postgresql_where=LIVE),
@@ -231,6 +242,11 @@ class Payment(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     invoice: Mapped[Invoice | None] = relationship(back_populates="payments")
+    resident: Mapped[Resident] = relationship(back_populates="payments")
+    payer_config: Mapped[PayerConfig | None] = relationship()
+    payment_method: Mapped[PaymentMethod | None] = relationship()
+    recorded_by_user: Mapped[User | None] = relationship()
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment")
 
     __table_args__ = (
         UniqueConstraint("org_id", "idempotency_key", name="uq_payments_org_idempotency_key"),
@@ -325,6 +341,13 @@ class LedgerEntry(IdMixin, TenantMixin, Base):
     created_by: Mapped[uuid.UUID | None]
 
     account: Mapped[LedgerAccount] = relationship()
+    # One-way on purpose: entries are immutable and balances are summed in SQL, so no
+    # parent gets an (unbounded) entries collection.
+    resident: Mapped[Resident | None] = relationship()
+    invoice: Mapped[Invoice | None] = relationship()
+    payment: Mapped[Payment | None] = relationship()
+    refund: Mapped[Refund | None] = relationship()
+    deposit: Mapped[Deposit | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("journal_id", "line_no", name="uq_ledger_entries_journal_line"),
@@ -401,6 +424,11 @@ class Deposit(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     forfeiture_reason_ct: Mapped[bytes | None] = encrypted_column("forfeiture_reason")
     forfeiture_reason = Encrypted(str)
 
+    resident: Mapped[Resident] = relationship(back_populates="deposits")
+    admission: Mapped[Admission | None] = relationship()
+    payment: Mapped[Payment | None] = relationship()
+    applied_invoice: Mapped[Invoice | None] = relationship()
+
     __table_args__ = (
         Index("ix_deposits_org_resident_live", "org_id", "resident_id", postgresql_where=LIVE),
         # Deposits liability report: everything still held.
@@ -473,6 +501,11 @@ class PayerConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base
     effective_to_date: Mapped[date | None] = mapped_column(Date)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
+    resident: Mapped[Resident | None] = relationship(
+        back_populates="payer_configs", foreign_keys=[resident_id]
+    )
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="payer_config")
+
     __table_args__ = (
         Index(
             "ix_payer_configs_org_resident_live",
@@ -533,6 +566,8 @@ class DunningAction(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     failure_reason: Mapped[str | None]
 
     invoice: Mapped[Invoice] = relationship(back_populates="dunning_actions")
+    resident: Mapped[Resident] = relationship()
+    dunning_config: Mapped[DunningConfig | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("org_id", "idempotency_key", name="uq_dunning_actions_org_idempotency_key"),

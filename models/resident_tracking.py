@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, text
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import (
     AuditColumnsMixin,
@@ -20,6 +21,11 @@ from models.base import (
     pg_enum,
 )
 from models.enums import DischargeReason, HouseGender, Priority, ResidentStatus, WaitlistStatus
+
+if TYPE_CHECKING:
+    from models.orgs import Bed, House
+    from models.residents import Admission, Lead, Resident
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 
@@ -67,6 +73,13 @@ class Discharge(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     forwarding_phone_ct: Mapped[bytes | None] = encrypted_column("forwarding_phone")
     forwarding_phone = Encrypted(str)
 
+    resident: Mapped[Resident] = relationship(back_populates="discharges")
+    admission: Mapped[Admission] = relationship(back_populates="discharges")
+    house: Mapped[House] = relationship()
+    bed: Mapped[Bed | None] = relationship()
+    discharged_by_user: Mapped[User | None] = relationship(foreign_keys=[discharged_by_user_id])
+    approved_by_user: Mapped[User | None] = relationship(foreign_keys=[approved_by_user_id])
+
     __table_args__ = (
         # One discharge per admission.
         Index("uq_discharges_admission_live", "admission_id", unique=True, postgresql_where=LIVE),
@@ -98,6 +111,9 @@ class ResidentStatusHistory(IdMixin, TenantMixin, Base):
     # ENCRYPTED: free-text reason for the change (may reference relapse, violations, health)
     reason_ct: Mapped[bytes | None] = encrypted_column("reason")
     reason = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship(back_populates="status_history")
+    admission: Mapped[Admission | None] = relationship()
 
     __table_args__ = (
         Index("ix_resident_status_history_org_resident", "org_id", "resident_id", "occurred_at"),
@@ -132,6 +148,12 @@ class WaitlistEntry(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     # ENCRYPTED: free-text notes (urgency, treatment discharge date, housing situation)
     notes_ct: Mapped[bytes | None] = encrypted_column("notes")
     notes = Encrypted(str)
+
+    lead: Mapped[Lead | None] = relationship(back_populates="waitlist_entries")
+    resident: Mapped[Resident | None] = relationship()
+    house: Mapped[House | None] = relationship()
+    offered_bed: Mapped[Bed | None] = relationship()
+    admission: Mapped[Admission | None] = relationship()
 
     __table_args__ = (
         # The queue: by house, then priority, then first come first served.
@@ -201,6 +223,15 @@ class BedTransfer(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base
     # ENCRYPTED: free-text reason (conflict, accommodation, phase change, health)
     reason_ct: Mapped[bytes | None] = encrypted_column("reason")
     reason = Encrypted(str)
+
+    resident: Mapped[Resident] = relationship(back_populates="bed_transfers")
+    admission: Mapped[Admission] = relationship(back_populates="bed_transfers")
+    from_bed: Mapped[Bed] = relationship(foreign_keys=[from_bed_id])
+    to_bed: Mapped[Bed] = relationship(foreign_keys=[to_bed_id])
+    from_house: Mapped[House] = relationship(foreign_keys=[from_house_id])
+    to_house: Mapped[House] = relationship(foreign_keys=[to_house_id])
+    requested_by_user: Mapped[User | None] = relationship(foreign_keys=[requested_by_user_id])
+    approved_by_user: Mapped[User | None] = relationship(foreign_keys=[approved_by_user_id])
 
     __table_args__ = (
         Index("ix_bed_transfers_org_resident", "org_id", "resident_id", "effective_at"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +37,18 @@ from models.enums import (
     PayerType,
     ResidentStatus,
 )
+
+if TYPE_CHECKING:
+    from models.compliance import Consent, PatientNotice
+    from models.documents import Document
+    from models.files import FileUpload
+    from models.operations import ChoreAssignment, DailyCheckIn, DrugTest, Incident, MeetingAttendance, Pass
+    from models.operations_extended import ClinicalAssessment, Vehicle, WellnessCheckIn
+    from models.orgs import Bed, House
+    from models.payment_extended import PaymentMethod, RateConfig
+    from models.payments import Deposit, Invoice, PayerConfig, Payment
+    from models.resident_tracking import BedTransfer, Discharge, ResidentStatusHistory, WaitlistEntry
+    from models.users import User
 
 LIVE = text("deleted_at IS NULL")
 
@@ -142,6 +155,36 @@ class Resident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
 
     admissions: Mapped[list[Admission]] = relationship(back_populates="resident")
     contacts: Mapped[list[ResidentContact]] = relationship(back_populates="resident")
+    # viewonly: these four FKs are use_alter (FK cycle); write the *_id columns, not these.
+    current_house: Mapped[House | None] = relationship(viewonly=True)
+    current_bed: Mapped[Bed | None] = relationship(viewonly=True)
+    payer_config: Mapped[PayerConfig | None] = relationship(foreign_keys=[payer_config_id], viewonly=True)
+    photo_file: Mapped[FileUpload | None] = relationship(foreign_keys=[photo_file_id], viewonly=True)
+
+    consents: Mapped[list[Consent]] = relationship(back_populates="resident")
+    patient_notices: Mapped[list[PatientNotice]] = relationship(back_populates="resident")
+    documents: Mapped[list[Document]] = relationship(back_populates="resident")
+    chore_assignments: Mapped[list[ChoreAssignment]] = relationship(back_populates="resident")
+    meeting_attendance: Mapped[list[MeetingAttendance]] = relationship(back_populates="resident")
+    passes: Mapped[list[Pass]] = relationship(back_populates="resident")
+    drug_tests: Mapped[list[DrugTest]] = relationship(back_populates="resident")
+    incidents: Mapped[list[Incident]] = relationship(back_populates="resident")
+    daily_check_ins: Mapped[list[DailyCheckIn]] = relationship(back_populates="resident")
+    vehicles: Mapped[list[Vehicle]] = relationship(back_populates="resident")
+    wellness_check_ins: Mapped[list[WellnessCheckIn]] = relationship(back_populates="resident")
+    clinical_assessments: Mapped[list[ClinicalAssessment]] = relationship(back_populates="resident")
+    discharges: Mapped[list[Discharge]] = relationship(back_populates="resident")
+    status_history: Mapped[list[ResidentStatusHistory]] = relationship(
+        back_populates="resident", order_by="ResidentStatusHistory.occurred_at"
+    )
+    bed_transfers: Mapped[list[BedTransfer]] = relationship(back_populates="resident")
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="resident")
+    payments: Mapped[list[Payment]] = relationship(back_populates="resident")
+    deposits: Mapped[list[Deposit]] = relationship(back_populates="resident")
+    payer_configs: Mapped[list[PayerConfig]] = relationship(
+        back_populates="resident", foreign_keys="PayerConfig.resident_id"
+    )
+    payment_methods: Mapped[list[PaymentMethod]] = relationship(back_populates="resident")
 
     __table_args__ = (
         Index("ix_residents_org_status_live", "org_id", "status", postgresql_where=LIVE),
@@ -226,6 +269,11 @@ class Lead(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     )
     converted_at: Mapped[datetime | None]
 
+    house_preference: Mapped[House | None] = relationship()
+    assigned_to_user: Mapped[User | None] = relationship()
+    converted_resident: Mapped[Resident | None] = relationship()
+    waitlist_entries: Mapped[list[WaitlistEntry]] = relationship(back_populates="lead")
+
     __table_args__ = (
         Index("ix_leads_org_status_created_live", "org_id", "status", "created_at", postgresql_where=LIVE),
         Index(
@@ -297,6 +345,14 @@ class Admission(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     cancellation_reason = Encrypted(str)
 
     resident: Mapped[Resident] = relationship(back_populates="admissions")
+    house: Mapped[House] = relationship()
+    bed: Mapped[Bed | None] = relationship()
+    lead: Mapped[Lead | None] = relationship()
+    intake_by_user: Mapped[User | None] = relationship()
+    rate_config: Mapped[RateConfig | None] = relationship()
+    payer_config: Mapped[PayerConfig | None] = relationship()
+    discharges: Mapped[list[Discharge]] = relationship(back_populates="admission")
+    bed_transfers: Mapped[list[BedTransfer]] = relationship(back_populates="admission")
 
     __table_args__ = (
         # A bed has at most one active admission; a resident at most one active admission.
@@ -375,6 +431,7 @@ class ResidentContact(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
     consent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
 
     resident: Mapped[Resident] = relationship(back_populates="contacts")
+    consent: Mapped[Consent | None] = relationship()
 
     __table_args__ = (
         Index("ix_resident_contacts_org_resident_live", "org_id", "resident_id", postgresql_where=LIVE),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,12 @@ from models.base import (
     pg_enum,
 )
 from models.enums import UserRole, UserStatus
+
+if TYPE_CHECKING:
+    from models.integrations import NotificationPreference
+    from models.messaging import ConversationMember
+    from models.orgs import House, Property
+    from models.residents import Resident
 
 LIVE = text("deleted_at IS NULL")
 
@@ -48,6 +55,10 @@ class User(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(back_populates="user")
+    resident: Mapped[Resident | None] = relationship()
+    sessions: Mapped[list[UserSession]] = relationship(back_populates="user")
+    notification_preferences: Mapped[list[NotificationPreference]] = relationship(back_populates="user")
+    conversation_memberships: Mapped[list[ConversationMember]] = relationship(back_populates="user")
 
     __table_args__ = (
         # Emails are unique across the platform so login needs no org hint.
@@ -69,6 +80,8 @@ class RoleAssignment(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, B
     house_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("houses.id", ondelete="CASCADE"))
 
     user: Mapped[User] = relationship(back_populates="role_assignments")
+    property: Mapped[Property | None] = relationship()
+    house: Mapped[House | None] = relationship()
 
     __table_args__ = (
         Index("ix_role_assignments_org_user_live", "org_id", "user_id", postgresql_where=LIVE),
@@ -99,5 +112,7 @@ class UserSession(IdMixin, TenantMixin, Base):
     ip_address_ct: Mapped[bytes | None] = encrypted_column("ip_address")
     ip_address = Encrypted(str)
     user_agent: Mapped[str | None]
+
+    user: Mapped[User] = relationship(back_populates="sessions")
 
     __table_args__ = (Index("ix_user_sessions_org_user", "org_id", "user_id", "expires_at"),)
