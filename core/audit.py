@@ -184,8 +184,8 @@ def _queue_writes(session: Session, _ctx: Any) -> None:
         queue.append(_Pending(action, table, getattr(obj, "id", None), {"fields": fields}))
 
 
-def flush_phi_reads(session: Session) -> None:
-    """Called by tenant_session before commit: writes, then reads of decrypted PHI."""
+def write_audit_trail(session: Session) -> None:
+    """Called by tenant_session just before commit: the writes it made, then the PHI it decrypted."""
     session.flush()
     pending: list[_Pending] = session.info.pop("audit_queue", [])
     reads: dict[tuple[str, uuid.UUID], set[str]] = session.info.pop("phi_reads", {})

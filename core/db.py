@@ -111,7 +111,7 @@ def tenant_session(
 
     PHI decrypted during the transaction is audited as a read just before commit.
     """
-    from core.audit import flush_phi_reads
+    from core.audit import write_audit_trail
 
     session = _Session(bind=engine or app_engine())
     session.info["actor"] = {
@@ -125,7 +125,7 @@ def tenant_session(
         with session.begin():
             set_tenant(session, org_id, user_id)
             yield session
-            flush_phi_reads(session)
+            write_audit_trail(session)
     finally:
         session.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from models.enums import UserRole
 from tests.factories import OrgFactory
@@ -128,3 +129,34 @@ def test_operators_can_filter_workflows_by_org_id_and_nothing_else_identifies_th
     attrs = asyncio.run(attributes())
     assert attrs[ORG_ID.name] == str(org.org_id)
     assert not any("Evangeline" in str(v) or "Szymanski" in str(v) for v in attrs.values())
+
+
+def test_a_lead_is_accepted_with_202_when_no_worker_records_it_in_time(
+    stack: str, orgs: OrgFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import api.routes.leads as leads
+    from core.config import get_settings
+    from core.temporal import connect
+
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    monkeypatch.setattr(leads, "RECORD_WAIT_SECONDS", 1.0)
+    monkeypatch.setenv("RECOVERYOS_TASK_QUEUE", "a-queue-no-worker-polls")
+    get_settings.cache_clear()
+    try:
+        with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+            r = http.post("/v1/leads", json={"first_name": "Ottilie", "last_name": "Brennan"})
+            assert r.status_code == 202, r.text
+            body = r.json()
+            assert body["status"] == "recording" and body["workflow_id"] == f"intake-lead-{body['id']}"
+            assert "Ottilie" not in r.text
+            assert http.get(f"/v1/leads/{body['id']}").status_code == 404
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+    async def cleanup() -> None:
+        await (await connect()).get_workflow_handle(body["workflow_id"]).terminate("test cleanup")
+
+    asyncio.run(cleanup())
