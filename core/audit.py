@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text
@@ -133,19 +134,11 @@ def _append(session: Session, pending: list[_Pending]) -> None:
             "details": p.details,
             "hmac_key_id": kid,
         }
-        h = chain_hash(key, prev, entry_fields(_Row(row)))
+        h = chain_hash(key, prev, entry_fields(SimpleNamespace(**row)))
         row["prev_hash"], row["hash"] = prev, h
         prev = h
         rows.append(row)
     session.execute(insert(AuditLog), rows)
-
-
-class _Row:
-    def __init__(self, d: dict[str, Any]) -> None:
-        self.__dict__.update(d)
-
-    def __getattr__(self, name: str) -> Any:  # pragma: no cover - only for missing keys
-        raise AttributeError(name)
 
 
 # --- automatic write and read auditing for tenant sessions --------------------------------
