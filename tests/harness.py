@@ -7,13 +7,14 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from cli.dev import wait_for_port
 
 BIN = Path(sys.executable).parent
 
@@ -22,17 +23,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            s.settimeout(0.3)
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"port {port} did not open")
 
 
 @contextmanager
@@ -53,7 +43,7 @@ def temporal_dev_server(ui: bool = False) -> Iterator[tuple[str, int | None]]:
     cmd += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_port(port)
+        wait_for_port(port, 60, proc)
         yield f"127.0.0.1:{port}", ui_port
     finally:
         proc.terminate()
@@ -93,7 +83,7 @@ def api_server(app: Any, lifespan: str = "on") -> Iterator[str]:
     server = uvicorn.Server(config)
     t = threading.Thread(target=server.run, daemon=True)
     t.start()
-    wait_port(port)
+    wait_for_port(port, 60)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

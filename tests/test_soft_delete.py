@@ -14,8 +14,8 @@ from models.orgs import House, Property
 from tests.factories import OrgFactory
 
 
-def _property(org_id: uuid.UUID) -> uuid.UUID:
-    with tenant_session(org_id, actor_type="test") as s:
+def _property(org_id: uuid.UUID, user_id: uuid.UUID | None = None) -> uuid.UUID:
+    with tenant_session(org_id, user_id, actor_type="test") as s:
         p = Property(
             org_id=org_id,
             name="Maple St",
@@ -81,29 +81,19 @@ def test_a_deleted_name_can_be_reused_but_a_live_one_cannot(orgs: OrgFactory) ->
 def test_audit_columns_are_kept_by_the_database(orgs: OrgFactory) -> None:
     org = orgs.create((UserRole.PROPERTY_MANAGER, UserRole.HOUSE_MANAGER))
     pm, hm = org.users[UserRole.PROPERTY_MANAGER], org.users[UserRole.HOUSE_MANAGER]
-    with tenant_session(org.org_id, pm) as s:
-        p = Property(
-            org_id=org.org_id,
-            name="Oak",
-            property_type=PropertyType.APARTMENT,
-            address_line1="2 Oak Ave",
-            city="Reno",
-            state="NV",
-            postal_code="89501",
-        )
-        s.add(p)
+    prop = _property(org.org_id, pm)
     with tenant_session(org.org_id, hm) as s:
         s.execute(
             text(
                 "UPDATE properties SET name = 'Oak Grove', created_by = NULL, created_at = now() - "
                 "interval '1 year' WHERE id = :i"
             ),
-            {"i": p.id},
+            {"i": prop},
         )
     with tenant_session(org.org_id) as s:
         row = s.execute(
             text("SELECT created_by, updated_by, created_at, updated_at FROM properties WHERE id = :i"),
-            {"i": p.id},
+            {"i": prop},
         ).one()
     assert (row.created_by, row.updated_by) == (pm, hm)
     assert row.updated_at > row.created_at
