@@ -114,6 +114,7 @@ def _append(session: Session, pending: list[_Pending]) -> None:
     ).first()
     seq, prev = (last.seq, last.hash) if last else (0, None)
     ip = actor.get("source_ip")
+    process = actor.get("process")
     rows = []
     for p in pending:
         seq += 1
@@ -131,7 +132,7 @@ def _append(session: Session, pending: list[_Pending]) -> None:
             "outcome": p.outcome,
             "source_ip": str(ipaddress.ip_address(ip)) if ip else None,
             "request_id": actor.get("request_id"),
-            "details": p.details,
+            "details": {**p.details, "process": process} if process else p.details,
             "hmac_key_id": kid,
         }
         h = chain_hash(key, prev, entry_fields(SimpleNamespace(**row)))

@@ -105,11 +105,14 @@ def tenant_session(
     actor_type: str = "user",
     request_id: str | None = None,
     source_ip: str | None = None,
+    process: dict[str, str] | None = None,
     engine: Engine | None = None,
 ) -> Iterator[Session]:
     """One transaction as `recoveryos_app` scoped to one org; commits on success.
 
-    PHI decrypted during the transaction is audited as a read just before commit.
+    PHI decrypted during the transaction is audited as a read just before commit. `process`
+    (workflow type, id and run id) is copied into every audit entry's details, so a row can be
+    traced back to the process that wrote it.
     """
     from core.audit import write_audit_trail
 
@@ -120,6 +123,7 @@ def tenant_session(
         "actor_type": actor_type,
         "request_id": request_id,
         "source_ip": source_ip,
+        "process": dict(process) if process else None,
     }
     try:
         with session.begin():

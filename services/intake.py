@@ -1,0 +1,85 @@
+"""Leads: the queries and commands that the intake activities, the API and the seed share."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from models.enums import HouseGender, LeadSource, LeadStatus
+from models.residents import Lead
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """What a staff member records about an inquiry. PHI: it lives in the database, and in a
+    workflow input only until the first activity has stored it."""
+
+    first_name: str
+    last_name: str
+    email: str | None = None
+    phone: str | None = None
+    source: LeadSource = LeadSource.OTHER
+    notes: str | None = None
+    date_of_birth: date | None = None
+    primary_substance: str | None = None
+    housing_gender: HouseGender | None = None
+    desired_move_in_date: date | None = None
+    house_preference_id: uuid.UUID | None = None
+
+
+def record_lead(session: Session, lead_id: uuid.UUID, data: NewLead, created_by: uuid.UUID | None) -> Lead:
+    """Insert the lead once: a second call with the same id returns the first row unchanged."""
+    existing = session.get(Lead, lead_id)
+    if existing is not None:
+        return existing
+    org_id = session.info["actor"]["org_id"]
+    lead = Lead(
+        id=lead_id,
+        org_id=org_id,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=data.email,
+        phone=data.phone,
+        source=data.source,
+        status=LeadStatus.NEW,
+        notes=data.notes,
+        date_of_birth=data.date_of_birth,
+        primary_substance=data.primary_substance,
+        housing_gender=data.housing_gender,
+        desired_move_in_date=data.desired_move_in_date,
+        house_preference_id=data.house_preference_id,
+        created_by=created_by,
+    )
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def set_status(session: Session, lead_id: uuid.UUID, status: LeadStatus) -> Lead:
+    """The intake workflow's status change; idempotent."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("lead not found", field="lead_id")
+    if lead.status != status:
+        lead.status = status
+    return lead
+
+
+def get_lead(session: Session, lead_id: uuid.UUID) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("lead not found", field="lead_id")
+    return lead
+
+
+def lead_status(session: Session, lead_id: uuid.UUID) -> LeadStatus:
+    """Existence and status only: nothing is decrypted, so nothing is disclosed."""
+    status = session.scalar(select(Lead.status).where(Lead.id == lead_id))
+    if status is None:
+        raise NotFound("lead not found", field="lead_id")
+    return status

@@ -1,0 +1,72 @@
+"""What every process shares: the actor on every message, workflow ids that carry the org,
+and step presets for activities.
+
+A workflow id is `<process>/<org_id>/<key>`. The API builds ids only from the authenticated
+caller's org, so a caller can never name another org's workflow; the payload codec reads the
+org back out of the id to pick that org's key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a message: org, user (None for the system) and the request that carried it.
+
+    Never PHI: it rides in workflow inputs, updates and activity inputs.
+    """
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    request_id: str | None = None
+
+    @classmethod
+    def system(cls, org_id: uuid.UUID, request_id: str | None = None) -> Actor:
+        return cls(org_id=org_id, user_id=None, request_id=request_id)
+
+
+def workflow_id(process: str, org_id: uuid.UUID | str, key: str | uuid.UUID) -> str:
+    if "/" in process or not process:
+        raise ValueError(f"process name {process!r} must be non-empty and contain no '/'")
+    return f"{process}/{uuid.UUID(str(org_id))}/{key}"
+
+
+def org_of(wf_id: str) -> uuid.UUID | None:
+    """The org a workflow id belongs to, or None for an id not built by `workflow_id`."""
+    parts = wf_id.split("/", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        return uuid.UUID(parts[1])
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Timeouts and retries for one kind of activity, passed as `**STEP.options()`."""
+
+    start_to_close: timedelta
+    retry: RetryPolicy
+
+    def options(self) -> dict[str, object]:
+        return {"start_to_close_timeout": self.start_to_close, "retry_policy": self.retry}
+
+
+# A database transaction: short, retried with backoff while PostgreSQL restarts. Domain errors
+# (NotFound, Conflict, Rejected) are non-retryable by construction.
+DB_STEP = Step(
+    timedelta(seconds=30),
+    RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)),
+)
+# A call to a service outside our network (Stripe, mail, webhook receivers).
+EXTERNAL_CALL = Step(
+    timedelta(seconds=60),
+    RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5)),
+)
