@@ -1,6 +1,7 @@
-"""The Temporal worker: every workflow and activity on the RecoveryOS task queue.
+"""The Temporal worker: every workflow and activity of the registry on the task queue.
 
-Activities are synchronous (SQLAlchemy sessions) and run on a thread pool.
+Activities are synchronous (SQLAlchemy sessions) and run on a thread pool; their dependencies
+are built here, once, and injected.
 """
 
 from __future__ import annotations
@@ -13,23 +14,31 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import ALL_ACTIVITIES
+import registry
+from activities.base import Deps
 from core.config import get_settings
+from core.db import app_engine
 from core.logging import configure_logging
 from core.temporal import connect, ensure_search_attributes
-from workflows import ALL_WORKFLOWS
 
 log = logging.getLogger("recoveryos.worker")
 
 
+def build_deps() -> Deps:
+    return Deps(engine=app_engine())
+
+
 def build_worker(
-    client: Client, task_queue: str | None = None, executor: ThreadPoolExecutor | None = None
+    client: Client,
+    task_queue: str | None = None,
+    executor: ThreadPoolExecutor | None = None,
+    deps: Deps | None = None,
 ) -> Worker:
     return Worker(
         client,
         task_queue=task_queue or get_settings().task_queue,
-        workflows=ALL_WORKFLOWS,
-        activities=ALL_ACTIVITIES,
+        workflows=registry.workflows(),
+        activities=registry.activities(deps or build_deps()),
         activity_executor=executor or ThreadPoolExecutor(max_workers=16),
     )
 

@@ -1,8 +1,2 @@
-"""Temporal activities, grouped by the tables they write."""
-
-from collections.abc import Callable
-from typing import Any
-
-from activities.leads import record_lead, set_lead_status
-
-ALL_ACTIVITIES: list[Callable[..., Any]] = [record_lead, set_lead_status]
+"""Temporal activities: one class per process family, built by the worker with its
+dependencies (see `registry.py`)."""

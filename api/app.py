@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
+import registry
 from api import errors, middleware
-from api.routes import auth, codec, health, leads
+from api.routes import auth, codec, health
 from core.codec import codec_from_settings
 from core.config import get_settings
 from core.temporal import connect, ensure_search_attributes
@@ -71,6 +72,6 @@ def create_app() -> FastAPI:
     )
     middleware.install(app)
     errors.install(app)
-    for r in (health.router, auth.router, codec.router, leads.router):
+    for r in (health.router, auth.router, codec.router, *registry.routers()):
         app.include_router(r)
     return app

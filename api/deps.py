@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
@@ -55,11 +56,34 @@ def tenant(p: Principal) -> Iterator[Session]:
         yield s
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class TenantDB:
+    """The caller's tenant transaction, for routes: `await db.run(service_fn, *args)` runs a
+    service function off the event loop in one transaction scoped to the caller's org."""
+
+    def __init__(self, p: Principal) -> None:
+        self._p = p
+
+    async def run(self, fn: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
+        def call() -> R:
+            with tenant(self._p) as s:
+                return fn(s, *args, **kwargs)
+
+        return await asyncio.to_thread(call)
+
+
+def tenant_db(p: CurrentUser) -> TenantDB:
+    return TenantDB(p)
+
+
+TenantDep = Annotated[TenantDB, Depends(tenant_db)]
+
+
 def temporal_client(request: Request) -> Client:
     client: Client | None = request.app.state.temporal
     if client is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "workflow engine unavailable, retry shortly")
     return client
-
-
-TemporalDep = Annotated[Client, Depends(temporal_client)]

@@ -4,7 +4,6 @@ back from the database."""
 from __future__ import annotations
 
 import logging
-import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,17 +13,15 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.processes import StillRunning
+from core.errors import DOMAIN_ERRORS, DomainError, conflict_from_integrity
+
 log = logging.getLogger("recoveryos.api")
 
 
 def _field_of(loc: tuple[object, ...] | list[object]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
-
-
-def _constraint(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.orig, "diag", None)
-    return getattr(diag, "constraint_name", None)
 
 
 def install(app: FastAPI) -> None:
@@ -40,24 +37,29 @@ def install(app: FastAPI) -> None:
             content={"error": "validation_error", "detail": f"invalid input — {summary}", "errors": errors},
         )
 
+    def domain_response(exc: DomainError | ApplicationError, status: int) -> JSONResponse:
+        field = getattr(exc, "field", None)
+        if field is None and exc.details and isinstance(exc.details[0], dict):
+            field = exc.details[0].get("field")
+        body = {"error": exc.type or "rejected", "detail": exc.message}
+        if field:
+            body["field"] = field
+        return JSONResponse(status_code=status, content=body)
+
+    @app.exception_handler(DomainError)
+    async def domain(request: Request, exc: DomainError) -> JSONResponse:
+        return domain_response(exc, exc.status)
+
+    @app.exception_handler(StillRunning)
+    async def still_running(request: Request, exc: StillRunning) -> JSONResponse:
+        return JSONResponse(status_code=202, content=exc.accepted.model_dump(mode="json"))
+
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:
-        name = _constraint(exc)
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        field = None
-        if name:
-            m = re.match(r"(?:uq|ix|fk|ck)_[a-z_]+?_(.+)$", name)
-            field = m.group(1) if m else name
-        status = 409 if sqlstate == "23505" else 422
-        msg = "already exists" if status == 409 else "violates a data rule"
-        return JSONResponse(
-            status_code=status,
-            content={
-                "error": "conflict" if status == 409 else "constraint_violation",
-                "detail": f"{field or 'record'} {msg}",
-                "constraint": name,
-            },
-        )
+        err = conflict_from_integrity(exc)
+        if err is None:
+            return await unexpected(request, exc)
+        return domain_response(err, err.status)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> JSONResponse:
@@ -70,9 +72,12 @@ def install(app: FastAPI) -> None:
         cause: BaseException | None = exc.cause
         while cause is not None and not isinstance(cause, ApplicationError):
             cause = cause.__cause__
-        msg = cause.message if isinstance(cause, ApplicationError) else "the request was rejected"
-        kind = cause.type if isinstance(cause, ApplicationError) else None
-        return JSONResponse(status_code=409, content={"error": kind or "rejected", "detail": msg})
+        if isinstance(cause, ApplicationError):
+            known = DOMAIN_ERRORS.get(cause.type or "")
+            return domain_response(cause, known.status if known else 409)
+        return JSONResponse(
+            status_code=409, content={"error": "rejected", "detail": "the request was rejected"}
+        )
 
     @app.exception_handler(RPCError)
     async def rpc_error(request: Request, exc: RPCError) -> JSONResponse:

@@ -105,6 +105,7 @@ from models.enums import (
 from models.files import FileUpload
 from models.integrations import (
     ApiKey,
+    IdempotencyRecord,
     IntegrationConfig,
     NotificationPreference,
     ScheduledJob,
@@ -156,6 +157,7 @@ from models.payments import (
 from models.resident_tracking import BedTransfer, Discharge, ResidentStatusHistory, WaitlistEntry
 from models.residents import Admission, Lead, Resident, ResidentContact
 from models.users import RoleAssignment, User, UserSession
+from services.idempotency import request_digest
 
 # Fixed namespace for the CLI's demo org id: uuid5(DEMO_NAMESPACE, "recoveryos-demo-<seed>").
 DEMO_NAMESPACE = uuid.UUID("6f1c9a2e-4b7d-4e15-9a0c-2d8e5b3f7a41")
@@ -860,6 +862,18 @@ class _Seeder:
                 )
                 if status is LeadStatus.SCREENING:
                     self._screening_leads.append((b, lead))
+                if status is LeadStatus.NEW:
+                    # The website form posts with an Idempotency-Key, as the kernel records it.
+                    self.add(
+                        IdempotencyRecord(
+                            id=self.nid(),
+                            org_id=self.org_id,
+                            scope="intake",
+                            key=f"web-form-{lead.id}",
+                            request_digest=request_digest({"lead": str(lead.id)}),
+                            resource_id=lead.id,
+                        )
+                    )
         self.flush()
 
     _screening_leads: list[tuple[int, Lead]]

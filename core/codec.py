@@ -1,4 +1,5 @@
-"""Encrypting payload codec: nothing a workflow carries reaches Temporal in clear.
+"""The data converter: typed payloads, then encrypted, so nothing a workflow carries reaches
+Temporal in clear.
 
 Payloads, and through DefaultFailureConverterWithEncodedAttributes also failure messages
 and stack traces, are sealed with AES-256-GCM. The key id rides in the payload metadata so
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -68,8 +70,10 @@ def codec_from_settings() -> EncryptionCodec:
 
 
 def data_converter(codec: PayloadCodec | None = None) -> DataConverter:
+    # Pydantic's converter round-trips what our contracts carry (UUID, date, datetime, Decimal,
+    # StrEnum, nested dataclasses) with types intact, where the default JSON converter would not.
     return dataclasses.replace(
-        DataConverter.default,
+        pydantic_data_converter,
         payload_codec=codec or codec_from_settings(),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

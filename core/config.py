@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = "default"
     task_queue: str = "recoveryos"
+    # How long a POST that starts a process waits for the worker before answering 202.
+    process_wait_seconds: float = 15.0
 
     # Key rings: {"key-id": "<base64 32 bytes>"}; the active id encrypts, all ids decrypt.
     codec_keys: dict[str, str] = Field(default_factory=dict)

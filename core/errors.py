@@ -45,3 +45,30 @@ class Rejected(DomainError):
 
 
 DOMAIN_ERRORS: dict[str, type[DomainError]] = {c.kind: c for c in (NotFound, Conflict, Rejected)}
+
+
+def _constraint_field(name: str, table: str | None) -> str:
+    # Our naming convention is <kind>_<table>_<columns>: what is left after the table is the field.
+    for kind in ("uq", "ix", "ex", "fk", "ck"):
+        prefix = f"{kind}_{table}_" if table else None
+        if prefix and name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def conflict_from_integrity(exc: Exception) -> DomainError | None:
+    """A unique or exclusion violation as a Conflict naming what collided; a check or foreign
+    key violation as Rejected. None for anything a user cannot cause (let it surface)."""
+    orig = getattr(exc, "orig", exc)
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    table = getattr(diag, "table_name", None)
+    field = _constraint_field(getattr(diag, "constraint_name", None) or "record", table)
+    where = f" in {table}" if table else ""
+    if sqlstate == "23505":
+        return Conflict(f"{field} already exists{where}", field=field)
+    if sqlstate == "23P01":
+        return Conflict(f"{field} overlaps an existing entry{where}", field=field)
+    if sqlstate in ("23503", "23514"):
+        return Rejected(f"{field} violates a data rule{where}", field=field)
+    return None

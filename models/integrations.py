@@ -227,3 +227,26 @@ class ScheduledJob(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Bas
         ),
         CheckConstraint("jsonb_typeof(payload) = 'object'", name="payload_is_object"),
     )
+
+
+class IdempotencyRecord(IdMixin, TenantMixin, Base):
+    """An `Idempotency-Key` a client sent with a POST that starts a process.
+
+    The same key (per org and scope) always names the same resource, so a client's retry after
+    a timeout or a 202 reaches the process it already started instead of starting a second one;
+    the request digest lets a reused key with a different body be refused.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str]  # the process family, e.g. "intake"
+    key: Mapped[str]
+    request_digest: Mapped[bytes]  # SHA-256 of the canonical request body
+    resource_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    created_by: Mapped[uuid.UUID | None]
+
+    __table_args__ = (
+        UniqueConstraint("org_id", "scope", "key"),
+        CheckConstraint("length(key) BETWEEN 1 AND 255", name="key_length"),
+    )

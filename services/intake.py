@@ -60,13 +60,17 @@ def record_lead(session: Session, lead_id: uuid.UUID, data: NewLead, created_by:
     return lead
 
 
-def set_status(session: Session, lead_id: uuid.UUID, status: LeadStatus) -> Lead:
+def set_status(
+    session: Session, lead_id: uuid.UUID, status: LeadStatus, reason_code: str | None = None
+) -> Lead:
     """The intake workflow's status change; idempotent."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound("lead not found", field="lead_id")
     if lead.status != status:
         lead.status = status
+    if reason_code and lead.disposition_reason != reason_code:
+        lead.disposition_reason = reason_code
     return lead
 
 

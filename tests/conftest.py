@@ -39,8 +39,10 @@ os.environ.pop("TEMPORAL_ADDRESS", None)
 
 import asyncio  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
@@ -110,11 +112,19 @@ def temporal_address() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(database: str, temporal_address: str) -> Iterator[str]:
-    """Worker and API against the real PostgreSQL and Temporal; yields the API base URL."""
+def api_app(database: str, temporal_address: str) -> FastAPI:
+    """The API application the `stack` serves; tests swap dependencies on it with
+    `dependency_overrides` (and undo them), never by patching module constants."""
     os.environ["TEMPORAL_ADDRESS"] = temporal_address
     get_settings.cache_clear()
     from api.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+def stack(api_app: FastAPI) -> Iterator[str]:
+    """Worker and API against the real PostgreSQL and Temporal; yields the API base URL."""
     from core.temporal import connect
     from worker import build_worker
 
@@ -126,7 +136,7 @@ def stack(database: str, temporal_address: str) -> Iterator[str]:
     loop = LoopThread()
     worker = loop.run(start_worker())
     try:
-        with api_server(create_app()) as base:
+        with api_server(api_app) as base:
             yield base
     finally:
         loop.run(worker.shutdown())
@@ -146,3 +156,17 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         yield env
     finally:
         await env.shutdown()
+
+
+@pytest.fixture
+async def registry_worker(time_skipping: WorkflowEnvironment, database: str) -> AsyncIterator[str]:
+    """Every workflow and activity of the registry, on a fresh task queue of the time-skipping
+    server, with the real database; yields the task queue."""
+    import uuid
+
+    from worker import build_worker
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(4))
+    async with worker:
+        yield queue

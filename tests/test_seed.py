@@ -38,7 +38,7 @@ def _table_counts(org_id: uuid.UUID) -> dict[str, int]:
 
 
 def test_seed_covers_every_tenant_table(seeded: SeedResult) -> None:
-    assert len(TENANT_TABLES) == 72
+    assert len(TENANT_TABLES) == 73
     counts = _table_counts(seeded.org_id)
     empty = [t for t, n in counts.items() if n < 1]
     assert not empty, f"tables without rows for the seeded org: {empty}"

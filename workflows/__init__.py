@@ -1,5 +1,1 @@
-"""Temporal workflows, one module per long-running process."""
-
-from workflows.intake import IntakeWorkflow
-
-ALL_WORKFLOWS: list[type] = [IntakeWorkflow]
+"""Temporal workflows, one module per process family (see `registry.py`)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from temporalio.common import RetryPolicy
 
@@ -55,7 +56,7 @@ class Step:
     start_to_close: timedelta
     retry: RetryPolicy
 
-    def options(self) -> dict[str, object]:
+    def options(self) -> dict[str, Any]:
         return {"start_to_close_timeout": self.start_to_close, "retry_policy": self.retry}
 
 
@@ -70,3 +71,20 @@ EXTERNAL_CALL = Step(
     timedelta(seconds=60),
     RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=5)),
 )
+
+
+@dataclass(frozen=True)
+class Process:
+    """A process family's name in workflow ids: `Process("intake").id(org, lead_id)`."""
+
+    name: str
+
+    def id(self, org_id: uuid.UUID | str, key: str | uuid.UUID) -> str:
+        return workflow_id(self.name, org_id, key)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """The payload of an update that only waits for a milestone (e.g. "recorded")."""
+
+    actor: Actor

@@ -6,45 +6,51 @@ activity to write them to the database; the workflow keeps ids and status, never
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.leads import LeadStatusChange, NewLead, RecordLead, record_lead, set_lead_status
+    from activities.intake import IntakeActivities, LeadStatusChange, RecordLead
+    from core.errors import Conflict
+    from models.enums import LeadStatus
+    from services.intake import NewLead
+    from workflows.common import DB_STEP, Actor, Process, Wait
 
+INTAKE = Process("intake")
 SCREENING_WINDOW = timedelta(days=30)
 
 
-@dataclass
+class Decision(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
 class IntakeInput:
-    org_id: str
-    lead_id: str
-    actor_user_id: str | None
-    request_id: str | None
+    actor: Actor
+    lead_id: uuid.UUID
+    # PHI, encrypted by the codec; None when the lead was recorded before the workflow started.
     lead: NewLead | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScreeningDecision:
-    decision: str  # "approve" | "decline"
-    decided_by: str
+    actor: Actor
+    decision: Decision
     reason_code: str | None = None
 
 
 @dataclass
 class IntakeState:
-    lead_id: str
-    status: str = "new"
-    decided_by: str | None = None
-    history: list[str] = field(default_factory=list)
-
-
-TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(maximum_attempts=10, non_retryable_error_types=["ValueError"])
+    lead_id: uuid.UUID
+    status: LeadStatus = LeadStatus.NEW
+    decided_by: uuid.UUID | None = None
+    history: list[LeadStatus] = field(default_factory=list)
 
 
 @workflow.defn(name="Intake")
@@ -56,36 +62,37 @@ class IntakeWorkflow:
 
     @workflow.run
     async def run(self, inp: IntakeInput) -> IntakeState:
-        self._state = IntakeState(lead_id=inp.lead_id)
+        self._state = state = IntakeState(lead_id=inp.lead_id)
         if inp.lead is not None:
-            await workflow.execute_activity(
-                record_lead,
-                RecordLead(inp.org_id, inp.lead_id, inp.lead, inp.actor_user_id, inp.request_id),
-                start_to_close_timeout=TIMEOUT,
-                retry_policy=RETRY,
+            await workflow.execute_activity_method(
+                IntakeActivities.record_lead,
+                RecordLead(inp.actor, inp.lead_id, inp.lead),
+                **DB_STEP.options(),
             )
         self._recorded = True
-        self._state.history.append("recorded")
+        state.history.append(LeadStatus.NEW)
 
-        got = await _wait(lambda: self._decision is not None, SCREENING_WINDOW)
-        if got and self._decision is not None:
-            status = "approved" if self._decision.decision == "approve" else "declined"
-            self._state.decided_by = self._decision.decided_by
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(lambda: self._decision is not None, timeout=SCREENING_WINDOW)
+        decision = self._decision
+        if decision is None:
+            status, actor = LeadStatus.LOST, inp.actor
         else:
-            status = "lost"
-        await workflow.execute_activity(
-            set_lead_status,
-            LeadStatusChange(inp.org_id, inp.lead_id, status, self._state.decided_by),
-            start_to_close_timeout=TIMEOUT,
-            retry_policy=RETRY,
+            status = LeadStatus.APPROVED if decision.decision is Decision.APPROVE else LeadStatus.DECLINED
+            actor = decision.actor
+            state.decided_by = actor.user_id
+        await workflow.execute_activity_method(
+            IntakeActivities.set_lead_status,
+            LeadStatusChange(actor, inp.lead_id, status, decision.reason_code if decision else None),
+            **DB_STEP.options(),
         )
-        self._state.status = status
-        self._state.history.append(status)
+        state.status = status
+        state.history.append(status)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._state
+        return state
 
     @workflow.update
-    async def wait_recorded(self) -> IntakeState:
+    async def wait_recorded(self, _: Wait) -> IntakeState:
         """Lets the API answer 201 only once the lead is in the database."""
         await workflow.wait_condition(lambda: self._recorded)
         assert self._state is not None
@@ -94,31 +101,17 @@ class IntakeWorkflow:
     @workflow.update
     async def decide(self, decision: ScreeningDecision) -> IntakeState:
         self._decision = decision
-        await workflow.wait_condition(lambda: self._state is not None and self._state.status != "new")
+        await workflow.wait_condition(
+            lambda: self._state is not None and self._state.status != LeadStatus.NEW
+        )
         assert self._state is not None
         return self._state
 
     @decide.validator
     def _validate_decide(self, decision: ScreeningDecision) -> None:
-        if decision.decision not in ("approve", "decline"):
-            raise ApplicationError("decision must be 'approve' or 'decline'", type="ValueError")
         if self._decision is not None:
-            raise ApplicationError("this lead has already been screened", type="AlreadyDecided")
-        if not self._recorded:
-            raise ApplicationError("the lead is still being recorded", type="NotReady")
+            raise Conflict("this lead has already been screened", field="decision")
 
     @workflow.query
     def state(self) -> IntakeState | None:
         return self._state
-
-
-async def _wait(cond: object, timeout: timedelta) -> bool:
-    try:
-        await workflow.wait_condition(cond, timeout=timeout)  # type: ignore[arg-type]
-        return True
-    except TimeoutError:
-        return False
-
-
-def workflow_id(lead_id: str) -> str:
-    return f"intake-lead-{lead_id}"

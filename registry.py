@@ -1,0 +1,43 @@
+"""Every process family in one list: its workflows, its activity class and its router.
+
+Adding a family is one line here; the worker, the API and the test fixtures read this list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter
+
+from activities.base import Deps, TenantActivities
+from activities.intake import IntakeActivities
+from api.routes import intake as intake_routes
+from workflows.intake import IntakeWorkflow
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    workflows: Sequence[type]
+    activities: Sequence[type[TenantActivities]]
+    router: APIRouter | None = None
+
+
+FAMILIES: list[Family] = [
+    Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
+]
+
+
+def workflows() -> list[type]:
+    return [wf for f in FAMILIES for wf in f.workflows]
+
+
+def activities(deps: Deps) -> list[Callable[..., Any]]:
+    """Every activity, bound to instances built once with the worker's dependencies."""
+    return [m for f in FAMILIES for cls in f.activities for m in cls(deps).methods()]
+
+
+def routers() -> list[APIRouter]:
+    return [f.router for f in FAMILIES if f.router is not None]

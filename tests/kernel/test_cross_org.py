@@ -1,0 +1,92 @@
+"""No caller can address another org's workflow: ids are built from the caller's org, so org B
+naming org A's resource reaches a workflow id that does not exist, gets 404, and leaves A's
+history untouched. Every route that reaches Temporal for an existing resource joins
+WORKFLOW_ENDPOINTS; the guard test below fails when a new one has not."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+import registry
+from api.processes import processes
+from core.temporal import connect
+from models.enums import UserRole
+from tests.factories import OrgFactory, SampleOrg
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # with {id} for the resource org A owns
+    body: dict[str, Any] | None
+    role: UserRole
+    # Creates org A's resource through the API; returns (id, workflow id).
+    make: Callable[[httpx.Client, SampleOrg], tuple[str, str]]
+
+
+def _lead(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    r = http.post("/v1/leads", json={"first_name": "Aurelia", "last_name": "Castellanos"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["workflow_id"]
+
+
+WORKFLOW_ENDPOINTS = [
+    Endpoint("POST", "/v1/leads/{id}/decision", {"decision": "approve"}, UserRole.CASE_MANAGER, _lead),
+    Endpoint("GET", "/v1/leads/{id}/intake", None, UserRole.CASE_MANAGER, _lead),
+]
+
+
+def _uses_processes(route: APIRoute) -> bool:
+    stack = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        if dep.call is processes:
+            return True
+        stack.extend(dep.dependencies)
+    return False
+
+
+def test_every_route_that_reaches_a_workflow_is_in_the_cross_org_test() -> None:
+    reaching = {
+        (m, r.path)
+        for router in registry.routers()
+        for r in router.routes
+        if isinstance(r, APIRoute) and _uses_processes(r) and "{" in r.path
+        for m in r.methods or ()
+    }
+    listed = {(e.method, e.path.replace("{id}", "{lead_id}")) for e in WORKFLOW_ENDPOINTS}
+    assert reaching == listed
+
+
+async def _history_length(workflow_id: str) -> int:
+    client = await connect()
+    return len((await client.get_workflow_handle(workflow_id).fetch_history()).events)
+
+
+@pytest.mark.parametrize("endpoint", WORKFLOW_ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+def test_another_orgs_caller_gets_404_and_leaves_no_trace(
+    stack: str, orgs: OrgFactory, endpoint: Endpoint
+) -> None:
+    a, b = orgs.create((endpoint.role,)), orgs.create((endpoint.role,))
+    with httpx.Client(base_url=stack, headers=a.headers(endpoint.role), timeout=30) as http:
+        resource_id, wf_id = endpoint.make(http, a)
+    before = asyncio.run(_history_length(wf_id))
+    with httpx.Client(base_url=stack, headers=b.headers(endpoint.role), timeout=30) as http:
+        r = http.request(endpoint.method, endpoint.path.format(id=resource_id), json=endpoint.body)
+        assert r.status_code == 404, r.text
+        assert resource_id in r.json()["detail"] or "not found" in r.json()["detail"]
+        # The same request for an id nobody has is indistinguishable.
+        unknown = http.request(endpoint.method, endpoint.path.format(id=uuid.uuid4()), json=endpoint.body)
+        assert unknown.status_code == 404
+    assert asyncio.run(_history_length(wf_id)) == before
+    with httpx.Client(base_url=stack, headers=a.headers(endpoint.role), timeout=30) as http:
+        # A's own caller still reaches it.
+        assert http.get(f"/v1/leads/{resource_id}/intake").status_code == 200
