@@ -20,7 +20,6 @@ from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
-    WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -157,10 +156,6 @@ class Processes:
             return await handle.execute_update(update, arg)
         except RPCError as exc:
             raise await self._missing(process, key, exc) from None
-        except WorkflowUpdateFailedError as exc:
-            if _closed_during_update(exc):
-                raise await self._missing(process, key, None) from None
-            raise
 
     async def query(self, process: Process, key: uuid.UUID, query: MethodSyncOrAsyncNoParam[W, R]) -> R:
         handle = self._client.get_workflow_handle(self.workflow_id(process, key))
@@ -192,10 +187,6 @@ class Processes:
         if desc.status is not None and desc.status != WorkflowExecutionStatus.RUNNING:
             return Conflict(f"this {process.name} process has already finished", field="id")
         return exc or NotFound(f"no {process.name} process for {key}", field="id")
-
-
-def _closed_during_update(exc: WorkflowUpdateFailedError) -> bool:
-    return "completed" in str(exc.cause or "").lower() and getattr(exc.cause, "type", None) is None
 
 
 def processes(
