@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from api import errors, middleware
+from api.errors import problem_responses
 from api.routes import auth, codec, health, leads
 from core.codec import codec_from_settings
 from core.config import get_settings
@@ -51,7 +52,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     s = get_settings()
+    docs = s.environment != "production" or s.docs_in_production
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
         title="RecoveryOS API",
         version="0.1.0",
         description="Backend for sober-living operators. Part 2 / HIPAA data: responses carrying it are "
@@ -71,6 +76,10 @@ def create_app() -> FastAPI:
     )
     middleware.install(app)
     errors.install(app)
-    for r in (health.router, auth.router, codec.router, leads.router):
-        app.include_router(r)
+    # What every route of a router can answer besides its own statuses (api/errors.py).
+    signed_in = problem_responses(401, 403, 422, 503)
+    app.include_router(health.router)
+    app.include_router(auth.router, responses=problem_responses(401, 422, 429, 503))
+    app.include_router(codec.router, responses=signed_in)
+    app.include_router(leads.router, responses={**signed_in, **problem_responses(404, 409)})
     return app

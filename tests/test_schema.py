@@ -225,7 +225,7 @@ def test_migrations_build_the_schema_on_an_empty_database_and_back(pg_cluster: s
     migrate(make_url(url))
     eng = create_engine(url)
     with eng.connect() as c:
-        assert c.execute(text(count)).scalar_one() == 74
+        assert c.execute(text(count)).scalar_one() == 75
     command.downgrade(alembic_config(make_url(url)), "base")
     with eng.connect() as c:
         assert c.execute(text(count)).scalar_one() == 1  # alembic_version
@@ -240,5 +240,5 @@ def test_migrations_build_the_schema_on_an_empty_database_and_back(pg_cluster: s
         )
     migrate(make_url(url))
     with eng.connect() as c:
-        assert c.execute(text(count)).scalar_one() == 74
+        assert c.execute(text(count)).scalar_one() == 75
     eng.dispose()
