@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -29,7 +31,11 @@ def _proxied_app() -> Any:
 
 @pytest.fixture(scope="session")
 def proxied(stack: str) -> Iterator[str]:
-    with api_server(_proxied_app(), lifespan="off") as base:
+    with api_server(_proxied_app()) as base:
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{base}/ready", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "proxied API never became ready"
+            time.sleep(0.2)
         yield base
 
 
@@ -57,3 +63,12 @@ def audit_rows(org_id: uuid.UUID, action: str) -> list:
                 {"o": org_id, "a": action},
             ).all()
         )
+
+
+@pytest.fixture(autouse=True)
+def _forget_failed_logins(database: str) -> Iterator[None]:
+    """Tests here fail sign-ins on purpose, many from 127.0.0.1, where the rest of the suite
+    signs in: the counters are cleared after each test so they block nothing else."""
+    yield
+    with as_owner() as c:
+        c.execute(text("DELETE FROM login_throttles"))

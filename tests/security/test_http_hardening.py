@@ -36,7 +36,7 @@ def test_no_x_forwarded_for_value_makes_the_token_endpoint_fail(
             r = http.post(
                 "/v1/auth/token",
                 data={"username": "nobody@example.test", "password": "x"},
-                headers={"X-Forwarded-For": xff.encode("latin-1")},
+                headers={b"X-Forwarded-For": xff.encode("latin-1")},
             )
             assert r.status_code in (401, 429), (xff, r.status_code)
             assert r.headers["cache-control"] == "no-store"
