@@ -21,5 +21,6 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# pytest includes the schemathesis run over /openapi.json (tests/security/test_schemathesis.py).
 test: lint
 	$(VENV)/bin/pytest -q

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 import registry
 from api import errors, middleware
+from api.errors import problem_responses
 from api.routes import auth, codec, health
 from core.codec import codec_from_settings
 from core.config import get_settings
@@ -52,7 +53,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     s = get_settings()
+    docs = s.environment != "production" or s.docs_in_production
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
         title="RecoveryOS API",
         version="0.1.0",
         description="Backend for sober-living operators. Part 2 / HIPAA data: responses carrying it are "
@@ -72,6 +77,11 @@ def create_app() -> FastAPI:
     )
     middleware.install(app)
     errors.install(app)
-    for r in (health.router, auth.router, codec.router, *registry.routers()):
-        app.include_router(r)
+    # What every route of a router can answer besides its own statuses (api/errors.py).
+    signed_in = problem_responses(401, 403, 422, 503)
+    app.include_router(health.router)
+    app.include_router(auth.router, responses=problem_responses(401, 422, 429, 503))
+    app.include_router(codec.router, responses=signed_in)
+    for r in registry.routers():
+        app.include_router(r, responses={**signed_in, **problem_responses(404, 409)})
     return app

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from api.auth import SESSION_COOKIE, Principal, resolve
+from api.middleware import check_same_origin
 from core.db import tenant_session
 from core.permissions import Perm
 
@@ -20,15 +21,19 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
 def client_ip(request: Request) -> str | None:
+    """The peer address, or the client a trusted proxy named (api.middleware.TrustedProxies)."""
     return request.client.host if request.client else None
 
 
-def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+def _session(request: Request, token: str | None) -> Principal:
+    from_cookie = not token
     token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "authentication required", headers={"WWW-Authenticate": "Bearer"}
         )
+    if from_cookie:
+        check_same_origin(request)
     p = resolve(token, request_id=request.state.request_id, source_ip=client_ip(request))
     if p is None:
         raise HTTPException(
@@ -37,7 +42,24 @@ def current_principal(request: Request, token: Annotated[str | None, Depends(oau
     return p
 
 
+def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    p = _session(request, token)
+    if p.mfa_pending:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "second factor required: POST /v1/auth/mfa/verify",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return p
+
+
+def signing_in_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    """A full session or one still waiting for its second factor."""
+    return _session(request, token)
+
+
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+SigningInUser = Annotated[Principal, Depends(signing_in_principal)]
 
 
 def require(perm: Perm) -> Callable[[Principal], Principal]:

@@ -1,23 +1,111 @@
-"""Request ids and one access-log line per request (method, route, status, duration)."""
+"""Request ids, one access-log line per request (method, route, status, duration), the
+headers every response carries, same-origin checks for cookie sessions, and the client
+address: `X-Forwarded-For` counts only when the peer is a configured trusted proxy.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.config import get_settings
 from core.logging import request_id_var
 
 log = logging.getLogger("recoveryos.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 PRIVATE_PREFIXES = ("/v1/", "/codec/", "/login")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# HTML pages may not be framed (clickjacking of the login and, later, signing pages).
+HTML_CSP = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _ip(value: str) -> str | None:
+    """A canonical IP address, or None for anything else (ports, names, garbage)."""
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+class TrustedProxies:
+    """Replaces the peer address with the client named in `X-Forwarded-For`, but only when
+    the peer is a trusted proxy. The header is read right to left, skipping trusted hops;
+    a header with any entry that is not an IP address is ignored as a whole."""
+
+    def __init__(self, app: ASGIApp, trusted: Iterable[str] = ()) -> None:
+        self.app = app
+        self.trusted: list[Network] = [ipaddress.ip_network(t, strict=False) for t in trusted]
+
+    def _is_trusted(self, host: str | None) -> bool:
+        if not host or not self.trusted:
+            return False
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.trusted)
+
+    def client_from(self, peer: str | None, xff: list[str]) -> str | None:
+        if not xff or not self._is_trusted(peer):
+            return peer
+        hops = [_ip(h) for h in ",".join(xff).split(",")]
+        if any(h is None for h in hops):
+            return peer
+        for hop in reversed(hops):
+            if not self._is_trusted(hop):
+                return hop
+        return hops[0]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            client = scope.get("client")
+            peer = client[0] if client else None
+            xff = [v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"]
+            host = self.client_from(peer, xff)
+            if host != peer:
+                scope = dict(scope, client=(host, 0))
+        await self.app(scope, receive, send)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_same_origin(request: Request) -> None:
+    """A cookie-authenticated request that changes state must come from our own pages (or
+    the configured Temporal UI origins): browsers send `Origin`, a forged page cannot."""
+    if request.method in SAFE_METHODS:
+        return
+    s = get_settings()
+    allowed = {
+        _origin(s.public_base_url),
+        _origin(str(request.base_url)),
+        *(o.lower() for o in s.codec_cors_origins),
+    }
+    origin = request.headers.get("origin") or (
+        _origin(request.headers["referer"]) if request.headers.get("referer") else None
+    )
+    if origin is None or origin.lower() not in allowed:
+        raise HTTPException(403, "cross-origin request refused: cookie sessions need a same-origin Origin")
 
 
 def install(app: FastAPI) -> None:
+    from api.errors import unexpected
+
+    s = get_settings()
+    production = s.environment == "production"
+
     @app.middleware("http")
     async def request_context(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -29,13 +117,23 @@ def install(app: FastAPI) -> None:
         start = time.perf_counter()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as exc:
+                response = unexpected(request, exc)
             status = response.status_code
-            response.headers["X-Request-ID"] = rid
+            headers = response.headers
+            headers["X-Request-ID"] = rid
+            headers["X-Content-Type-Options"] = "nosniff"
+            if headers.get("content-type", "").startswith("text/html"):
+                headers["Content-Security-Policy"] = HTML_CSP
+                headers["X-Frame-Options"] = "DENY"
+            if production:
+                headers["Strict-Transport-Security"] = f"max-age={s.hsts_max_age_seconds}; includeSubDomains"
             if request.url.path.startswith(PRIVATE_PREFIXES):
                 # Finding F2: Part 2 data must not outlive a consent revocation in any cache.
-                response.headers["Cache-Control"] = "no-store"
-                response.headers["Pragma"] = "no-cache"
+                headers["Cache-Control"] = "no-store"
+                headers["Pragma"] = "no-cache"
             return response
         finally:
             route = request.scope.get("route")
@@ -50,3 +148,6 @@ def install(app: FastAPI) -> None:
                 },
             )
             request_id_var.reset(token)
+
+    # Outermost, so every later layer (and the audit log) sees the real client address.
+    app.add_middleware(TrustedProxies, trusted=s.trusted_proxies)

@@ -69,9 +69,15 @@ class StillRunning(Exception):
         self.accepted = accepted
 
 
-ACCEPTED_RESPONSE: dict[int | str, dict[str, Any]] = {
-    202: {"model": Accepted, "description": "Accepted; the process finishes the step shortly"}
-}
+def start_responses(created: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI answers of a POST that starts a process, besides its 201."""
+    return {
+        200: {
+            "model": created,
+            "description": "Created earlier with this Idempotency-Key",
+        },
+        202: {"model": Accepted, "description": "Accepted; the process finishes the step shortly"},
+    }
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ def _api(args: argparse.Namespace) -> int:
         port=args.port or s.api_port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from RECOVERYOS_TRUSTED_PROXIES (api/middleware.py).
+        proxy_headers=False,
     )
     return 0
 

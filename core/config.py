@@ -7,6 +7,7 @@ mode refuses to start without keys supplied by the environment.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -78,6 +79,35 @@ class Settings(BaseSettings):
     log_json: bool = False
     log_level: str = "INFO"
     session_ttl_hours: int = 12
+
+    # --- Security (README "Security") ---
+    # HIPAA §164.312(a)(2)(iii) automatic logoff: a session unused this long is over.
+    session_idle_minutes: float = Field(default=15, gt=0)
+    # last_seen_at is written at most this often, so reads through a session cost no write.
+    session_touch_seconds: float = Field(default=60, ge=0)
+    # A password-only session waiting for its second factor lives this long.
+    mfa_pending_minutes: float = Field(default=5, gt=0)
+    mfa_issuer: str = "RecoveryOS"
+    # Failed sign-ins: free attempts, then base·2^n seconds of delay up to the maximum.
+    login_source_free_failures: int = Field(default=10, ge=0)
+    login_account_free_failures: int = Field(default=5, ge=0)
+    login_base_delay_seconds: float = Field(default=1, gt=0)
+    login_max_delay_seconds: float = Field(default=900, gt=0)
+    login_failure_window_seconds: float = Field(default=900, gt=0)
+    # Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Interactive docs and /openapi.json in production (always on in local and test).
+    docs_in_production: bool = False
+    hsts_max_age_seconds: int = 31_536_000
+
+    @model_validator(mode="after")
+    def _check_proxies(self) -> Settings:
+        for net in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {net!r} is not an IP address or network") from None
+        return self
 
     @model_validator(mode="after")
     def _fill_keys(self) -> Settings:

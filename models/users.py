@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, text
+from sqlalchemy import ARRAY, BigInteger, ForeignKey, Index, LargeBinary, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email, normalize_phone
@@ -53,6 +53,13 @@ class User(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     last_login_at: Mapped[datetime | None]
     mfa_enabled: Mapped[bool] = mapped_column(default=False)
+    # ENCRYPTED: the TOTP shared secret (RFC 6238); set at enrolment, live once mfa_enabled.
+    mfa_secret_ct: Mapped[bytes | None] = encrypted_column("mfa_secret")
+    mfa_secret = Encrypted(str)
+    # The last TOTP time step accepted: a code is good once, even inside its 30 s window.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Keyed hashes of the unused recovery codes; using one removes it (single use).
+    mfa_recovery_codes: Mapped[list[bytes] | None] = mapped_column(ARRAY(LargeBinary))
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(back_populates="user")
     resident: Mapped[Resident | None] = relationship()
@@ -112,7 +119,23 @@ class UserSession(IdMixin, TenantMixin, Base):
     ip_address_ct: Mapped[bytes | None] = encrypted_column("ip_address")
     ip_address = Encrypted(str)
     user_agent: Mapped[str | None]
+    # Written at most once a minute (auth_resolve), so the inactivity limit is exact to that.
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    # Password accepted, second factor not yet: the session may only finish signing in.
+    mfa_pending: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
     __table_args__ = (Index("ix_user_sessions_org_user", "org_id", "user_id", "expires_at"),)
+
+
+class LoginThrottle(Base):
+    """Failed sign-in counters shared by every API replica. No org: sign-in precedes one, so
+    only the SECURITY DEFINER functions of migration 0005 touch it."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[bytes] = mapped_column(primary_key=True)
+    failures: Mapped[int] = mapped_column(server_default=text("0"))
+    last_failure_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    blocked_until: Mapped[datetime | None]

@@ -6,7 +6,9 @@ import itertools
 import uuid
 from dataclasses import dataclass, field
 
-from api.auth import login
+import pyotp
+
+from api.auth import MfaOutcome, complete_second_factor, login, resolve, start_enrolment
 from core.db import tenant_session
 from core.passwords import hash_password
 from models.enums import UserRole
@@ -24,14 +26,38 @@ class SampleOrg:
     users: dict[UserRole, uuid.UUID] = field(default_factory=dict)
     emails: dict[UserRole, str] = field(default_factory=dict)
     _tokens: dict[UserRole, str] = field(default_factory=dict)
+    # Per role, once enrolled: the TOTP secret and the unused recovery codes.
+    totp_secrets: dict[UserRole, str] = field(default_factory=dict)
+    recovery_codes: dict[UserRole, list[str]] = field(default_factory=dict)
+
+    def sign_in(self, role: UserRole, source_ip: str = "127.0.0.1") -> str:
+        """A fresh full session: password, then (enrolling on first use) the second factor."""
+        got = login(self.emails[role], PASSWORD, request_id="test", source_ip=source_ip, user_agent="pytest")
+        assert got is not None, f"login failed for {role}"
+        if got.mfa_pending:
+            self.complete_second_factor(role, got.token, source_ip)
+        return got.token
+
+    def complete_second_factor(self, role: UserRole, token: str, source_ip: str = "127.0.0.1") -> None:
+        p = resolve(token, request_id="test", source_ip=source_ip)
+        assert p is not None and p.mfa_pending
+        if role not in self.totp_secrets:
+            enrolled = start_enrolment(p)
+            assert enrolled is not None
+            self.totp_secrets[role] = enrolled[0]
+            outcome, codes = complete_second_factor(p, pyotp.TOTP(enrolled[0]).now(), activate=True)
+            self.recovery_codes[role] = codes
+        else:
+            # Recovery codes, not TOTP: a TOTP code is good once per 30 s step.
+            outcome, _ = complete_second_factor(p, self.next_recovery_code(role), activate=False)
+        assert outcome is MfaOutcome.OK, outcome
+
+    def next_recovery_code(self, role: UserRole) -> str:
+        return self.recovery_codes[role].pop()
 
     def token(self, role: UserRole) -> str:
         if role not in self._tokens:
-            got = login(
-                self.emails[role], PASSWORD, request_id="test", source_ip="127.0.0.1", user_agent="pytest"
-            )
-            assert got is not None, f"login failed for {role}"
-            self._tokens[role] = got[0]
+            self._tokens[role] = self.sign_in(role)
         return self._tokens[role]
 
     def headers(self, role: UserRole = UserRole.ORG_OWNER) -> dict[str, str]:

@@ -78,6 +78,8 @@ def api_server(app: Any, lifespan: str = "on") -> Iterator[str]:
         port=port,
         log_config=None,
         access_log=False,
+        # The app decides which proxies to believe (api.middleware.TrustedProxies).
+        proxy_headers=False,
         lifespan=lifespan,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(config)

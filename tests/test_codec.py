@@ -74,11 +74,11 @@ def test_lead_intake_history_holds_no_phi(stack: str, orgs: OrgFactory, temporal
     assert lead["id"] in text  # ids are allowed: the workflow id carries the lead id
 
 
-async def _encoded_payloads() -> dict:
+async def _encoded_payloads(org_id: uuid.UUID) -> dict:
     from temporalio.converter import DataConverter
 
     payload = DataConverter.default.payload_converter.to_payloads([{"name": PHI}])
-    encoded = await codec_from_settings().encode(payload)
+    encoded = await codec_from_settings().for_org(org_id).encode(payload)
     return {"payloads": [MessageToDict(p) for p in encoded]}
 
 
@@ -86,7 +86,7 @@ def test_codec_endpoint_decodes_for_operators_only(stack: str, orgs: OrgFactory)
     import asyncio
 
     org = orgs.create((UserRole.COMPLIANCE_OFFICER, UserRole.HOUSE_MANAGER))
-    body = asyncio.run(_encoded_payloads())
+    body = asyncio.run(_encoded_payloads(org.org_id))
     with httpx.Client(base_url=stack, timeout=30) as http:
         assert http.post("/codec/decode", json=body).status_code == 401
         assert (
@@ -110,7 +110,8 @@ def test_codec_endpoint_accepts_the_temporal_ui_with_a_session_cookie(stack: str
 
     org = orgs.create((UserRole.ORG_OWNER,))
     ui = "http://localhost:8233"
-    body = asyncio.run(_encoded_payloads())
+    body = asyncio.run(_encoded_payloads(org.org_id))
+    org.token(UserRole.ORG_OWNER)  # enrols the owner's authenticator
     with httpx.Client(base_url=stack, timeout=30) as http:
         pre = http.options(
             "/codec/decode",
@@ -132,7 +133,16 @@ def test_codec_endpoint_accepts_the_temporal_ui_with_a_session_cookie(stack: str
                 "next": "/docs",
             },
         )
-        assert login.status_code == 303 and "recoveryos_session" in login.cookies
+        # The owner's role reads Part 2 data: the password alone leaves the second-factor form.
+        assert login.status_code == 200 and 'action="/login/mfa"' in login.text
+        assert "recoveryos_session" in login.cookies
+        assert http.post("/codec/decode", json=body, headers={"Origin": ui}).status_code == 401
+        verified = http.post(
+            "/login/mfa",
+            data={"code": org.next_recovery_code(UserRole.ORG_OWNER), "next": "/docs"},
+            headers={"Origin": stack},
+        )
+        assert verified.status_code == 303
         r = http.post("/codec/decode", json=body, headers={"Origin": ui, "X-Namespace": "default"})
         assert r.status_code == 200
         assert r.headers["access-control-allow-origin"] == ui

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
 
 from core.bootstrap import head_revision
+from core.config import get_settings
 from core.db import app_engine
+
+WORKER_SEEN_WITHIN = timedelta(minutes=2)
 
 router = APIRouter(tags=["health"])
 
@@ -28,7 +37,35 @@ def _db_check() -> dict[str, Any]:
     return {"ok": current == head, "migration": current, "head": head}
 
 
-@router.get("/ready")
+async def _worker_check(client: Client) -> dict[str, Any]:
+    """Whether a worker polled the task queue lately (Temporal keeps pollers for minutes
+    after they stop, so the last access time decides)."""
+    s = get_settings()
+    resp = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=s.task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        ),
+        timeout=timedelta(seconds=3),
+    )
+    cutoff = datetime.now(UTC) - WORKER_SEEN_WITHIN
+    live = [p for p in resp.pollers if p.last_access_time.ToDatetime(tzinfo=UTC) > cutoff]
+    if not live:
+        return {"ok": False, "error": f"no worker polling task queue {s.task_queue!r}"}
+    return {"ok": True, "pollers": len(live)}
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    checks: dict[str, dict[str, Any]]
+
+
+@router.get(
+    "/ready",
+    response_model=ReadyOut,
+    responses={503: {"model": ReadyOut, "description": "A dependency is missing; `checks` says which"}},
+)
 async def ready(request: Request) -> JSONResponse:
     checks: dict[str, Any] = {}
     try:
@@ -42,7 +79,9 @@ async def ready(request: Request) -> JSONResponse:
         try:
             await asyncio.wait_for(client.service_client.check_health(), timeout=3)
             checks["temporal"] = {"ok": True}
+            checks["worker"] = await _worker_check(client)
         except Exception as exc:
-            checks["temporal"] = {"ok": False, "error": type(exc).__name__}
+            checks.setdefault("temporal", {"ok": False, "error": type(exc).__name__})
+            checks.setdefault("worker", {"ok": False, "error": type(exc).__name__})
     ok = all(c["ok"] for c in checks.values())
     return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, "checks": checks})

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
-from api.processes import ACCEPTED_RESPONSE, IdempotencyKeyHeader, ProcessesDep
+from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.errors import NotFound
 from core.permissions import Perm
 from models.enums import HouseGender, LeadSource, LeadStatus
@@ -103,7 +103,7 @@ def _read_public(s: Session, lead_id: uuid.UUID) -> LeadPublic:
     return LeadPublic.of(intake.get_lead(s, lead_id))
 
 
-@router.post("", status_code=201, response_model=LeadPublic, responses=ACCEPTED_RESPONSE)
+@router.post("", status_code=201, response_model=LeadPublic, responses=start_responses(LeadPublic))
 async def create_lead(
     body: LeadCreate,
     _: Writer,
