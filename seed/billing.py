@@ -8,6 +8,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
+from core import ledger
 from models.enums import (
     BillingFrequency,
     DepositStatus,
@@ -38,11 +39,11 @@ from models.payments import (
     Invoice,
     InvoiceLineItem,
     LedgerAccount,
-    LedgerEntry,
     PayerConfig,
     Payment,
 )
 from seed.context import Plan, SeedContext, day_of, on_day
+from services import billing as billing_svc
 
 
 def rates_and_payers(ctx: SeedContext) -> None:
@@ -140,7 +141,7 @@ def rates_and_payers(ctx: SeedContext) -> None:
     ctx.flush()
 
 
-def ledger(ctx: SeedContext) -> None:
+def chart_of_accounts(ctx: SeedContext) -> None:
     specs = [
         ("1000", "Operating cash", LedgerAccountType.ASSET, EntryDirection.DEBIT, None),
         ("1100", "Accounts receivable", LedgerAccountType.ASSET, EntryDirection.DEBIT, None),
@@ -181,6 +182,7 @@ def ledger(ctx: SeedContext) -> None:
 
 def post(
     ctx: SeedContext,
+    key: str,
     lines: list[tuple[str, EntryDirection, int]],
     when: date,
     description: str,
@@ -190,32 +192,31 @@ def post(
     payment: Payment | None = None,
     refund: Refund | None = None,
     deposit: Deposit | None = None,
-    reverses: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    debits = sum(a for _, d, a in lines if d is EntryDirection.DEBIT)
-    credits = sum(a for _, d, a in lines if d is EntryDirection.CREDIT)
-    assert debits == credits and len(lines) >= 2, (description, debits, credits)
-    journal = ctx.nid()
-    for no, (code, direction, amount) in enumerate(lines, start=1):
-        ctx.add(
-            LedgerEntry(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                journal_id=journal,
-                line_no=no,
-                account_id=ctx.accounts[code].id,
-                direction=direction,
-                amount_cents=amount,
+    """Post a journal the way billing activities do: keyed, balanced, through core.ledger."""
+    ctx.flush()
+    journal = ledger.journal_id_for(key)
+    ledger.post_journal(
+        ctx.s,
+        ctx.org_id,
+        journal,
+        [
+            ledger.Line(
+                ctx.accounts[code].id,
+                direction,
+                amount,
                 resident_id=resident.id if resident else None,
                 invoice_id=invoice.id if invoice else None,
                 payment_id=payment.id if payment else None,
                 refund_id=refund.id if refund else None,
                 deposit_id=deposit.id if deposit else None,
-                reverses_journal_id=reverses,
-                effective_date=when,
-                description=description,
             )
-        )
+            for code, direction, amount in lines
+        ],
+        when,
+        description,
+    )
+    ctx.count("ledger_entries", len(lines))
     return journal
 
 
@@ -231,7 +232,6 @@ def invoice(
 ) -> tuple[Invoice, list[tuple[LineItemType, int]]]:
     ctx.invoice_no += 1
     number = f"INV-2026-{ctx.invoice_no:06d}"
-    issued = None if status is InvoiceStatus.DRAFT else start - timedelta(days=2)
     subtotal = sum(a for t, a, _ in lines if t is not LineItemType.CREDIT)
     total = sum(a for _, a, _ in lines)
     inv = ctx.add(
@@ -242,26 +242,28 @@ def invoice(
             payer_config_id=r.payer.id if r.payer and rent else None,
             house_id=r.house.id,
             number=number,
-            status=status,
+            status=InvoiceStatus.DRAFT,
             is_rent=rent,
             period_start_date=start,
             period_end_date=start + timedelta(days=6),
-            issued_date=issued,
             due_date=start + timedelta(days=3),
             subtotal_cents=subtotal,
             total_cents=total,
             memo=ctx.p(memo) if memo else None,
-            idempotency_key=f"{'rent' if rent else 'adhoc'}:{r.id}:{start}:{ctx.invoice_no}",
-            voided_at=on_day(start, 12) if status is InvoiceStatus.VOID else None,
+            idempotency_key=billing_svc.rent_invoice_key(r.id, start)
+            if rent
+            else billing_svc.charge_invoice_key(r.id, number),
         )
     )
     ctx.pending_lines.append((inv, lines))
+    if status is not InvoiceStatus.DRAFT:
+        ctx.invoice_targets.append((inv, start, status))
     return inv, [(t, a) for t, a, _ in lines]
 
 
 def billing(ctx: SeedContext) -> None:
     ctx.pending_lines = []
-    ledger(ctx)
+    chart_of_accounts(ctx)
     # Saved payment methods (Stripe tokens only) and a family payer for some residents.
     methods: dict[uuid.UUID, PaymentMethod] = {}
     family_payers: dict[uuid.UUID, PayerConfig] = {}
@@ -389,6 +391,11 @@ def billing(ctx: SeedContext) -> None:
             )
             void_inv = (vi, r, vls)
     ctx.flush()
+    # Drafted above; issued and voided the way the billing workflow does it.
+    for inv, start, target in ctx.invoice_targets:
+        billing_svc.issue_invoice(ctx.s, inv.id, start - timedelta(days=2))
+        if target is InvoiceStatus.VOID:
+            billing_svc.void_invoice(ctx.s, inv.id, on_day(start, 12))
     for inv, lines in ctx.pending_lines:
         for pos, (ltype, amount, desc) in enumerate(lines):
             rate_id = ctx.rent_rates[inv.house_id].id if ltype is LineItemType.RENT and inv.house_id else None
@@ -424,7 +431,7 @@ def billing(ctx: SeedContext) -> None:
                 method=PaymentMethodType.CARD if card else PaymentMethodType.CHECK,
                 status=PaymentStatus.SUCCEEDED,
                 stripe_payment_intent_id=f"pi_{pay_id.hex[:24]}" if card else None,
-                idempotency_key=f"payment:{inv.id}:{amount}",
+                idempotency_key=billing_svc.payment_key(inv.id, 1),
                 received_at=on_day(inv.due_date, 10),
                 reference_number=None
                 if card
@@ -448,7 +455,7 @@ def billing(ctx: SeedContext) -> None:
                 method=PaymentMethodType.CARD,
                 status=PaymentStatus.FAILED,
                 stripe_payment_intent_id=f"pi_{fail_id.hex[:24]}",
-                idempotency_key=f"payment:{inv.id}:retry-1",
+                idempotency_key=billing_svc.payment_key(inv.id, 1),
                 failure_code="card_declined",
                 failure_message="Your card was declined.",
             )
@@ -466,7 +473,7 @@ def billing(ctx: SeedContext) -> None:
                 amount_cents=50000,
                 method=PaymentMethodType.MONEY_ORDER,
                 status=PaymentStatus.SUCCEEDED,
-                idempotency_key=f"deposit:{r.id}",
+                idempotency_key=billing_svc.deposit_payment_key(r.id),
                 received_at=on_day(r.move_in, 13),
                 reference_number=ctx.p(f"Money order {ctx.rng.randint(10**9, 10**10 - 1)}"),
                 recorded_by=ctx.users[UserRole.BILLING_SPECIALIST].id,
@@ -511,7 +518,7 @@ def billing(ctx: SeedContext) -> None:
                         amount_cents=35000,
                         method=PaymentMethodType.CHECK,
                         status=RefundStatus.SUCCEEDED,
-                        idempotency_key=f"refund:deposit:{dep.id}",
+                        idempotency_key=billing_svc.deposit_refund_key(dep.id),
                         reason=ctx.p(
                             f"Deposit returned to {r.person.first} less $150 for a damaged closet door"
                         ),
@@ -525,6 +532,11 @@ def billing(ctx: SeedContext) -> None:
             )
         )
     ctx.flush()
+    received: dict[uuid.UUID, int] = {}
+    for inv, _r, amount in paid:
+        received[inv.id] = received.get(inv.id, 0) + amount
+    for invoice_id, cents in received.items():
+        billing_svc.settle_invoice(ctx.s, invoice_id, cents)
 
     # The ledger: every issued invoice, payment, deposit and refund as a balanced journal.
     for inv, r, ls in posted:
@@ -539,33 +551,36 @@ def billing(ctx: SeedContext) -> None:
         if fee_amt:
             jl.append(("4100", EntryDirection.CREDIT, fee_amt))
         assert inv.issued_date is not None
-        post(ctx, jl, inv.issued_date, f"Invoice {inv.number}", resident=r, invoice=inv)
+        post(
+            ctx,
+            billing_svc.journal_key("invoice", inv.id),
+            jl,
+            inv.issued_date,
+            f"Invoice {inv.number}",
+            resident=r,
+            invoice=inv,
+        )
     if void_inv is not None:
         vi, vr, vls = void_inv
         amount = sum(a for _, a in vls)
         assert vi.issued_date is not None
         issued = post(
             ctx,
+            billing_svc.journal_key("invoice", vi.id),
             [("1100", EntryDirection.DEBIT, amount), ("4100", EntryDirection.CREDIT, amount)],
             vi.issued_date,
             f"Invoice {vi.number}",
             resident=vr,
             invoice=vi,
         )
-        post(
-            ctx,
-            [("4100", EntryDirection.DEBIT, amount), ("1100", EntryDirection.CREDIT, amount)],
-            vi.period_start_date,
-            f"Void of invoice {vi.number}",
-            resident=vr,
-            invoice=vi,
-            reverses=issued,
-        )
+        ledger.reverse_journal(ctx.s, ctx.org_id, issued, vi.period_start_date)
+        ctx.count("ledger_entries", 2)
     for pay, pinv, r in payments:
         cash = "1010" if pay.method is PaymentMethodType.CARD else "1000"
         assert pay.received_at is not None
         post(
             ctx,
+            billing_svc.journal_key("payment", pay.id),
             [
                 (cash, EntryDirection.DEBIT, pay.amount_cents),
                 ("1100", EntryDirection.CREDIT, pay.amount_cents),
@@ -579,6 +594,7 @@ def billing(ctx: SeedContext) -> None:
     for dep, pay, r in deposits:
         post(
             ctx,
+            billing_svc.journal_key("deposit", dep.id),
             [
                 ("1000", EntryDirection.DEBIT, dep.amount_cents),
                 ("2100", EntryDirection.CREDIT, dep.amount_cents),
@@ -594,6 +610,7 @@ def billing(ctx: SeedContext) -> None:
         kept = dep.amount_cents - ref.amount_cents
         post(
             ctx,
+            billing_svc.journal_key("refund", ref.id),
             [
                 ("2100", EntryDirection.DEBIT, dep.amount_cents),
                 ("1000", EntryDirection.CREDIT, ref.amount_cents),
@@ -659,7 +676,7 @@ def billing(ctx: SeedContext) -> None:
                 step_number=1,
                 scheduled_for=on_day(inv.due_date + timedelta(days=1), 9),
                 executed_at=on_day(inv.due_date + timedelta(days=1), 9, 2),
-                idempotency_key=f"dunning:{inv.id}:1",
+                idempotency_key=billing_svc.dunning_action_key(inv.id, 1),
                 template_key="dunning.reminder.day1",
                 provider_message_id=f"sg_{inv.id.hex[:20]}",
             )
@@ -675,7 +692,7 @@ def billing(ctx: SeedContext) -> None:
                 status=DunningActionStatus.SCHEDULED,
                 step_number=2,
                 scheduled_for=on_day(inv.due_date + timedelta(days=3), 9),
-                idempotency_key=f"dunning:{inv.id}:2",
+                idempotency_key=billing_svc.dunning_action_key(inv.id, 2),
                 template_key="dunning.reminder.day3",
             )
         )

@@ -29,7 +29,7 @@ from models import enums
 from models.base import ENCRYPTED_FIELDS, Base, EncryptedFieldInfo, _decode
 from models.compliance import Consent
 from models.documents import Document, Signature
-from models.enums import FileScanStatus, HouseGender, ResidentStatus, UserRole
+from models.enums import FileScanStatus, HouseGender, InvoiceStatus, ResidentStatus, UserRole
 from models.files import FileUpload
 from models.operations import DrugTest
 from models.orgs import Bed, House, Property, Room
@@ -157,6 +157,7 @@ class SeedContext:
         self.accounts: dict[str, LedgerAccount] = {}
         self.screening_leads: list[tuple[int, Lead]] = []
         self.pending_lines: list[tuple[Invoice, list[Any]]] = []
+        self.invoice_targets: list[tuple[Invoice, date, InvoiceStatus]] = []
         self.invoice_no = 0
         self.coc_no = 0
         self.court_payer: PayerConfig
