@@ -116,7 +116,7 @@ def apply_overrides(
 
 
 def codec_steps(s: Settings) -> str:
-    """What the Temporal UI needs before it shows decoded payloads (checked in Chromium)."""
+    """What the Temporal UI needs before it shows decoded payloads (found driving it in Chromium)."""
     return (
         f"Decoded payloads in the Temporal UI (owner or compliance officer):\n"
         f"  1. sign in at {s.public_base_url}/login\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models.enums import (
     AdmissionStatus,
@@ -13,37 +14,50 @@ from models.enums import (
     ResidentStatus,
 )
 from models.residents import Admission, Lead
+from seed import factories
 from seed.context import SeedContext, day_at, day_of, on_day
-from seed.factories import SUBSTANCES, birth_date
+from services import intake as intake_svc
+from services.intake import NewLead
+
+
+def _lead(ctx: SeedContext, data: NewLead, status: LeadStatus, **details: Any) -> Lead:
+    """Recorded and moved on as the intake workflow does; `details` are what staff add later
+    (assignment, contact times, screening notes), which no workflow owns."""
+    lead = intake_svc.record_lead(ctx.s, ctx.nid(), data, created_by=ctx.case_manager.id)
+    for name, value in details.items():
+        setattr(lead, name, value)
+    if status is not LeadStatus.NEW:
+        intake_svc.set_status(ctx.s, lead.id, status)
+    ctx.track(lead)
+    return lead
 
 
 def leads(ctx: SeedContext) -> None:
+    ctx.flush()
     for b in range(ctx.scale):
         block = ctx.residents[8 * b : 8 * b + 8]
         # Two residents came in through the lead pipeline.
         for r in block[:2]:
-            r.lead = ctx.add(
-                Lead(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
+            moved_in = r.move_in or day_of(-60)
+            r.lead = _lead(
+                ctx,
+                NewLead(
                     first_name=r.person.first,
                     last_name=r.person.last,
                     phone=ctx.phone(),
                     primary_substance=r.substance,
-                    notes=ctx.p(
-                        f"{r.person.first} called from the detox unit; discharge planned "
-                        f"{ctx.rng.randint(2, 9)} days out, wants a bed close to work."
-                    ),
+                    notes=f"{r.person.first} called from the detox unit; discharge planned "
+                    f"{ctx.rng.randint(2, 9)} days out, wants a bed close to work.",
                     source=LeadSource.REFERRAL_TREATMENT,
-                    status=LeadStatus.CONVERTED,
                     house_preference_id=r.house.id,
                     housing_gender=r.gender,
                     desired_move_in_date=r.move_in,
-                    assigned_to_user_id=ctx.case_manager.id,
-                    last_contacted_at=on_day(r.move_in or day_of(-60), 10) - timedelta(days=3),
-                    converted_resident_id=r.id,
-                    converted_at=on_day(r.move_in or day_of(-60), 11) - timedelta(days=1),
-                )
+                ),
+                LeadStatus.CONVERTED,
+                assigned_to_user_id=ctx.case_manager.id,
+                last_contacted_at=on_day(moved_in, 10) - timedelta(days=3),
+                converted_resident_id=r.id,
+                converted_at=on_day(moved_in, 11) - timedelta(days=1),
             )
         plans = [
             (LeadStatus.NEW, LeadSource.WEBSITE),
@@ -55,61 +69,41 @@ def leads(ctx: SeedContext) -> None:
             gender = HouseGender.WOMEN if k % 2 == 0 else HouseGender.MEN
             who = ctx.person(gender)
             referrer = ctx.person() if source is LeadSource.REFERRAL_COURT else None
-            lead = ctx.add(
-                Lead(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    first_name=who.first,
-                    last_name=who.last,
-                    email=ctx.email_for(who),
-                    phone=ctx.phone(),
-                    date_of_birth=birth_date(),
-                    referral_source_name=ctx.p("Buncombe County Adult Drug Treatment Court")
-                    if referrer
-                    else None,
-                    referral_contact={
-                        "name": referrer.full,
-                        "phone": ctx.phone(),
-                        "email": ctx.email_for(referrer),
-                    }
-                    if referrer
-                    else None,
-                    primary_substance=ctx.p(ctx.pick(SUBSTANCES)),
-                    screening_answers={
-                        "days_sober": ctx.rng.randint(5, 60),
-                        "currently_in_treatment": True,
-                        "housing_situation": ctx.p(
-                            f"Staying with {who.first}'s cousin on a couch until Friday"
-                        ),
-                    }
-                    if status is LeadStatus.SCREENING
-                    else None,
-                    notes=ctx.p(
-                        f"{who.first} {who.last} asked about {'women' if k % 2 == 0 else 'men'}'s "
-                        f"beds and whether MOUD is allowed; left voicemail #{ctx.rng.randint(1, 4)}."
-                    ),
-                    disposition_reason=ctx.p(
-                        f"{who.first} needs medically supervised withdrawal first; referred to detox."
-                    )
-                    if status is LeadStatus.DECLINED
-                    else None,
-                    source=source,
-                    status=status,
-                    house_preference_id=ctx.houses[2 * b + (0 if gender is HouseGender.MEN else 1)].id,
-                    housing_gender=gender,
-                    desired_move_in_date=day_of(ctx.rng.randint(3, 30)),
-                    assigned_to_user_id=ctx.case_manager.id,
-                    last_contacted_at=day_at(-ctx.rng.randint(1, 5), 14)
-                    if status is not LeadStatus.NEW
-                    else None,
-                    next_follow_up_at=day_at(ctx.rng.randint(1, 4), 10)
-                    if status in (LeadStatus.CONTACTED, LeadStatus.SCREENING)
-                    else None,
+            details: dict[str, Any] = {
+                "assigned_to_user_id": ctx.case_manager.id,
+                "last_contacted_at": None if status is LeadStatus.NEW else day_at(-ctx.rng.randint(1, 5), 14),
+            }
+            if status in (LeadStatus.CONTACTED, LeadStatus.SCREENING):
+                details["next_follow_up_at"] = day_at(ctx.rng.randint(1, 4), 10)
+            if referrer is not None:
+                details["referral_source_name"] = "Buncombe County Adult Drug Treatment Court"
+                details["referral_contact"] = {
+                    "name": ctx.p(referrer.full),
+                    "phone": ctx.p(ctx.phone()),
+                    "email": ctx.p(ctx.email_for(referrer)),
+                }
+            if status is LeadStatus.SCREENING:
+                details["screening_answers"] = {
+                    "days_sober": ctx.rng.randint(5, 60),
+                    "currently_in_treatment": True,
+                    "housing_situation": ctx.p(f"Staying with {who.first}'s cousin on a couch until Friday"),
+                }
+            if status is LeadStatus.DECLINED:
+                details["disposition_reason"] = (
+                    f"{who.first} needs medically supervised withdrawal first; referred to detox."
                 )
+            data = factories.NewLeadFactory.build(
+                person=who,
+                source=source,
+                notes=f"{who.first} {who.last} asked about {'women' if k % 2 == 0 else 'men'}'s "
+                f"beds and whether MOUD is allowed; left voicemail #{ctx.rng.randint(1, 4)}.",
+                house_preference_id=ctx.houses[2 * b + (0 if gender is HouseGender.MEN else 1)].id,
+                housing_gender=gender,
+                desired_move_in_date=day_of(ctx.rng.randint(3, 30)),
             )
+            lead = _lead(ctx, data, status, **details)
             if status is LeadStatus.SCREENING:
                 ctx.screening_leads.append((b, lead))
-    ctx.flush()
 
 
 def admissions(ctx: SeedContext) -> None:
