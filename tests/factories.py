@@ -51,7 +51,13 @@ class OrgFactory:
             s.flush()
             for role in roles:
                 email = f"{role.value}.{org_id.hex[:8]}@example.test"
-                user = UserFactory.build(org_id=org_id, email=email, password_hash=password_hash)
+                user = UserFactory.build(
+                    org_id=org_id,
+                    email=email,
+                    first_name="Test",
+                    last_name=role.value.title(),
+                    password_hash=password_hash,
+                )
                 s.add(user)
                 s.flush()
                 s.add(RoleAssignment(org_id=org_id, user_id=user.id, role=role))
