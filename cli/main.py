@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from pathlib import Path
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -44,8 +45,9 @@ def _api(args: argparse.Namespace) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from cli.dev import run_dev
+    from cli.dev import apply_overrides, run_dev
 
+    apply_overrides(args.api_port, args.temporal_port, args.ui_port, args.state_dir)
     return run_dev()
 
 
@@ -67,6 +69,32 @@ def _seed(args: argparse.Namespace) -> int:
     return seed(scale=args.scale, seed_value=args.seed)
 
 
+DEV_HELP = """\
+Runs everything on this machine and stops it all on Ctrl-C: the embedded PostgreSQL (unless
+DATABASE_URL is set), the Temporal dev server and its Web UI (unless TEMPORAL_ADDRESS is set),
+migrations, the worker and the API.
+
+Ports come from one place: these flags, else the RECOVERYOS_* variables named below. The
+printed URLs, the UI's codec endpoint (<public URL>/codec) and the origin the codec endpoint
+accepts (http://localhost:<ui port>) all follow them. The banner says how to see decoded
+payloads in the UI.
+"""
+
+SEED_HELP = """\
+Creates one demo organisation "Demo Recovery Residences (seed S)" with slug demo-S, through
+the same code the processes run: properties, houses, rooms and beds; residents, leads,
+admissions and their history; documents and signatures; Part 2 consents; invoices, payments
+and a balanced ledger; house operations; compliance records; messages; webhooks and jobs.
+Every tenant table gets rows. The same S always gives the same org and the same data.
+
+Logins: one user per role, <role>@demo-S.example.com (e.g. org_owner@demo-S.example.com),
+all with the password recovery-demo-S (printed at the end). The password derives from S, so
+anyone who knows S can sign in: seed only databases that hold nothing real.
+
+Running it again with the same S changes nothing and prints the logins. A second demo org
+needs another seed value: recoveryos seed --seed 43.
+"""
+
 # Commands that reach the database attach to the embedded PostgreSQL in local mode.
 NEEDS_DATABASE = {"migrate", "worker", "api", "seed", "keys", "audit"}
 
@@ -75,9 +103,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recoveryos", description="RecoveryOS backend")
     sub = p.add_subparsers(dest="command", required=True)
 
-    sub.add_parser(
-        "dev", help="run PostgreSQL, Temporal + UI, migrations, worker and API on this machine"
-    ).set_defaults(fn=_dev)
+    d = sub.add_parser(
+        "dev",
+        help="run PostgreSQL, Temporal + UI, migrations, worker and API on this machine",
+        description=DEV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    d.add_argument(
+        "--api-port", type=int, metavar="N", help="API port (env RECOVERYOS_API_PORT, default 8000)"
+    )
+    d.add_argument(
+        "--temporal-port", type=int, metavar="N", help="Temporal gRPC port (RECOVERYOS_TEMPORAL_PORT, 7233)"
+    )
+    d.add_argument(
+        "--ui-port", type=int, metavar="N", help="Temporal Web UI port (RECOVERYOS_TEMPORAL_UI_PORT, 8233)"
+    )
+    d.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="database, Temporal history and dev keys (RECOVERYOS_STATE_DIR, ./.recoveryos)",
+    )
+    d.set_defaults(fn=_dev)
     m = sub.add_parser("migrate", help="apply database migrations as the owner role")
     m.add_argument("--revision", default="head")
     m.set_defaults(fn=_migrate)
@@ -87,9 +134,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int)
     a.set_defaults(fn=_api)
 
-    s = sub.add_parser("seed", help="create the deterministic demo organisation")
-    s.add_argument("--scale", type=int, default=1)
-    s.add_argument("--seed", type=int, default=42)
+    s = sub.add_parser(
+        "seed",
+        help="create a deterministic demo organisation (refused in production)",
+        description=SEED_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N properties, each with a men's and a women's house (6 beds each) and 8 residents (default 1)",
+    )
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=42,
+        metavar="S",
+        help="which demo org: same S, same org and data; another S, another org (default 42)",
+    )
     s.set_defaults(fn=_seed)
 
     k = sub.add_parser("keys", help="encryption key management").add_subparsers(

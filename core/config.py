@@ -62,15 +62,18 @@ class Settings(BaseSettings):
     # Keys that signed older audit entries: kept only to verify them after a key change.
     audit_hmac_previous_keys: list[str] = Field(default_factory=list)
 
+    # Ports: one place. The public URL, the UI's codec endpoint and the codec CORS origins
+    # are derived from them unless set explicitly (RECOVERYOS_PUBLIC_BASE_URL,
+    # RECOVERYOS_CODEC_CORS_ORIGINS).
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    public_base_url: str = "http://localhost:8000"
-    temporal_ui_port: int = 8233
     temporal_port: int = 7233
-    # Browser origins allowed to call the codec endpoint (the Temporal Web UI).
-    codec_cors_origins: list[str] = Field(
-        default_factory=lambda: ["http://localhost:8233", "http://127.0.0.1:8233"]
-    )
+    temporal_ui_port: int = 8233
+    public_base_url: str = ""
+    # Browser origins allowed to call the codec endpoint (the Temporal Web UI). Only
+    # localhost by default: the session cookie is SameSite=Lax on the API's host (localhost),
+    # so a UI opened at 127.0.0.1 never sends it and every decode would be a 401.
+    codec_cors_origins: list[str] = Field(default_factory=list)
 
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
@@ -108,6 +111,20 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"trusted_proxies: {net!r} is not an IP address or network") from None
         return self
+
+    @model_validator(mode="after")
+    def _derive_urls(self) -> Settings:
+        self.public_base_url = (self.public_base_url or f"http://localhost:{self.api_port}").rstrip("/")
+        self.codec_cors_origins = self.codec_cors_origins or [self.temporal_ui_origin]
+        return self
+
+    @property
+    def temporal_ui_origin(self) -> str:
+        return f"http://localhost:{self.temporal_ui_port}"
+
+    @property
+    def codec_endpoint(self) -> str:
+        return f"{self.public_base_url}/codec"
 
     @model_validator(mode="after")
     def _fill_keys(self) -> Settings:

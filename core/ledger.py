@@ -30,6 +30,8 @@ class Line:
     resident_id: uuid.UUID | None = None
     invoice_id: uuid.UUID | None = None
     payment_id: uuid.UUID | None = None
+    refund_id: uuid.UUID | None = None
+    deposit_id: uuid.UUID | None = None
 
 
 class UnbalancedJournal(ValueError):
@@ -76,6 +78,8 @@ def post_journal(
                 "resident_id": x.resident_id,
                 "invoice_id": x.invoice_id,
                 "payment_id": x.payment_id,
+                "refund_id": x.refund_id,
+                "deposit_id": x.deposit_id,
                 "reverses_journal_id": reverses_journal_id,
                 "effective_date": effective_date,
                 "description": description,
@@ -102,7 +106,16 @@ def reverse_journal(
         org_id,
         new_id,
         [
-            Line(r.account_id, flip[r.direction], r.amount_cents, r.resident_id, r.invoice_id, r.payment_id)
+            Line(
+                r.account_id,
+                flip[r.direction],
+                r.amount_cents,
+                r.resident_id,
+                r.invoice_id,
+                r.payment_id,
+                r.refund_id,
+                r.deposit_id,
+            )
             for r in rows
         ],
         effective_date,

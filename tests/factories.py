@@ -13,7 +13,8 @@ from core.db import tenant_session
 from core.passwords import hash_password
 from models.enums import UserRole
 from models.orgs import Organization
-from models.users import RoleAssignment, User
+from models.users import RoleAssignment
+from seed.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -70,17 +71,18 @@ class OrgFactory:
         org_id = uuid.uuid4()
         slug = f"test-org-{n}-{org_id.hex[:6]}"
         org = SampleOrg(org_id, slug)
+        password_hash = hash_password(PASSWORD)
         with tenant_session(org_id, actor_type="system") as s:
             s.add(Organization(id=org_id, name=f"Test Org {n}", slug=slug))
             s.flush()
             for role in roles:
                 email = f"{role.value}.{org_id.hex[:8]}@example.test"
-                user = User(
+                user = UserFactory.build(
                     org_id=org_id,
                     email=email,
                     first_name="Test",
                     last_name=role.value.title(),
-                    password_hash=hash_password(PASSWORD),
+                    password_hash=password_hash,
                 )
                 s.add(user)
                 s.flush()

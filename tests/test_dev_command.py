@@ -23,15 +23,19 @@ from tests.harness import free_port
 BIN = Path(sys.executable).parent
 
 
-def _env(api: int, tport: int, ui: int) -> dict[str, str]:
-    env = {
+def _clean_env() -> dict[str, str]:
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("RECOVERYOS_") and k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")
     }
+
+
+def _env(api: int, tport: int, ui: int) -> dict[str, str]:
+    """Ports by environment only: the public URL and the codec origins must follow them."""
+    env = _clean_env()
     env.update(
         RECOVERYOS_API_PORT=str(api),
-        RECOVERYOS_PUBLIC_BASE_URL=f"http://localhost:{api}",
         RECOVERYOS_TEMPORAL_PORT=str(tport),
         RECOVERYOS_TEMPORAL_UI_PORT=str(ui),
     )
@@ -58,7 +62,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _start(tmp_path: Path, env: dict[str, str], ignore_sigint: bool = False) -> subprocess.Popen[bytes]:
+def _start(
+    tmp_path: Path, env: dict[str, str], ignore_sigint: bool = False, flags: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     log = (tmp_path / "dev.log").open("wb")
 
     def child_setup() -> None:
@@ -66,7 +72,7 @@ def _start(tmp_path: Path, env: dict[str, str], ignore_sigint: bool = False) -> 
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     return subprocess.Popen(
-        [str(BIN / "recoveryos"), "dev"],
+        [str(BIN / "recoveryos"), "dev", *flags],
         cwd=tmp_path,
         env=env,
         stdout=log,
@@ -135,6 +141,68 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _banner(tmp_path: Path) -> str:
+    deadline = time.monotonic() + 20
+    while "RecoveryOS is running" not in (out := (tmp_path / "dev.log").read_text()):
+        assert time.monotonic() < deadline, out[-2000:]
+        time.sleep(0.2)
+    return out
+
+
+def _cors_allows(api: int, origin: str) -> bool:
+    pre = httpx.options(
+        f"http://127.0.0.1:{api}/codec/decode",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
+    return pre.headers.get("access-control-allow-origin") == origin
+
+
+def test_dev_flags_move_every_port_and_everything_derived_from_them(tmp_path: Path) -> None:
+    api, tport, ui = free_port(), free_port(), free_port()
+    state = tmp_path / "state"
+    flags = ("--api-port", str(api), "--temporal-port", str(tport), "--ui-port", str(ui))
+    # The environment names other ports: the flags win.
+    proc = _start(tmp_path, _env(8000, 7233, 8233), flags=(*flags, "--state-dir", str(state)))
+    try:
+        _wait_ready(proc, tmp_path, api)
+        out = _banner(tmp_path)
+        settings = httpx.get(f"http://127.0.0.1:{ui}/api/v1/settings", timeout=10).json()
+        assert settings["Codec"]["Endpoint"] == f"http://localhost:{api}/codec"
+        assert _cors_allows(api, f"http://localhost:{ui}")
+        # A UI page at 127.0.0.1 cannot send the localhost session cookie: not offered at all.
+        assert not _cors_allows(api, f"http://127.0.0.1:{ui}")
+        assert not _cors_allows(api, "http://localhost:8233")
+        for text in (
+            f"http://localhost:{api}/docs",
+            f"http://localhost:{api}/login",
+            f"open the UI at http://localhost:{ui}",
+            f"enter http://localhost:{api}/codec",
+            "Use my browser setting and ignore",
+            "Include cross-origin credentials",
+            f"127.0.0.1:{tport}",
+        ):
+            assert text in out, text
+        assert ":8000" not in out and ":8233" not in out
+        assert (state / "pgdata").is_dir() and not (tmp_path / ".recoveryos").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+
+
+def test_help_explains_the_dev_and_seed_commands() -> None:
+    dev = subprocess.run(
+        [str(BIN / "recoveryos"), "dev", "--help"], capture_output=True, text=True, check=True
+    )
+    for flag in ("--api-port", "--temporal-port", "--ui-port", "--state-dir", "RECOVERYOS_API_PORT"):
+        assert flag in dev.stdout
+    seed = subprocess.run(
+        [str(BIN / "recoveryos"), "seed", "--help"], capture_output=True, text=True, check=True
+    )
+    for text in ("--scale", "--seed", "recoveryos seed --seed 43", "recovery-demo-S", "@demo-S.example.com"):
+        assert text in seed.stdout, text
 
 
 def test_ctrl_c_stops_everything_even_when_sigint_was_inherited_as_ignored(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ from sqlalchemy import select, text
 
 import models
 from cli.admin import rotate_keys, stale_count_now
-from cli.seed import SeedResult, seed_org
 from core.crypto import DecryptionError, key_id_of
 from core.db import tenant_session
 from core.fieldcrypt import field_cipher
@@ -23,6 +22,7 @@ from models.enums import UserRole
 from models.operations_extended import WellnessCheckIn
 from models.residents import Resident
 from models.users import User
+from seed import SeedResult, seed_org
 from tests.conftest import _reset_settings, create_database
 from tests.db import as_owner
 from tests.factories import OrgFactory

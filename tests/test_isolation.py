@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import models
-from cli.seed import SeedResult, seed_org
+from seed import SeedResult, seed_org
 from tests.db import as_app, as_owner
 
 TENANT_TABLES = sorted(t.name for t in models.metadata.tables.values() if "org_id" in t.c)

@@ -152,7 +152,7 @@ def test_entries_are_immutable_and_corrections_are_reversals(orgs: OrgFactory) -
 
 
 def test_resident_balance_sums_only_that_residents_entries(orgs: OrgFactory) -> None:
-    from cli.seed import seed_org
+    from seed import seed_org
 
     result = seed_org(uuid.uuid4(), seed_value=7)
     with tenant_session(result.org_id, actor_type="test") as s:

@@ -1,0 +1,106 @@
+"""The demo organisation: one module per process family, each telling its part of the story
+through factories (people) and the domain code the processes run (ledger postings through
+`core.ledger`, leads through `services.intake`, idempotency keys and workflow-owned statuses
+through `services.billing`).
+
+Everything is written in one `tenant_session` as `recoveryos_app`, so row-level security,
+the audit-column triggers, the balanced-journal trigger and the audit chain apply exactly as
+they do for the application. Secrets (API keys, session and signing-link tokens, webhook
+secrets) come from `secrets`, never from the seed value: a demo database must not hand out
+predictable credentials.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from core.db import tenant_session
+from core.passwords import hash_password
+from models.audit import AuditLog
+from models.enums import UserRole
+from seed import billing, compliance, documents, intake, integrations, messaging, operations, orgs, residents
+from seed.context import SeedContext
+
+# Fixed namespace for the CLI's demo org id: uuid5(DEMO_NAMESPACE, "recoveryos-demo-<seed>").
+DEMO_NAMESPACE = uuid.UUID("6f1c9a2e-4b7d-4e15-9a0c-2d8e5b3f7a41")
+
+
+@dataclass
+class SeedResult:
+    org_id: uuid.UUID
+    users: dict[UserRole, tuple[uuid.UUID, str]]
+    password: str
+    phi: list[str]
+    counts: dict[str, int]
+    seconds: float = 0.0
+
+
+def demo_org_id(seed_value: int) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, f"recoveryos-demo-{seed_value}")
+
+
+def demo_password(seed_value: int) -> str:
+    return f"recovery-demo-{seed_value}"
+
+
+def _story(ctx: SeedContext) -> None:
+    orgs.organisation(ctx)
+    orgs.staff(ctx)
+    orgs.places(ctx)
+    billing.rates_and_payers(ctx)
+    residents.residents(ctx)
+    intake.leads(ctx)
+    intake.admissions(ctx)
+    residents.lifecycle(ctx)
+    documents.documents(ctx)
+    compliance.consents(ctx)
+    billing.billing(ctx)
+    operations.operations(ctx)
+    compliance.compliance(ctx)
+    messaging.messaging(ctx)
+    integrations.platform(ctx)
+    ctx.flush()
+
+
+def seed_org(
+    org_id: uuid.UUID,
+    *,
+    scale: int = 1,
+    seed_value: int = 42,
+    name: str | None = None,
+    slug: str | None = None,
+) -> SeedResult:
+    """Create one fully populated demo organisation with id `org_id`."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    started = time.monotonic()
+    slug = slug or f"demo-{org_id.hex[:8]}"
+    name = name or f"Blue Heron Recovery Residences ({slug})"
+    password = demo_password(seed_value)
+    with tenant_session(org_id, actor_type="system") as s:
+        ctx = SeedContext(
+            s,
+            org_id,
+            scale=scale,
+            seed_value=seed_value,
+            name=name,
+            slug=slug,
+            password_hash=hash_password(password),
+        )
+        _story(ctx)
+    counts = dict(ctx.counts)
+    counts["organizations"] = 1
+    with tenant_session(org_id, actor_type="system") as s:
+        counts[AuditLog.__tablename__] = int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
+    return SeedResult(
+        org_id=org_id,
+        users={role: (u.id, ctx.emails[role]) for role, u in ctx.users.items()},
+        password=password,
+        phi=list(ctx.phi),
+        counts=dict(sorted(counts.items())),
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,167 @@
+"""The platform side: API keys, integrations, webhooks and deliveries, notification preferences,
+scheduled jobs, sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from models.enums import (
+    IntegrationProvider,
+    JobStatus,
+    MessageChannel,
+    UserRole,
+    WebhookDeliveryStatus,
+)
+from models.integrations import (
+    ApiKey,
+    IntegrationConfig,
+    NotificationPreference,
+    ScheduledJob,
+    Webhook,
+    WebhookDelivery,
+)
+from models.users import UserSession
+from seed.context import SeedContext, day_at
+
+
+def platform(ctx: SeedContext) -> None:
+    key = secrets.token_hex(24)
+    ctx.add(
+        ApiKey(
+            id=ctx.nid(),
+            org_id=ctx.org_id,
+            name="Accounting export",
+            key_prefix=key[:8],
+            key_hash=hashlib.sha256(key.encode()).digest(),
+            scopes=["billing:read", "property:read"],
+            last_used_at=day_at(-1, 6),
+            expires_at=day_at(365, 0),
+        )
+    )
+    hooks = [
+        ctx.add(
+            Webhook(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                url=f"https://hooks.example.com/recoveryos/{ctx.slug}/billing",
+                description="Accounting system",
+                event_types=["payment.succeeded", "invoice.issued"],
+                secret=secrets.token_urlsafe(32),
+                last_success_at=day_at(-1, 10),
+            )
+        ),
+        ctx.add(
+            Webhook(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                url=f"https://crm.example.org/webhooks/{ctx.slug}",
+                description="Referral CRM",
+                event_types=["resident.admitted"],
+                secret=secrets.token_urlsafe(32),
+                failure_count=2,
+            )
+        ),
+    ]
+    ctx.flush()
+    for k, hook in enumerate(hooks):
+        ok = k == 0
+        ctx.add(
+            WebhookDelivery(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                webhook_id=hook.id,
+                event_id=ctx.nid(),
+                event_type="payment.succeeded" if ok else "resident.admitted",
+                payload={
+                    "event": "payment.succeeded" if ok else "resident.admitted",
+                    "org_id": str(ctx.org_id),
+                },
+                status=WebhookDeliveryStatus.DELIVERED if ok else WebhookDeliveryStatus.FAILED,
+                attempt=1 if ok else 2,
+                last_attempt_at=day_at(-1, 10),
+                next_attempt_at=None if ok else day_at(0, 10),
+                response_status=200 if ok else 503,
+                delivered_at=day_at(-1, 10) if ok else None,
+            )
+        )
+    ctx.add(
+        IntegrationConfig(
+            id=ctx.nid(),
+            org_id=ctx.org_id,
+            provider=IntegrationProvider.STRIPE,
+            config={"account_id": f"acct_demo{ctx.seed_value}", "mode": "test"},
+            credentials={"api_key": "sk_test_" + secrets.token_hex(12)},
+            is_enabled=True,
+        )
+    )
+    ctx.add(
+        IntegrationConfig(
+            id=ctx.nid(),
+            org_id=ctx.org_id,
+            provider=IntegrationProvider.TWILIO,
+            config={"from_number": "+18285550100"},
+            credentials={
+                "account_sid": "AC" + secrets.token_hex(16),
+                "auth_token": secrets.token_hex(16),
+            },
+            is_enabled=False,
+        )
+    )
+    for role, user in ctx.users.items():
+        events = (
+            ["payment.due"] if role is UserRole.RESIDENT else ["incident.reported", "announcement.published"]
+        )
+        for ev in events:
+            ctx.add(
+                NotificationPreference(
+                    id=ctx.nid(),
+                    org_id=ctx.org_id,
+                    user_id=user.id,
+                    channel=MessageChannel.EMAIL,
+                    event_type=ev,
+                    enabled=True,
+                )
+            )
+        ctx.add(
+            NotificationPreference(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                user_id=user.id,
+                channel=MessageChannel.SMS,
+                event_type="announcement.published",
+                enabled=role is UserRole.HOUSE_MANAGER,
+            )
+        )
+    for job, cron in [
+        ("rent_invoicing", "0 6 * * 1"),
+        ("consent_expiry", "0 2 * * *"),
+        ("dunning", "0 9 * * *"),
+    ]:
+        ctx.add(
+            ScheduledJob(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                job_type=job,
+                temporal_schedule_id=f"{job}-{ctx.org_id}",
+                cron=cron,
+                status=JobStatus.SCHEDULED,
+                last_run_at=day_at(-1, 6),
+                next_run_at=day_at(1, 6),
+                payload={"org_id": str(ctx.org_id)},
+            )
+        )
+    now = datetime.now(UTC)
+    for role in (UserRole.ORG_OWNER, UserRole.HOUSE_MANAGER):
+        ctx.add(
+            UserSession(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                user_id=ctx.users[role].id,
+                token_hash=hashlib.sha256(secrets.token_urlsafe(32).encode()).digest(),
+                expires_at=now + timedelta(hours=12),
+                ip_address=ctx.p(f"203.0.113.{ctx.rng.randint(2, 250)}"),
+                user_agent="RecoveryOS demo seed",
+            )
+        )

@@ -1,0 +1,157 @@
+"""The organisation, its staff (one user per role) and its places: properties, houses, rooms, beds."""
+
+from __future__ import annotations
+
+from models.enums import (
+    BedStatus,
+    HouseGender,
+    NarrLevel,
+    PropertyType,
+    UserRole,
+)
+from models.orgs import Bed, House, Organization, Property, Room
+from models.users import RoleAssignment, User
+from seed.context import SeedContext, day_at
+from seed.factories import TOWNS
+
+PROPERTY_NAMES = ["Larkspur Commons", "Sassafras Ridge", "Bluebonnet Court", "Hemlock Hollow"]
+HOUSE_NAMES = [("Cedar House", HouseGender.MEN), ("Willow House", HouseGender.WOMEN)]
+
+
+def organisation(ctx: SeedContext) -> None:
+    org = Organization(
+        id=ctx.org_id,
+        name=ctx.name,
+        slug=ctx.slug,
+        timezone="America/New_York",
+        npi=None,
+        settings={"demo": True, "seed": ctx.seed_value, "scale": ctx.scale},
+    )
+    ctx.add(org)
+    ctx.flush()
+
+
+def staff(ctx: SeedContext) -> None:
+    for role in UserRole:
+        if role is UserRole.RESIDENT:
+            continue
+        who = ctx.person()
+        email = ctx.p(f"{role.value}@{ctx.slug}.example.com")
+        user = ctx.add(
+            User(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                email=email,
+                first_name=who.first,
+                last_name=who.last,
+                phone=ctx.phone(),
+                password_hash=ctx.password_hash,
+                mfa_enabled=role in (UserRole.ORG_OWNER, UserRole.COMPLIANCE_OFFICER),
+            )
+        )
+        ctx.users[role] = user
+        ctx.emails[role] = email
+    ctx.flush()
+
+
+def places(ctx: SeedContext) -> None:
+    for k in range(ctx.scale):
+        town, state, postal = TOWNS[k % len(TOWNS)]
+        suffix = "" if k < len(PROPERTY_NAMES) else f" {k // len(PROPERTY_NAMES) + 1}"
+        prop = ctx.add(
+            Property(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                name=PROPERTY_NAMES[k % len(PROPERTY_NAMES)] + suffix,
+                property_type=PropertyType.SINGLE_FAMILY if k % 2 == 0 else PropertyType.MULTI_FAMILY,
+                address_line1=f"{140 + 12 * k} Larkspur Lane",
+                city=town,
+                state=state,
+                postal_code=postal,
+                certification_body="NC Alliance for Recovery Residences",
+                certified_until=day_at(300 + k),
+            )
+        )
+        ctx.properties.append(prop)
+    ctx.flush()
+    for prop in ctx.properties:
+        for house_name, gender in HOUSE_NAMES:
+            house = ctx.add(
+                House(
+                    id=ctx.nid(),
+                    org_id=ctx.org_id,
+                    property_id=prop.id,
+                    name=house_name,
+                    gender=gender,
+                    narr_level=NarrLevel.LEVEL_2 if gender is HouseGender.MEN else NarrLevel.LEVEL_3,
+                    capacity=6,
+                    house_manager_id=ctx.house_manager.id,
+                    phone=f"(828) 555-02{ctx.rng.randint(0, 99):02d}",
+                )
+            )
+            ctx.houses.append(house)
+    ctx.flush()
+    for house in ctx.houses:
+        rooms = [
+            ctx.add(
+                Room(
+                    id=ctx.nid(),
+                    org_id=ctx.org_id,
+                    house_id=house.id,
+                    name=f"Room {r}",
+                    floor=1 + r // 3,
+                )
+            )
+            for r in range(1, 4)
+        ]
+        ctx.house_rooms[house.id] = rooms
+    ctx.flush()
+    for house in ctx.houses:
+        beds: list[Bed] = []
+        men = house.gender is HouseGender.MEN
+        for b in range(6):
+            # Plan (see residents()): beds 0, 2, 4 hold current residents; bed 1 was vacated
+            # by a transfer; bed 3 was the discharged resident's; bed 5 is out of service in
+            # the men's house and reserved for a waitlist offer in the women's house.
+            status = BedStatus.AVAILABLE
+            if b in (0, 2, 4):
+                status = BedStatus.OCCUPIED
+            elif b == 5:
+                status = BedStatus.OUT_OF_SERVICE if men else BedStatus.RESERVED
+            beds.append(
+                ctx.add(
+                    Bed(
+                        id=ctx.nid(),
+                        org_id=ctx.org_id,
+                        room_id=ctx.house_rooms[house.id][b // 2].id,
+                        label="A" if b % 2 == 0 else "B",
+                        status=status,
+                        weekly_rate_cents=22500 if b < 4 else 25000,
+                    )
+                )
+            )
+        ctx.house_beds[house.id] = beds
+    ctx.flush()
+    for i, prop in enumerate(ctx.properties):
+        ctx.add(
+            RoleAssignment(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
+                role=UserRole.PROPERTY_MANAGER,
+                property_id=prop.id,
+            )
+        )
+        if i == 0:
+            for role, user in ctx.users.items():
+                if role is UserRole.PROPERTY_MANAGER:
+                    continue
+                ctx.add(
+                    RoleAssignment(
+                        id=ctx.nid(),
+                        org_id=ctx.org_id,
+                        user_id=user.id,
+                        role=role,
+                        house_id=ctx.houses[0].id if role is UserRole.HOUSE_MANAGER else None,
+                    )
+                )
