@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities import ALL_ACTIVITIES
+from activities.audit import run_sequencer
 from core.config import get_settings
 from core.logging import configure_logging
 from core.temporal import connect, ensure_search_attributes
@@ -44,7 +45,10 @@ async def run(stop: asyncio.Event | None = None) -> None:
     worker = build_worker(client)
     log.info("worker polling", extra={"task_queue": get_settings().task_queue})
     async with worker:
+        # The audit sequencer chains every org's audit events a second or so after commit.
+        sequencer = asyncio.create_task(run_sequencer(client, get_settings().task_queue, stop))
         await stop.wait()
+        await sequencer
     log.info("worker stopped")
 
 

@@ -136,7 +136,7 @@ def test_every_table_with_org_id_forces_row_level_security_with_a_tenant_policy(
                     OR cl.relname = 'organizations')
         """)
         ).all()
-    assert len(rows) == 73
+    assert len(rows) == 74
     bad = [r.relname for r in rows if not (r.relrowsecurity and r.relforcerowsecurity and r.policies == 1)]
     assert bad == []
     with as_owner() as c:
@@ -225,7 +225,7 @@ def test_migrations_build_the_schema_on_an_empty_database_and_back(pg_cluster: s
     migrate(make_url(url))
     eng = create_engine(url)
     with eng.connect() as c:
-        assert c.execute(text(count)).scalar_one() == 74
+        assert c.execute(text(count)).scalar_one() == 75
     command.downgrade(alembic_config(make_url(url)), "base")
     with eng.connect() as c:
         assert c.execute(text(count)).scalar_one() == 1  # alembic_version
@@ -240,5 +240,5 @@ def test_migrations_build_the_schema_on_an_empty_database_and_back(pg_cluster: s
         )
     migrate(make_url(url))
     with eng.connect() as c:
-        assert c.execute(text(count)).scalar_one() == 74
+        assert c.execute(text(count)).scalar_one() == 75
     eng.dispose()
