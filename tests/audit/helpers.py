@@ -4,6 +4,8 @@ superuser, and anchor through the real Temporal worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import subprocess
 import sys
 import uuid
@@ -60,6 +62,16 @@ def verify_cli(org_id: uuid.UUID | None = None) -> subprocess.CompletedProcess[s
         text=True,
         timeout=120,
     )
+
+
+def verify(org_id: uuid.UUID | None = None) -> tuple[int, str]:
+    """`recoveryos audit verify [--org]` in this process: (exit code, output)."""
+    from cli.admin import audit_verify
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = audit_verify(org_id)
+    return code, out.getvalue()
 
 
 def anchor_now(org_id: uuid.UUID) -> Checkpoint | None:
