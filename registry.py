@@ -11,9 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
 from activities.intake import IntakeActivities
 from api.routes import intake as intake_routes
+from workflows.audit import AuditAnchorWorkflow
 from workflows.intake import IntakeWorkflow
 
 
@@ -26,6 +28,7 @@ class Family:
 
 
 FAMILIES: list[Family] = [
+    Family("audit", [AuditAnchorWorkflow], [AuditActivities]),
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
 ]
 

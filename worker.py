@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import registry
+from activities.audit import run_sequencer
 from activities.base import Deps
 from core.config import get_settings
 from core.db import app_engine
@@ -53,7 +54,10 @@ async def run(stop: asyncio.Event | None = None) -> None:
     worker = build_worker(client)
     log.info("worker polling", extra={"task_queue": get_settings().task_queue})
     async with worker:
+        # The audit sequencer chains every org's audit events a second or so after commit.
+        sequencer = asyncio.create_task(run_sequencer(client, get_settings().task_queue, stop))
         await stop.wait()
+        await sequencer
     log.info("worker stopped")
 
 

@@ -1,9 +1,26 @@
-"""Append-only audit trail with a per-org HMAC chain.
+"""The audit trail: written without a lock on the hot path, chained by a sequencer, anchored.
 
-Writers serialise per org on a transaction-scoped advisory lock, read the org's last
-entry, and insert the next one; (org_id, seq) is unique, so even a writer that skipped the
-lock could not fork the chain. Values of PHI never enter an entry: only table, row id and
-field names.
+1. **Write.** Every tenant transaction inserts its audit events (writes it made, PHI it
+   decrypted, explicit `record` calls) into `audit_events` in the same transaction, so an
+   event commits if and only if the change does. No lock, no read of the chain head.
+2. **Seal.** `seal_pending(org_id)` (the worker's sequencer loop, the anchor activity, or a
+   test that wants the chain now) folds an org's events into `audit_logs` in batches: under
+   a per-org advisory lock held only by sealers, it reads the head, streams the events with
+   COPY, computes each entry's HMAC and calls `audit_seal`, which checks the head did not
+   move, copies the events into the chain and deletes them in the same transaction. A
+   sealer killed at any point leaves either the whole batch chained or none of it; two
+   sealers racing cannot fork the chain ((org_id, seq) and the entry id are unique).
+3. **Sign.** An entry's HMAC covers every column: the row as PostgreSQL's COPY text format
+   renders `id, org_id, seq, occurred_at, ..., details, hmac_key_id` (an injective
+   encoding: tabs, newlines and backslashes inside values are escaped), prefixed by the
+   previous entry's hash. Session settings that change how values render (TimeZone,
+   DateStyle, bytea_output) are pinned for sealers and verifiers alike.
+4. **Anchor.** `checkpoint(org_id, previous)` signs the chain head (seq, hash, time); the
+   per-org `AuditAnchor` workflow keeps the latest one in its Temporal history, out of reach
+   of whoever controls PostgreSQL. `verify_org` compares the chain with it, so deleting the
+   last entries, or the whole chain, is reported with the missing range.
+
+Values of PHI never enter an event: only table, row id and field names.
 """
 
 from __future__ import annotations
@@ -11,20 +28,41 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, inspect, select, text
+import psycopg
+from sqlalchemy import Connection, Table, event, insert, inspect
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
-from models.audit import AuditLog
+from models.audit import AuditEvent
 from models.enums import AuditAction
+
+ZERO_HASH = b"\x00" * 32
+_EVENTS = cast(Table, AuditEvent.__table__)
+
+# The columns an entry's HMAC covers, in signing order: all of them but prev_hash (which
+# prefixes the message) and hash (the result).
+SIGNED_COLUMNS = (
+    "id, org_id, seq, occurred_at, actor_user_id, actor_type, action, entity_type, entity_id, "
+    "outcome, source_ip, request_id, details, hmac_key_id"
+)
+# An event's columns as the sealer reads them: the signed columns without seq and key id,
+# which the sealer adds in their places.
+_EVENT_COLUMNS = (
+    "id, org_id, occurred_at, actor_user_id, actor_type, action, entity_type, entity_id, "
+    "outcome, source_ip, request_id, details"
+)
+# How values render in COPY text depends on these; pinned for every signer and verifier.
+_PIN_RENDERING = (
+    "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), "
+    "set_config('bytea_output', 'hex', true), set_config('app.org_id', %s, true)"
+)
 
 
 def key_id(key: bytes) -> str:
@@ -49,31 +87,11 @@ def reset_key_cache() -> None:
     _verification_keys.cache_clear()
 
 
-def canonical(entry: dict[str, Any]) -> bytes:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str).encode()
+def entry_hash(key: bytes, prev_hash: bytes | None, signed: bytes) -> bytes:
+    return hmac.digest(key, (prev_hash or ZERO_HASH) + signed, "sha256")
 
 
-def entry_fields(row: Any) -> dict[str, Any]:
-    """The fields the HMAC covers, rebuilt identically from a fresh insert or a stored row."""
-    ip = row.source_ip
-    return {
-        "org_id": str(row.org_id),
-        "seq": int(row.seq),
-        "occurred_at": row.occurred_at.astimezone(UTC).isoformat(),
-        "actor_user_id": str(row.actor_user_id) if row.actor_user_id else None,
-        "actor_type": row.actor_type,
-        "action": row.action.value if hasattr(row.action, "value") else row.action,
-        "entity_type": row.entity_type,
-        "entity_id": str(row.entity_id) if row.entity_id else None,
-        "outcome": row.outcome,
-        "source_ip": str(ipaddress.ip_address(str(ip).split("/")[0])) if ip else None,
-        "request_id": row.request_id,
-        "details": row.details or {},
-    }
-
-
-def chain_hash(key: bytes, prev_hash: bytes | None, fields: dict[str, Any]) -> bytes:
-    return hmac.new(key, (prev_hash or b"\x00" * 32) + canonical(fields), hashlib.sha256).digest()
+# --- writing: events into the outbox, inside the caller's transaction -------------------------
 
 
 @dataclass
@@ -93,58 +111,41 @@ def record(
     details: dict[str, Any] | None = None,
     outcome: str = "success",
 ) -> None:
-    """Append entries now, inside the caller's transaction, so they commit or roll back with it."""
-    _append(session, [_Pending(action, entity_type, entity_id, details or {}, outcome)])
+    """Write an event now, inside the caller's transaction, so it commits or rolls back with it."""
+    _insert_events(session, [_Pending(action, entity_type, entity_id, details or {}, outcome)])
 
 
-def _append(session: Session, pending: list[_Pending]) -> None:
+def _insert_events(session: Session, pending: list[_Pending]) -> None:
     if not pending:
         return
     actor = session.info["actor"]
-    org_id: uuid.UUID = actor["org_id"]
-    kid, key = _key()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"audit-chain:{org_id}"}
-    )
-    last = session.execute(
-        select(AuditLog.seq, AuditLog.hash)
-        .where(AuditLog.org_id == org_id)
-        .order_by(AuditLog.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (last.seq, last.hash) if last else (0, None)
     ip = actor.get("source_ip")
     process = actor.get("process")
-    rows = []
-    for p in pending:
-        seq += 1
-        row = {
+    common = {
+        "org_id": actor["org_id"],
+        "actor_user_id": actor.get("user_id"),
+        "actor_type": actor.get("actor_type", "user"),
+        "source_ip": str(ipaddress.ip_address(ip)) if ip else None,
+        "request_id": actor.get("request_id"),
+    }
+    rows = [
+        {
+            **common,
             "id": uuid.uuid4(),
-            "org_id": org_id,
-            "seq": seq,
-            # Microsecond precision round-trips exactly through timestamptz.
-            "occurred_at": datetime.now(UTC),
-            "actor_user_id": actor.get("user_id"),
-            "actor_type": actor.get("actor_type", "user"),
             "action": p.action,
             "entity_type": p.entity_type,
             "entity_id": p.entity_id,
             "outcome": p.outcome,
-            "source_ip": str(ipaddress.ip_address(ip)) if ip else None,
-            "request_id": actor.get("request_id"),
             "details": {**p.details, "process": process} if process else p.details,
-            "hmac_key_id": kid,
         }
-        h = chain_hash(key, prev, entry_fields(SimpleNamespace(**row)))
-        row["prev_hash"], row["hash"] = prev, h
-        prev = h
-        rows.append(row)
-    session.execute(insert(AuditLog), rows)
+        for p in pending
+    ]
+    session.execute(insert(_EVENTS), rows)
 
 
 # --- automatic write and read auditing for tenant sessions --------------------------------
 
-_SKIP_TABLES = {"audit_logs", "user_sessions"}
+_SKIP_TABLES = {"audit_logs", "audit_events", "user_sessions"}
 
 
 def _changed_fields(obj: Any) -> list[str]:
@@ -188,7 +189,157 @@ def write_audit_trail(session: Session) -> None:
         if (table, row_id) in written:
             continue  # reading back what this transaction wrote is not a disclosure
         pending.append(_Pending(AuditAction.READ, table, row_id, {"fields": sorted(fields)}))
-    _append(session, pending)
+    _insert_events(session, pending)
+
+
+# --- sealing: events into the chain ----------------------------------------------------------
+
+
+def _driver(conn: Connection) -> psycopg.Connection[Any]:
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw
+
+
+def copy_lines(cur: psycopg.Cursor[Any], query: str, params: tuple[Any, ...]) -> Iterator[bytes]:
+    """Rows of `COPY (query) TO STDOUT` in text format, one line each, without the newline."""
+    rest = b""
+    with cur.copy(f"COPY ({query}) TO STDOUT", params) as copy:
+        for block in copy:
+            lines = (rest + bytes(block)).split(b"\n")
+            rest = lines.pop()
+            yield from lines
+    if rest:
+        yield rest
+
+
+def seal_batch(conn: Connection, org_id: uuid.UUID, limit: int = 5000, wait: bool = True) -> int:
+    """Chain up to `limit` of the org's oldest events inside the caller's open transaction.
+
+    Returns how many were chained; 0 when there were none, or when `wait` is False and another
+    sealer holds the org. Nothing is visible to anyone until the caller commits.
+    """
+    kid, key = _key()
+    cur = _driver(conn).cursor()
+    cur.execute(_PIN_RENDERING, (str(org_id),))
+    lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    cur.execute(f"SELECT {lock}(hashtextextended(%s, 0))::text", (f"audit-chain:{org_id}",))
+    got = cur.fetchone()
+    if not wait and got is not None and got[0] == "false":
+        return 0
+    cur.execute("SELECT seq, hash FROM audit_logs WHERE org_id = %s ORDER BY seq DESC LIMIT 1", (org_id,))
+    head = cur.fetchone()
+    first = (head[0] if head else 0) + 1
+    prev0 = bytes(head[1]) if head else None
+    kid_b = kid.encode()
+    seq, prev = first, prev0
+    ids: list[str] = []
+    hashes: list[bytes] = []
+    for line in copy_lines(
+        cur,
+        f"SELECT {_EVENT_COLUMNS} FROM audit_events WHERE org_id = %s ORDER BY event_no LIMIT %s",
+        (org_id, limit),
+    ):
+        row_id, org, rest = line.split(b"\t", 2)
+        h = entry_hash(key, prev, b"\t".join((row_id, org, str(seq).encode(), rest, kid_b)))
+        ids.append(row_id.decode())
+        hashes.append(h)
+        prev, seq = h, seq + 1
+    if not ids:
+        return 0
+    cur.execute("SELECT audit_seal(%s, %s, %s, %s::uuid[], %s::bytea[])", (first, prev0, kid, ids, hashes))
+    return len(ids)
+
+
+def seal_pending(org_id: uuid.UUID, batch: int = 5000, wait: bool = True) -> int:
+    """Chain every event of the org that was committed before the call; returns how many.
+
+    Each batch is its own transaction. With `wait` False, an org another sealer is working on
+    is left to it.
+    """
+    from core.db import app_engine
+
+    total = 0
+    with app_engine().connect() as conn:
+        while True:
+            with conn.begin():
+                n = seal_batch(conn, org_id, batch, wait)
+            total += n
+            if n < batch:
+                return total
+
+
+def pending_orgs() -> list[uuid.UUID]:
+    """Orgs with events waiting to be chained (ids only, through a SECURITY DEFINER function)."""
+    from sqlalchemy import text
+
+    from core.db import app_engine
+
+    with app_engine().connect() as conn:
+        return list(conn.execute(text("SELECT audit_pending_orgs()")).scalars())
+
+
+# --- anchoring: signed checkpoints of each chain head ------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """An org's chain head at a moment, signed with the audit key. Ids and hashes only."""
+
+    org_id: uuid.UUID
+    seq: int
+    hash_hex: str
+    at: str
+    key_id: str
+    signature_hex: str
+
+    def message(self) -> bytes:
+        return f"anchor\x00{self.org_id}\x00{self.seq}\x00{self.hash_hex}\x00{self.at}".encode()
+
+    def valid(self) -> bool:
+        key = _verification_keys().get(self.key_id)
+        if key is None:
+            return False
+        expected = hmac.digest(key, self.message(), "sha256").hex()
+        return hmac.compare_digest(expected, self.signature_hex)
+
+
+def _sign(org_id: uuid.UUID, seq: int, hash_hex: str, at: str) -> Checkpoint:
+    kid, key = _key()
+    unsigned = Checkpoint(org_id, seq, hash_hex, at, kid, "")
+    return Checkpoint(org_id, seq, hash_hex, at, kid, hmac.digest(key, unsigned.message(), "sha256").hex())
+
+
+def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | None:
+    """Seal what is pending, then sign the head, unless the chain no longer extends `previous`.
+
+    An anchor never moves backwards or sideways: if entries up to the previous checkpoint
+    were deleted or rewritten, the previous checkpoint stays the anchor, so `audit verify`
+    keeps reporting the damage instead of the anchor forgetting it.
+    """
+    from sqlalchemy import text
+
+    from core.db import app_engine
+
+    seal_pending(org_id)
+    with app_engine().begin() as conn:
+        conn.execute(text("SELECT set_config('app.org_id', :o, true)"), {"o": str(org_id)})
+        head = conn.execute(
+            text("SELECT seq, hash FROM audit_logs WHERE org_id = :o ORDER BY seq DESC LIMIT 1"),
+            {"o": org_id},
+        ).first()
+        if head is None:
+            return previous
+        if previous is not None:
+            at_previous = conn.execute(
+                text("SELECT hash FROM audit_logs WHERE org_id = :o AND seq = :s"),
+                {"o": org_id, "s": previous.seq},
+            ).scalar()
+            if at_previous is None or bytes(at_previous).hex() != previous.hash_hex:
+                return previous
+            if head.seq == previous.seq:
+                return previous
+    return _sign(org_id, int(head.seq), bytes(head.hash).hex(), datetime.now(UTC).isoformat())
 
 
 # --- verification ------------------------------------------------------------------------
@@ -201,44 +352,82 @@ class ChainReport:
     broken_seq: int | None = None
     broken_id: uuid.UUID | None = None
     reason: str | None = None
+    # Events committed but not chained yet (the sequencer runs a few seconds behind).
+    pending: int = 0
+    anchor_seq: int | None = None
+    # Entries the anchor proves existed and the chain no longer has (first, last).
+    missing: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None
+        return self.reason is None
 
 
-def verify_org(session: Session, org_id: uuid.UUID, batch: int = 5000) -> ChainReport:
-    keys = _verification_keys()
-    expected_seq, prev = 1, None
+def _unhex(copy_bytea: bytes) -> bytes:
+    # COPY text renders bytea as \\x<hex> (the backslash itself escaped).
+    return bytes.fromhex(copy_bytea[3:].decode())
+
+
+def verify_org(conn: Connection, org_id: uuid.UUID, anchor: Checkpoint | None = None) -> ChainReport:
+    """Stream every chain entry of the org, whatever its seq, and check it against the anchor.
+
+    Runs inside the caller's transaction (which sees the org: the owner, or a session with
+    app.org_id set to it).
+    """
+    keys = {k.encode(): v for k, v in _verification_keys().items()}
+    cur = _driver(conn).cursor()
+    cur.execute(_PIN_RENDERING, (str(org_id),))
+    cur.execute("SELECT count(*) FROM audit_events WHERE org_id = %s", (org_id,))
+    pending_row = cur.fetchone()
+    report = ChainReport(org_id, 0, pending=int(pending_row[0]) if pending_row else 0)
+    if anchor is not None:
+        report.anchor_seq = anchor.seq
+        if anchor.org_id != org_id or not anchor.valid():
+            report.reason = "the anchor's signature does not verify: it was not made with our audit key"
+            return report
+    expected, prev_hex, prev = 1, b"\\N", ZERO_HASH
     count = 0
-    last_seq = 0
-    while True:
-        rows = session.execute(
-            select(AuditLog)
-            .where(AuditLog.org_id == org_id, AuditLog.seq > last_seq)
-            .order_by(AuditLog.seq)
-            .limit(batch)
-        ).scalars()
-        got = False
-        for row in rows:
-            got = True
-            count += 1
-            last_seq = row.seq
-            reason = None
-            if row.seq != expected_seq:
-                reason = f"sequence gap: expected {expected_seq}, found {row.seq}"
-            elif row.hmac_key_id not in keys:
-                reason = f"signed with unknown key {row.hmac_key_id}"
-            elif (row.prev_hash or None) != prev:
-                reason = "prev_hash does not match the previous entry"
-            elif not hmac.compare_digest(
-                bytes(row.hash), chain_hash(keys[row.hmac_key_id], prev, entry_fields(row))
-            ):
+    anchor_hex = anchor.hash_hex.encode() if anchor else b""
+    for line in copy_lines(
+        cur,
+        f"SELECT {SIGNED_COLUMNS}, prev_hash, hash FROM audit_logs WHERE org_id = %s ORDER BY seq",
+        (org_id,),
+    ):
+        count += 1
+        signed, prev_field, hash_field = line.rsplit(b"\t", 2)
+        row_id, _, seq_field, _ = signed.split(b"\t", 3)
+        seq = int(seq_field)
+        kid_field = signed[signed.rfind(b"\t") + 1 :]
+        key = keys.get(kid_field)
+        reason = None
+        if seq != expected:
+            reason = (
+                f"seq {seq} lies outside the chain (entries start at 1)"
+                if seq < 1
+                else f"sequence gap: expected {expected}, found {seq}"
+            )
+        elif key is None:
+            reason = f"signed with unknown key {kid_field.decode()}"
+        elif prev_field != prev_hex:
+            reason = "prev_hash does not match the previous entry"
+        else:
+            digest = _unhex(hash_field)
+            if not hmac.compare_digest(digest, entry_hash(key, prev, signed)):
                 reason = "HMAC mismatch: the entry was altered"
-            if reason:
-                return ChainReport(org_id, count, row.seq, row.id, reason)
-            prev = bytes(row.hash)
-            expected_seq += 1
-        session.expunge_all()
-        if not got:
-            return ChainReport(org_id, count)
+            elif anchor is not None and seq == anchor.seq and hash_field[3:] != anchor_hex:
+                reason = f"entry {seq} differs from the anchor taken at {anchor.at}: the chain was rewritten"
+            prev = digest
+        if reason:
+            report.entries, report.broken_seq, report.reason = count, seq, reason
+            report.broken_id = uuid.UUID(row_id.decode())
+            return report
+        prev_hex = hash_field
+        expected += 1
+    report.entries = count
+    last = expected - 1
+    if anchor is not None and anchor.seq > last:
+        report.missing = (last + 1, anchor.seq)
+        report.broken_seq = last + 1
+        what = "the whole chain was deleted" if last == 0 else f"the chain was truncated after entry {last}"
+        report.reason = f"{what}: entries {last + 1}..{anchor.seq} are missing (anchored at {anchor.at})"
+    return report

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from core.audit import seal_pending
 from core.db import tenant_session
 from core.passwords import hash_password
-from models.audit import AuditLog
+from models.audit import AuditEvent, AuditLog
 from models.enums import UserRole
 from seed import billing, compliance, documents, intake, integrations, messaging, operations, orgs, residents
 from seed.context import SeedContext
@@ -94,8 +95,11 @@ def seed_org(
         _story(ctx)
     counts = dict(ctx.counts)
     counts["organizations"] = 1
+    # The demo's audit trail is chained before it is reported, not a second later by the worker.
+    seal_pending(org_id)
     with tenant_session(org_id, actor_type="system") as s:
-        counts[AuditLog.__tablename__] = int(s.scalar(select(func.count()).select_from(AuditLog)) or 0)
+        for model in (AuditLog, AuditEvent):
+            counts[model.__tablename__] = int(s.scalar(select(func.count()).select_from(model)) or 0)
     return SeedResult(
         org_id=org_id,
         users={role: (u.id, ctx.emails[role]) for role, u in ctx.users.items()},

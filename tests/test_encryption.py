@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 import models
 from cli.admin import rotate_keys, stale_count_now
+from core.audit import seal_pending
 from core.crypto import DecryptionError, key_id_of
 from core.db import tenant_session
 from core.fieldcrypt import field_cipher
@@ -144,6 +145,7 @@ def test_key_rotation_reencrypts_everything_and_resumes_after_interruption(own_d
     rotate_keys(batch_size=50, quiet=True)
     assert stale_count_now("field-2") == 0
 
+    seal_pending(result.org_id)
     with tenant_session(result.org_id, actor_type="test") as s:
         residents = s.scalars(select(Resident)).all()
         assert {key_id_of(bytes(r.first_name_ct)) for r in residents} == {"field-2"}
@@ -153,4 +155,4 @@ def test_key_rotation_reencrypts_everything_and_resumes_after_interruption(own_d
         )
     assert rotated and all(d["rotated_to"] == "field-2" for d in rotated)
     assert old != "field-2"
-    assert len(models.metadata.tables) == 75
+    assert len(models.metadata.tables) == 76

@@ -8,6 +8,7 @@ import logging
 
 import httpx
 
+from core.bootstrap import head_revision
 from core.logging import JsonFormatter
 from models.enums import UserRole
 from tests.factories import OrgFactory
@@ -19,7 +20,6 @@ def test_health_is_alive_and_ready_checks_postgres_temporal_and_migrations(stack
     assert r.status_code == 200
     checks = r.json()["checks"]
     assert checks["postgres"]["ok"] and checks["temporal"]["ok"]
-    from core.bootstrap import head_revision
 
     assert checks["postgres"]["migration"] == checks["postgres"]["head"] == head_revision()
 

@@ -39,9 +39,10 @@ def _table_counts(org_id: uuid.UUID) -> dict[str, int]:
 
 
 def test_seed_covers_every_tenant_table(seeded: SeedResult) -> None:
-    assert len(TENANT_TABLES) == 73
+    assert len(TENANT_TABLES) == 74
     counts = _table_counts(seeded.org_id)
-    empty = [t for t, n in counts.items() if n < 1]
+    # audit_events is the audit outbox: the seed chains its events, which empties it.
+    empty = [t for t, n in counts.items() if n < 1 and t != "audit_events"]
     assert not empty, f"tables without rows for the seeded org: {empty}"
     assert counts["organizations"] == 1
     # The reported counts are what is in the database (audit_logs counted after commit).

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
+from core.audit import seal_pending
 from core.db import tenant_session
 from models.enums import HouseGender, PropertyType, UserRole
 from models.orgs import House, Property
@@ -40,6 +41,7 @@ def test_deleted_rows_are_hidden_from_default_queries_but_kept(orgs: OrgFactory)
         h = s.get(House, gone.id)
         assert h is not None
         h.deleted_at = datetime.now(UTC)
+    seal_pending(org.org_id)
     with tenant_session(org.org_id, actor_type="test") as s:
         assert [h.name for h in s.scalars(select(House))] == ["Serenity"]
         assert s.scalars(select(House).where(House.id == gone.id)).first() is None

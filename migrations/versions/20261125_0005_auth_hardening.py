@@ -8,7 +8,7 @@ session in one statement, and writes `last_seen_at` only when it is older than t
 throttle, so steady traffic costs no write.
 
 Revision ID: 0005_auth_hardening
-Revises: 0003_kernel
+Revises: 0004_audit_sequencer
 Create Date: 2026-11-25
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_auth_hardening"
-down_revision: str | None = "0003_kernel"
+down_revision: str | None = "0004_audit_sequencer"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

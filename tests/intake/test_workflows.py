@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.base import Deps
 from activities.intake import IntakeActivities, RecordLead
+from core.audit import seal_pending
 from core.db import app_engine, tenant_session
 from models.enums import LeadSource, LeadStatus, UserRole
 from models.residents import Lead
@@ -83,6 +84,7 @@ async def test_every_row_the_workflow_writes_is_audited_with_its_workflow_type_i
         task_queue=registry_worker,
     )
     await handle.result()
+    seal_pending(org.org_id)  # chained now rather than a second later by the worker's sequencer
     with tenant_session(org.org_id, actor_type="test") as s:
         processes = (
             s.execute(

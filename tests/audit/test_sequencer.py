@@ -1,0 +1,85 @@
+"""The sequencer: killed in the middle of a batch it loses nothing and another one finishes
+the job; in the worker it chains events within seconds and starts the org's anchor."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cli.admin import verify_chains
+from core.config import get_settings
+from models.enums import UserRole
+from tests.audit.helpers import chain, pending, write_events
+from tests.factories import OrgFactory
+
+
+def test_a_sequencer_killed_mid_batch_loses_nothing_and_another_finishes(orgs: OrgFactory) -> None:
+    org = orgs.create((UserRole.ORG_OWNER,))
+    before = len(chain(org.org_id))
+    write_events(org.org_id, 30)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.audit.sealer_child", str(org.org_id), "20"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "sealed 20, not committed"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    # PostgreSQL rolls the dead sealer's transaction back and frees its lock once it sees
+    # the connection gone; until then a second sealer waits for the org's lock.
+    rows = chain(org.org_id)
+    assert len(rows) == before + 30 and pending(org.org_id) == 0
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert sorted(r.details["i"] for r in rows if r.entity_type == "test_events") == list(range(30))
+    (report,) = verify_chains(org.org_id)
+    assert report.ok and report.entries == len(rows)
+
+
+@pytest.mark.usefixtures("stack")
+def test_the_worker_sequencer_chains_events_within_seconds_and_anchors_the_org(
+    stack: str, orgs: OrgFactory
+) -> None:
+    """`stack` runs the worker that executes the anchor workflow."""
+    from activities.audit import run_sequencer
+    from core.temporal import connect
+    from workflows.audit import AuditAnchorWorkflow, anchor_workflow_id
+
+    org = orgs.create((UserRole.ORG_OWNER,))
+    write_events(org.org_id, 5)
+
+    async def run_for_a_while() -> object:
+        client = await connect()
+        stop = asyncio.Event()
+        loop = asyncio.create_task(run_sequencer(client, get_settings().task_queue, stop))
+        deadline = time.monotonic() + 15
+        try:
+            while pending(org.org_id) and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            handle = client.get_workflow_handle(anchor_workflow_id(org.org_id))
+            while time.monotonic() < deadline:
+                cp = await handle.query(AuditAnchorWorkflow.latest)
+                if cp is not None:
+                    return cp
+                await asyncio.sleep(0.2)
+            return None
+        finally:
+            stop.set()
+            await loop
+
+    started = time.monotonic()
+    cp = asyncio.run(run_for_a_while())
+    assert pending(org.org_id) == 0 and time.monotonic() - started < 15
+    rows = chain(org.org_id)
+    assert cp is not None and getattr(cp, "seq", None) == rows[-1].seq
