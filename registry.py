@@ -11,9 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from activities.admission import AdmissionActivities
 from activities.base import Deps, TenantActivities
 from activities.intake import IntakeActivities
+from api.routes import admission as admission_routes
 from api.routes import intake as intake_routes
+from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.intake import IntakeWorkflow
 
 
@@ -27,6 +30,13 @@ class Family:
 
 FAMILIES: list[Family] = [
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
+    Family(
+        "admission",
+        # FinalSettlementHandover stands in for billing's workflow of that type until it lands.
+        [AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover],
+        [AdmissionActivities],
+        admission_routes.router,
+    ),
 ]
 
 

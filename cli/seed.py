@@ -951,6 +951,19 @@ class _Seeder:
                 )
         self.flush()
 
+    # --- admission family (issue 10): move into the seed/ package on merge -------------------
+    def bed_occupancies(self) -> None:
+        """Each placed admission holds its bed for its stay, so the bed board and the
+        no-double-booking constraint see the demo residents."""
+        from services.admission import record_stay
+
+        for r in self.residents:
+            if r.admission is not None and r.admission.bed_id is not None and r.move_in is not None:
+                stay = record_stay(
+                    self.s, self.nid(), r.admission, r.move_in, None if r.current else r.move_out
+                )
+                self.counts[stay.__tablename__] = self.counts.get(stay.__tablename__, 0) + 1
+
     def lifecycle(self) -> None:
         for r in self.residents:
             adm = r.admission
@@ -3501,6 +3514,7 @@ class _Seeder:
         self.residents_()
         self.leads()
         self.admissions()
+        self.bed_occupancies()
         self.lifecycle()
         self.documents()
         self.consents()
