@@ -11,10 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from activities.admission import AdmissionActivities
 from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
 from activities.intake import IntakeActivities
+from api.routes import admission as admission_routes
 from api.routes import intake as intake_routes
+from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
 from workflows.intake import IntakeWorkflow
 
@@ -30,6 +33,13 @@ class Family:
 FAMILIES: list[Family] = [
     Family("audit", [AuditAnchorWorkflow], [AuditActivities]),
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
+    Family(
+        "admission",
+        # FinalSettlementHandover stands in for billing's workflow of that type until it lands.
+        [AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover],
+        [AdmissionActivities],
+        admission_routes.router,
+    ),
 ]
 
 

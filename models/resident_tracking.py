@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, text
+from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +54,9 @@ class Discharge(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     belongings_hold_until_date: Mapped[date | None] = mapped_column(Date)
     # Deposit returned at discharge (the ledger remains the source of truth for balances).
     deposit_refund_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # How the stay ended (planned, voluntary, administrative, left_without_notice): plaintext so
+    # outcome reports can count it; `reason` is the category, `reason_details` the narrative.
+    kind: Mapped[str | None]
 
     # ENCRYPTED: Part 2 (circumstances of discharge: relapse, violation, medical)
     reason_details_ct: Mapped[bytes | None] = encrypted_column("reason_details")
@@ -88,6 +92,10 @@ class Discharge(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
         Index("ix_discharges_org_house_reason_live", "org_id", "house_id", "reason", postgresql_where=LIVE),
         CheckConstraint(
             "deposit_refund_cents IS NULL OR deposit_refund_cents >= 0", name="refund_nonnegative"
+        ),
+        CheckConstraint(
+            "kind IS NULL OR kind IN ('planned', 'voluntary', 'administrative', 'left_without_notice')",
+            name="kind_known",
         ),
     )
 
@@ -258,4 +266,33 @@ class BedTransfer(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base
         CheckConstraint(
             "NOT (completed_at IS NOT NULL AND cancelled_at IS NOT NULL)", name="completed_xor_cancelled"
         ),
+    )
+
+
+class BedOccupancy(IdMixin, TenantMixin, AuditColumnsMixin, Base):
+    """A bed held by one admission for a range of days: a stay, a future reservation or the
+    destination of a transfer. PostgreSQL refuses two overlapping ranges on one bed, so a bed
+    can never be double-booked, whatever the order or concurrency of the writes.
+
+    `during` is a half-open date range [first night, day the bed is free again); an open upper
+    bound means "until discharge". Releasing a bed closes the range; rows are never deleted.
+    """
+
+    __tablename__ = "bed_occupancies"
+
+    bed_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("beds.id", ondelete="RESTRICT"))
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
+    admission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("admissions.id", ondelete="RESTRICT"))
+    during: Mapped[Range[date]] = mapped_column(DATERANGE)
+
+    bed: Mapped[Bed] = relationship()
+    resident: Mapped[Resident] = relationship()
+    admission: Mapped[Admission] = relationship()
+
+    __table_args__ = (
+        ExcludeConstraint(
+            ("bed_id", "="), ("during", "&&"), name="ex_bed_occupancies_bed_id_during", using="gist"
+        ),
+        Index("ix_bed_occupancies_org_admission", "org_id", "admission_id"),
+        CheckConstraint("NOT lower_inf(during)", name="starts"),
     )

@@ -56,6 +56,7 @@ def _story(ctx: SeedContext) -> None:
     residents.residents(ctx)
     intake.leads(ctx)
     intake.admissions(ctx)
+    intake.bed_occupancies(ctx)
     residents.lifecycle(ctx)
     documents.documents(ctx)
     compliance.consents(ctx)

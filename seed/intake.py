@@ -16,6 +16,7 @@ from models.enums import (
 from models.residents import Admission, Lead
 from seed import factories
 from seed.context import SeedContext, day_at, day_of, on_day
+from services import admission as admission_svc
 from services import idempotency
 from services import intake as intake_svc
 from services.intake import NewLead
@@ -191,3 +192,13 @@ def admissions(ctx: SeedContext) -> None:
                 )
             )
     ctx.flush()
+
+
+def bed_occupancies(ctx: SeedContext) -> None:
+    """Each placed admission holds its bed for its stay, so the bed board and the
+    no-double-booking constraint see the demo residents."""
+    ctx.flush()
+    for r in ctx.residents:
+        if r.admission is not None and r.admission.bed_id is not None and r.move_in is not None:
+            end = None if r.current else r.move_out
+            ctx.track(admission_svc.record_stay(ctx.s, ctx.nid(), r.admission, r.move_in, end))

@@ -5,20 +5,35 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from tests.harness import free_port
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """The stack's state outside pytest's own temp root: as root, the embedded PostgreSQL runs
+    as its own user and opens the folders above its data directory to it, and pytest closes
+    its root again (0700) whenever another session starts."""
+    path = Path(tempfile.mkdtemp(prefix="recoveryos-dev-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
 
 BIN = Path(sys.executable).parent
 

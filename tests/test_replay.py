@@ -15,6 +15,7 @@ invented names.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -32,11 +33,26 @@ from temporalio.worker import Replayer
 import registry
 from core.codec import EncryptionCodec, data_converter
 from models.enums import UserRole
+from services.admission import Application, DischargeKind
 from services.intake import NewLead
+from tests.admission import places
 from tests.factories import OrgFactory
 from tests.harness import BIN
+from workflows.admission import (
+    ADMISSION,
+    BED_OFFER,
+    SETTLEMENT,
+    AdmissionInput,
+    AdmissionWorkflow,
+    AssignBed,
+    DischargeRequest,
+    OfferAnswer,
+    Stage,
+    TransferRequest,
+    WaitlistRequest,
+)
 from workflows.audit import AuditAnchorWorkflow, anchor_input, anchor_workflow_id
-from workflows.common import Actor
+from workflows.common import Actor, Wait
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeWorkflow, ScreeningDecision
 
 TESTS = Path(__file__).parent
@@ -109,9 +125,86 @@ async def _audit_anchor(client: Client, queue: str, actor: Actor) -> WorkflowHan
     return handle
 
 
+async def _admission_journey(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """Application → bed → transfer → waitlisted neighbour → discharge (offer + settlement)."""
+    layout = places.house(actor.org_id, ["H-1", "H-2"])
+    first, second = uuid.uuid4(), uuid.uuid4()
+    handles = []
+    for admission_id in (first, second):
+        app = Application(layout.house_id, 20000, 50000, lead_id=places.approved_lead(actor.org_id))
+        handle = await client.start_workflow(
+            AdmissionWorkflow.run,
+            AdmissionInput(actor, admission_id, app),
+            id=ADMISSION.id(actor.org_id, admission_id),
+            task_queue=queue,
+        )
+        await handle.execute_update(AdmissionWorkflow.wait_opened, Wait(actor))
+        handles.append(handle)
+    journey, waiting = handles
+    await journey.execute_update(AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["H-1"]))
+    await journey.execute_update(AdmissionWorkflow.transfer, TransferRequest(actor, layout.beds["H-2"]))
+    await waiting.execute_update(AdmissionWorkflow.join_waitlist, WaitlistRequest(actor))
+    await journey.execute_update(
+        AdmissionWorkflow.discharge, DischargeRequest(actor, DischargeKind.VOLUNTARY)
+    )
+    for _ in range(200):
+        state = await waiting.query(AdmissionWorkflow.journey)
+        if state is not None and state.stage is Stage.OFFERED:
+            break
+        await asyncio.sleep(0.05)
+    await waiting.execute_update(AdmissionWorkflow.answer_offer, OfferAnswer(actor, accept=True))
+    return journey
+
+
+async def _bed_offer_accepted(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """The bed freed by the journey's discharge, offered to and accepted by the neighbour."""
+    return await _closed(client.get_workflow_handle(BED_OFFER.id(actor.org_id, _last_layout_bed(actor))))
+
+
+async def _closed(handle: WorkflowHandle) -> WorkflowHandle:
+    """A handle the recorder may await: the test server answers result() only for a workflow
+    the client started, so wait for this child to close first."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    for _ in range(400):
+        if (await handle.describe()).status is not WorkflowExecutionStatus.RUNNING:
+            break
+        await asyncio.sleep(0.05)
+    return handle
+
+
+def _last_layout_bed(actor: Actor) -> uuid.UUID:
+    from sqlalchemy import select
+
+    from core.db import tenant_session
+    from models.resident_tracking import Discharge
+
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        bed = s.scalars(select(Discharge.bed_id).order_by(Discharge.discharged_at.desc())).first()
+    assert bed is not None
+    return bed
+
+
+async def _final_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from sqlalchemy import select
+
+    from core.db import tenant_session
+    from models.resident_tracking import Discharge
+
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        admission_id = s.scalars(
+            select(Discharge.admission_id).order_by(Discharge.discharged_at.desc())
+        ).first()
+    assert admission_id is not None
+    return await _closed(client.get_workflow_handle(SETTLEMENT.id(actor.org_id, admission_id)))
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
+    "admission-journey": ("admission", _admission_journey),
+    "bed-offer-accepted": ("admission", _bed_offer_accepted),
+    "final-settlement": ("admission", _final_settlement),
     "audit-anchor": ("audit", _audit_anchor),
 }
 

@@ -30,6 +30,8 @@ class Endpoint:
     role: UserRole
     # Creates org A's resource through the API; returns (id, workflow id).
     make: Callable[[httpx.Client, SampleOrg], tuple[str, str]]
+    param: str = "lead_id"  # the route's name for {id}
+    own: str = "/v1/leads/{id}/intake"  # a read by which A's own caller still reaches it
 
 
 def _lead(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
@@ -38,9 +40,44 @@ def _lead(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return r.json()["id"], r.json()["workflow_id"]
 
 
+def _admission(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.admission.places import approved_lead, house
+
+    layout = house(org.org_id, ["C-1"])
+    r = http.post(
+        "/v1/admissions",
+        json={
+            "lead_id": str(approved_lead(org.org_id)),
+            "house_id": str(layout.house_id),
+            "weekly_rate_cents": 20000,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["workflow_id"]
+
+
+def _journey(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    return Endpoint(
+        method,
+        f"/v1/admissions/{{id}}/{action}",
+        body,
+        UserRole.CASE_MANAGER,
+        _admission,
+        param="admission_id",
+        own="/v1/admissions/{id}/journey",
+    )
+
+
 WORKFLOW_ENDPOINTS = [
     Endpoint("POST", "/v1/leads/{id}/decision", {"decision": "approve"}, UserRole.CASE_MANAGER, _lead),
     Endpoint("GET", "/v1/leads/{id}/intake", None, UserRole.CASE_MANAGER, _lead),
+    _journey("GET", "journey", None),
+    _journey("POST", "bed", {"bed_id": str(uuid.uuid4())}),
+    _journey("POST", "waitlist", {}),
+    _journey("POST", "offer", {"accept": True}),
+    _journey("POST", "transfer", {"to_bed_id": str(uuid.uuid4())}),
+    _journey("POST", "discharge", {"kind": "voluntary"}),
+    _journey("POST", "unaccounted", {"since": "2026-11-20T21:00:00Z"}),
 ]
 
 
@@ -62,7 +99,7 @@ def test_every_route_that_reaches_a_workflow_is_in_the_cross_org_test() -> None:
         if isinstance(r, APIRoute) and _uses_processes(r) and "{" in r.path
         for m in r.methods or ()
     }
-    listed = {(e.method, e.path.replace("{id}", "{lead_id}")) for e in WORKFLOW_ENDPOINTS}
+    listed = {(e.method, e.path.replace("{id}", f"{{{e.param}}}")) for e in WORKFLOW_ENDPOINTS}
     assert reaching == listed
 
 
@@ -89,4 +126,4 @@ def test_another_orgs_caller_gets_404_and_leaves_no_trace(
     assert asyncio.run(_history_length(wf_id)) == before
     with httpx.Client(base_url=stack, headers=a.headers(endpoint.role), timeout=30) as http:
         # A's own caller still reaches it.
-        assert http.get(f"/v1/leads/{resource_id}/intake").status_code == 200
+        assert http.get(endpoint.own.format(id=resource_id)).status_code == 200
