@@ -158,15 +158,17 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def registry_worker(time_skipping: WorkflowEnvironment, database: str) -> AsyncIterator[str]:
-    """Every workflow and activity of the registry, on a fresh task queue of the time-skipping
-    server, with the real database; yields the task queue."""
-    import uuid
+    """Every workflow and activity of the registry on the time-skipping server, with the real
+    database; yields the task queue.
 
+    One worker for the whole run: the test server skips time only while no workflow task is
+    outstanding, so a workflow left waiting by an earlier test must still have a worker when a
+    later test sleeps through days."""
     from worker import build_worker
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(4))
+    queue = "time-skipping"
+    worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(8))
     async with worker:
         yield queue
