@@ -13,8 +13,12 @@ from fastapi import APIRouter
 
 from activities.base import Deps, TenantActivities
 from activities.intake import IntakeActivities
+from activities.signing import SigningActivities
+from api.routes import documents as documents_routes
 from api.routes import intake as intake_routes
+from api.routes import signing as signing_routes
 from workflows.intake import IntakeWorkflow
+from workflows.signing import SignatureRequestWorkflow
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Family:
 
 FAMILIES: list[Family] = [
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
+    Family("documents", [], [], documents_routes.router),
+    Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
 ]
 
 

@@ -1395,6 +1395,29 @@ class _Seeder:
                 )
         self.flush()
 
+    # --- issue 12 (documents and e-signature): the evidence trail of the seeded signatures ------
+    def signature_events_(self) -> None:
+        """A "signed" event per seeded signature and "completed" per signed document, written by
+        the signing service like the workflow writes them."""
+        from sqlalchemy import select
+
+        from services.signing import Evidence, record_event
+
+        self.flush()
+        signed = self.s.scalars(
+            select(Signature).where(Signature.status == SignatureStatus.SIGNED).order_by(Signature.signed_at)
+        ).all()
+        for sig in signed:
+            doc = self.s.get(Document, sig.document_id)
+            assert doc is not None and sig.signed_at is not None
+            ev = Evidence(sig.ip_address, sig.user_agent)
+            record_event(self.s, doc, "signed", f"{sig.id}:signed", sig.signed_at, sig=sig, evidence=ev)
+            self.counts["signature_events"] = self.counts.get("signature_events", 0) + 1
+        for doc in {self.s.get(Document, sig.document_id) for sig in signed}:
+            assert doc is not None
+            record_event(self.s, doc, "completed", "completed", doc.completed_at or _at(0))
+            self.counts["signature_events"] += 1
+
     def consents(self) -> None:
         sponsor_consents: dict[uuid.UUID, Consent] = {}
         for r in self.residents:
@@ -3503,6 +3526,7 @@ class _Seeder:
         self.admissions()
         self.lifecycle()
         self.documents()
+        self.signature_events_()
         self.consents()
         self.billing()
         self.operations()

@@ -38,7 +38,7 @@ def _table_counts(org_id: uuid.UUID) -> dict[str, int]:
 
 
 def test_seed_covers_every_tenant_table(seeded: SeedResult) -> None:
-    assert len(TENANT_TABLES) == 73
+    assert len(TENANT_TABLES) == 74
     counts = _table_counts(seeded.org_id)
     empty = [t for t, n in counts.items() if n < 1]
     assert not empty, f"tables without rows for the seeded org: {empty}"
@@ -142,7 +142,7 @@ def test_seed_cli_is_idempotent_and_refuses_production(
     assert f"recovery-demo-{seed_value}" in out
     for role in UserRole:
         assert f"{role.value}@demo-{seed_value}.example.com" in out
-    assert "73/73" in out or "72/72" in out
+    assert "74/74" in out or "73/73" in out
 
     assert seed(scale=1, seed_value=seed_value) == 0
     assert "already seeded" in capsys.readouterr().out

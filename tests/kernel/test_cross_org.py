@@ -30,6 +30,9 @@ class Endpoint:
     role: UserRole
     # Creates org A's resource through the API; returns (id, workflow id).
     make: Callable[[httpx.Client, SampleOrg], tuple[str, str]]
+    # The route's name for {id}, and a GET by which A's own caller still reaches the process.
+    param: str = "lead_id"
+    own: str = "/v1/leads/{id}/intake"
 
 
 def _lead(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
@@ -38,9 +41,44 @@ def _lead(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return r.json()["id"], r.json()["workflow_id"]
 
 
+def _signature_request(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident, template_id
+
+    resident = make_resident(org.org_id)
+    doc = http.post(
+        "/v1/documents", json={"template_id": str(template_id(org.org_id)), "resident_id": str(resident)}
+    )
+    assert doc.status_code == 201, doc.text
+    doc_id = doc.json()["id"]
+    r = http.post(
+        f"/v1/documents/{doc_id}/signature-request",
+        json={"signers": [{"role": "resident", "resident_id": str(resident)}]},
+    )
+    assert r.status_code == 201, r.text
+    return doc_id, r.json()["workflow_id"]
+
+
+SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
+SIGNING_OWN = "/v1/documents/{id}/signature-request"
+
 WORKFLOW_ENDPOINTS = [
     Endpoint("POST", "/v1/leads/{id}/decision", {"decision": "approve"}, UserRole.CASE_MANAGER, _lead),
     Endpoint("GET", "/v1/leads/{id}/intake", None, UserRole.CASE_MANAGER, _lead),
+    Endpoint(
+        "POST", SIGNING_OWN, SIGNERS, UserRole.HOUSE_MANAGER, _signature_request, "document_id", SIGNING_OWN
+    ),
+    Endpoint(
+        "GET", SIGNING_OWN, None, UserRole.HOUSE_MANAGER, _signature_request, "document_id", SIGNING_OWN
+    ),
+    Endpoint(
+        "POST",
+        SIGNING_OWN + "/void",
+        None,
+        UserRole.HOUSE_MANAGER,
+        _signature_request,
+        "document_id",
+        SIGNING_OWN,
+    ),
 ]
 
 
@@ -62,7 +100,7 @@ def test_every_route_that_reaches_a_workflow_is_in_the_cross_org_test() -> None:
         if isinstance(r, APIRoute) and _uses_processes(r) and "{" in r.path
         for m in r.methods or ()
     }
-    listed = {(e.method, e.path.replace("{id}", "{lead_id}")) for e in WORKFLOW_ENDPOINTS}
+    listed = {(e.method, e.path.replace("{id}", "{" + e.param + "}")) for e in WORKFLOW_ENDPOINTS}
     assert reaching == listed
 
 
@@ -89,4 +127,4 @@ def test_another_orgs_caller_gets_404_and_leaves_no_trace(
     assert asyncio.run(_history_length(wf_id)) == before
     with httpx.Client(base_url=stack, headers=a.headers(endpoint.role), timeout=30) as http:
         # A's own caller still reaches it.
-        assert http.get(f"/v1/leads/{resource_id}/intake").status_code == 200
+        assert http.get(endpoint.own.format(id=resource_id)).status_code == 200
