@@ -315,11 +315,11 @@ def _open(session: Session, claims: Link, lock: bool = False) -> tuple[Signature
         raise LinkError("invalid", "this signing link is not valid") from None
     if sig.document_id != claims.document_id or sig.signing_token_hash != bytes.fromhex(claims.digest):
         raise LinkError("invalid", "this signing link is not valid")
-    if sig.status not in OPEN:
+    if sig.status in (SignatureStatus.SIGNED, SignatureStatus.DECLINED):
         raise LinkError("used", f"this signing link has already been used ({sig.status.value})")
     if doc.status is DocumentStatus.EXPIRED:
         raise LinkError("expired", "this signing request has expired")
-    if doc.status not in OPEN_DOCUMENT:
+    if doc.status not in OPEN_DOCUMENT or sig.status not in OPEN:
         raise LinkError("closed", f"this signing request is {doc.status.value}")
     return sig, doc
 
