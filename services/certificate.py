@@ -14,7 +14,6 @@ from datetime import datetime
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.signing import EventLine, Trail
@@ -47,7 +46,7 @@ def signed_document_pdf(t: Trail) -> bytes:
             Paragraph(f"{_esc(s.role)}: {_esc(s.name)}, signed {_when(s.signed_at)}", styles["BodyText"])
         )
         if s.drawn_png:
-            story.append(Image(ImageReader(io.BytesIO(s.drawn_png)), width=2.5 * inch, height=0.8 * inch))
+            story.append(Image(io.BytesIO(s.drawn_png), width=2.5 * inch, height=0.8 * inch))
         elif s.typed:
             story.append(Paragraph(f"<i>/s/ {_esc(s.typed)}</i>", styles["BodyText"]))
     story.append(Paragraph(f"Original content SHA-256: {t.original_sha256}", styles["Code"]))

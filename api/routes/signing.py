@@ -178,7 +178,9 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    # The token is in the path: it may go to our own origin (which needs it) and nowhere else.
+    # ("no-referrer" would also make browsers send `Origin: null` on the page's own POSTs.)
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
@@ -200,7 +202,6 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     doc = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <title>{_e(title)}</title><link rel="stylesheet" href="/sign-assets/signing.css"></head>
 <body><main id="main">
 {body}
@@ -232,11 +233,12 @@ def _evidence(request: Request) -> Evidence:
 
 
 def _foreign_origin(request: Request) -> bool:
+    """A browser POST from any other site (or an opaque `null` origin) is refused."""
     origin = request.headers.get("origin")
-    if request.headers.get("sec-fetch-site") == "cross-site":
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
         return True
     if origin is None:
-        return False
+        return False  # not a browser: nothing ambient (no cookie) for a forgery to ride on
     own = {f"{request.url.scheme}://{request.headers.get('host', '')}"}
     public = urlsplit(get_settings().public_base_url)
     own.add(f"{public.scheme}://{public.netloc}")

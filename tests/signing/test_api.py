@@ -10,32 +10,9 @@ import httpx
 
 from models.enums import UserRole
 from services.signing import make_token, read_token
-from tests.documents.factories import make_resident, template_id
-from tests.factories import OrgFactory, SampleOrg
-
-STAFF = UserRole.HOUSE_MANAGER
-
-
-def send_for_signature(http: httpx.Client, org: SampleOrg, witness: bool = False) -> tuple[str, str]:
-    """A residency agreement for a new resident, sent; returns (document id, signing path)."""
-    resident = make_resident(org.org_id, "Marisol", "Quintero-Baptiste")
-    doc = http.post(
-        "/v1/documents", json={"template_id": str(template_id(org.org_id)), "resident_id": str(resident)}
-    )
-    assert doc.status_code == 201, doc.text
-    doc_id = doc.json()["id"]
-    signers = [{"role": "resident", "resident_id": str(resident)}]
-    if witness:
-        signers.append({"role": "house_manager", "user_id": str(org.users[STAFF])})
-    sent = http.post(
-        f"/v1/documents/{doc_id}/signature-request",
-        json={"signers": signers},
-        headers={"Idempotency-Key": f"send-{doc_id}"},
-    )
-    assert sent.status_code == 201, sent.text
-    link = http.get(f"/v1/documents/{doc_id}/signature-request/link")
-    assert link.status_code == 200, link.text
-    return doc_id, "/sign/" + link.json()["url"].rsplit("/", 1)[1]
+from tests.documents.factories import make_resident
+from tests.factories import OrgFactory
+from tests.signing.flows import STAFF, send_for_signature
 
 
 def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_download(
@@ -58,13 +35,15 @@ def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_downl
         assert opened.status_code == 200, opened.text
         assert opened.headers["cache-control"] == "no-store"
         assert "frame-ancestors 'none'" in opened.headers["content-security-policy"]
-        assert opened.headers["referrer-policy"] == "no-referrer"
+        assert opened.headers["referrer-policy"] == "same-origin"
         assert "set-cookie" not in opened.headers
         assert "ESIGN" in opened.text and "Marisol Quintero-Baptiste" in opened.text
         foreign = page.post(
             path + "/consent", data={"esign_consent": "yes"}, headers={"Origin": "https://evil.example"}
         )
         assert foreign.status_code == 403
+        opaque = page.post(path + "/consent", data={"esign_consent": "yes"}, headers={"Origin": "null"})
+        assert opaque.status_code == 403
         consented = page.post(path + "/consent", data={"esign_consent": "yes"}, headers={"Origin": stack})
         assert consented.status_code == 303
         unread = page.post(
