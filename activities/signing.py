@@ -39,32 +39,23 @@ class SendLink:
 
 @dataclass(frozen=True)
 class LinkAction:
-    """A signer's step from the signing page. `evidence` (IP) is PII: stored, then forgotten."""
+    """A signer's step from the signing page (view, consent, sign, decline), authorised by the
+    link. It is also the workflow's update payload: the workflow stamps `at` with its own clock.
+    `evidence` (IP) and the signature are PII: stored by the activity, never kept in state."""
 
     actor: Actor
     link: Link
     evidence: Evidence
-    at: datetime
-
-
-@dataclass(frozen=True)
-class SignAction:
-    actor: Actor
-    link: Link
-    evidence: Evidence
-    at: datetime
+    # Signing: a typed name or a drawn PNG (base64; payloads carry text).
     typed: str | None = None
-    # PNG, base64 (payloads carry text).
     drawn_png: str | None = None
-
-
-@dataclass(frozen=True)
-class DeclineAction:
-    actor: Actor
-    link: Link
-    evidence: Evidence
-    at: datetime
+    # Declining: the signer's reason.
     reason: str | None = None
+    at: datetime | None = None
+
+    def when(self) -> datetime:
+        assert self.at is not None, "the workflow stamps the time"
+        return self.at
 
 
 @dataclass(frozen=True)
@@ -109,22 +100,22 @@ class SigningActivities(TenantActivities):
     @activity.defn(name="signing.record_view")
     def record_view(self, inp: LinkAction) -> None:
         with self.session(inp.actor) as s:
-            signing.record_view(s, inp.link, inp.evidence, inp.at)
+            signing.record_view(s, inp.link, inp.evidence, inp.when())
 
     @activity.defn(name="signing.record_consent")
     def record_consent(self, inp: LinkAction) -> None:
         with self.session(inp.actor) as s:
-            signing.record_consent(s, inp.link, inp.evidence, inp.at)
+            signing.record_consent(s, inp.link, inp.evidence, inp.when())
 
     @activity.defn(name="signing.record_signature")
-    def record_signature(self, inp: SignAction) -> bool:
+    def record_signature(self, inp: LinkAction) -> bool:
         with self.session(inp.actor) as s:
-            return signing.record_signature(s, inp.link, inp.typed, inp.drawn_png, inp.evidence, inp.at)
+            return signing.record_signature(s, inp.link, inp.typed, inp.drawn_png, inp.evidence, inp.when())
 
     @activity.defn(name="signing.record_decline")
-    def record_decline(self, inp: DeclineAction) -> None:
+    def record_decline(self, inp: LinkAction) -> None:
         with self.session(inp.actor) as s:
-            signing.record_decline(s, inp.link, inp.reason, inp.evidence, inp.at)
+            signing.record_decline(s, inp.link, inp.reason, inp.evidence, inp.when())
 
     @activity.defn(name="signing.close")
     def close(self, inp: CloseRequest) -> None:

@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         DocumentType.RESIDENCY_AGREEMENT,
         ("resident", "house_manager"),
         f"Residency agreement\n\nThis agreement between {_PARTIES} takes effect on {{{{ date }}}}.\n\n"
-        "1. The resident agrees to live free of alcohol and non-prescribed drugs and to take part in "
+        "1. The resident agrees to keep the recovery commitments in the house rules and to take part in "
         "house meetings and chores.\n2. Rent is due weekly in advance; the residence gives written "
         "notice of any change.\n3. Either party may end the residency under the house rules.\n\n"
         "Witnessed by the house manager.",
@@ -314,6 +315,7 @@ class DocumentSummary:
     """What a list shows: nothing decrypted."""
 
     id: uuid.UUID
+    resident_id: uuid.UUID | None
     title: str
     document_type: DocumentType
     status: DocumentStatus
@@ -323,17 +325,16 @@ class DocumentSummary:
     retention_until_date: date | None
 
 
-def resident_documents(session: Session, resident_id: uuid.UUID) -> list[DocumentSummary]:
-    if session.get(Resident, resident_id) is None:
-        raise NotFound("resident not found", field="resident_id")
+def _summaries(session: Session, *where: Any) -> list[DocumentSummary]:
     rows = session.scalars(
         select(Document)
-        .where(Document.resident_id == resident_id, Document.deleted_at.is_(None))
+        .where(Document.deleted_at.is_(None), *where)
         .order_by(Document.created_at, Document.id)
     )
     return [
         DocumentSummary(
             d.id,
+            d.resident_id,
             d.title,
             d.document_type,
             d.status,
@@ -344,6 +345,16 @@ def resident_documents(session: Session, resident_id: uuid.UUID) -> list[Documen
         )
         for d in rows
     ]
+
+
+def resident_documents(session: Session, resident_id: uuid.UUID) -> list[DocumentSummary]:
+    if session.get(Resident, resident_id) is None:
+        raise NotFound("resident not found", field="resident_id")
+    return _summaries(session, Document.resident_id == resident_id)
+
+
+def org_documents(session: Session, status: DocumentStatus | None = None) -> list[DocumentSummary]:
+    return _summaries(session, *([Document.status == status] if status else []))
 
 
 def check_upload(data: bytes, content_type: str, declared_sha256: str | None = None) -> bytes:

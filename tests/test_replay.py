@@ -111,9 +111,10 @@ async def _signing_request(client: Client, queue: str, actor: Actor, **kw: int) 
 
 
 async def _signing_signed(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from activities.signing import LinkAction
     from core.db import tenant_session
     from services.signing import Evidence, current_link, read_token
-    from workflows.signing import PageVisit, SignatureRequestWorkflow, Signing
+    from workflows.signing import SignatureRequestWorkflow
 
     handle = await _signing_request(client, queue, actor)
     with tenant_session(actor.org_id, actor_type="test") as s:
@@ -122,10 +123,10 @@ async def _signing_signed(client: Client, queue: str, actor: Actor) -> WorkflowH
     link = read_token(url.rsplit("/", 1)[1], datetime.now(UTC))
     page = Actor(actor.org_id, None, "history")
     ev = Evidence("192.0.2.1", "history-recorder")
-    await handle.execute_update(SignatureRequestWorkflow.view, PageVisit(page, link, ev))
-    await handle.execute_update(SignatureRequestWorkflow.consent, PageVisit(page, link, ev))
+    await handle.execute_update(SignatureRequestWorkflow.view, LinkAction(page, link, ev))
+    await handle.execute_update(SignatureRequestWorkflow.consent, LinkAction(page, link, ev))
     await handle.execute_update(
-        SignatureRequestWorkflow.sign, Signing(page, link, ev, typed="Historia Signataria")
+        SignatureRequestWorkflow.sign, LinkAction(page, link, ev, typed="Historia Signataria")
     )
     return handle
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -21,16 +22,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.signing import (
         CloseRequest,
         Complete,
-        DeclineAction,
         LinkAction,
         PrepareSigners,
         SendLink,
-        SignAction,
         SigningActivities,
     )
     from core.errors import Conflict
     from models.enums import DocumentStatus, SignatureStatus
-    from services.signing import Evidence, Link, SignerSpec
+    from services.signing import Link, SignerSpec
     from workflows.common import DB_STEP, Actor, Process, Wait
 
 SIGNING = Process("signing")
@@ -43,33 +42,6 @@ class SignatureRequestInput:
     signers: list[SignerSpec]
     expires_after_hours: int = 14 * 24
     remind_every_hours: int = 72
-
-
-@dataclass(frozen=True)
-class PageVisit:
-    """The signer opened the page or consented: from the page, authorised by the link."""
-
-    actor: Actor
-    link: Link
-    evidence: Evidence
-
-
-@dataclass(frozen=True)
-class Signing:
-    actor: Actor
-    link: Link
-    evidence: Evidence
-    typed: str | None = None
-    # PNG, base64.
-    drawn_png: str | None = None
-
-
-@dataclass(frozen=True)
-class Declining:
-    actor: Actor
-    link: Link
-    evidence: Evidence
-    reason: str | None = None
 
 
 @dataclass
@@ -190,37 +162,30 @@ class SignatureRequestWorkflow:
         assert self._state is not None
         return self._state
 
-    @workflow.update
-    async def view(self, visit: PageVisit) -> RequestState:
-        await workflow.execute_activity_method(
-            SigningActivities.record_view,
-            LinkAction(visit.actor, visit.link, visit.evidence, workflow.now()),
-            **DB_STEP.options(),
+    async def _record(self, step: Any, msg: LinkAction) -> Any:
+        return await workflow.execute_activity_method(
+            step, replace(msg, at=workflow.now()), **DB_STEP.options()
         )
+
+    @workflow.update
+    async def view(self, msg: LinkAction) -> RequestState:
+        await self._record(SigningActivities.record_view, msg)
         assert self._state is not None
         for signer in self._state.signers:
-            if signer.signature_id == visit.link.signature_id and signer.status is SignatureStatus.PENDING:
+            if signer.signature_id == msg.link.signature_id and signer.status is SignatureStatus.PENDING:
                 signer.status = SignatureStatus.VIEWED
         return self._state
 
     @workflow.update
-    async def consent(self, visit: PageVisit) -> RequestState:
-        await workflow.execute_activity_method(
-            SigningActivities.record_consent,
-            LinkAction(visit.actor, visit.link, visit.evidence, workflow.now()),
-            **DB_STEP.options(),
-        )
+    async def consent(self, msg: LinkAction) -> RequestState:
+        await self._record(SigningActivities.record_consent, msg)
         assert self._state is not None
         return self._state
 
     @workflow.update
-    async def sign(self, s: Signing) -> RequestState:
-        signer = self._signer(s.link)
-        await workflow.execute_activity_method(
-            SigningActivities.record_signature,
-            SignAction(s.actor, s.link, s.evidence, workflow.now(), s.typed, s.drawn_png),
-            **DB_STEP.options(),
-        )
+    async def sign(self, msg: LinkAction) -> RequestState:
+        signer = self._signer(msg.link)
+        await self._record(SigningActivities.record_signature, msg)
         signer.status = SignatureStatus.SIGNED
         # Answer once the request has moved on: the next signer has their link, or the
         # signed document and its certificate exist.
@@ -237,13 +202,9 @@ class SignatureRequestWorkflow:
         return bool(later) and later[0].signature_id in self._invited
 
     @workflow.update
-    async def decline(self, d: Declining) -> RequestState:
-        signer = self._signer(d.link)
-        await workflow.execute_activity_method(
-            SigningActivities.record_decline,
-            DeclineAction(d.actor, d.link, d.evidence, workflow.now(), d.reason),
-            **DB_STEP.options(),
-        )
+    async def decline(self, msg: LinkAction) -> RequestState:
+        signer = self._signer(msg.link)
+        await self._record(SigningActivities.record_decline, msg)
         signer.status = SignatureStatus.DECLINED
         assert self._state is not None
         return self._state
@@ -257,20 +218,20 @@ class SignatureRequestWorkflow:
         return self._state
 
     @view.validator
-    def _validate_view(self, visit: PageVisit) -> None:
-        self._signer(visit.link)
+    def _validate_view(self, msg: LinkAction) -> None:
+        self._signer(msg.link)
 
     @consent.validator
-    def _validate_consent(self, visit: PageVisit) -> None:
-        self._signer(visit.link)
+    def _validate_consent(self, msg: LinkAction) -> None:
+        self._signer(msg.link)
 
     @sign.validator
-    def _validate_sign(self, s: Signing) -> None:
-        self._signer(s.link)
+    def _validate_sign(self, msg: LinkAction) -> None:
+        self._signer(msg.link)
 
     @decline.validator
-    def _validate_decline(self, d: Declining) -> None:
-        self._signer(d.link)
+    def _validate_decline(self, msg: LinkAction) -> None:
+        self._signer(msg.link)
 
     @void.validator
     def _validate_void(self, w: Wait) -> None:

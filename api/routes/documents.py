@@ -78,21 +78,6 @@ class DocumentOut(BaseModel):
     completed_at: datetime | None
 
 
-class DocumentListItem(BaseModel):
-    id: uuid.UUID
-    title: str
-    document_type: DocumentType
-    status: DocumentStatus
-    current_version: int
-    created_at: datetime
-    completed_at: datetime | None
-    retention_until_date: date | None
-
-    @classmethod
-    def of(cls, d: DocumentSummary) -> DocumentListItem:
-        return cls(**d.__dict__)
-
-
 class VerificationOut(BaseModel):
     sha256: str
     matches: bool
@@ -175,14 +160,23 @@ async def create_document(body: DocumentCreate, p: Manager, db: TenantDep) -> Do
     return await db.run(_create, uuid.uuid4(), body, p.user_id)
 
 
+@router.get("/v1/documents", response_model=list[DocumentSummary])
+async def list_documents(
+    _: Manager, db: TenantDep, status: DocumentStatus | None = None
+) -> list[DocumentSummary]:
+    """The org's documents (optionally of one status), oldest first; nothing decrypted."""
+    return await db.run(documents.org_documents, status)
+
+
 @router.get("/v1/documents/{document_id}", response_model=DocumentOut)
 async def get_document(document_id: uuid.UUID, _: Manager, db: TenantDep) -> DocumentOut:
     return await db.run(_read, document_id)
 
 
-@router.get("/v1/residents/{resident_id}/documents", response_model=list[DocumentListItem])
-async def resident_documents(resident_id: uuid.UUID, _: Manager, db: TenantDep) -> list[DocumentListItem]:
-    return [DocumentListItem.of(d) for d in await db.run(documents.resident_documents, resident_id)]
+@router.get("/v1/residents/{resident_id}/documents", response_model=list[DocumentSummary])
+async def resident_documents(resident_id: uuid.UUID, _: Manager, db: TenantDep) -> list[DocumentSummary]:
+    """The resident's documents, newest last; nothing decrypted."""
+    return await db.run(documents.resident_documents, resident_id)
 
 
 async def _pdf(db: TenantDep, store: FileStore, document_id: uuid.UUID, purpose: str) -> Response:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from activities.signing import LinkAction
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, client_ip, require, temporal_client
 from api.processes import ACCEPTED_RESPONSE, IdempotencyKeyHeader, Processes, ProcessesDep, process_config
@@ -36,12 +37,9 @@ from services.signing import ESIGN_DISCLOSURES, Evidence, Link, LinkError, Signe
 from workflows.common import Actor, Wait
 from workflows.signing import (
     SIGNING,
-    Declining,
-    PageVisit,
     RequestState,
     SignatureRequestInput,
     SignatureRequestWorkflow,
-    Signing,
 )
 
 router = APIRouter(tags=["signing"])
@@ -331,6 +329,13 @@ async def _context(request: Request, token: str) -> LinkContext | HTMLResponse:
         return _problem(exc.reason, str(exc.message))
 
 
+async def _posted(request: Request, token: str) -> LinkContext | HTMLResponse:
+    """The context of a form the page posts; a foreign origin is refused before anything."""
+    if _foreign_origin(request):
+        return _problem("origin", "This form can only be sent from the signing page.")
+    return await _context(request, token)
+
+
 async def _message(ctx: LinkContext, call: Awaitable[object]) -> HTMLResponse | None:
     """Send a page message to the workflow; a refusal becomes the matching page."""
     try:
@@ -357,7 +362,7 @@ async def signing_page(request: Request, token: str) -> HTMLResponse:
         page = await ctx.page()
     except LinkError as exc:
         return _problem(exc.reason, str(exc.message))
-    visit = PageVisit(ctx.actor, ctx.link, _evidence(request))
+    visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
     failed = await _message(
         ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
     )
@@ -371,15 +376,13 @@ async def signing_page(request: Request, token: str) -> HTMLResponse:
 async def consent(
     request: Request, token: str, esign_consent: Annotated[str | None, Form()] = None
 ) -> Response:
-    if _foreign_origin(request):
-        return _problem("origin", "This form can only be sent from the signing page.")
-    ctx = await _context(request, token)
+    ctx = await _posted(request, token)
     if isinstance(ctx, HTMLResponse):
         return ctx
     if esign_consent != "yes":
         page = await ctx.page()
         return _page(page.title, _consent_step(token, page, "Tick the box to consent, or decline."), 422)
-    visit = PageVisit(ctx.actor, ctx.link, _evidence(request))
+    visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
     failed = await _message(
         ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.consent, visit)
     )
@@ -398,9 +401,7 @@ async def sign(
     typed_signature: Annotated[str | None, Form(max_length=200)] = None,
     drawn_signature: Annotated[str | None, Form(max_length=400_000)] = None,
 ) -> HTMLResponse:
-    if _foreign_origin(request):
-        return _problem("origin", "This form can only be sent from the signing page.")
-    ctx = await _context(request, token)
+    ctx = await _posted(request, token)
     if isinstance(ctx, HTMLResponse):
         return ctx
     error = None
@@ -421,7 +422,7 @@ async def sign(
         except LinkError as exc:
             return _problem(exc.reason, str(exc.message))
         return _page(page.title, _sign_step(token, page, error), 422)
-    submission = Signing(ctx.actor, ctx.link, _evidence(request), typed, drawn)
+    submission = LinkAction(ctx.actor, ctx.link, _evidence(request), typed, drawn)
     failed = await _message(
         ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.sign, submission)
     )
@@ -438,12 +439,10 @@ async def sign(
 async def decline(
     request: Request, token: str, reason: Annotated[str | None, Form(max_length=1000)] = None
 ) -> HTMLResponse:
-    if _foreign_origin(request):
-        return _problem("origin", "This form can only be sent from the signing page.")
-    ctx = await _context(request, token)
+    ctx = await _posted(request, token)
     if isinstance(ctx, HTMLResponse):
         return ctx
-    d = Declining(ctx.actor, ctx.link, _evidence(request), (reason or "").strip() or None)
+    d = LinkAction(ctx.actor, ctx.link, _evidence(request), reason=(reason or "").strip() or None)
     failed = await _message(
         ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.decline, d)
     )

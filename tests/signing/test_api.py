@@ -94,6 +94,8 @@ def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_downl
         listed = http.get(f"/v1/residents/{doc['resident_id']}/documents")
         assert [(d["id"], d["status"]) for d in listed.json()] == [(doc_id, "signed")]
         assert listed.headers["cache-control"] == "no-store"
+        assert [d["id"] for d in http.get("/v1/documents", params={"status": "signed"}).json()] == [doc_id]
+        assert http.get("/v1/documents", params={"status": "nonsense"}).status_code == 422
 
 
 def test_a_tampered_or_foreign_token_is_refused_without_a_lookup(stack: str, orgs: OrgFactory) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.signing import LinkAction
 from core.db import tenant_session
 from models.documents import Document, Signature
 from models.documents_extended import DocumentVersion, SignatureEvent
@@ -27,13 +28,11 @@ from tests.signing.conftest import SigningWorker
 from workflows.common import Actor, Wait
 from workflows.signing import (
     SIGNING,
-    Declining,
-    PageVisit,
     SignatureRequestInput,
     SignatureRequestWorkflow,
-    Signing,
 )
 
+SIGN, DECLINE = SignatureRequestWorkflow.sign, SignatureRequestWorkflow.decline
 PHONE_IP, DESK_IP = "203.0.113.7", "198.51.100.20"
 PHONE = Evidence(PHONE_IP, "Mozilla/5.0 (iPhone) test")
 DESK = Evidence(DESK_IP, "Mozilla/5.0 (X11; Linux) test")
@@ -65,9 +64,9 @@ def _link(w: SigningWorker, sid: uuid.UUID) -> Link:
 
 
 async def _sign(handle: WorkflowHandle, actor: Actor, link: Link, ev: Evidence, typed: str) -> None:
-    await handle.execute_update(SignatureRequestWorkflow.view, PageVisit(actor, link, ev))
-    await handle.execute_update(SignatureRequestWorkflow.consent, PageVisit(actor, link, ev))
-    await handle.execute_update(SignatureRequestWorkflow.sign, Signing(actor, link, ev, typed=typed))
+    await handle.execute_update(SignatureRequestWorkflow.view, LinkAction(actor, link, ev))
+    await handle.execute_update(SignatureRequestWorkflow.consent, LinkAction(actor, link, ev))
+    await handle.execute_update(SIGN, LinkAction(actor, link, ev, typed=typed))
 
 
 async def test_signers_sign_in_order_and_completion_writes_a_frozen_signed_version_with_a_certificate(
@@ -151,7 +150,7 @@ async def test_a_link_signs_once(
     await _sign(handle, page, link, PHONE, "Rosalind Achterberg")
     await handle.result()
     with pytest.raises(Exception):  # noqa: B017 - refused by the validator or the closed workflow
-        await handle.execute_update(SignatureRequestWorkflow.sign, Signing(page, link, PHONE, typed="Again"))
+        await handle.execute_update(SIGN, LinkAction(page, link, PHONE, typed="Again"))
     with tenant_session(org.org_id, actor_type="test") as s:
         count = s.scalar(
             select(text("count(*)"))
@@ -171,13 +170,13 @@ async def test_signing_needs_consent_first_and_the_second_signer_cannot_go_first
     first = _link(signing_worker, state.signers[0].signature_id)
     page = Actor(org.org_id, None, "page")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle.execute_update(SignatureRequestWorkflow.sign, Signing(page, first, PHONE, typed="R A"))
+        await handle.execute_update(SIGN, LinkAction(page, first, PHONE, typed="R A"))
     assert "consent" in str(refused.value.cause.__cause__ or refused.value.cause).lower()
     forged = Link(
         org.org_id, first.document_id, state.signers[1].signature_id, first.expires_at, first.digest
     )
     with pytest.raises(WorkflowUpdateFailedError, match="update failed") as turn:
-        await handle.execute_update(SignatureRequestWorkflow.sign, Signing(page, forged, DESK, typed="H M"))
+        await handle.execute_update(SIGN, LinkAction(page, forged, DESK, typed="H M"))
     assert "turn" in str(turn.value.cause)
     await handle.terminate("test over")
 
@@ -218,7 +217,7 @@ async def test_a_declining_signer_ends_the_request_and_the_next_signer_is_never_
     assert state is not None
     link = _link(signing_worker, state.signers[0].signature_id)
     page = Actor(org.org_id, None, "page")
-    await handle.execute_update(SignatureRequestWorkflow.decline, Declining(page, link, PHONE, "not today"))
+    await handle.execute_update(DECLINE, LinkAction(page, link, PHONE, reason="not today"))
     result = await handle.result()
     assert result.status is DocumentStatus.VOIDED
     assert result.signers[0].status is SignatureStatus.DECLINED
