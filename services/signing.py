@@ -304,6 +304,7 @@ class SigningPage:
     content_sha256: str
     signer_name: str
     signer_role: str
+    viewed: bool
     consented: bool
     expires_at: datetime
 
@@ -333,6 +334,7 @@ def signing_page(session: Session, claims: Link) -> SigningPage:
         v1.content_sha256.hex(),
         sig.signer_name or "",
         sig.signer_role,
+        sig.viewed_at is not None,
         sig.esign_consent_at is not None,
         _expiry(sig),
     )

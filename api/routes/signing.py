@@ -362,12 +362,13 @@ async def signing_page(request: Request, token: str) -> HTMLResponse:
         page = await ctx.page()
     except LinkError as exc:
         return _problem(exc.reason, str(exc.message))
-    visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
-    failed = await _message(
-        ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
-    )
-    if failed is not None:
-        return failed
+    if not page.viewed:  # the first opening is the event; reloads are not
+        visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
+        failed = await _message(
+            ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
+        )
+        if failed is not None:
+            return failed
     step = _sign_step if page.consented else _consent_step
     return _page(page.title, step(token, page))
 

@@ -3,11 +3,19 @@
   var read = document.getElementById('read_confirmed');
   var hint = document.getElementById('read-hint');
   if (doc && read) {
-    var atEnd = function () { return doc.scrollTop + doc.clientHeight >= doc.scrollHeight - 4; };
-    var check = function () {
-      if (atEnd()) { read.disabled = false; hint.textContent = 'You have reached the end of the document.'; }
+    // The confirmation unlocks once the end of the document has been on screen.
+    var unlock = function () {
+      read.disabled = false; hint.textContent = 'You have reached the end of the document.';
     };
-    read.disabled = true; check(); doc.addEventListener('scroll', check);
+    var end = document.getElementById('document-end');
+    read.disabled = true;
+    if ('IntersectionObserver' in window) {
+      new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { if (e.isIntersecting) { unlock(); } });
+      }, { root: doc }).observe(end);
+    } else {
+      unlock();
+    }
   }
   var pad = document.getElementById('signature-pad');
   if (!pad) { return; }

@@ -64,6 +64,8 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _sign_in_browser(page: Any, url: str, shots: Path, prefix: str, drawn: bool = False) -> None:
+    from playwright.sync_api import expect
+
     page.goto(url)
     assert page.locator("h1").inner_text().startswith("Sign:")
     page.screenshot(path=shots / f"{prefix}-1-consent.png", full_page=True)
@@ -73,8 +75,9 @@ def _sign_in_browser(page: Any, url: str, shots: Path, prefix: str, drawn: bool 
     # The "read it all" box only unlocks at the end of the document.
     assert page.is_disabled("#read_confirmed")
     page.screenshot(path=shots / f"{prefix}-2-document.png", full_page=True)
-    page.eval_on_selector("#document", "el => el.scrollTo(0, el.scrollHeight)")
-    page.wait_for_function("!document.getElementById('read_confirmed').disabled")
+    page.locator("#document-end").scroll_into_view_if_needed()
+    # (A locator assertion, not wait_for_function: the page's CSP rightly forbids eval.)
+    expect(page.locator("#read_confirmed")).to_be_enabled()
     page.check("#read_confirmed")
     if drawn:
         page.check("#mode-drawn")
@@ -137,7 +140,8 @@ def test_a_phone_sized_screen_signs_with_a_drawn_signature(
         page = context.new_page()
         page.goto(stack + path)
         # Mobile-first: nothing wider than the phone's screen.
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        width = page.locator("main").bounding_box()
+        assert width is not None and width["x"] + width["width"] <= PHONE["viewport"]["width"]  # type: ignore[index]
         _sign_in_browser(page, stack + path, screenshots, "phone", drawn=True)
         context.close()
         assert _wait_status(http, doc_id, "signed")["status"] == "signed"
