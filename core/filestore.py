@@ -54,6 +54,10 @@ class FileStore:
             raise IntegrityError(f"object {key} does not match its recorded SHA-256")
         return data
 
+    async def aput(self, key: str, data: bytes, content_type: str) -> None:
+        """For the API: writes off the event loop."""
+        await asyncio.to_thread(self.put, key, data, content_type)
+
     async def aget(self, key: str, expected_sha256: bytes | None = None) -> bytes:
         """For the API: reads off the event loop (S3 is a network call)."""
         return await asyncio.to_thread(self.get, key, expected_sha256)

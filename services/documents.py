@@ -210,9 +210,7 @@ def create_from_template(
     template = session.get(DocumentTemplate, template_id)
     if template is None or template.deleted_at is not None or not template.is_active:
         raise NotFound("no active template with this id", field="template_id")
-    resident = session.get(Resident, resident_id)
-    if resident is None or resident.deleted_at is not None:
-        raise NotFound("resident not found", field="resident_id")
+    resident = get_resident(session, resident_id)
     content = render(template.body_template, merge_values(session, resident, on))
     doc = Document(
         id=document_id,
@@ -246,6 +244,13 @@ def create_from_template(
     )
     session.flush()
     return doc
+
+
+def get_resident(session: Session, resident_id: uuid.UUID) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None or resident.deleted_at is not None:
+        raise NotFound("resident not found", field="resident_id")
+    return resident
 
 
 def version_id(document_id: uuid.UUID, version_no: int) -> uuid.UUID:
@@ -348,8 +353,7 @@ def _summaries(session: Session, *where: Any) -> list[DocumentSummary]:
 
 
 def resident_documents(session: Session, resident_id: uuid.UUID) -> list[DocumentSummary]:
-    if session.get(Resident, resident_id) is None:
-        raise NotFound("resident not found", field="resident_id")
+    get_resident(session, resident_id)
     return _summaries(session, Document.resident_id == resident_id)
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
@@ -76,6 +76,14 @@ class DocumentOut(BaseModel):
     retention_until_date: date | None
     created_at: datetime
     completed_at: datetime | None
+
+
+class FileOut(BaseModel):
+    id: uuid.UUID
+    sha256: str
+    size_bytes: int
+    content_type: str
+    resident_id: uuid.UUID | None
 
 
 class VerificationOut(BaseModel):
@@ -204,6 +212,56 @@ async def certificate_pdf(document_id: uuid.UUID, _: Manager, db: TenantDep, sto
 async def certificate_page(document_id: uuid.UUID, _: Manager, db: TenantDep) -> HTMLResponse:
     """The audit trail as a page: every event with signer, time, IP, user agent and hashes."""
     return HTMLResponse(certificate.certificate_html(await db.run(signing.trail, document_id)))
+
+
+def _record_upload(
+    s: Session,
+    fid: uuid.UUID,
+    bucket: str,
+    data: bytes,
+    upload: UploadFile,
+    resident_id: uuid.UUID | None,
+    user_id: uuid.UUID,
+) -> FileOut:
+    if resident_id is not None:
+        documents.get_resident(s, resident_id)
+    f = documents.record_file(
+        s,
+        fid,
+        bucket,
+        data,
+        upload.content_type or "",
+        upload.filename or "upload",
+        resident_id,
+        user_id,
+        is_part2=resident_id is not None,
+    )
+    return FileOut(
+        id=f.id,
+        sha256=f.sha256.hex(),
+        size_bytes=f.size_bytes,
+        content_type=f.content_type,
+        resident_id=resident_id,
+    )
+
+
+@router.post("/v1/documents/files", status_code=201, response_model=FileOut)
+async def upload_file(
+    p: Manager,
+    db: TenantDep,
+    store: FileStoreDep,
+    file: Annotated[UploadFile, File()],
+    resident_id: Annotated[uuid.UUID | None, Form()] = None,
+    sha256: Annotated[str | None, Form(pattern=r"^[0-9a-fA-F]{64}$")] = None,
+) -> FileOut:
+    """Store a scanned or uploaded file (PDF, PNG, JPEG; at most 10 MB). Its type is checked
+    against its bytes and, when `sha256` is sent, its digest against that."""
+    data = await file.read(documents.MAX_UPLOAD_BYTES + 1)
+    documents.check_upload(data, file.content_type or "", sha256)
+    fid = uuid.uuid4()
+    # The object first, then the row: a row never names an object that is not there.
+    await store.aput(documents.storage_key(p.org_id, fid), data, file.content_type or "")
+    return await db.run(_record_upload, fid, store.bucket, data, file, resident_id, p.user_id)
 
 
 @router.post("/v1/documents/verify", response_model=VerificationOut)
