@@ -231,18 +231,9 @@ def create_from_template(
     )
     session.add(doc)
     session.flush()
-    session.add(
-        DocumentVersion(
-            id=version_id(document_id, 1),
-            org_id=doc.org_id,
-            document_id=document_id,
-            version_no=1,
-            content=content,
-            content_sha256=sha256(content),
-            created_by=created_by,
-        )
+    append_version(
+        session, doc, content, None, f"rendered from template version {template.version}", created_by
     )
-    session.flush()
     return doc
 
 

@@ -28,6 +28,7 @@ from tests.signing.conftest import SigningWorker
 from workflows.common import Actor, Wait
 from workflows.signing import (
     SIGNING,
+    RequestState,
     SignatureRequestInput,
     SignatureRequestWorkflow,
 )
@@ -55,6 +56,13 @@ async def _start(
     )
     await handle.execute_update(SignatureRequestWorkflow.wait_prepared, Wait(staff))
     return handle, doc, staff
+
+
+async def _first_link(handle: WorkflowHandle, w: SigningWorker) -> tuple[RequestState, Link]:
+    """The request's state and the first signer's link, as the notifier delivered it."""
+    state = await handle.query(SignatureRequestWorkflow.state)
+    assert state is not None
+    return state, _link(w, state.signers[0].signature_id)
 
 
 def _link(w: SigningWorker, sid: uuid.UUID) -> Link:
@@ -143,9 +151,7 @@ async def test_a_link_signs_once(
 ) -> None:
     org = orgs.create((UserRole.HOUSE_MANAGER,))
     handle, doc_id, _ = await _start(time_skipping, signing_worker, org, witness=False)
-    state = await handle.query(SignatureRequestWorkflow.state)
-    assert state is not None
-    link = _link(signing_worker, state.signers[0].signature_id)
+    _, link = await _first_link(handle, signing_worker)
     page = Actor(org.org_id, None, "page")
     await _sign(handle, page, link, PHONE, "Rosalind Achterberg")
     await handle.result()
@@ -165,9 +171,7 @@ async def test_signing_needs_consent_first_and_the_second_signer_cannot_go_first
 ) -> None:
     org = orgs.create((UserRole.HOUSE_MANAGER,))
     handle, _, _ = await _start(time_skipping, signing_worker, org)
-    state = await handle.query(SignatureRequestWorkflow.state)
-    assert state is not None
-    first = _link(signing_worker, state.signers[0].signature_id)
+    state, first = await _first_link(handle, signing_worker)
     page = Actor(org.org_id, None, "page")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(SIGN, LinkAction(page, first, PHONE, typed="R A"))
@@ -213,9 +217,7 @@ async def test_a_declining_signer_ends_the_request_and_the_next_signer_is_never_
 ) -> None:
     org = orgs.create((UserRole.HOUSE_MANAGER,))
     handle, doc_id, _ = await _start(time_skipping, signing_worker, org)
-    state = await handle.query(SignatureRequestWorkflow.state)
-    assert state is not None
-    link = _link(signing_worker, state.signers[0].signature_id)
+    _, link = await _first_link(handle, signing_worker)
     page = Actor(org.org_id, None, "page")
     await handle.execute_update(DECLINE, LinkAction(page, link, PHONE, reason="not today"))
     result = await handle.result()
