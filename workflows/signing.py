@@ -71,6 +71,8 @@ class SignatureRequestWorkflow:
         self._prepared = False
         self._void: Wait | None = None
         self._invited: set[uuid.UUID] = set()
+        # A signer's submission is being written: the deadline waits for its outcome.
+        self._writing = 0
 
     @workflow.run
     async def run(self, inp: SignatureRequestInput) -> RequestState:
@@ -132,6 +134,9 @@ class SignatureRequestWorkflow:
         while not settled():
             left = deadline - workflow.now()
             if left <= timedelta(0):
+                if self._writing:
+                    await workflow.wait_condition(lambda: self._writing == 0)
+                    continue
                 return DocumentStatus.EXPIRED
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(settled, timeout=min(every, left))
@@ -163,9 +168,13 @@ class SignatureRequestWorkflow:
         return self._state
 
     async def _record(self, step: Any, msg: LinkAction) -> Any:
-        return await workflow.execute_activity_method(
-            step, replace(msg, at=workflow.now()), **DB_STEP.options()
-        )
+        self._writing += 1
+        try:
+            return await workflow.execute_activity_method(
+                step, replace(msg, at=workflow.now()), **DB_STEP.options()
+            )
+        finally:
+            self._writing -= 1
 
     @workflow.update
     async def view(self, msg: LinkAction) -> RequestState:
