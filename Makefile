@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-.PHONY: install dev test lint
+.PHONY: install dev test lint browser
 install: $(STAMP)
 
 dev: $(STAMP)
@@ -22,5 +22,12 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 # pytest includes the schemathesis run over /openapi.json (tests/security/test_schemathesis.py).
-test: lint
+# The signing-page tests drive Debian's Chromium; install it when missing (root + apt), else
+# those tests are skipped and say why.
+browser:
+	@[ -x /usr/bin/chromium ] || (command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium not installed: browser tests will be skipped")
+
+test: lint browser
 	$(VENV)/bin/pytest -q

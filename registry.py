@@ -15,11 +15,15 @@ from activities.admission import AdmissionActivities
 from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
 from activities.intake import IntakeActivities
+from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
+from api.routes import documents as documents_routes
 from api.routes import intake as intake_routes
+from api.routes import signing as signing_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.signing import SignatureRequestWorkflow
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ FAMILIES: list[Family] = [
         [AdmissionActivities],
         admission_routes.router,
     ),
+    Family("documents", [], [], documents_routes.router),
+    Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
 ]
 
 

@@ -19,14 +19,16 @@ from activities.audit import run_sequencer
 from activities.base import Deps
 from core.config import get_settings
 from core.db import app_engine
+from core.filestore import file_store_from_settings
 from core.logging import configure_logging
+from core.notify import RecordingNotifier
 from core.temporal import connect, ensure_search_attributes
 
 log = logging.getLogger("recoveryos.worker")
 
 
 def build_deps() -> Deps:
-    return Deps(engine=app_engine())
+    return Deps(engine=app_engine(), files=file_store_from_settings(), notifier=RecordingNotifier())
 
 
 def build_worker(

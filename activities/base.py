@@ -17,6 +17,8 @@ from temporalio import activity
 
 from core.db import tenant_session
 from core.errors import conflict_from_integrity
+from core.filestore import FileStore, file_store_from_settings
+from core.notify import Notifier, RecordingNotifier
 from workflows.common import Actor
 
 
@@ -30,6 +32,10 @@ class Deps:
 
     engine: Engine
     clock: Callable[[], datetime] = utc_now
+    # Document files (signed PDFs, certificates): local or S3 by configuration.
+    files: FileStore = field(default_factory=file_store_from_settings)
+    # Where signing links go (e-mail/SMS plug in here).
+    notifier: Notifier = field(default_factory=RecordingNotifier)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
@@ -86,12 +87,24 @@ class TenantDB:
     """The caller's tenant transaction, for routes: `await db.run(service_fn, *args)` runs a
     service function off the event loop in one transaction scoped to the caller's org."""
 
-    def __init__(self, p: Principal) -> None:
-        self._p = p
+    def __init__(
+        self, p: Principal | None, opener: Callable[[], AbstractContextManager[Session]] | None = None
+    ) -> None:
+        self._open = opener or (lambda: tenant(p))  # type: ignore[arg-type]
+
+    @classmethod
+    def for_link(cls, org_id: uuid.UUID, request_id: str | None, source_ip: str | None) -> TenantDB:
+        """For pages a signing link authorises: the link's org, no user."""
+        return cls(
+            None,
+            lambda: tenant_session(
+                org_id, None, actor_type="signing_link", request_id=request_id, source_ip=source_ip
+            ),
+        )
 
     async def run(self, fn: Callable[Concatenate[Session, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
         def call() -> R:
-            with tenant(self._p) as s:
+            with self._open() as s:
                 return fn(s, *args, **kwargs)
 
         return await asyncio.to_thread(call)

@@ -95,11 +95,22 @@ def process_config(request: Request) -> ProcessConfig:
 class Processes:
     """Bound to one caller: every id it builds carries the caller's org."""
 
-    def __init__(self, client: Client, principal: Principal, config: ProcessConfig) -> None:
+    def __init__(
+        self, client: Client, principal: Principal | None, config: ProcessConfig, actor: Actor | None = None
+    ) -> None:
         self._client = client
         self._principal = principal
         self._config = config
-        self.actor = Actor(principal.org_id, principal.user_id, principal.request_id)
+        if principal is not None:
+            actor = Actor(principal.org_id, principal.user_id, principal.request_id)
+        assert actor is not None, "a principal or an actor"
+        self.actor = actor
+
+    @classmethod
+    def for_link(cls, client: Client, actor: Actor, config: ProcessConfig) -> Processes:
+        """For pages a signing link authorises: the org comes from the checked link, there is
+        no user, and only messages to existing processes are sent (no claims, no starts)."""
+        return cls(client, None, config, actor)
 
     def workflow_id(self, process: Process, key: uuid.UUID | str) -> str:
         return process.id(self.actor.org_id, key)
@@ -114,6 +125,7 @@ class Processes:
 
     def _claim(self, scope: str, key: str, body: Any, new_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
         p = self._principal
+        assert p is not None, "only an authenticated caller claims idempotency keys"
         with tenant_session(p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip) as s:
             return idempotency.claim(s, scope, key, idempotency.request_digest(body), new_id, p.user_id)
 

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
 
+    # Document files: "local" keeps them under files_dir (default <state_dir>/files); "s3"
+    # writes them to s3_bucket (boto3 reads AWS_* credentials from the environment).
+    file_store: Literal["local", "s3"] = "local"
+    files_dir: Path | None = None
+    s3_bucket: str = "recoveryos-documents"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+
     log_json: bool = False
     log_level: str = "INFO"
     session_ttl_hours: int = 12

@@ -59,6 +59,7 @@ def _story(ctx: SeedContext) -> None:
     intake.bed_occupancies(ctx)
     residents.lifecycle(ctx)
     documents.documents(ctx)
+    documents.signature_events(ctx)
     compliance.consents(ctx)
     billing.billing(ctx)
     operations.operations(ctx)

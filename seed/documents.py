@@ -263,3 +263,27 @@ def documents(ctx: SeedContext) -> None:
                 )
             )
     ctx.flush()
+
+
+def signature_events(ctx: SeedContext) -> None:
+    """A "signed" event per seeded signature and "completed" per signed document, written by
+    the signing service as the SignatureRequest workflow writes them."""
+    from sqlalchemy import select
+
+    from services.signing import Evidence, record_event
+
+    ctx.flush()
+    signed = ctx.s.scalars(
+        select(Signature).where(Signature.status == SignatureStatus.SIGNED).order_by(Signature.signed_at)
+    ).all()
+    for sig in signed:
+        doc = ctx.s.get(Document, sig.document_id)
+        assert doc is not None and sig.signed_at is not None
+        ev = Evidence(sig.ip_address, sig.user_agent)
+        record_event(ctx.s, doc, "signed", f"{sig.id}:signed", sig.signed_at, sig=sig, evidence=ev)
+        ctx.counts["signature_events"] = ctx.counts.get("signature_events", 0) + 1
+    for doc_id in sorted({sig.document_id for sig in signed}):
+        doc = ctx.s.get(Document, doc_id)
+        assert doc is not None
+        record_event(ctx.s, doc, "completed", "completed", doc.completed_at or day_at(0))
+        ctx.counts["signature_events"] += 1

@@ -22,6 +22,7 @@ import json
 import os
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -199,6 +200,56 @@ async def _final_settlement(client: Client, queue: str, actor: Actor) -> Workflo
     return await _closed(client.get_workflow_handle(SETTLEMENT.id(actor.org_id, admission_id)))
 
 
+async def _signing_request(client: Client, queue: str, actor: Actor, **kw: int) -> WorkflowHandle:
+    from services.signing import SignerSpec
+    from tests.documents.factories import make_document, make_resident
+    from workflows.signing import SIGNING, SignatureRequestInput, SignatureRequestWorkflow
+
+    resident = make_resident(actor.org_id, "Historia", "Signataria")
+    doc = make_document(actor.org_id, resident)
+    handle = await client.start_workflow(
+        SignatureRequestWorkflow.run,
+        SignatureRequestInput(actor, doc, [SignerSpec("resident", resident_id=resident)], **kw),
+        id=SIGNING.id(actor.org_id, doc),
+        task_queue=queue,
+    )
+    await handle.execute_update(SignatureRequestWorkflow.wait_prepared, Wait(actor))
+    return handle
+
+
+async def _signing_signed(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from activities.signing import LinkAction
+    from core.db import tenant_session
+    from services.signing import Evidence, current_link, read_token
+    from workflows.signing import SignatureRequestWorkflow
+
+    handle = await _signing_request(client, queue, actor)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        doc_id = uuid.UUID(handle.id.rsplit("/", 1)[1])
+        url = current_link(s, doc_id)[2]
+    link = read_token(url.rsplit("/", 1)[1], datetime.now(UTC))
+    page = Actor(actor.org_id, None, "history")
+    ev = Evidence("192.0.2.1", "history-recorder")
+    await handle.execute_update(SignatureRequestWorkflow.view, LinkAction(page, link, ev))
+    await handle.execute_update(SignatureRequestWorkflow.consent, LinkAction(page, link, ev))
+    await handle.execute_update(
+        SignatureRequestWorkflow.sign, LinkAction(page, link, ev, typed="Historia Signataria")
+    )
+    return handle
+
+
+async def _signing_expired(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    return await _signing_request(client, queue, actor, expires_after_hours=48, remind_every_hours=24)
+
+
+async def _signing_voided(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from workflows.signing import SignatureRequestWorkflow
+
+    handle = await _signing_request(client, queue, actor)
+    await handle.execute_update(SignatureRequestWorkflow.void, Wait(actor))
+    return handle
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
@@ -206,6 +257,9 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "bed-offer-accepted": ("admission", _bed_offer_accepted),
     "final-settlement": ("admission", _final_settlement),
     "audit-anchor": ("audit", _audit_anchor),
+    "signing-signed": ("signing", _signing_signed),
+    "signing-expired": ("signing", _signing_expired),
+    "signing-voided": ("signing", _signing_voided),
 }
 
 

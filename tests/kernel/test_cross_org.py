@@ -68,6 +68,26 @@ def _journey(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
     )
 
 
+def _signature_request(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident, template_id
+
+    resident = make_resident(org.org_id)
+    doc = http.post(
+        "/v1/documents", json={"template_id": str(template_id(org.org_id)), "resident_id": str(resident)}
+    )
+    assert doc.status_code == 201, doc.text
+    doc_id = doc.json()["id"]
+    r = http.post(
+        f"/v1/documents/{doc_id}/signature-request",
+        json={"signers": [{"role": "resident", "resident_id": str(resident)}]},
+    )
+    assert r.status_code == 201, r.text
+    return doc_id, r.json()["workflow_id"]
+
+
+SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
+SIGNING_OWN = "/v1/documents/{id}/signature-request"
+
 WORKFLOW_ENDPOINTS = [
     Endpoint("POST", "/v1/leads/{id}/decision", {"decision": "approve"}, UserRole.CASE_MANAGER, _lead),
     Endpoint("GET", "/v1/leads/{id}/intake", None, UserRole.CASE_MANAGER, _lead),
@@ -78,6 +98,21 @@ WORKFLOW_ENDPOINTS = [
     _journey("POST", "transfer", {"to_bed_id": str(uuid.uuid4())}),
     _journey("POST", "discharge", {"kind": "voluntary"}),
     _journey("POST", "unaccounted", {"since": "2026-11-20T21:00:00Z"}),
+    Endpoint(
+        "POST", SIGNING_OWN, SIGNERS, UserRole.HOUSE_MANAGER, _signature_request, "document_id", SIGNING_OWN
+    ),
+    Endpoint(
+        "GET", SIGNING_OWN, None, UserRole.HOUSE_MANAGER, _signature_request, "document_id", SIGNING_OWN
+    ),
+    Endpoint(
+        "POST",
+        SIGNING_OWN + "/void",
+        None,
+        UserRole.HOUSE_MANAGER,
+        _signature_request,
+        "document_id",
+        SIGNING_OWN,
+    ),
 ]
 
 
@@ -100,6 +135,7 @@ def test_every_route_that_reaches_a_workflow_is_in_the_cross_org_test() -> None:
         for m in r.methods or ()
     }
     listed = {(e.method, e.path.replace("{id}", f"{{{e.param}}}")) for e in WORKFLOW_ENDPOINTS}
+    listed = {(e.method, e.path.replace("{id}", "{" + e.param + "}")) for e in WORKFLOW_ENDPOINTS}
     assert reaching == listed
 
 
