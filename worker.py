@@ -19,13 +19,14 @@ from activities.base import Deps
 from core.config import get_settings
 from core.db import app_engine
 from core.logging import configure_logging
+from core.stripe_gateway import StripeGateway
 from core.temporal import connect, ensure_search_attributes
 
 log = logging.getLogger("recoveryos.worker")
 
 
 def build_deps() -> Deps:
-    return Deps(engine=app_engine())
+    return Deps(engine=app_engine(), stripe=StripeGateway.from_settings(get_settings()))
 
 
 def build_worker(

@@ -17,6 +17,7 @@ from temporalio import activity
 
 from core.db import tenant_session
 from core.errors import conflict_from_integrity
+from core.stripe_gateway import StripeGateway
 from workflows.common import Actor
 
 
@@ -30,6 +31,8 @@ class Deps:
 
     engine: Engine
     clock: Callable[[], datetime] = utc_now
+    # None when no Stripe key is configured: card payments then fail with a clear error.
+    stripe: StripeGateway | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -39,6 +42,7 @@ class TenantActivities:
     def __init__(self, deps: Deps) -> None:
         self.engine = deps.engine
         self.clock = deps.clock
+        self.stripe = deps.stripe
 
     @contextmanager
     def session(self, actor: Actor) -> Iterator[Session]:
