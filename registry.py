@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import APIRouter
 
 from activities.base import Deps, TenantActivities
+from activities.billing import BillingActivities
 from activities.intake import IntakeActivities
 from api.routes import intake as intake_routes
+from workflows.billing import CardPaymentWorkflow, RentRunWorkflow
 from workflows.intake import IntakeWorkflow
 
 
@@ -27,6 +29,7 @@ class Family:
 
 FAMILIES: list[Family] = [
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
+    Family("billing", [RentRunWorkflow, CardPaymentWorkflow], [BillingActivities]),
 ]
 
 

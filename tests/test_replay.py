@@ -92,9 +92,23 @@ async def _intake_lost(client: Client, queue: str, actor: Actor) -> WorkflowHand
     )
 
 
+async def _billing_rent_run(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import rent_run
+
+    return await rent_run(client, queue, actor)
+
+
+async def _billing_card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import card_payment
+
+    return await card_payment(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
+    "billing-rent-run": ("billing", _billing_rent_run),
+    "billing-card-payment": ("billing", _billing_card_payment),
 }
 
 

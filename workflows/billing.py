@@ -29,7 +29,14 @@ with workflow.unsafe.imports_passed_through():
         RentBatchInput,
         SettleCard,
     )
+
+    # Types of activity results must be importable inside the sandbox by their own module:
+    # pydantic resolves their annotations there.
+    from models.enums import PaymentStatus
+    from services.billing import RentBatch
     from workflows.common import DB_STEP, EXTERNAL_CALL, Actor, Process
+
+__all__ = ["PaymentStatus", "RentBatch"]
 
 BILLING = Process("billing")
 RENT_RUN_KEY = "rent-run"
