@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from activities.base import Deps, TenantActivities
 from activities.billing import BillingActivities
 from activities.intake import IntakeActivities
+from api.routes import billing as billing_routes
 from api.routes import intake as intake_routes
 from workflows.billing import CardPaymentWorkflow, RentRunWorkflow
 from workflows.intake import IntakeWorkflow
@@ -29,7 +30,7 @@ class Family:
 
 FAMILIES: list[Family] = [
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
-    Family("billing", [RentRunWorkflow, CardPaymentWorkflow], [BillingActivities]),
+    Family("billing", [RentRunWorkflow, CardPaymentWorkflow], [BillingActivities], billing_routes.router),
 ]
 
 

@@ -4,7 +4,7 @@
   day; issues the rent invoice of the current period for every resident who has none yet, in
   batches of `batch_size` residents per activity (one transaction each), continuing as new
   every `batches_per_run` batches so its history stays bounded at any number of residents.
-- `CardPaymentWorkflow` (`billing/<org>/payment-<payment id>`): one attempt to pay an invoice
+- `CardPaymentWorkflow` (`billing-payment/<org>/<payment id>`): one attempt to pay an invoice
   by card through a Stripe PaymentIntent; a Stripe webhook signals it when the intent settles
   asynchronously.
 
@@ -39,13 +39,11 @@ with workflow.unsafe.imports_passed_through():
 __all__ = ["PaymentStatus", "RentBatch"]
 
 BILLING = Process("billing")
+# One workflow per card-payment attempt: `billing-payment/<org>/<payment id>`.
+PAYMENT = Process("billing-payment")
 RENT_RUN_KEY = "rent-run"
 # How long a card attempt waits for Stripe to settle an intent (e.g. 3-D Secure, ACH).
 SETTLE_WINDOW = timedelta(days=3)
-
-
-def payment_key(payment_id: uuid.UUID) -> str:
-    return f"payment-{payment_id}"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,14 @@ from models.payments import Invoice
 from services import billing
 from services.billing import NewRate
 from tests.billing.builders import admit, make_house
-from workflows.billing import BILLING, CardPaymentInput, CardPaymentWorkflow, RentRunInput, RentRunWorkflow
+from workflows.billing import (
+    BILLING,
+    PAYMENT,
+    CardPaymentInput,
+    CardPaymentWorkflow,
+    RentRunInput,
+    RentRunWorkflow,
+)
 from workflows.common import Actor
 
 NOV = date(2026, 11, 1)
@@ -71,6 +78,6 @@ async def card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHand
             60_000,
             gateway.test_card_method("4242424242424242", 12, 2030, "123"),
         ),
-        id=BILLING.id(actor.org_id, f"payment-{payment_id}"),
+        id=PAYMENT.id(actor.org_id, payment_id),
         task_queue=queue,
     )

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
+from temporalio.client import ScheduleActionStartWorkflow
 
 from cli.main import build_parser
 from cli.schedules import ensure_rent_schedule, sync
@@ -41,7 +42,8 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
     handle = client.get_schedule_handle(BILLING.id(org.org_id, RENT_RUN_KEY))
     desc = await handle.describe()
     assert desc.schedule.spec.time_zone_name == "America/Chicago"
-    assert desc.schedule.action.workflow == "BillingRentRun"  # type: ignore[union-attr]
+    action = desc.schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow) and action.workflow == "BillingRentRun"
     await handle.trigger()
     for _ in range(200):
         with tenant_session(org.org_id, actor_type="test") as s:

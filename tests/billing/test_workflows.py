@@ -19,6 +19,7 @@ from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
 from workflows.billing import (
     BILLING,
+    PAYMENT,
     CardPaymentInput,
     CardPaymentWorkflow,
     RentRunInput,
@@ -124,7 +125,7 @@ async def test_a_card_payment_through_a_payment_intent_pays_the_invoice(
     outcome = await time_skipping.client.execute_workflow(
         CardPaymentWorkflow.run,
         CardPaymentInput(actor, payment_id, invoice_id, 45_000, pm),
-        id=BILLING.id(org.org_id, f"payment-{payment_id}"),
+        id=PAYMENT.id(org.org_id, payment_id),
         task_queue=registry_worker,
     )
     assert outcome.status is PaymentStatus.SUCCEEDED and outcome.intent_id
