@@ -16,7 +16,7 @@ from activities.billing import BillingActivities
 from activities.intake import IntakeActivities
 from api.routes import billing as billing_routes
 from api.routes import intake as intake_routes
-from workflows.billing import CardPaymentWorkflow, RentRunWorkflow
+from workflows.billing import CardPaymentWorkflow, DischargeSettlementWorkflow, RentRunWorkflow
 from workflows.intake import IntakeWorkflow
 
 
@@ -30,7 +30,12 @@ class Family:
 
 FAMILIES: list[Family] = [
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
-    Family("billing", [RentRunWorkflow, CardPaymentWorkflow], [BillingActivities], billing_routes.router),
+    Family(
+        "billing",
+        [RentRunWorkflow, CardPaymentWorkflow, DischargeSettlementWorkflow],
+        [BillingActivities],
+        billing_routes.router,
+    ),
 ]
 
 

@@ -63,6 +63,13 @@ class PaymentOutcome:
     failure_code: str | None = None
 
 
+@dataclass(frozen=True)
+class DischargeInput:
+    actor: Actor
+    resident_id: uuid.UUID
+    discharged_on: date
+
+
 class BillingActivities(TenantActivities):
     def _gateway(self) -> StripeGateway:
         if self.stripe is None:
@@ -140,3 +147,8 @@ class BillingActivities(TenantActivities):
                 payment.status = PaymentStatus.FAILED
                 payment.failure_code = inp.status
             return PaymentOutcome(payment.id, payment.status, inp.intent_id, payment.failure_code)
+
+    @activity.defn(name="billing.settle_discharge")
+    def settle_discharge(self, inp: DischargeInput) -> int:
+        with self.session(inp.actor) as s:
+            return billing.settle_discharge(s, inp.resident_id, inp.discharged_on)

@@ -104,11 +104,18 @@ async def _billing_card_payment(client: Client, queue: str, actor: Actor) -> Wor
     return await card_payment(client, queue, actor)
 
 
+async def _billing_discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import discharge
+
+    return await discharge(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
     "billing-rent-run": ("billing", _billing_rent_run),
     "billing-card-payment": ("billing", _billing_card_payment),
+    "billing-discharge": ("billing", _billing_discharge),
 }
 
 

@@ -4,6 +4,10 @@
   day; issues the rent invoice of the current period for every resident who has none yet, in
   batches of `batch_size` residents per activity (one transaction each), continuing as new
   every `batches_per_run` batches so its history stays bounded at any number of residents.
+- `DischargeSettlementWorkflow` (`billing/<org>/discharge-<resident id>`): the discharge seam.
+  The lifecycle family starts it (as a child workflow, or through the client) with a
+  `SettleDischarge(actor, resident_id, discharged_on)`; it credits the nights after discharge
+  on rent already invoiced (the proration rule), leaving any overpayment as refundable credit.
 - `CardPaymentWorkflow` (`billing-payment/<org>/<payment id>`): one attempt to pay an invoice
   by card through a Stripe PaymentIntent; a Stripe webhook signals it when the intent settles
   asynchronously.
@@ -25,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         BillingActivities,
         CardAttempt,
         ConfirmCard,
+        DischargeInput,
         PaymentOutcome,
         RentBatchInput,
         SettleCard,
@@ -173,3 +178,34 @@ class CardPaymentWorkflow:
     @workflow.query
     def outcome(self) -> PaymentOutcome | None:
         return self._outcome
+
+
+@dataclass(frozen=True)
+class SettleDischarge:
+    """The discharge seam's input: ids and a date only."""
+
+    actor: Actor
+    resident_id: uuid.UUID
+    discharged_on: date
+
+
+@dataclass(frozen=True)
+class DischargeSettled:
+    resident_id: uuid.UUID
+    credited_cents: int
+
+
+def discharge_key(resident_id: uuid.UUID) -> str:
+    return f"discharge-{resident_id}"
+
+
+@workflow.defn(name="BillingDischargeSettlement")
+class DischargeSettlementWorkflow:
+    @workflow.run
+    async def run(self, inp: SettleDischarge) -> DischargeSettled:
+        credited = await workflow.execute_activity_method(
+            BillingActivities.settle_discharge,
+            DischargeInput(inp.actor, inp.resident_id, inp.discharged_on),
+            **DB_STEP.options(),
+        )
+        return DischargeSettled(inp.resident_id, credited)

@@ -29,8 +29,11 @@ from workflows.billing import (
     PAYMENT,
     CardPaymentInput,
     CardPaymentWorkflow,
+    DischargeSettlementWorkflow,
     RentRunInput,
     RentRunWorkflow,
+    SettleDischarge,
+    discharge_key,
 )
 from workflows.common import Actor
 
@@ -79,5 +82,18 @@ async def card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHand
             gateway.test_card_method("4242424242424242", 12, 2030, "123"),
         ),
         id=PAYMENT.id(actor.org_id, payment_id),
+        task_queue=queue,
+    )
+
+
+async def discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """A resident billed for November leaves on the 21st."""
+    (rid,) = _residents(actor, 1)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+    return await client.start_workflow(
+        DischargeSettlementWorkflow.run,
+        SettleDischarge(actor, rid, date(2026, 11, 21)),
+        id=BILLING.id(actor.org_id, discharge_key(rid)),
         task_queue=queue,
     )

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from core.db import tenant_session
-from models.enums import BillingFrequency, InvoiceStatus, PaymentStatus, UserRole
+from models.enums import BillingFrequency, InvoiceStatus, PaymentMethodType, PaymentStatus, UserRole
 from models.payments import Invoice, LedgerEntry, Payment
 from services import billing
 from services.billing import NewRate
@@ -22,8 +22,11 @@ from workflows.billing import (
     PAYMENT,
     CardPaymentInput,
     CardPaymentWorkflow,
+    DischargeSettlementWorkflow,
     RentRunInput,
     RentRunWorkflow,
+    SettleDischarge,
+    discharge_key,
 )
 from workflows.common import Actor
 
@@ -134,4 +137,34 @@ async def test_a_card_payment_through_a_payment_intent_pays_the_invoice(
         assert billing.get_invoice(s, invoice_id).status is InvoiceStatus.PAID
         payment = s.get(Payment, payment_id)
         assert payment is not None and payment.stripe_payment_intent_id == outcome.intent_id
+        assert billing.trial_balance(s) == 0
+
+
+async def test_settling_a_mid_month_discharge_credits_the_unused_nights_once(
+    time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
+) -> None:
+    org, (rid,) = _org_with_residents(orgs, 1, cents=90_000)
+    actor = Actor.system(org.org_id)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        (inv,) = billing.open_invoices(s, rid)
+        inv_id = inv.id
+        billing.record_received_payment(
+            s, uuid.uuid4(), billing.NewPayment(rid, 90_000, PaymentMethodType.CASH, inv_id), recorded_by=None
+        )
+    # Leaves on the 21st: 20 nights of 30 stay billed (60,000), 30,000 comes back as credit.
+    settle = SettleDischarge(actor, rid, date(2026, 11, 21))
+    for expected in (30_000, 0):
+        done = await time_skipping.client.execute_workflow(
+            DischargeSettlementWorkflow.run,
+            settle,
+            id=BILLING.id(org.org_id, f"{discharge_key(rid)}-{expected}"),
+            task_queue=registry_worker,
+        )
+        assert done.credited_cents == expected
+    with tenant_session(org.org_id, actor_type="test") as s:
+        acct = billing.ensure_accounts(s)
+        assert billing.resident_credits(s, [rid], acct) == {rid: 30_000}
+        assert billing.invoice_outstanding(s, inv_id) == 0
         assert billing.trial_balance(s) == 0
