@@ -4,17 +4,18 @@ payments through a Stripe PaymentIntent (the card-payment workflow)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.processes import ACCEPTED_RESPONSE, IdempotencyKeyHeader, ProcessesDep
+from api.routes import billing_page
 from core.errors import Rejected
 from core.permissions import Perm
 from models.enums import BillingFrequency, InvoiceStatus, LineItemType, PaymentMethodType, PaymentStatus
@@ -76,6 +77,8 @@ class InvoicePublic(BaseModel):
     total_cents: int
     outstanding_cents: int
     lines: list[LinePublic]
+    # For open invoices: the resident's payment page, signed and expiring.
+    payment_link: str | None = None
 
 
 class OfflinePaymentIn(BaseModel):
@@ -237,8 +240,8 @@ async def create_rate(
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoicePublic)
-async def get_invoice(invoice_id: uuid.UUID, _: Reader, db: TenantDep) -> InvoicePublic:
-    return await db.run(_invoice, invoice_id)
+async def get_invoice(invoice_id: uuid.UUID, _: Reader, db: TenantDep, request: Request) -> InvoicePublic:
+    return await db.run(_with_link, invoice_id, str(request.base_url))
 
 
 @router.post("/payments", status_code=201, response_model=PaymentPublic)
@@ -316,3 +319,15 @@ async def pay_by_card(
     if replayed:
         response.status_code = 200
     return await db.run(_payment, payment_id)
+
+
+def _with_link(s: Session, invoice_id: uuid.UUID, base_url: str) -> InvoicePublic:
+    inv = _invoice(s, invoice_id)
+    if inv.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
+        token = billing.payment_link_token(s.info["actor"]["org_id"], inv.id, datetime.now(UTC))
+        inv.payment_link = f"{base_url.rstrip('/')}{router.prefix}/pay/{token}"
+    return inv
+
+
+# The resident's payment page lives under this router: /v1/billing/pay/{token}.
+router.include_router(billing_page.router)
