@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.processes import ACCEPTED_RESPONSE, IdempotencyKeyHeader, ProcessesDep
-from api.routes import billing_page
+from api.routes import billing_page, billing_webhooks
 from core.errors import Rejected
 from core.permissions import Perm
 from models.enums import BillingFrequency, InvoiceStatus, LineItemType, PaymentMethodType, PaymentStatus
@@ -331,3 +331,5 @@ def _with_link(s: Session, invoice_id: uuid.UUID, base_url: str) -> InvoicePubli
 
 # The resident's payment page lives under this router: /v1/billing/pay/{token}.
 router.include_router(billing_page.router)
+# Stripe's webhook endpoint: /v1/billing/stripe/webhook.
+router.include_router(billing_webhooks.router)

@@ -123,8 +123,9 @@ async def show(resolved: Resolved) -> HTMLResponse:
     )
 
 
-def _link_processes(request: Request, client: Client, org_id: uuid.UUID) -> Processes:
-    """The link is the resident's only credential: its org, and the system as the actor."""
+def system_processes(request: Request, client: Client, org_id: uuid.UUID) -> Processes:
+    """Processes for a caller that is not a user (a payment link, a Stripe webhook): the org
+    comes from a signed token or event, and the system is the actor."""
     request_id = getattr(request.state, "request_id", None)
     principal = Principal(
         user_id=uuid.UUID(int=0),
@@ -160,7 +161,7 @@ async def pay(
         )
     if page.amount_due_cents <= 0:
         return _paid_page(page)
-    processes = _link_processes(request, client, link.org_id)
+    processes = system_processes(request, client, link.org_id)
     try:
         outcome = await processes.start(
             PAYMENT,
