@@ -422,7 +422,8 @@ def issue_rent_batch(session: Session, as_of: date, after: uuid.UUID | None, lim
     # Any unique key (the idempotency key, or one live rent invoice per resident and period)
     # already taken means this invoice exists: skip it.
     inserted = set(
-        session.scalars(pg_insert(Invoice).values(rows).on_conflict_do_nothing().returning(Invoice.id)).all()
+        # Parameters as a list, not .values(rows): one statement compiled once, sent in pages.
+        session.scalars(pg_insert(Invoice).on_conflict_do_nothing().returning(Invoice.id), rows).all()
     )
     if not inserted:
         return RentBatch(len(stays), 0, next_after, 0)
