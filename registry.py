@@ -14,14 +14,17 @@ from fastapi import APIRouter
 from activities.admission import AdmissionActivities
 from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
+from activities.billing import BillingActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
+from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
 from api.routes import intake as intake_routes
 from api.routes import signing as signing_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
+from workflows.billing import CardPaymentWorkflow, DischargeSettlementWorkflow, RentRunWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -46,6 +49,12 @@ FAMILIES: list[Family] = [
     ),
     Family("documents", [], [], documents_routes.router),
     Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
+    Family(
+        "billing",
+        [RentRunWorkflow, CardPaymentWorkflow, DischargeSettlementWorkflow],
+        [BillingActivities],
+        billing_routes.router,
+    ),
 ]
 
 

@@ -22,13 +22,19 @@ from core.db import app_engine
 from core.filestore import file_store_from_settings
 from core.logging import configure_logging
 from core.notify import RecordingNotifier
+from core.stripe_gateway import StripeGateway
 from core.temporal import connect, ensure_search_attributes
 
 log = logging.getLogger("recoveryos.worker")
 
 
 def build_deps() -> Deps:
-    return Deps(engine=app_engine(), files=file_store_from_settings(), notifier=RecordingNotifier())
+    return Deps(
+        engine=app_engine(),
+        files=file_store_from_settings(),
+        notifier=RecordingNotifier(),
+        stripe=StripeGateway.from_settings(get_settings()),
+    )
 
 
 def build_worker(

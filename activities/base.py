@@ -19,6 +19,7 @@ from core.db import tenant_session
 from core.errors import conflict_from_integrity
 from core.filestore import FileStore, file_store_from_settings
 from core.notify import Notifier, RecordingNotifier
+from core.stripe_gateway import StripeGateway
 from workflows.common import Actor
 
 
@@ -36,6 +37,8 @@ class Deps:
     files: FileStore = field(default_factory=file_store_from_settings)
     # Where signing links go (e-mail/SMS plug in here).
     notifier: Notifier = field(default_factory=RecordingNotifier)
+    # None when no Stripe key is configured: card payments then fail with a clear error.
+    stripe: StripeGateway | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -45,6 +48,7 @@ class TenantActivities:
     def __init__(self, deps: Deps) -> None:
         self.engine = deps.engine
         self.clock = deps.clock
+        self.stripe = deps.stripe
 
     @contextmanager
     def session(self, actor: Actor) -> Iterator[Session]:

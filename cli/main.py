@@ -7,6 +7,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from cli import schedules
+
 
 def _migrate(args: argparse.Namespace) -> int:
     from core.bootstrap import migrate
@@ -168,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = au.add_parser("verify", help="check every org's HMAC chain; names the first broken entry")
     v.add_argument("--org")
     v.set_defaults(fn=_audit_verify)
+    schedules.register(sub)
     return p
 
 

@@ -8,6 +8,7 @@ new journal that reverses the old one. Balances are always computed, never store
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -43,6 +44,26 @@ def journal_id_for(idempotency_key: str) -> uuid.UUID:
     return uuid.uuid5(JOURNAL_NAMESPACE, idempotency_key)
 
 
+@dataclass(frozen=True)
+class Journal:
+    """One balanced business transaction, for `post_journals`."""
+
+    journal_id: uuid.UUID
+    lines: list[Line]
+    effective_date: date
+    description: str | None = None
+    reverses_journal_id: uuid.UUID | None = None
+
+
+def _check_balanced(lines: list[Line]) -> None:
+    debits = sum(x.amount_cents for x in lines if x.direction is EntryDirection.DEBIT)
+    credits = sum(x.amount_cents for x in lines if x.direction is EntryDirection.CREDIT)
+    if len(lines) < 2 or debits != credits:
+        raise UnbalancedJournal(f"debits {debits} != credits {credits} over {len(lines)} lines")
+    if any(x.amount_cents <= 0 for x in lines):
+        raise UnbalancedJournal("every line amount must be positive")
+
+
 def post_journal(
     session: Session,
     org_id: uuid.UUID,
@@ -53,24 +74,33 @@ def post_journal(
     reverses_journal_id: uuid.UUID | None = None,
 ) -> bool:
     """Insert a journal; returns False when it was already posted (a retried activity)."""
-    debits = sum(x.amount_cents for x in lines if x.direction is EntryDirection.DEBIT)
-    credits = sum(x.amount_cents for x in lines if x.direction is EntryDirection.CREDIT)
-    if len(lines) < 2 or debits != credits:
-        raise UnbalancedJournal(f"debits {debits} != credits {credits} over {len(lines)} lines")
-    if any(x.amount_cents <= 0 for x in lines):
-        raise UnbalancedJournal("every line amount must be positive")
-    exists = session.scalar(
-        select(func.count()).select_from(LedgerEntry).where(LedgerEntry.journal_id == journal_id)
+    journal = Journal(journal_id, lines, effective_date, description, reverses_journal_id)
+    return post_journals(session, org_id, [journal]) == 1
+
+
+def post_journals(session: Session, org_id: uuid.UUID, journals: Sequence[Journal]) -> int:
+    """Insert many journals in one statement (a rent run posts thousands); journals already
+    posted are skipped. Returns how many were new."""
+    for j in journals:
+        _check_balanced(j.lines)
+    if not journals:
+        return 0
+    ids = [j.journal_id for j in journals]
+    posted = set(
+        session.scalars(
+            select(LedgerEntry.journal_id).where(LedgerEntry.journal_id.in_(ids)).distinct()
+        ).all()
     )
-    if exists:
-        return False
+    fresh = [j for j in journals if j.journal_id not in posted]
+    if not fresh:
+        return 0
     session.execute(
         insert(LedgerEntry),
         [
             {
                 "id": uuid.uuid4(),
                 "org_id": org_id,
-                "journal_id": journal_id,
+                "journal_id": j.journal_id,
                 "line_no": n,
                 "account_id": x.account_id,
                 "direction": x.direction,
@@ -80,14 +110,15 @@ def post_journal(
                 "payment_id": x.payment_id,
                 "refund_id": x.refund_id,
                 "deposit_id": x.deposit_id,
-                "reverses_journal_id": reverses_journal_id,
-                "effective_date": effective_date,
-                "description": description,
+                "reverses_journal_id": j.reverses_journal_id,
+                "effective_date": j.effective_date,
+                "description": j.description,
             }
-            for n, x in enumerate(lines, start=1)
+            for j in fresh
+            for n, x in enumerate(j.lines, start=1)
         ],
     )
-    return True
+    return len(fresh)
 
 
 def reverse_journal(
@@ -125,7 +156,8 @@ def reverse_journal(
     return new_id
 
 
-def _signed() -> ColumnElement[Any]:
+def debit_minus_credit() -> ColumnElement[Any]:
+    """SUM(debits) - SUM(credits) over the selected entries, 0 when there are none."""
     return func.coalesce(
         func.sum(
             case(
@@ -142,17 +174,15 @@ def account_balance(session: Session, account_id: uuid.UUID) -> int:
     account = session.get(LedgerAccount, account_id)
     if account is None:
         raise ValueError("account not found")
-    debit_minus_credit = int(
-        session.scalar(select(_signed()).where(LedgerEntry.account_id == account_id)) or 0
-    )
-    return debit_minus_credit if account.normal_balance is EntryDirection.DEBIT else -debit_minus_credit
+    net = int(session.scalar(select(debit_minus_credit()).where(LedgerEntry.account_id == account_id)) or 0)
+    return net if account.normal_balance is EntryDirection.DEBIT else -net
 
 
 def resident_balance(session: Session, resident_id: uuid.UUID, account_id: uuid.UUID) -> int:
     """What a resident owes on a debit-normal receivable account (debits minus credits)."""
     return int(
         session.scalar(
-            select(_signed()).where(
+            select(debit_minus_credit()).where(
                 LedgerEntry.resident_id == resident_id, LedgerEntry.account_id == account_id
             )
         )

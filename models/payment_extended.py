@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import (
@@ -40,7 +41,7 @@ from models.enums import (
 )
 
 if TYPE_CHECKING:
-    from models.orgs import Bed, House
+    from models.orgs import Bed, House, Room
     from models.payments import Deposit, PayerConfig, Payment
     from models.residents import Resident
     from models.users import User
@@ -50,16 +51,18 @@ CURRENCY_CHECK = "currency ~ '^[a-z]{3}$'"
 
 
 class RateConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
-    """A price for a house (default for its beds) or for one bed (override), over a date range.
+    """A price for a house (default for its beds), a room or one bed (the most specific wins),
+    over a date range [effective_from_date, effective_to_date).
 
-    Overlap of date ranges for the same scope is prevented in the application / a migration
-    exclusion constraint; here at most one open-ended rate per scope, frequency and line type.
+    Two live rates of the same line type for the same target may not overlap in time: the
+    exclusion constraint `ex_rate_configs_target_period` refuses it (btree_gist).
     """
 
     __tablename__ = "rate_configs"
 
     house_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("houses.id", ondelete="RESTRICT"))
     bed_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("beds.id", ondelete="RESTRICT"))
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rooms.id", ondelete="RESTRICT"))
     name: Mapped[str]
     line_type: Mapped[LineItemType] = mapped_column(
         pg_enum(LineItemType), default=LineItemType.RENT, server_default=LineItemType.RENT.value
@@ -72,8 +75,24 @@ class RateConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base)
 
     house: Mapped[House | None] = relationship(back_populates="rate_configs")
     bed: Mapped[Bed | None] = relationship()
+    room: Mapped[Room | None] = relationship()
 
     __table_args__ = (
+        ExcludeConstraint(
+            (text("coalesce(bed_id, room_id, house_id)"), "="),
+            (text("line_type"), "="),
+            (text("daterange(effective_from_date, effective_to_date, '[)')"), "&&"),
+            name="ex_rate_configs_target_period",
+            using="gist",
+            where=LIVE,
+        ),
+        Index(
+            "ix_rate_configs_org_room_from_live",
+            "org_id",
+            "room_id",
+            "effective_from_date",
+            postgresql_where=text("room_id IS NOT NULL AND deleted_at IS NULL"),
+        ),
         Index(
             "ix_rate_configs_org_house_from_live",
             "org_id",
@@ -106,7 +125,7 @@ class RateConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base)
             unique=True,
             postgresql_where=text("bed_id IS NOT NULL AND effective_to_date IS NULL AND deleted_at IS NULL"),
         ),
-        CheckConstraint("num_nonnulls(house_id, bed_id) = 1", name="one_scope"),
+        CheckConstraint("num_nonnulls(house_id, room_id, bed_id) = 1", name="one_scope"),
         CheckConstraint("amount_cents >= 0", name="amount_nonnegative"),
         CheckConstraint(CURRENCY_CHECK, name="currency_code"),
         CheckConstraint(

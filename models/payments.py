@@ -238,6 +238,9 @@ class Payment(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     # Processor decline code and message (e.g. "card_declined"); not PHI.
     failure_code: Mapped[str | None]
     failure_message: Mapped[str | None]
+    # Printed on the receipt a staff member hands over for cash, check or money order; derived
+    # from the payment id (services.billing.receipt_number), unique per org.
+    receipt_number: Mapped[str | None]
     # Staff member who recorded an offline (cash/check) payment.
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -251,6 +254,13 @@ class Payment(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     __table_args__ = (
         UniqueConstraint("org_id", "idempotency_key", name="uq_payments_org_idempotency_key"),
         UniqueConstraint("stripe_payment_intent_id", name="uq_payments_stripe_payment_intent_id"),
+        Index(
+            "uq_payments_org_receipt_number",
+            "org_id",
+            "receipt_number",
+            unique=True,
+            postgresql_where=text("receipt_number IS NOT NULL"),
+        ),
         Index("ix_payments_org_resident_received", "org_id", "resident_id", "received_at"),
         Index(
             "ix_payments_org_invoice",

@@ -431,7 +431,7 @@ def billing(ctx: SeedContext) -> None:
                 method=PaymentMethodType.CARD if card else PaymentMethodType.CHECK,
                 status=PaymentStatus.SUCCEEDED,
                 stripe_payment_intent_id=f"pi_{pay_id.hex[:24]}" if card else None,
-                idempotency_key=billing_svc.payment_key(inv.id, 1),
+                idempotency_key=billing_svc.payment_key(pay_id),
                 received_at=on_day(inv.due_date, 10),
                 reference_number=None
                 if card
@@ -455,7 +455,7 @@ def billing(ctx: SeedContext) -> None:
                 method=PaymentMethodType.CARD,
                 status=PaymentStatus.FAILED,
                 stripe_payment_intent_id=f"pi_{fail_id.hex[:24]}",
-                idempotency_key=billing_svc.payment_key(inv.id, 1),
+                idempotency_key=billing_svc.payment_key(fail_id),
                 failure_code="card_declined",
                 failure_message="Your card was declined.",
             )

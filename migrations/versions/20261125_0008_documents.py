@@ -9,7 +9,7 @@ database.
 (`document_versions` is append-only since 0002_security.)
 
 Revision ID: 0008_documents
-Revises: 0006_lifecycle
+Revises: 0007_billing
 Create Date: 2026-11-25
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008_documents"
-down_revision: str | None = "0006_lifecycle"
+down_revision: str | None = "0007_billing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,176 @@
+"""Billing workflows in Temporal time, on the registry's worker and the real database."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+
+from sqlalchemy import func, select
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from core.db import tenant_session
+from models.enums import BillingFrequency, InvoiceStatus, PaymentMethodType, PaymentStatus, UserRole
+from models.payments import Invoice, LedgerEntry, Payment
+from services import billing
+from services.billing import NewRate
+from tests.billing.builders import admit, make_house
+from tests.factories import OrgFactory, SampleOrg
+from workflows.billing import (
+    BILLING,
+    PAYMENT,
+    CardPaymentInput,
+    CardPaymentWorkflow,
+    DischargeSettlementWorkflow,
+    RentRunInput,
+    RentRunWorkflow,
+    SettleDischarge,
+    discharge_key,
+)
+from workflows.common import Actor
+
+NOV = date(2026, 11, 1)
+
+
+def _org_with_residents(orgs: OrgFactory, n: int, cents: int = 90_000) -> tuple[SampleOrg, list[uuid.UUID]]:
+    org = orgs.create((UserRole.BILLING_SPECIALIST,))
+    house = make_house(org.org_id, beds=n)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        billing.create_rate(
+            s,
+            uuid.uuid4(),
+            NewRate("Rent", cents, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
+        )
+    return org, admit(org.org_id, house, [(date(2026, 1, 1), None)] * n)
+
+
+def _ledger(org: SampleOrg) -> tuple[int, int, int]:
+    with tenant_session(org.org_id, actor_type="test") as s:
+        invoices = s.scalar(select(func.count()).select_from(Invoice)) or 0
+        entries = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
+        return invoices, entries, billing.trial_balance(s)
+
+
+async def test_a_rent_run_continues_as_new_and_issues_every_invoice_once(
+    time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
+) -> None:
+    org, _ = _org_with_residents(orgs, 7)
+    actor = Actor.system(org.org_id)
+    wf_id = BILLING.id(org.org_id, f"rent-run-{uuid.uuid4().hex[:6]}")
+    handle = await time_skipping.client.start_workflow(
+        RentRunWorkflow.run,
+        RentRunInput(actor, as_of=NOV, batch_size=2, batches_per_run=2),
+        id=wf_id,
+        task_queue=registry_worker,
+    )
+    result = await handle.result()
+    assert (result.issued, result.scanned, result.total_cents, result.runs) == (7, 7, 7 * 90_000, 2)
+    assert _ledger(org) == (7, 14, 0)
+    # The first run closed by continuing as new: its history holds two batches, not seven.
+    first = time_skipping.client.get_workflow_handle(wf_id, run_id=handle.first_execution_run_id)
+    assert (await first.describe()).status is WorkflowExecutionStatus.CONTINUED_AS_NEW
+    again = await time_skipping.client.execute_workflow(
+        RentRunWorkflow.run, RentRunInput(actor, as_of=NOV), id=wf_id + "-again", task_queue=registry_worker
+    )
+    assert (again.issued, again.scanned) == (0, 7)
+    assert _ledger(org) == (7, 14, 0)
+
+
+async def test_a_rent_run_terminated_mid_run_and_started_again_leaves_every_invoice_exactly_once(
+    stack: str, orgs: OrgFactory
+) -> None:
+    # On the dev server: a terminated run's in-flight activity would hold the time-skipping
+    # server's clock for every later test.
+    from core.config import get_settings
+    from core.temporal import connect
+
+    org, residents = _org_with_residents(orgs, 12)
+    client = await connect()
+    registry_worker = get_settings().task_queue
+    wf_id = BILLING.id(org.org_id, "rent-run-interrupted")
+    inp = RentRunInput(Actor.system(org.org_id), as_of=NOV, batch_size=1, batches_per_run=100)
+    handle = await client.start_workflow(RentRunWorkflow.run, inp, id=wf_id, task_queue=registry_worker)
+    for _ in range(600):
+        if _ledger(org)[0] >= 3:
+            break
+        await asyncio.sleep(0.05)
+    await handle.terminate("killed mid-run by the test")
+    stopped_at = _ledger(org)[0]
+    assert 3 <= stopped_at < 12, "the run must stop mid-way for this test to mean anything"
+    result = await client.execute_workflow(RentRunWorkflow.run, inp, id=wf_id, task_queue=registry_worker)
+    # A batch in flight when the run was killed may still commit (its activity outlives the
+    # run), so the second run issues at most what was missing, and the ledger shows each once.
+    assert result.scanned == 12 and 0 < result.issued <= 12 - stopped_at
+    assert _ledger(org) == (12, 24, 0)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        per_resident = s.execute(
+            select(Invoice.resident_id, func.count()).group_by(Invoice.resident_id)
+        ).all()
+    assert sorted(r[0] for r in per_resident) == sorted(residents)
+    assert {r[1] for r in per_resident} == {1}
+
+
+async def test_a_card_payment_through_a_payment_intent_pays_the_invoice(
+    time_skipping: WorkflowEnvironment, registry_worker: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    from core.config import get_settings
+    from core.stripe_gateway import StripeGateway
+
+    org, (rid,) = _org_with_residents(orgs, 1, cents=45_000)
+    actor = Actor.system(org.org_id)
+    await time_skipping.client.execute_workflow(
+        RentRunWorkflow.run,
+        RentRunInput(actor, as_of=NOV),
+        id=BILLING.id(org.org_id, "rent-run"),
+        task_queue=registry_worker,
+    )
+    with tenant_session(org.org_id, actor_type="test") as s:
+        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    pm = gateway.test_card_method("4242424242424242", 12, 2030, "123")
+    payment_id = uuid.uuid4()
+    outcome = await time_skipping.client.execute_workflow(
+        CardPaymentWorkflow.run,
+        CardPaymentInput(actor, payment_id, invoice_id, 45_000, pm),
+        id=PAYMENT.id(org.org_id, payment_id),
+        task_queue=registry_worker,
+    )
+    assert outcome.status is PaymentStatus.SUCCEEDED and outcome.intent_id
+    assert gateway.get_intent(outcome.intent_id).status == "succeeded"
+    with tenant_session(org.org_id, actor_type="test") as s:
+        assert billing.get_invoice(s, invoice_id).status is InvoiceStatus.PAID
+        payment = s.get(Payment, payment_id)
+        assert payment is not None and payment.stripe_payment_intent_id == outcome.intent_id
+        assert billing.trial_balance(s) == 0
+
+
+async def test_settling_a_mid_month_discharge_credits_the_unused_nights_once(
+    time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
+) -> None:
+    org, (rid,) = _org_with_residents(orgs, 1, cents=90_000)
+    actor = Actor.system(org.org_id)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        (inv,) = billing.open_invoices(s, rid)
+        inv_id = inv.id
+        billing.record_received_payment(
+            s, uuid.uuid4(), billing.NewPayment(rid, 90_000, PaymentMethodType.CASH, inv_id), recorded_by=None
+        )
+    # Leaves on the 21st: 20 nights of 30 stay billed (60,000), 30,000 comes back as credit.
+    settle = SettleDischarge(actor, rid, date(2026, 11, 21))
+    for expected in (30_000, 0):
+        done = await time_skipping.client.execute_workflow(
+            DischargeSettlementWorkflow.run,
+            settle,
+            id=BILLING.id(org.org_id, f"{discharge_key(rid)}-{expected}"),
+            task_queue=registry_worker,
+        )
+        assert done.credited_cents == expected
+    with tenant_session(org.org_id, actor_type="test") as s:
+        acct = billing.ensure_accounts(s)
+        assert billing.resident_credits(s, [rid], acct) == {rid: 30_000}
+        assert billing.invoice_outstanding(s, inv_id) == 0
+        assert billing.trial_balance(s) == 0
