@@ -108,8 +108,9 @@ class Processes:
 
     @classmethod
     def for_link(cls, client: Client, actor: Actor, config: ProcessConfig) -> Processes:
-        """For pages a signing link authorises: the org comes from the checked link, there is
-        no user, and only messages to existing processes are sent (no claims, no starts)."""
+        """For callers that are not users (a signing or payment link, a Stripe webhook): the org
+        comes from the checked token or event and the system is the actor. There is no user's
+        transaction to record an Idempotency-Key in, so `claim` is not available."""
         return cls(client, None, config, actor)
 
     def workflow_id(self, process: Process, key: uuid.UUID | str) -> str:

@@ -20,8 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from temporalio.client import Client, WorkflowUpdateFailedError
 
-from api.auth import Principal
-from api.deps import client_ip, temporal_client
+from api.deps import temporal_client
 from api.processes import Processes, StillRunning, process_config
 from core.db import tenant_session
 from core.errors import DomainError
@@ -126,18 +125,8 @@ async def show(resolved: Resolved) -> HTMLResponse:
 def system_processes(request: Request, client: Client, org_id: uuid.UUID) -> Processes:
     """Processes for a caller that is not a user (a payment link, a Stripe webhook): the org
     comes from a signed token or event, and the system is the actor."""
-    request_id = getattr(request.state, "request_id", None)
-    principal = Principal(
-        user_id=uuid.UUID(int=0),
-        org_id=org_id,
-        roles=frozenset(),
-        permissions=frozenset(),
-        request_id=request_id,
-        source_ip=client_ip(request),
-    )
-    processes = Processes(client, principal, process_config(request))
-    processes.actor = Actor(org_id, None, request_id)
-    return processes
+    actor = Actor(org_id, None, getattr(request.state, "request_id", None))
+    return Processes.for_link(client, actor, process_config(request))
 
 
 @router.post("/{token}", response_class=HTMLResponse)
