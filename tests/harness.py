@@ -91,16 +91,3 @@ def api_server(app: Any, lifespan: str = "on") -> Iterator[str]:
     finally:
         server.should_exit = True
         t.join(10)
-
-
-async def skip_time(env: Any, duration: Any) -> None:
-    """`WorkflowEnvironment.sleep` with a generous RPC deadline: the test server answers only
-    once every timer in the skipped span has fired and its workflow tasks have run, which on a
-    loaded 2-core machine can take longer than the client's default deadline."""
-    from datetime import timedelta
-
-    from temporalio.api.testservice.v1 import SleepRequest
-
-    req = SleepRequest()
-    req.duration.FromTimedelta(duration)
-    await env.client.test_service.unlock_time_skipping_with_sleep(req, timeout=timedelta(minutes=3))
