@@ -15,15 +15,16 @@ from core.scope import ORG_WIDE, Scope
 
 @contextmanager
 def as_app(
-    org_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None, scope: Scope = ORG_WIDE
+    org_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None, scope: Scope | None = ORG_WIDE
 ) -> Iterator[Connection]:
     """A raw connection as recoveryos_app, in a transaction that is rolled back; with an org,
-    org-wide unless another scope is given."""
+    org-wide unless another scope is given (None: no scope set at all)."""
     eng = create_engine(app_url())
     with eng.connect() as conn:
         trans = conn.begin()
         if org_id is not None:
             conn.execute(text("SELECT set_config('app.org_id', :o, true)"), {"o": str(org_id)})
+        if org_id is not None and scope is not None:
             settings = scope.settings()
             for name, guc in (
                 ("scope", "app.scope"),
