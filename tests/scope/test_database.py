@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import Update, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,8 @@ from tests.db import as_app
 from tests.factories import OrgFactory
 from tests.scope.world import Side, add_login, build_side
 
+OUT = BedStatus.OUT_OF_SERVICE
+
 
 @pytest.fixture(scope="module")
 def world(orgs: OrgFactory) -> tuple[uuid.UUID, Side, Side]:
@@ -41,6 +43,10 @@ def world(orgs: OrgFactory) -> tuple[uuid.UUID, Side, Side]:
 def scoped(org_id: uuid.UUID, scope: Scope) -> Iterator[Session]:
     with tenant_session(org_id, uuid.uuid4(), actor_type="test", scope=scope) as s:
         yield s
+
+
+def _changed(s: Session, stmt: Update) -> int:
+    return s.execute(stmt).rowcount  # type: ignore[attr-defined]
 
 
 def _ids(s: Session, col: object) -> set[uuid.UUID]:
@@ -104,27 +110,12 @@ def test_a_house_scoped_session_cannot_change_another_houses_rows_nor_move_a_row
     org_id, a, b = world
     mine = Scope.houses((a.house_id,), (a.property_id,))
     with scoped(org_id, mine) as s:
-        assert (
-            s.execute(
-                update(Bed).where(Bed.id == b.beds["3"]).values(status=BedStatus.OUT_OF_SERVICE)
-            ).rowcount
-            == 0
-        )
-        assert (
-            s.execute(update(Resident).where(Resident.id == b.active).values(resident_number="X-1")).rowcount
-            == 0
-        )
-        assert (
-            s.execute(update(Lead).where(Lead.id == b.prospect).values(last_contacted_at=None)).rowcount == 0
-        )
+        assert _changed(s, update(Bed).where(Bed.id == b.beds["3"]).values(status=OUT)) == 0
+        assert _changed(s, update(Resident).where(Resident.id == b.active).values(resident_number="X-1")) == 0
+        assert _changed(s, update(Lead).where(Lead.id == b.prospect).values(last_contacted_at=None)) == 0
         assert s.get(Resident, b.active) is None and s.get(Lead, b.prospect) is None
         # Its own rows it may change.
-        assert (
-            s.execute(
-                update(Bed).where(Bed.id == a.beds["3"]).values(status=BedStatus.OUT_OF_SERVICE)
-            ).rowcount
-            == 1
-        )
+        assert _changed(s, update(Bed).where(Bed.id == a.beds["3"]).values(status=OUT)) == 1
     with pytest.raises(DBAPIError, match="row-level security"), scoped(org_id, mine) as s:
         s.execute(update(Room).where(Room.house_id == a.house_id).values(house_id=b.house_id))
     with pytest.raises(DBAPIError, match="row-level security"), scoped(org_id, mine) as s:
@@ -148,10 +139,7 @@ def test_a_resident_session_sees_only_its_own_record_and_stays(world: tuple[uuid
         assert _ids(s, BedTransfer.id) == {a.transfer}
         assert _ids(s, ResidentStatusHistory.resident_id) == {a.active}
         assert _ids(s, Lead.id) == set() and _ids(s, House.id) == set() and _ids(s, Discharge.id) == set()
-        assert (
-            s.execute(update(Resident).where(Resident.id == a.waiting).values(resident_number="X")).rowcount
-            == 0
-        )
+        assert _changed(s, update(Resident).where(Resident.id == a.waiting).values(resident_number="X")) == 0
 
 
 def test_a_session_without_a_scope_sees_no_scoped_row_and_an_empty_scope_sees_none_either(

@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from api.auth import login
 from core.db import tenant_session
 from core.passwords import hash_password
@@ -47,17 +49,16 @@ class Side:
         return {self.prospect, *self.converted_leads}
 
 
-def _approved(s: object, name: str) -> uuid.UUID:
+def _approved(s: Session, name: str) -> uuid.UUID:
     lead_id = uuid.uuid4()
-    intake.record_lead(s, lead_id, NewLead(name, "Testperson"), created_by=None)  # type: ignore[arg-type]
-    intake.set_status(s, lead_id, LeadStatus.APPROVED)  # type: ignore[arg-type]
+    intake.record_lead(s, lead_id, NewLead(name, "Testperson"), created_by=None)
+    intake.set_status(s, lead_id, LeadStatus.APPROVED)
     return lead_id
 
 
 def build_side(org_id: uuid.UUID, name: str, gender: HouseGender = HouseGender.COED) -> Side:
     now = datetime.now(UTC)
     today = now.date()
-    by = {"by": None, "source": "test"}
     with tenant_session(org_id, actor_type="test") as s:
         layout = housing.add_house(s, name, ["1", "2", "3"], gender=gender)
         side = Side(layout.house_id, layout.property_id, layout.beds)
@@ -72,14 +73,14 @@ def build_side(org_id: uuid.UUID, name: str, gender: HouseGender = HouseGender.C
             lead = _approved(s, f"{name}{i}")
             side.converted_leads[i] = lead
             admission.open_application(
-                s, adm, res, Application(side.house_id, 22500, lead_id=lead), now, **by
+                s, adm, res, Application(side.house_id, 22500, lead_id=lead), now, by=None, source="test"
             )
         a_active, a_discharged, a_waiting = side.admissions
-        admission.place(s, uuid.uuid4(), a_active, side.beds["1"], today, now, **by)
+        admission.place(s, uuid.uuid4(), a_active, side.beds["1"], today, now, by=None, source="test")
         admission.transfer(
             s, side.transfer, uuid.uuid4(), a_active, side.beds["2"], today, now, None, by=None
         )
-        admission.place(s, uuid.uuid4(), a_discharged, side.beds["1"], today, now, **by)
+        admission.place(s, uuid.uuid4(), a_discharged, side.beds["1"], today, now, by=None, source="test")
         admission.discharge(
             s,
             side.discharge,
@@ -89,9 +90,10 @@ def build_side(org_id: uuid.UUID, name: str, gender: HouseGender = HouseGender.C
             today,
             now,
             None,
-            **by,
+            by=None,
+            source="test",
         )
-        waitlist.join(s, side.entry, a_waiting, Priority.NORMAL, side.house_id, now, **by)
+        waitlist.join(s, side.entry, a_waiting, Priority.NORMAL, side.house_id, now, by=None, source="test")
     return side
 
 
