@@ -576,7 +576,9 @@ class ResidentSort(StrEnum):
     MOVE_IN_DATE = "move_in_date"
     MOVE_IN_DATE_DESC = "-move_in_date"
     RESIDENT_NUMBER = "resident_number"
+    RESIDENT_NUMBER_DESC = "-resident_number"
     STATUS = "status"
+    STATUS_DESC = "-status"
 
 
 _RESIDENT_SORT = {
