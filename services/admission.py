@@ -419,7 +419,7 @@ def transfer(
         raise Rejected("effective_date is in the past", field="effective_date")
     if to_bed_id == admission.bed_id:
         raise Rejected("the resident is already in that bed", field="to_bed_id")
-    target = bed_place(session, to_bed_id)
+    target = bed_place(session, to_bed_id, "to_bed_id")
     hold = _current_hold(session, admission.id)
     from_bed, from_house = admission.bed_id, admission.house_id
     _close(hold, effective)
