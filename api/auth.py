@@ -36,6 +36,7 @@ from core.db import app_engine, tenant_session
 from core.fieldcrypt import blind_digest
 from core.passwords import verify_password
 from core.permissions import ROLE_PERMISSIONS, Perm, permissions_for
+from core.scope import NOTHING, Scope, ScopeKind
 from models.enums import AuditAction, UserRole, UserStatus
 from models.users import RoleAssignment, User, UserSession
 
@@ -60,6 +61,8 @@ class Principal:
     request_id: str | None = None
     source_ip: str | None = None
     mfa_pending: bool = False
+    # What the caller's role assignments let it see within the org (core/scope.py).
+    scope: Scope = NOTHING
 
     def can(self, perm: Perm) -> bool:
         return perm in self.permissions and not self.mfa_pending
@@ -347,14 +350,14 @@ def _check_code(p: Principal, code: str, *, activate: bool) -> tuple[MfaOutcome,
 
 
 def resolve(token: str, *, request_id: str | None, source_ip: str | None) -> Principal | None:
-    """One statement: the session, its user, roles and second-factor state, or None when
+    """One statement: the session, its user, roles, scope and second-factor state, or None when
     revoked, expired or idle longer than the configured limit."""
     st = get_settings()
     with app_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(
             text(
-                "SELECT session_id, user_id, org_id, resident_id, roles, mfa_pending "
-                "FROM auth_resolve(:d, :idle, :touch)"
+                "SELECT session_id, user_id, org_id, resident_id, roles, mfa_pending, "
+                "scope, house_ids, property_ids FROM auth_resolve(:d, :idle, :touch)"
             ),
             {
                 "d": token_digest(token),
@@ -375,6 +378,7 @@ def resolve(token: str, *, request_id: str | None, source_ip: str | None) -> Pri
         request_id=request_id,
         source_ip=source_ip,
         mfa_pending=row.mfa_pending,
+        scope=Scope(ScopeKind(row.scope), tuple(row.house_ids), tuple(row.property_ids), row.resident_id),
     )
 
 

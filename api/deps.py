@@ -72,10 +72,26 @@ def require(perm: Perm) -> Callable[[Principal], Principal]:
     return check
 
 
+def require_any(*perms: Perm) -> Callable[[Principal], Principal]:
+    """Any one of `perms` (e.g. staff reading residents, or a resident reading themself; the
+    scope in the database then decides which rows)."""
+
+    def check(p: CurrentUser) -> Principal:
+        if not any(p.can(perm) for perm in perms):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"your role does not allow {' or '.join(x.value for x in perms)}"
+            )
+        return p
+
+    return check
+
+
 @contextmanager
 def tenant(p: Principal) -> Iterator[Session]:
-    """The caller's org, user, request id and address, in one transaction."""
-    with tenant_session(p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip) as s:
+    """The caller's org, scope, user, request id and address, in one transaction."""
+    with tenant_session(
+        p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip, scope=p.scope
+    ) as s:
         yield s
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 from core.config import APP_ROLE, Settings, get_settings
+from core.scope import ORG_WIDE, Scope
 
 
 def sqlalchemy_url(raw: str) -> URL:
@@ -89,11 +90,22 @@ def _hide_soft_deleted(state: ORMExecuteState) -> None:
         )
 
 
-def set_tenant(session: Session, org_id: uuid.UUID | str, user_id: uuid.UUID | str | None = None) -> None:
+def set_tenant(
+    session: Session,
+    org_id: uuid.UUID | str,
+    user_id: uuid.UUID | str | None = None,
+    scope: Scope = ORG_WIDE,
+) -> None:
     # set_config(..., true) is SET LOCAL with bind parameters: it ends with the transaction.
+    # The scope (core/scope.py, migration 0011) rides in the same statement.
     session.execute(
-        text("SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true)"),
-        {"org": str(org_id), "usr": str(user_id) if user_id else ""},
+        text(
+            "SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true), "
+            "set_config('app.scope', :scope, true), set_config('app.house_ids', :houses, true), "
+            "set_config('app.property_ids', :properties, true), "
+            "set_config('app.resident_id', :resident, true)"
+        ),
+        {"org": str(org_id), "usr": str(user_id) if user_id else "", **scope.settings()},
     )
 
 
@@ -107,12 +119,14 @@ def tenant_session(
     source_ip: str | None = None,
     process: dict[str, str] | None = None,
     engine: Engine | None = None,
+    scope: Scope = ORG_WIDE,
 ) -> Iterator[Session]:
     """One transaction as `recoveryos_app` scoped to one org; commits on success.
 
     PHI decrypted during the transaction is audited as a read just before commit. `process`
     (workflow type, id and run id) is copied into every audit entry's details, so a row can be
-    traced back to the process that wrote it.
+    traced back to the process that wrote it. `scope` narrows what the transaction sees within
+    the org (an API caller's role assignments); workflows and the seed keep the default.
     """
     from core.audit import write_audit_trail
 
@@ -127,7 +141,7 @@ def tenant_session(
     }
     try:
         with session.begin():
-            set_tenant(session, org_id, user_id)
+            set_tenant(session, org_id, user_id, scope)
             yield session
             write_audit_trail(session)
     finally:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,10 +25,12 @@ from models.enums import (
     AdmissionStatus,
     BedStatus,
     DischargeReason,
+    HouseGender,
     LeadStatus,
     ResidentStatus,
     WaitlistStatus,
 )
+from models.orgs import House
 from models.resident_tracking import (
     BedOccupancy,
     BedTransfer,
@@ -38,6 +40,7 @@ from models.resident_tracking import (
 )
 from models.residents import Admission, Lead, Resident
 from services.housing import BedPlace, bed_place, get_house, open_range
+from services.paging import Page, matching, ordered, page, within
 
 EXCLUSION_VIOLATION = "23P01"
 # A resident may start a new application only from these statuses (readmission).
@@ -416,7 +419,7 @@ def transfer(
         raise Rejected("effective_date is in the past", field="effective_date")
     if to_bed_id == admission.bed_id:
         raise Rejected("the resident is already in that bed", field="to_bed_id")
-    target = bed_place(session, to_bed_id)
+    target = bed_place(session, to_bed_id, "to_bed_id")
     hold = _current_hold(session, admission.id)
     from_bed, from_house = admission.bed_id, admission.house_id
     _close(hold, effective)
@@ -560,3 +563,148 @@ def status_history(session: Session, resident_id: uuid.UUID) -> list[ResidentSta
             .order_by(ResidentStatusHistory.occurred_at)
         )
     )
+
+
+# --- reads for the journey's list routes ------------------------------------------------------
+# Row-level security applies the caller's scope (migration 0011): a house manager's session
+# sees only their houses' rows, a resident's only their own, whatever the filters say.
+
+
+class ResidentSort(StrEnum):
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    MOVE_IN_DATE = "move_in_date"
+    MOVE_IN_DATE_DESC = "-move_in_date"
+    RESIDENT_NUMBER = "resident_number"
+    RESIDENT_NUMBER_DESC = "-resident_number"
+    STATUS = "status"
+    STATUS_DESC = "-status"
+
+
+_RESIDENT_SORT = {
+    "created_at": Resident.created_at,
+    "move_in_date": Resident.move_in_date,
+    "resident_number": Resident.resident_number,
+    "status": Resident.status,
+}
+
+
+@dataclass(frozen=True)
+class ResidentFilter:
+    status: ResidentStatus | None = None
+    house_id: uuid.UUID | None = None
+    property_id: uuid.UUID | None = None
+    housing_gender: HouseGender | None = None
+
+
+def list_residents(
+    session: Session,
+    f: ResidentFilter,
+    sort: ResidentSort = ResidentSort.CREATED_AT_DESC,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Resident]:
+    stmt = matching(
+        select(Resident),
+        (Resident.status, f.status),
+        (Resident.current_house_id, f.house_id),
+        (Resident.housing_gender, f.housing_gender),
+    )
+    if f.property_id is not None:
+        stmt = stmt.where(
+            Resident.current_house_id.in_(select(House.id).where(House.property_id == f.property_id))
+        )
+    return page(session, ordered(stmt, sort, _RESIDENT_SORT, Resident.id), limit, offset)
+
+
+def get_resident(session: Session, resident_id: uuid.UUID) -> Resident:
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise NotFound("resident not found", field="resident_id")
+    return resident
+
+
+class TransferState(StrEnum):
+    PENDING = "pending"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TransferSort(StrEnum):
+    EFFECTIVE_AT = "effective_at"
+    EFFECTIVE_AT_DESC = "-effective_at"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+
+
+_TRANSFER_SORT = {"effective_at": BedTransfer.effective_at, "created_at": BedTransfer.created_at}
+
+
+@dataclass(frozen=True)
+class TransferFilter:
+    resident_id: uuid.UUID | None = None
+    admission_id: uuid.UUID | None = None
+    house_id: uuid.UUID | None = None
+    state: TransferState | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+
+def list_transfers(
+    session: Session,
+    f: TransferFilter,
+    sort: TransferSort = TransferSort.EFFECTIVE_AT_DESC,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[BedTransfer]:
+    stmt = matching(
+        select(BedTransfer),
+        (BedTransfer.resident_id, f.resident_id),
+        (BedTransfer.admission_id, f.admission_id),
+    )
+    if f.house_id is not None:
+        stmt = stmt.where(or_(BedTransfer.from_house_id == f.house_id, BedTransfer.to_house_id == f.house_id))
+    if f.state is TransferState.PENDING:
+        stmt = stmt.where(BedTransfer.completed_at.is_(None), BedTransfer.cancelled_at.is_(None))
+    elif f.state is TransferState.COMPLETED:
+        stmt = stmt.where(BedTransfer.completed_at.is_not(None))
+    elif f.state is TransferState.CANCELLED:
+        stmt = stmt.where(BedTransfer.cancelled_at.is_not(None))
+    stmt = within(stmt, BedTransfer.effective_at, f.effective_from, f.effective_to, "effective_to")
+    return page(session, ordered(stmt, sort, _TRANSFER_SORT, BedTransfer.id), limit, offset)
+
+
+class DischargeSort(StrEnum):
+    DISCHARGED_AT = "discharged_at"
+    DISCHARGED_AT_DESC = "-discharged_at"
+
+
+_DISCHARGE_SORT = {"discharged_at": Discharge.discharged_at}
+
+
+@dataclass(frozen=True)
+class DischargeFilter:
+    resident_id: uuid.UUID | None = None
+    house_id: uuid.UUID | None = None
+    reason: DischargeReason | None = None
+    kind: DischargeKind | None = None
+    discharged_from: date | None = None
+    discharged_to: date | None = None
+
+
+def list_discharges(
+    session: Session,
+    f: DischargeFilter,
+    sort: DischargeSort = DischargeSort.DISCHARGED_AT_DESC,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Discharge]:
+    stmt = matching(
+        select(Discharge),
+        (Discharge.resident_id, f.resident_id),
+        (Discharge.house_id, f.house_id),
+        (Discharge.reason, f.reason),
+        (Discharge.kind, f.kind.value if f.kind else None),
+    )
+    stmt = within(stmt, Discharge.discharged_at, f.discharged_from, f.discharged_to, "discharged_to")
+    return page(session, ordered(stmt, sort, _DISCHARGE_SORT, Discharge.id), limit, offset)

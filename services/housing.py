@@ -33,8 +33,9 @@ class BedPlace:
     gender: HouseGender
 
 
-def bed_place(session: Session, bed_id: uuid.UUID) -> BedPlace:
-    """The bed in the caller's org; a bed of another org is as unknown as one that never existed."""
+def bed_place(session: Session, bed_id: uuid.UUID, field: str = "bed_id") -> BedPlace:
+    """The bed in the caller's org (and scope); a bed of another org is as unknown as one that
+    never existed. `field` names the input in the NotFound."""
     row = session.execute(
         select(Bed.id, Bed.label, Bed.status, Room.id, House.id, House.property_id, House.gender)
         .join(Room, Room.id == Bed.room_id)
@@ -42,7 +43,7 @@ def bed_place(session: Session, bed_id: uuid.UUID) -> BedPlace:
         .where(Bed.id == bed_id)
     ).one_or_none()
     if row is None:
-        raise NotFound("bed not found", field="bed_id")
+        raise NotFound("bed not found", field=field)
     return BedPlace(*row)
 
 

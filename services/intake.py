@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from models.enums import HouseGender, LeadSource, LeadStatus
 from models.residents import Lead
+from services.paging import Page, matching, ordered, page
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,51 @@ def lead_status(session: Session, lead_id: uuid.UUID) -> LeadStatus:
     if status is None:
         raise NotFound("lead not found", field="lead_id")
     return status
+
+
+class LeadSort(StrEnum):
+    """Whitelisted orderings of the lead list ("-" descending)."""
+
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    DESIRED_MOVE_IN_DATE = "desired_move_in_date"
+    DESIRED_MOVE_IN_DATE_DESC = "-desired_move_in_date"
+    NEXT_FOLLOW_UP_AT = "next_follow_up_at"
+    STATUS = "status"
+
+
+_LEAD_SORT = {
+    "created_at": Lead.created_at,
+    "desired_move_in_date": Lead.desired_move_in_date,
+    "next_follow_up_at": Lead.next_follow_up_at,
+    "status": Lead.status,
+}
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    status: LeadStatus | None = None
+    source: LeadSource | None = None
+    house_id: uuid.UUID | None = None
+    housing_gender: HouseGender | None = None
+    assigned_to_user_id: uuid.UUID | None = None
+
+
+def list_leads(
+    session: Session,
+    f: LeadFilter,
+    sort: LeadSort = LeadSort.CREATED_AT_DESC,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[Lead]:
+    """Leads the caller may see (row-level security applies the caller's scope), filtered on
+    plaintext columns only: names and contact details are encrypted and never searched here."""
+    stmt = matching(
+        select(Lead),
+        (Lead.status, f.status),
+        (Lead.source, f.source),
+        (Lead.house_preference_id, f.house_id),
+        (Lead.housing_gender, f.housing_gender),
+        (Lead.assigned_to_user_id, f.assigned_to_user_id),
+    )
+    return page(session, ordered(stmt, sort, _LEAD_SORT, Lead.id), limit, offset)

@@ -12,7 +12,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
-from models.enums import AdmissionStatus, Priority, ResidentStatus, WaitlistStatus
+from models.enums import AdmissionStatus, HouseGender, Priority, ResidentStatus, WaitlistStatus
+from models.orgs import House
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Resident
 from services.admission import get_admission, record_status
@@ -71,12 +72,33 @@ def join(
     return entry
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """A house (or property) filter keeps entries waiting for any house: they may take its beds."""
+
+    house_id: uuid.UUID | None = None
+    property_id: uuid.UUID | None = None
+    housing_gender: HouseGender | None = None
+    status: WaitlistStatus | None = None  # None: the open entries (waiting and offered)
+    priority: Priority | None = None
+
+
 def queue(
-    session: Session, house_id: uuid.UUID | None = None, limit: int = 100, offset: int = 0
+    session: Session, f: QueueFilter | None = None, limit: int = 100, offset: int = 0
 ) -> list[WaitlistEntry]:
-    stmt = select(WaitlistEntry).where(WaitlistEntry.status.in_(OPEN))
-    if house_id is not None:
-        stmt = stmt.where(or_(WaitlistEntry.house_id == house_id, WaitlistEntry.house_id.is_(None)))
+    f = f or QueueFilter()
+    stmt = select(WaitlistEntry).where(
+        WaitlistEntry.status == f.status if f.status is not None else WaitlistEntry.status.in_(OPEN)
+    )
+    if f.house_id is not None:
+        stmt = stmt.where(or_(WaitlistEntry.house_id == f.house_id, WaitlistEntry.house_id.is_(None)))
+    if f.property_id is not None:
+        in_property = select(House.id).where(House.property_id == f.property_id)
+        stmt = stmt.where(or_(WaitlistEntry.house_id.in_(in_property), WaitlistEntry.house_id.is_(None)))
+    if f.housing_gender is not None:
+        stmt = stmt.where(WaitlistEntry.housing_gender == f.housing_gender)
+    if f.priority is not None:
+        stmt = stmt.where(WaitlistEntry.priority == f.priority)
     return list(session.scalars(stmt.order_by(*QUEUE_ORDER).limit(limit).offset(offset)))
 
 

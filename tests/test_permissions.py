@@ -1,9 +1,15 @@
 """The role matrix in the README is the one the API enforces."""
 
+import re
+import uuid
 from pathlib import Path
+
+import httpx
+import pytest
 
 from core.permissions import ROLE_PERMISSIONS, Perm, role_table_markdown
 from models.enums import UserRole
+from tests.factories import OrgFactory, SampleOrg
 
 
 def test_readme_role_table_matches_the_enforced_permissions() -> None:
@@ -15,3 +21,70 @@ def test_there_are_nine_roles_and_only_residents_have_self_service() -> None:
     assert len(UserRole) == 9 and set(ROLE_PERMISSIONS) == set(UserRole)
     assert [r for r, p in ROLE_PERMISSIONS.items() if Perm.SELF_SERVICE in p] == [UserRole.RESIDENT]
     assert ROLE_PERMISSIONS[UserRole.RESIDENT] == {Perm.SELF_SERVICE}
+
+
+# --- the role matrix of the journey's and the leads' routes, enforced over HTTP ---------------
+
+# Each route of the admission and intake routers and the permissions that admit a caller (any
+# one of them). Reads by a scoped role are then narrowed by the database (tests/scope/).
+JOURNEY_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("POST", "/v1/admissions"): frozenset({Perm.ADMISSION_MANAGE}),
+    ("GET", "/v1/admissions/{admission_id}"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", "/v1/admissions/{admission_id}/journey"): frozenset({Perm.RESIDENT_READ}),
+    **{
+        ("POST", f"/v1/admissions/{{admission_id}}/{action}"): frozenset({Perm.ADMISSION_MANAGE})
+        for action in ("bed", "waitlist", "offer", "transfer", "discharge", "unaccounted")
+    },
+    ("GET", "/v1/waitlist"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", "/v1/waitlist/{entry_id}/priority"): frozenset({Perm.ADMISSION_MANAGE}),
+    ("POST", "/v1/waitlist/{entry_id}/removal"): frozenset({Perm.ADMISSION_MANAGE}),
+    ("GET", "/v1/beds/board"): frozenset({Perm.PROPERTY_READ}),
+    ("GET", "/v1/residents"): frozenset({Perm.RESIDENT_READ, Perm.SELF_SERVICE}),
+    ("GET", "/v1/residents/{resident_id}"): frozenset({Perm.RESIDENT_READ, Perm.SELF_SERVICE}),
+    ("GET", "/v1/transfers"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", "/v1/discharges"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", "/v1/leads"): frozenset({Perm.LEAD_WRITE}),
+    ("GET", "/v1/leads"): frozenset({Perm.LEAD_READ}),
+    ("GET", "/v1/leads/{lead_id}"): frozenset({Perm.LEAD_READ}),
+    ("POST", "/v1/leads/{lead_id}/decision"): frozenset({Perm.LEAD_WRITE}),
+    ("GET", "/v1/leads/{lead_id}/intake"): frozenset({Perm.LEAD_READ}),
+}
+
+
+def _journey_routes() -> set[tuple[str, str]]:
+    from fastapi.routing import APIRoute
+
+    from api.routes import admission, intake
+
+    return {
+        (m, r.path)
+        for router in (admission.router, intake.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods or ()
+    }
+
+
+def test_the_matrix_names_every_route_of_the_journey_and_leads() -> None:
+    assert set(JOURNEY_MATRIX) == _journey_routes()
+
+
+@pytest.fixture(scope="module")
+def every_role(orgs: OrgFactory) -> SampleOrg:
+    return orgs.create()
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_journey_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    granted = ROLE_PERMISSIONS[role]
+    wrong: list[str] = []
+    with httpx.Client(base_url=stack, headers=every_role.headers(role), timeout=60) as http:
+        for (method, path), perms in JOURNEY_MATRIX.items():
+            url = re.sub(r"\{[a-z_]+\}", str(uuid.uuid4()), path)
+            r = http.request(method, url, json={} if method == "POST" else None)
+            allowed = bool(granted & perms)
+            if (r.status_code == 403) == allowed or r.status_code in (401, 500):
+                wrong.append(f"{method} {path}: {r.status_code}")
+    assert wrong == []

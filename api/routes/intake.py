@@ -6,19 +6,21 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from api.deps import TenantDep, require
+from api.deps import TenantDB, TenantDep, require
+from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.errors import NotFound
 from core.permissions import Perm
+from core.scope import ScopeKind
 from models.enums import HouseGender, LeadSource, LeadStatus
 from models.residents import Lead
 from services import intake
-from services.intake import NewLead
+from services.intake import LeadFilter, LeadSort, NewLead
 from workflows.common import Wait
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeState, IntakeWorkflow, ScreeningDecision
 
@@ -32,34 +34,38 @@ Reader = Annotated[Principal, Depends(require(Perm.LEAD_READ))]
 
 class LeadCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    first_name: Name
-    last_name: Name
-    email: EmailStr | None = None
-    phone: Phone | None = None
-    source: LeadSource = LeadSource.OTHER
-    notes: Annotated[str, StringConstraints(max_length=4000)] | None = None
-    date_of_birth: date | None = None
-    housing_gender: HouseGender | None = None
-    desired_move_in_date: date | None = None
+    first_name: Name = Field(description="first name")
+    last_name: Name = Field(description="last name")
+    email: EmailStr | None = Field(None, description="e-mail address")
+    phone: Phone | None = Field(None, description="phone number")
+    source: LeadSource = Field(LeadSource.OTHER, description="how the inquiry arrived")
+    notes: Annotated[str, StringConstraints(max_length=4000)] | None = Field(None, description="staff notes")
+    date_of_birth: date | None = Field(None, description="date of birth")
+    housing_gender: HouseGender | None = Field(None, description="the house designation the person needs")
+    desired_move_in_date: date | None = Field(None, description="when the person hopes to move in")
 
     def to_contract(self) -> NewLead:
         return NewLead(**self.model_dump())
 
 
 class LeadPublic(BaseModel):
-    id: uuid.UUID
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    source: LeadSource
-    status: LeadStatus
-    notes: str | None
-    date_of_birth: date | None
-    housing_gender: HouseGender | None
-    desired_move_in_date: date | None
-    created_at: datetime | None
-    workflow_id: str
+    """A lead as staff see it. Names and contact details are decrypted for the caller (and the
+    read is audited); the response is never cached (`Cache-Control: no-store`)."""
+
+    id: uuid.UUID = Field(description="the lead's id")
+    first_name: str = Field(description="first name")
+    last_name: str = Field(description="last name")
+    email: str | None = Field(description="e-mail address, if given")
+    phone: str | None = Field(description="phone number, if given")
+    source: LeadSource = Field(description="how the inquiry arrived")
+    status: LeadStatus = Field(description="where the lead is in intake")
+    notes: str | None = Field(description="staff notes")
+    date_of_birth: date | None = Field(description="date of birth, if given")
+    housing_gender: HouseGender | None = Field(description="the house designation the person needs")
+    desired_move_in_date: date | None = Field(description="when the person hopes to move in")
+    house_preference_id: uuid.UUID | None = Field(None, description="the house the person prefers, if any")
+    created_at: datetime | None = Field(description="when the inquiry was recorded")
+    workflow_id: str = Field(description="the intake workflow's id")
 
     @classmethod
     def of(cls, lead: Lead) -> LeadPublic:
@@ -75,6 +81,7 @@ class LeadPublic(BaseModel):
             date_of_birth=lead.date_of_birth,
             housing_gender=lead.housing_gender,
             desired_move_in_date=lead.desired_move_in_date,
+            house_preference_id=lead.house_preference_id,
             created_at=lead.created_at,
             workflow_id=INTAKE.id(lead.org_id, lead.id),
         )
@@ -82,21 +89,30 @@ class LeadPublic(BaseModel):
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    decision: Decision
-    reason_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    decision: Decision = Field(description="approve or decline")
+    reason_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+        None, description="why, as a short code (no narrative: it is stored in the clear)"
+    )
 
 
 class IntakeStatus(BaseModel):
-    lead_id: uuid.UUID
-    status: LeadStatus
-    decided_by: uuid.UUID | None
-    history: list[LeadStatus]
+    lead_id: uuid.UUID = Field(description="the lead")
+    status: LeadStatus = Field(description="the lead's status as its intake workflow sees it")
+    decided_by: uuid.UUID | None = Field(description="the user who screened it, once screened")
+    history: list[LeadStatus] = Field(description="every status the lead has had, oldest first")
 
     @classmethod
     def of(cls, state: IntakeState) -> IntakeStatus:
         return cls(
             lead_id=state.lead_id, status=state.status, decided_by=state.decided_by, history=state.history
         )
+
+
+async def _visible(p: Principal, db: TenantDB, lead_id: uuid.UUID) -> None:
+    """A house- or property-scoped caller reaches only the leads its scope shows (404 like any
+    unknown lead); org-wide callers go straight to the workflow, as before."""
+    if p.scope.kind is not ScopeKind.ORG:
+        await db.run(intake.lead_status, lead_id)
 
 
 def _read_public(s: Session, lead_id: uuid.UUID) -> LeadPublic:
@@ -128,14 +144,44 @@ async def create_lead(
     return await db.run(_read_public, lead_id)
 
 
+@router.get("", response_model=PageOut[LeadPublic])
+async def list_leads(
+    _: Reader,
+    db: TenantDep,
+    status: Annotated[LeadStatus | None, Query(description="only leads in this status")] = None,
+    source: Annotated[LeadSource | None, Query(description="only leads from this source")] = None,
+    house_id: Annotated[uuid.UUID | None, Query(description="only leads preferring this house")] = None,
+    housing_gender: Annotated[
+        HouseGender | None, Query(description="only leads needing this designation")
+    ] = None,
+    assigned_to_user_id: Annotated[
+        uuid.UUID | None, Query(description="only leads assigned to this user")
+    ] = None,
+    sort: Annotated[LeadSort, Query(description="order; `-` for descending")] = LeadSort.CREATED_AT_DESC,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[LeadPublic]:
+    """The leads the caller may see (a house manager: those preferring their houses or applying
+    to them), newest first unless `sort` says otherwise."""
+    f = LeadFilter(status, source, house_id, housing_gender, assigned_to_user_id)
+    return await db.run(_list, f, sort, limit, offset)
+
+
+def _list(s: Session, f: LeadFilter, sort: LeadSort, limit: int, offset: int) -> PageOut[LeadPublic]:
+    return PageOut[LeadPublic].of(intake.list_leads(s, f, sort, limit, offset), LeadPublic.of)
+
+
 @router.get("/{lead_id}", response_model=LeadPublic)
 async def get_lead(lead_id: uuid.UUID, _: Reader, db: TenantDep) -> LeadPublic:
     return await db.run(_read_public, lead_id)
 
 
 @router.post("/{lead_id}/decision", response_model=IntakeStatus)
-async def decide(lead_id: uuid.UUID, body: DecisionIn, _: Writer, processes: ProcessesDep) -> IntakeStatus:
+async def decide(
+    lead_id: uuid.UUID, body: DecisionIn, p: Writer, processes: ProcessesDep, db: TenantDep
+) -> IntakeStatus:
     """Approve or decline a lead; 409 when it has already been screened."""
+    await _visible(p, db, lead_id)
     state = await processes.update(
         INTAKE,
         lead_id,
@@ -146,7 +192,10 @@ async def decide(lead_id: uuid.UUID, body: DecisionIn, _: Writer, processes: Pro
 
 
 @router.get("/{lead_id}/intake", response_model=IntakeStatus)
-async def intake_status(lead_id: uuid.UUID, _: Reader, processes: ProcessesDep) -> IntakeStatus:
+async def intake_status(
+    lead_id: uuid.UUID, p: Reader, processes: ProcessesDep, db: TenantDep
+) -> IntakeStatus:
+    await _visible(p, db, lead_id)
     state = await processes.query(INTAKE, lead_id, IntakeWorkflow.state)
     if state is None:
         raise NotFound("intake not started", field="lead_id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -270,3 +271,57 @@ def test_staff_reorder_and_remove_waitlist_entries_with_a_reason(stack: str, org
     with httpx.Client(base_url=stack, headers=org.headers(UserRole.HOUSE_MANAGER), timeout=60) as http:
         assert http.post(f"/v1/waitlist/{last}/removal", json={"reason": "x"}).status_code == 403
         assert http.get("/v1/beds/board").status_code == 200
+
+
+def test_journey_messages_with_bad_input_are_4xx_naming_the_field_and_leave_the_stay_as_it_was(
+    stack: str, orgs: OrgFactory
+) -> None:
+    org, other = orgs.create((STAFF,)), orgs.create((STAFF,))
+    layout = house(org.org_id, ["Z-1", "Z-2"])
+    foreign = house(other.org_id, ["F-1"])
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
+        lead = approved_lead(org.org_id)
+        app = _apply(http, lead, layout.house_id)
+        base = f"/v1/admissions/{app['id']}"
+
+        def refused(path: str, body: dict[str, Any]) -> tuple[int, str | None]:
+            r = http.post(path, json=body)
+            fields = [e["field"] for e in r.json().get("errors") or []]
+            return r.status_code, r.json().get("field") if not fields else fields[0]
+
+        assert refused(f"{base}/bed", {"bed_id": "bed-1"}) == (422, "bed_id")
+        assert refused(f"{base}/bed", {"bed_id": str(layout.beds["Z-1"]), "move_in_date": "2026-02-30"}) == (
+            422,
+            "move_in_date",
+        )
+        assert refused(f"/v1/admissions/{uuid.uuid4()}/bed", {"bed_id": str(layout.beds["Z-1"])})[0] == 404
+        http.post(f"{base}/bed", json={"bed_id": str(layout.beds["Z-1"])}).raise_for_status()
+        # Placing, admitting or converting again what is already active is a conflict.
+        assert refused(f"{base}/bed", {"bed_id": str(layout.beds["Z-2"])}) == (409, "bed_id")
+        again = {"resident_id": app["resident_id"], "house_id": str(layout.house_id), "weekly_rate_cents": 1}
+        assert refused("/v1/admissions", again) == (409, "resident_id")
+        same_lead = {"lead_id": str(lead), "house_id": str(layout.house_id), "weekly_rate_cents": 1}
+        assert refused("/v1/admissions", same_lead) == (409, "lead_id")
+        # Transfers: malformed, unknown, another org's bed, the same bed.
+        assert refused(f"{base}/transfer", {"to_bed_id": "Z-2"}) == (422, "to_bed_id")
+        assert refused(f"{base}/transfer", {"to_bed_id": str(uuid.uuid4())}) == (404, "to_bed_id")
+        assert refused(f"{base}/transfer", {"to_bed_id": str(foreign.beds["F-1"])}) == (404, "to_bed_id")
+        assert refused(f"{base}/transfer", {"to_bed_id": str(layout.beds["Z-1"])}) == (422, "to_bed_id")
+        assert refused(
+            f"{base}/transfer", {"to_bed_id": str(layout.beds["Z-2"]), "effective_date": "soon"}
+        ) == (
+            422,
+            "effective_date",
+        )
+        # Discharges: before the move-in, a malformed date, an unknown kind.
+        assert refused(f"{base}/discharge", {"kind": "voluntary", "date": yesterday}) == (422, "date")
+        assert refused(f"{base}/discharge", {"kind": "voluntary", "date": "2026-11-31"}) == (422, "date")
+        assert refused(f"{base}/discharge", {"kind": "evicted"}) == (422, "kind")
+        journey = http.get(f"{base}/journey").json()
+        assert (journey["stage"], journey["bed_id"]) == ("active", str(layout.beds["Z-1"]))
+    with tenant_session(org.org_id, actor_type="test") as s:
+        assert s.scalar(select(func.count()).select_from(Admission)) == 1
+        assert s.scalar(select(func.count()).select_from(BedTransfer)) == 0
+        assert s.scalar(select(func.count()).select_from(Discharge)) == 0
+        assert s.scalars(select(BedOccupancy.bed_id)).all() == [layout.beds["Z-1"]]
