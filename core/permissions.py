@@ -49,8 +49,18 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Perm]] = {
             P.DOCUMENT_MANAGE,
         }
     ),
+    # A house manager runs intake and move-ins for their own house: the scope policies
+    # (migration 0011) keep both permissions to the houses they are assigned.
     UserRole.HOUSE_MANAGER: frozenset(
-        {P.PROPERTY_READ, P.LEAD_READ, P.RESIDENT_READ, P.OPERATIONS_WRITE, P.DOCUMENT_MANAGE}
+        {
+            P.PROPERTY_READ,
+            P.LEAD_READ,
+            P.LEAD_WRITE,
+            P.RESIDENT_READ,
+            P.ADMISSION_MANAGE,
+            P.OPERATIONS_WRITE,
+            P.DOCUMENT_MANAGE,
+        }
     ),
     UserRole.CASE_MANAGER: frozenset(
         {

@@ -249,7 +249,7 @@ def test_bad_input_is_a_4xx_naming_the_field_and_writes_nothing(stack: str, orgs
 
 
 def test_staff_reorder_and_remove_waitlist_entries_with_a_reason(stack: str, orgs: OrgFactory) -> None:
-    org = orgs.create((STAFF, UserRole.HOUSE_MANAGER))
+    org = orgs.create((STAFF, UserRole.PEER_SUPPORT))
     layout = house(org.org_id, ["W-1"])
     with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
         apps = [_apply(http, approved_lead(org.org_id, first=f"Wait{i}"), layout.house_id) for i in range(3)]
@@ -268,7 +268,7 @@ def test_staff_reorder_and_remove_waitlist_entries_with_a_reason(stack: str, org
         assert [e["admission_id"] for e in http.get("/v1/waitlist").json()] == [apps[2]["id"], apps[1]["id"]]
         r = http.post(f"/v1/waitlist/{last}/priority", json={"priority": "urgent"})
         assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["reason"]
-    with httpx.Client(base_url=stack, headers=org.headers(UserRole.HOUSE_MANAGER), timeout=60) as http:
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.PEER_SUPPORT), timeout=60) as http:
         assert http.post(f"/v1/waitlist/{last}/removal", json={"reason": "x"}).status_code == 403
         assert http.get("/v1/beds/board").status_code == 200
 

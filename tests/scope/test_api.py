@@ -103,9 +103,15 @@ def test_a_house_manager_sees_only_their_house_and_gets_404_for_another(stack: s
         assert _problem(http.get(f"/v1/admissions/{b.admissions[0]}")) == (404, "admission_id")
         assert _problem(http.get(f"/v1/admissions/{world.journey_b}/journey")) == (404, "admission_id")
         assert http.get(f"/v1/admissions/{world.journey_a}/journey").status_code == 200
-        # Reading is all a house manager may do with the journey.
-        r = http.post(f"/v1/admissions/{world.journey_a}/bed", json={"bed_id": str(a.beds["3"])})
-        assert r.status_code == 403
+        # A house manager admits into their own house only: another house's journey and
+        # another house's bed are as unknown as another org's, and nothing is written.
+        before = _admissions(world.org.org_id)
+        r = http.post(f"/v1/admissions/{world.journey_b}/bed", json={"bed_id": str(b.beds["3"])})
+        assert _problem(r) == (404, "admission_id")
+        r = http.post(f"/v1/admissions/{world.journey_a}/bed", json={"bed_id": str(b.beds["3"])})
+        assert _problem(r) == (404, "bed_id")
+        assert _admissions(world.org.org_id) == before
+        assert _stage(stack, world, str(world.journey_a)) == "applied"
 
 
 def _stage(stack: str, world: World, admission_id: str) -> str:
