@@ -19,7 +19,7 @@ from core.permissions import Perm
 from core.scope import ScopeKind
 from models.enums import HouseGender, LeadSource, LeadStatus
 from models.residents import Lead
-from services import intake
+from services import housing, intake
 from services.intake import LeadFilter, LeadSort, NewLead
 from workflows.common import Wait
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeState, IntakeWorkflow, ScreeningDecision
@@ -43,6 +43,9 @@ class LeadCreate(BaseModel):
     date_of_birth: date | None = Field(None, description="date of birth")
     housing_gender: HouseGender | None = Field(None, description="the house designation the person needs")
     desired_move_in_date: date | None = Field(None, description="when the person hopes to move in")
+    house_preference_id: uuid.UUID | None = Field(
+        None, description="the house the person asked for; a house-scoped caller may name only their own"
+    )
 
     def to_contract(self) -> NewLead:
         return NewLead(**self.model_dump())
@@ -130,6 +133,9 @@ async def create_lead(
 ) -> LeadPublic:
     """Record an inquiry and start its intake. 201 once the lead is stored; 200 when an
     `Idempotency-Key` already created it; 202 when the worker has not stored it yet."""
+    if body.house_preference_id is not None:
+        # Checked before the key is claimed, so a bad house leaves nothing behind.
+        await db.run(housing.get_house, body.house_preference_id, "house_preference_id")
     lead_id, replayed = await processes.claim(INTAKE, idempotency_key, body)
     await processes.start(
         INTAKE,

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.routes import admission as admission_routes
 from api.routes import intake as intake_routes
@@ -291,3 +291,40 @@ def test_every_journey_and_lead_route_answers_no_store(stack: str, world: World)
                     assert r.headers["cache-control"] == "no-store", route.path
                     walked += 1
     assert walked >= 22
+
+
+def _idempotency_keys(org_id: uuid.UUID) -> int:
+    with tenant_session(org_id, actor_type="test") as s:
+        return int(s.execute(text("SELECT count(*) FROM idempotency_keys")).scalar_one())
+
+
+def test_a_house_manager_takes_an_inquiry_for_their_house_and_owns_it_but_cannot_file_it_elsewhere(
+    stack: str, world: World
+) -> None:
+    a, b = world.a, world.b
+    with httpx.Client(base_url=stack, headers=_bearer(world.house_manager), timeout=60) as http:
+        r = http.post(
+            "/v1/leads",
+            json={"first_name": "Jordan", "last_name": "Walker", "house_preference_id": str(a.house_id)},
+            headers={"Idempotency-Key": "hm-own-house"},
+        )
+        assert r.status_code == 201, r.text
+        lead_id = r.json()["id"]
+        assert r.json()["house_preference_id"] == str(a.house_id)
+        assert http.get(f"/v1/leads/{lead_id}").status_code == 200
+        assert lead_id in {str(i) for i in _ids(http.get("/v1/leads", params={"limit": 200}))}
+        r = http.post(f"/v1/leads/{lead_id}/decision", json={"decision": "approve"})
+        assert (r.status_code, r.json()["status"]) == (200, "approved"), r.text
+
+        # Without a house the inquiry is still theirs: they took it.
+        r = http.post("/v1/leads", json={"first_name": "Sam", "last_name": "Reyes"})
+        assert r.status_code == 201 and http.get(f"/v1/leads/{r.json()['id']}").status_code == 200
+
+        keys = _idempotency_keys(world.org.org_id)
+        r = http.post(
+            "/v1/leads",
+            json={"first_name": "Ana", "last_name": "Lima", "house_preference_id": str(b.house_id)},
+            headers={"Idempotency-Key": "hm-other-house"},
+        )
+        assert _problem(r) == (404, "house_preference_id")
+        assert _idempotency_keys(world.org.org_id) == keys
