@@ -205,6 +205,7 @@ async def start_dunning(
     """Start an overdue invoice's ladder now rather than at the next daily sweep. Starting it
     again (or after the sweep did) changes nothing: 200 with the steps as they are."""
     await db.run(_overdue, invoice_id, datetime.now(UTC).date())
+    planned_before = bool((await db.run(_invoice_dunning, invoice_id)).actions)
     progress = await processes.start(
         DUNNING,
         invoice_id,
@@ -213,7 +214,7 @@ async def start_dunning(
         update=DunningWorkflow.wait_planned,
         update_arg=processes.actor,
     )
-    if progress is None or progress.done:
+    if progress is None or planned_before:
         response.status_code = 200
     out = await db.run(_invoice_dunning, invoice_id)
     out.workflow_id = processes.workflow_id(DUNNING, invoice_id)
