@@ -299,6 +299,8 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "billing-rent-run": ("billing", _billing_rent_run),
     "billing-card-payment": ("billing", _billing_card_payment),
     "billing-discharge": ("billing", _billing_discharge),
+    # The same payment after `billing-dunning-nudge`: it signals the invoice's dunning workflow.
+    "billing-card-payment-dunning-nudge": ("billing", _billing_card_payment),
     "dunning-ladder": ("dunning", _dunning_ladder),
     "dunning-write-off": ("dunning", _dunning_write_off),
     "dunning-sweep": ("dunning", _dunning_sweep),
