@@ -15,16 +15,19 @@ from activities.admission import AdmissionActivities
 from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
 from activities.billing import BillingActivities
+from activities.dunning import DunningActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
+from api.routes import dunning as dunning_routes
 from api.routes import intake as intake_routes
 from api.routes import signing as signing_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
 from workflows.billing import CardPaymentWorkflow, DischargeSettlementWorkflow, RentRunWorkflow
+from workflows.dunning import DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -54,6 +57,12 @@ FAMILIES: list[Family] = [
         [RentRunWorkflow, CardPaymentWorkflow, DischargeSettlementWorkflow],
         [BillingActivities],
         billing_routes.router,
+    ),
+    Family(
+        "dunning",
+        [DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow],
+        [DunningActivities],
+        dunning_routes.router,
     ),
 ]
 

@@ -21,7 +21,7 @@ from core.config import get_settings
 from core.db import app_engine
 from core.filestore import file_store_from_settings
 from core.logging import configure_logging
-from core.notify import RecordingNotifier
+from core.notify import RecordingNotifier, SmtpNotifier
 from core.stripe_gateway import StripeGateway
 from core.temporal import connect, ensure_search_attributes
 
@@ -32,7 +32,7 @@ def build_deps() -> Deps:
     return Deps(
         engine=app_engine(),
         files=file_store_from_settings(),
-        notifier=RecordingNotifier(),
+        notifier=SmtpNotifier.from_settings(get_settings()) or RecordingNotifier(),
         stripe=StripeGateway.from_settings(get_settings()),
     )
 

@@ -1,8 +1,10 @@
 """`recoveryos schedules sync`: every organisation's Temporal Schedules, created or brought up
 to date. Idempotent: run it after every deploy and whenever an org is set up.
 
-Today one schedule per org: `billing/<org>/rent-run`, daily at 00:05 in the org's timezone,
-starting the rent run (which issues each resident's invoice for the current period once).
+Per org: `billing/<org>/rent-run`, daily at 00:05 in the org's timezone, starting the rent run
+(which issues each resident's invoice for the current period once); and `dunning/<org>/sweep`,
+daily at 00:30, starting the dunning sweep (which starts one dunning workflow per invoice that
+has become overdue, once).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import text
 from temporalio.client import (
@@ -31,24 +34,59 @@ from core.config import get_settings
 from core.temporal import org_attributes
 from workflows.billing import BILLING, RENT_RUN_KEY, RentRunInput, RentRunWorkflow
 from workflows.common import Actor
+from workflows.dunning import DUNNING, SWEEP_KEY, DunningSweepWorkflow, SweepInput
+
+
+def _daily(
+    run: Any,
+    arg: Any,
+    wf_id: str,
+    org_id: uuid.UUID,
+    minute: int,
+    timezone: str,
+    task_queue: str,
+    attrs: bool,
+) -> Schedule:
+    """Daily at 00:<minute> in the org's timezone. A run still going when the next day starts
+    is left to finish; a missed day (server down) is caught up within three days: each
+    scheduled workflow's keys make a catch-up safe."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            run,
+            arg,
+            id=wf_id,
+            task_queue=task_queue,
+            typed_search_attributes=org_attributes(org_id) if attrs else None,  # type: ignore[arg-type]
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(0)], minute=[ScheduleRange(minute)])],
+            time_zone_name=timezone,
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
+    )
 
 
 def rent_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attributes: bool) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            RentRunWorkflow.run,
-            RentRunInput(Actor.system(org_id, request_id="schedule:rent-run")),
-            id=BILLING.id(org_id, RENT_RUN_KEY),
-            task_queue=task_queue,
-            typed_search_attributes=org_attributes(org_id) if search_attributes else None,  # type: ignore[arg-type]
-        ),
-        spec=ScheduleSpec(
-            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(0)], minute=[ScheduleRange(5)])],
-            time_zone_name=timezone,
-        ),
-        # A run still going when the next day starts is left to finish; a missed day (server
-        # down) is caught up within three days, and the invoices' keys make a catch-up safe.
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
+    actor = Actor.system(org_id, request_id="schedule:rent-run")
+    wf_id = BILLING.id(org_id, RENT_RUN_KEY)
+    return _daily(
+        RentRunWorkflow.run, RentRunInput(actor), wf_id, org_id, 5, timezone, task_queue, search_attributes
+    )
+
+
+def dunning_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attributes: bool) -> Schedule:
+    """After the rent run: each invoice's ladder starts once (its workflow id)."""
+    actor = Actor.system(org_id, request_id="schedule:dunning-sweep")
+    wf_id = DUNNING.id(org_id, SWEEP_KEY)
+    return _daily(
+        DunningSweepWorkflow.run,
+        SweepInput(actor),
+        wf_id,
+        org_id,
+        30,
+        timezone,
+        task_queue,
+        search_attributes,
     )
 
 
@@ -58,7 +96,19 @@ async def ensure_rent_schedule(
     """Create the org's rent-run schedule, or bring an existing one up to date. True when it
     was created."""
     schedule = rent_schedule(org_id, timezone, get_settings().task_queue, search_attributes)
-    schedule_id = BILLING.id(org_id, RENT_RUN_KEY)
+    return await _ensure(client, BILLING.id(org_id, RENT_RUN_KEY), schedule)
+
+
+async def ensure_dunning_schedule(
+    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
+) -> bool:
+    """Create the org's dunning-sweep schedule, or bring an existing one up to date. True when
+    it was created."""
+    schedule = dunning_schedule(org_id, timezone, get_settings().task_queue, search_attributes)
+    return await _ensure(client, DUNNING.id(org_id, SWEEP_KEY), schedule)
+
+
+async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     try:
         await client.create_schedule(schedule_id, schedule)
         return True
@@ -88,10 +138,12 @@ async def sync(client: Client, orgs: list[tuple[uuid.UUID, str]]) -> tuple[int, 
     from core.temporal import ensure_search_attributes
 
     attrs = await ensure_search_attributes(client)
-    created = 0
+    created = total = 0
     for org_id, tz in orgs:
-        created += await ensure_rent_schedule(client, org_id, tz, search_attributes=attrs)
-    return created, len(orgs) - created
+        for ensure in (ensure_rent_schedule, ensure_dunning_schedule):
+            created += await ensure(client, org_id, tz, search_attributes=attrs)
+            total += 1
+    return created, total - created
 
 
 def _sync(args: argparse.Namespace) -> int:

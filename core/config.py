@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
 
+    # Outgoing e-mail (dunning reminders and escalations): unset host = recorded, not sent.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "billing@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+
     # Document files: "local" keeps them under files_dir (default <state_dir>/files); "s3"
     # writes them to s3_bucket (boto3 reads AWS_* credentials from the environment).
     file_store: Literal["local", "s3"] = "local"

@@ -1,16 +1,25 @@
-"""The notifier seam: how a signing link reaches its signer.
+"""The notifier seam: how a signing link reaches its signer, and how dunning e-mail goes out.
 
-Activities call `Notifier.deliver`; the worker injects the implementation. `RecordingNotifier`
-keeps deliveries for tests and local development (staff can also show a signer their link from
-the API). A real e-mail or SMS sender subclasses `Notifier`; nothing here sends anything.
+Activities call `Notifier.deliver` (signing links) or `Notifier.send_email` (dunning reminders
+and escalations); the worker injects the implementation. `RecordingNotifier` keeps both for
+tests and local development (staff can also show a signer their link from the API).
+`SmtpNotifier` sends e-mail over SMTP (`RECOVERYOS_SMTP_HOST` / `_PORT` / `_FROM`, optional
+STARTTLS and login) and keeps signing deliveries the recording way until they get an address.
+
+An e-mail carries a Message-ID its caller derives from a business key, so a retried send is
+recognisably the same message.
 """
 
 from __future__ import annotations
 
+import smtplib
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,8 +32,24 @@ class Delivery:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Email:
+    """One message to one or more recipients. `message_id` is "<...@...>", stable per business
+    event (e.g. one dunning step), so a resend after a crash is the same message."""
+
+    to: tuple[str, ...]
+    subject: str
+    body: str
+    message_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 class Notifier:
     def deliver(self, delivery: Delivery) -> None:
+        raise NotImplementedError
+
+    def send_email(self, email: Email) -> str:
+        """Send; returns the Message-ID the message went out with."""
         raise NotImplementedError
 
 
@@ -34,11 +59,72 @@ class RecordingNotifier(Notifier):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
+        self._emails: list[Email] = []
 
     def deliver(self, delivery: Delivery) -> None:
         with self._lock:
             self._deliveries.append(delivery)
 
+    def send_email(self, email: Email) -> str:
+        with self._lock:
+            self._emails.append(email)
+        return email.message_id
+
+    def emails(self) -> list[Email]:
+        with self._lock:
+            return list(self._emails)
+
     def deliveries(self, signature_id: uuid.UUID | None = None) -> list[Delivery]:
         with self._lock:
             return [d for d in self._deliveries if signature_id in (None, d.signature_id)]
+
+
+class SmtpNotifier(RecordingNotifier):
+    """E-mail over SMTP (stdlib `smtplib`), one connection per message. Signing deliveries are
+    still only recorded (they carry no address yet)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        *,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        super().__init__()
+        self.host, self.port, self.sender = host, port, sender
+        self.starttls, self.username, self.password, self.timeout = starttls, username, password, timeout
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SmtpNotifier | None:
+        if not settings.smtp_host:
+            return None
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+
+    def send_email(self, email: Email) -> str:
+        msg = EmailMessage()
+        msg["From"] = self.sender
+        msg["To"] = ", ".join(email.to)
+        msg["Subject"] = email.subject
+        msg["Message-ID"] = email.message_id
+        msg["Date"] = formatdate(localtime=False)
+        for name, value in email.headers.items():
+            msg[name] = value
+        msg.set_content(email.body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(msg)
+        return email.message_id

@@ -12,8 +12,6 @@ from core import ledger
 from models.enums import (
     BillingFrequency,
     DepositStatus,
-    DunningActionStatus,
-    DunningActionType,
     EntryDirection,
     InvoiceStatus,
     LedgerAccountType,
@@ -27,7 +25,6 @@ from models.enums import (
     UserRole,
 )
 from models.payment_extended import (
-    DunningConfig,
     PaymentMethod,
     RateConfig,
     ReconciliationRecord,
@@ -35,13 +32,13 @@ from models.payment_extended import (
 )
 from models.payments import (
     Deposit,
-    DunningAction,
     Invoice,
     InvoiceLineItem,
     LedgerAccount,
     PayerConfig,
     Payment,
 )
+from seed import dunning
 from seed.context import Plan, SeedContext, day_of, on_day
 from services import billing as billing_svc
 
@@ -623,79 +620,8 @@ def billing(ctx: SeedContext) -> None:
             refund=ref,
         )
 
-    # Collections.
-    default_steps = [
-        {
-            "step": 1,
-            "days_after_due": 1,
-            "action_type": "reminder_email",
-            "template_key": "dunning.reminder.day1",
-        },
-        {
-            "step": 2,
-            "days_after_due": 3,
-            "action_type": "reminder_sms",
-            "template_key": "dunning.reminder.day3",
-        },
-        {"step": 3, "days_after_due": 5, "action_type": "late_fee", "template_key": "dunning.late_fee"},
-        {"step": 4, "days_after_due": 10, "action_type": "staff_escalation", "template_key": None},
-    ]
-    dconf = ctx.add(
-        DunningConfig(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            name="Standard collections",
-            steps=default_steps,
-            grace_days=2,
-            late_fee_cents=2500,
-            late_fee_cap_cents=7500,
-        )
-    )
-    ctx.add(
-        DunningConfig(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            house_id=ctx.houses[1].id,
-            name="Willow House gentle schedule",
-            steps=default_steps[:2],
-            grace_days=5,
-            late_fee_cents=0,
-        )
-    )
-    ctx.flush()
-    for inv, r in open_invoices:
-        ctx.add(
-            DunningAction(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                invoice_id=inv.id,
-                resident_id=r.id,
-                dunning_config_id=dconf.id,
-                action_type=DunningActionType.REMINDER_EMAIL,
-                status=DunningActionStatus.SENT,
-                step_number=1,
-                scheduled_for=on_day(inv.due_date + timedelta(days=1), 9),
-                executed_at=on_day(inv.due_date + timedelta(days=1), 9, 2),
-                idempotency_key=billing_svc.dunning_action_key(inv.id, 1),
-                template_key="dunning.reminder.day1",
-                provider_message_id=f"sg_{inv.id.hex[:20]}",
-            )
-        )
-        ctx.add(
-            DunningAction(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                invoice_id=inv.id,
-                resident_id=r.id,
-                dunning_config_id=dconf.id,
-                action_type=DunningActionType.REMINDER_SMS,
-                status=DunningActionStatus.SCHEDULED,
-                step_number=2,
-                scheduled_for=on_day(inv.due_date + timedelta(days=3), 9),
-                idempotency_key=billing_svc.dunning_action_key(inv.id, 2),
-                template_key="dunning.reminder.day3",
-            )
-        )
+    # Collections: the org's dunning schedule, a house override, and ladders under way.
+    dunning.collections(ctx, [(inv.id, inv.due_date, r.id) for inv, r in open_invoices])
     # Stripe reconciliation for card payments, plus one disputed item.
     matched = 0
     for pay, _inv, _r in payments:

@@ -268,6 +268,24 @@ async def _billing_discharge(client: Client, queue: str, actor: Actor) -> Workfl
     return await discharge(client, queue, actor)
 
 
+async def _dunning_ladder(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.dunning.histories import ladder
+
+    return await ladder(client, queue, actor)
+
+
+async def _dunning_write_off(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.dunning.histories import write_off
+
+    return await write_off(client, queue, actor)
+
+
+async def _dunning_sweep(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.dunning.histories import sweep
+
+    return await sweep(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
@@ -281,6 +299,11 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "billing-rent-run": ("billing", _billing_rent_run),
     "billing-card-payment": ("billing", _billing_card_payment),
     "billing-discharge": ("billing", _billing_discharge),
+    # The same payment after `billing-dunning-nudge`: it signals the invoice's dunning workflow.
+    "billing-card-payment-dunning-nudge": ("billing", _billing_card_payment),
+    "dunning-ladder": ("dunning", _dunning_ladder),
+    "dunning-write-off": ("dunning", _dunning_write_off),
+    "dunning-sweep": ("dunning", _dunning_sweep),
 }
 
 

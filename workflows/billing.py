@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import PaymentStatus
     from services.billing import RentBatch
     from workflows.common import DB_STEP, EXTERNAL_CALL, Actor, Process
+    from workflows.dunning import nudge_dunning
 
 __all__ = ["PaymentStatus", "RentBatch"]
 
@@ -162,6 +163,9 @@ class CardPaymentWorkflow:
             SettleCard(inp.actor, inp.payment_id, opened.intent_id, status),
             **DB_STEP.options(),
         )
+        if self._outcome.status is PaymentStatus.SUCCEEDED and workflow.patched("billing-dunning-nudge"):
+            # An overdue invoice's dunning stops at once when this paid it.
+            await nudge_dunning(inp.actor.org_id, inp.invoice_id)
         return self._outcome
 
     @workflow.signal

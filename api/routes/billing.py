@@ -16,6 +16,7 @@ from api.auth import Principal
 from api.deps import TenantDep, require
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
+from api.routes import dunning as dunning_routes
 from core.errors import Rejected
 from core.permissions import Perm
 from models.enums import BillingFrequency, InvoiceStatus, LineItemType, PaymentMethodType, PaymentStatus
@@ -261,7 +262,10 @@ async def record_payment(
     )
     if replayed:
         response.status_code = 200
-    return await db.run(_record_payment, payment_id, data, p.user_id)
+    recorded = await db.run(_record_payment, payment_id, data, p.user_id)
+    # An overdue invoice's dunning stops at once when this paid it.
+    await dunning_routes.invoice_changed(processes, body.invoice_id)
+    return recorded
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentPublic)

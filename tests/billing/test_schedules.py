@@ -21,6 +21,7 @@ from services.billing import NewRate
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory
 from workflows.billing import BILLING, RENT_RUN_KEY
+from workflows.dunning import DUNNING, SWEEP_KEY
 
 
 async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent(
@@ -38,7 +39,9 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
     client = await connect()
     assert await ensure_rent_schedule(client, org.org_id, "America/Chicago") is True
     created, updated = await sync(client, [(org.org_id, "America/Chicago")])
-    assert (created, updated) == (0, 1)
+    # The rent run brought up to date; the org's dunning sweep created alongside it.
+    assert (created, updated) == (1, 1)
+    await client.get_schedule_handle(DUNNING.id(org.org_id, SWEEP_KEY)).delete()
     handle = client.get_schedule_handle(BILLING.id(org.org_id, RENT_RUN_KEY))
     desc = await handle.describe()
     assert desc.schedule.spec.time_zone_name == "America/Chicago"

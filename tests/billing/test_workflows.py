@@ -174,3 +174,49 @@ async def test_settling_a_mid_month_discharge_credits_the_unused_nights_once(
         assert billing.resident_credits(s, [rid], acct) == {rid: 30_000}
         assert billing.invoice_outstanding(s, inv_id) == 0
         assert billing.trial_balance(s) == 0
+
+
+async def test_a_card_payment_that_pays_an_overdue_invoice_stops_its_dunning_at_once(
+    time_skipping: WorkflowEnvironment, registry_worker: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    from core.config import get_settings
+    from core.stripe_gateway import StripeGateway
+    from services import dunning
+    from workflows.dunning import DunningInput, DunningWorkflow, Stopped, dunning_id
+
+    org, (rid,) = _org_with_residents(orgs, 1, cents=45_000)
+    actor = Actor.system(org.org_id)
+    far = [dunning.StepSpec(1, 3650, dunning.DunningActionType.REMINDER_EMAIL)]
+    with tenant_session(org.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+        dunning.configure(s, uuid.uuid4(), dunning.NewConfig("Collections", far))
+    with tenant_session(org.org_id, actor_type="test") as s:
+        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+    ladder = await time_skipping.client.start_workflow(
+        DunningWorkflow.run,
+        DunningInput(actor, invoice_id),
+        id=dunning_id(org.org_id, invoice_id),
+        task_queue=registry_worker,
+    )
+    await ladder.execute_update(DunningWorkflow.wait_planned, actor)
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    payment_id = uuid.uuid4()
+    await time_skipping.client.execute_workflow(
+        CardPaymentWorkflow.run,
+        CardPaymentInput(
+            actor,
+            payment_id,
+            invoice_id,
+            45_000,
+            gateway.test_card_method("4242424242424242", 12, 2030, "123"),
+        ),
+        id=PAYMENT.id(org.org_id, payment_id),
+        task_queue=registry_worker,
+    )
+    result = await ladder.result()
+    assert (result.stopped, result.done) == (Stopped.SETTLED, [])
+    with tenant_session(org.org_id, actor_type="test") as s:
+        assert [(a.status.value, a.failure_reason) for a in dunning.actions(s, invoice_id)] == [
+            ("skipped", "paid")
+        ]

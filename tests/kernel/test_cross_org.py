@@ -85,6 +85,24 @@ def _signature_request(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return doc_id, r.json()["workflow_id"]
 
 
+def _overdue_invoice(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    """An overdue invoice whose ladder, started through the API, waits on a distant step."""
+    from datetime import date, timedelta
+
+    from tests.dunning.builders import billed_in
+
+    far = [{"step": 1, "days_after_due": 3650, "action_type": "reminder_email"}]
+    _, _, (invoice,), _, _ = billed_in(org.org_id, date.today() - timedelta(days=5), steps=far)
+    r = http.post(f"/v1/dunning/invoices/{invoice}/start")
+    assert r.status_code == 201, r.text
+    return str(invoice), r.json()["workflow_id"]
+
+
+def _dunning(path: str) -> Endpoint:
+    own = "/v1/dunning/invoices/{id}/actions"
+    return Endpoint("POST", path, None, UserRole.BILLING_SPECIALIST, _overdue_invoice, "invoice_id", own)
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -113,6 +131,8 @@ WORKFLOW_ENDPOINTS = [
         "document_id",
         SIGNING_OWN,
     ),
+    _dunning("/v1/dunning/invoices/{id}/start"),
+    _dunning("/v1/dunning/invoices/{id}/write-off"),
 ]
 
 

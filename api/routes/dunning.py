@@ -1,0 +1,281 @@
+"""Dunning: the collections schedule per org or house, an invoice's dunning steps, starting an
+overdue invoice's ladder now, and writing an invoice off (which stops its ladder)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy.orm import Session
+from temporalio.service import RPCError
+
+from api.auth import Principal
+from api.deps import TenantDep, require
+from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, start_responses
+from core.errors import Conflict, NotFound, Rejected
+from core.permissions import Perm
+from models.enums import DunningActionStatus, DunningActionType, InvoiceStatus
+from models.payment_extended import DunningConfig
+from services import billing, dunning
+from services.dunning import NewConfig, StepSpec
+from workflows.dunning import (
+    DUNNING,
+    WRITE_OFF,
+    DunningInput,
+    DunningWorkflow,
+    InvoiceChanged,
+    WriteOffRequest,
+    WriteOffWorkflow,
+)
+
+log = logging.getLogger("recoveryos.dunning")
+router = APIRouter(prefix="/v1/dunning", tags=["dunning"])
+
+Writer = Annotated[Principal, Depends(require(Perm.BILLING_WRITE))]
+Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
+Cents = Annotated[int, Field(ge=0, le=10_000_000)]
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: Annotated[int, Field(ge=1, le=dunning.MAX_STEPS)]
+    days_after_due: Annotated[int, Field(ge=0, le=365)]
+    action_type: Literal[
+        DunningActionType.REMINDER_EMAIL, DunningActionType.LATE_FEE, DunningActionType.STAFF_ESCALATION
+    ]
+    template_key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]{1,100}$")] | None = None
+
+
+class ConfigIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    # None: the org's default; a house id: that house's override.
+    house_id: uuid.UUID | None = None
+    steps: Annotated[list[StepIn], Field(min_length=1, max_length=dunning.MAX_STEPS)]
+    grace_days: Annotated[int, Field(ge=0, le=90)] = 0
+    late_fee_cents: Cents = 0
+    late_fee_cap_cents: Cents | None = None
+    is_active: bool = True
+
+
+class StepPublic(BaseModel):
+    step: int
+    days_after_due: int
+    action_type: DunningActionType
+    template_key: str | None
+
+
+class ConfigPublic(BaseModel):
+    id: uuid.UUID
+    name: str
+    house_id: uuid.UUID | None
+    steps: list[StepPublic]
+    grace_days: int
+    late_fee_cents: int
+    late_fee_cap_cents: int | None
+    is_active: bool
+
+
+class ActionPublic(BaseModel):
+    step: int
+    action_type: DunningActionType
+    status: DunningActionStatus
+    scheduled_for: datetime
+    executed_at: datetime | None
+    reason: str | None
+
+
+class InvoiceDunningPublic(BaseModel):
+    invoice_id: uuid.UUID
+    invoice_status: InvoiceStatus
+    outstanding_cents: int
+    actions: list[ActionPublic]
+    workflow_id: str | None = None
+
+
+class WriteOffPublic(BaseModel):
+    invoice_id: uuid.UUID
+    invoice_status: InvoiceStatus
+    written_off_cents: int
+    skipped_steps: int
+    workflow_id: str
+
+
+def _config(c: DunningConfig) -> ConfigPublic:
+    return ConfigPublic(
+        id=c.id,
+        name=c.name,
+        house_id=c.house_id,
+        steps=[StepPublic(**s.as_json()) for s in dunning.steps_of(c.steps)],
+        grace_days=c.grace_days,
+        late_fee_cents=c.late_fee_cents,
+        late_fee_cap_cents=c.late_fee_cap_cents,
+        is_active=c.is_active,
+    )
+
+
+def _configure(s: Session, config_id: uuid.UUID, data: NewConfig) -> ConfigPublic:
+    return _config(dunning.configure(s, config_id, data))
+
+
+def _configs(s: Session) -> list[ConfigPublic]:
+    return [_config(c) for c in dunning.list_configs(s)]
+
+
+def _invoice_dunning(s: Session, invoice_id: uuid.UUID) -> InvoiceDunningPublic:
+    inv = billing.get_invoice(s, invoice_id)
+    return InvoiceDunningPublic(
+        invoice_id=inv.id,
+        invoice_status=inv.status,
+        outstanding_cents=max(billing.invoice_outstanding(s, inv.id), 0),
+        actions=[
+            ActionPublic(
+                step=a.step_number,
+                action_type=a.action_type,
+                status=a.status,
+                scheduled_for=a.scheduled_for,
+                executed_at=a.executed_at,
+                reason=a.failure_reason,
+            )
+            for a in dunning.actions(s, invoice_id)
+        ],
+    )
+
+
+def _overdue(s: Session, invoice_id: uuid.UUID, today: date) -> None:
+    inv = billing.get_invoice(s, invoice_id)
+    if inv.status not in dunning.OPEN:
+        raise Conflict(f"the invoice is {inv.status.value}", field="invoice_id")
+    if inv.due_date >= today:
+        raise Rejected("the invoice is not overdue yet", field="invoice_id")
+
+
+def _status(s: Session, invoice_id: uuid.UUID) -> InvoiceStatus:
+    return billing.get_invoice(s, invoice_id).status
+
+
+@router.put("/config", response_model=ConfigPublic)
+async def configure(
+    body: ConfigIn,
+    _: Writer,
+    processes: ProcessesDep,
+    db: TenantDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ConfigPublic:
+    """Set the org's collections schedule (no house_id) or one house's override. Invoices that
+    become overdue from now on follow it; ladders already planned keep their steps."""
+    config_id, _replayed = await processes.claim(DUNNING, idempotency_key, body)
+    data = NewConfig(
+        name=body.name,
+        steps=[StepSpec(x.step, x.days_after_due, x.action_type, x.template_key) for x in body.steps],
+        house_id=body.house_id,
+        grace_days=body.grace_days,
+        late_fee_cents=body.late_fee_cents,
+        late_fee_cap_cents=body.late_fee_cap_cents,
+        is_active=body.is_active,
+    )
+    return await db.run(_configure, config_id, data)
+
+
+@router.get("/configs", response_model=list[ConfigPublic])
+async def list_configs(_: Reader, db: TenantDep) -> list[ConfigPublic]:
+    return await db.run(_configs)
+
+
+@router.get("/invoices/{invoice_id}/actions", response_model=InvoiceDunningPublic)
+async def invoice_actions(invoice_id: uuid.UUID, _: Reader, db: TenantDep) -> InvoiceDunningPublic:
+    """The invoice's dunning steps: scheduled, sent, skipped (with why) or failed."""
+    return await db.run(_invoice_dunning, invoice_id)
+
+
+@router.post(
+    "/invoices/{invoice_id}/start",
+    status_code=201,
+    response_model=InvoiceDunningPublic,
+    responses=start_responses(InvoiceDunningPublic),
+)
+async def start_dunning(
+    invoice_id: uuid.UUID, p: Writer, processes: ProcessesDep, db: TenantDep, response: Response
+) -> InvoiceDunningPublic:
+    """Start an overdue invoice's ladder now rather than at the next daily sweep. Starting it
+    again (or after the sweep did) changes nothing: 200 with the steps as they are."""
+    await db.run(_overdue, invoice_id, datetime.now(UTC).date())
+    planned_before = bool((await db.run(_invoice_dunning, invoice_id)).actions)
+    progress = await processes.start(
+        DUNNING,
+        invoice_id,
+        DunningWorkflow.run,
+        DunningInput(processes.actor, invoice_id),
+        update=DunningWorkflow.wait_planned,
+        update_arg=processes.actor,
+    )
+    if progress is None or planned_before:
+        response.status_code = 200
+    out = await db.run(_invoice_dunning, invoice_id)
+    out.workflow_id = processes.workflow_id(DUNNING, invoice_id)
+    return out
+
+
+@router.post(
+    "/invoices/{invoice_id}/write-off",
+    status_code=201,
+    response_model=WriteOffPublic,
+    responses=start_responses(WriteOffPublic),
+)
+async def write_off(
+    invoice_id: uuid.UUID,
+    _: Writer,
+    processes: ProcessesDep,
+    db: TenantDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> WriteOffPublic:
+    """Write what the invoice still owes off as bad debt: the invoice becomes uncollectible and
+    its dunning stops at once (steps still scheduled are skipped)."""
+    await db.run(billing.get_invoice, invoice_id)
+    request_id, replayed = await processes.claim(
+        WRITE_OFF, idempotency_key, WriteOffKey(invoice_id=invoice_id)
+    )
+    done = await processes.start(
+        WRITE_OFF,
+        request_id,
+        WriteOffWorkflow.run,
+        WriteOffRequest(processes.actor, invoice_id),
+        update=WriteOffWorkflow.write_off,
+        update_arg=processes.actor,
+    )
+    if replayed:
+        response.status_code = 200
+    return WriteOffPublic(
+        invoice_id=invoice_id,
+        invoice_status=await db.run(_status, invoice_id),
+        written_off_cents=done.written_off_cents if done else 0,
+        skipped_steps=done.skipped_steps if done else 0,
+        workflow_id=processes.workflow_id(WRITE_OFF, request_id),
+    )
+
+
+class WriteOffKey(BaseModel):
+    invoice_id: uuid.UUID
+
+
+async def invoice_changed(processes: Processes, invoice_id: uuid.UUID | None) -> None:
+    """Tell an invoice's dunning workflow, if there is one running, that money came in, so it
+    re-checks the invoice at once. Best effort: every step re-checks the invoice anyway."""
+    if invoice_id is None:
+        return
+    with contextlib.suppress(NotFound, Conflict):
+        try:
+            await processes.signal(
+                DUNNING, invoice_id, DunningWorkflow.invoice_changed, InvoiceChanged(processes.actor)
+            )
+        except RPCError as exc:
+            log.warning(
+                "could not reach the dunning workflow",
+                extra={"invoice_id": str(invoice_id), "error": exc.message},
+            )
