@@ -24,7 +24,12 @@ from api.routes import intake as intake_routes
 from api.routes import signing as signing_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
-from workflows.billing import CardPaymentWorkflow, DischargeSettlementWorkflow, RentRunWorkflow
+from workflows.billing import (
+    CardPaymentWorkflow,
+    CardRefundWorkflow,
+    DischargeSettlementWorkflow,
+    RentRunWorkflow,
+)
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -51,7 +56,7 @@ FAMILIES: list[Family] = [
     Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
     Family(
         "billing",
-        [RentRunWorkflow, CardPaymentWorkflow, DischargeSettlementWorkflow],
+        [RentRunWorkflow, CardPaymentWorkflow, CardRefundWorkflow, DischargeSettlementWorkflow],
         [BillingActivities],
         billing_routes.router,
     ),

@@ -268,6 +268,18 @@ async def _billing_discharge(client: Client, queue: str, actor: Actor) -> Workfl
     return await discharge(client, queue, actor)
 
 
+async def _billing_card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import card_refund
+
+    return await card_refund(client, queue, actor)
+
+
+async def _billing_deposit_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import deposit_settlement
+
+    return await deposit_settlement(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
@@ -281,6 +293,8 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "billing-rent-run": ("billing", _billing_rent_run),
     "billing-card-payment": ("billing", _billing_card_payment),
     "billing-discharge": ("billing", _billing_discharge),
+    "billing-card-refund": ("billing", _billing_card_refund),
+    "billing-deposit-settlement": ("billing", _billing_deposit_settlement),
 }
 
 
