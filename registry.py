@@ -16,11 +16,13 @@ from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
 from activities.billing import BillingActivities
 from activities.intake import IntakeActivities
+from activities.reconciliation import ReconciliationActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
 from api.routes import intake as intake_routes
+from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
@@ -31,6 +33,7 @@ from workflows.billing import (
     RentRunWorkflow,
 )
 from workflows.intake import IntakeWorkflow
+from workflows.reconciliation import ReconciliationWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
 
@@ -59,6 +62,9 @@ FAMILIES: list[Family] = [
         [RentRunWorkflow, CardPaymentWorkflow, CardRefundWorkflow, DischargeSettlementWorkflow],
         [BillingActivities],
         billing_routes.router,
+    ),
+    Family(
+        "reconciliation", [ReconciliationWorkflow], [ReconciliationActivities], reconciliation_routes.router
     ),
 ]
 

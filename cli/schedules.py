@@ -1,8 +1,11 @@
 """`recoveryos schedules sync`: every organisation's Temporal Schedules, created or brought up
 to date. Idempotent: run it after every deploy and whenever an org is set up.
 
-Today one schedule per org: `billing/<org>/rent-run`, daily at 00:05 in the org's timezone,
-starting the rent run (which issues each resident's invoice for the current period once).
+Two schedules per org:
+- `billing/<org>/rent-run`, daily at 00:05 in the org's timezone, starting the rent run (which
+  issues each resident's invoice for the current period once);
+- `reconciliation/<org>/daily`, daily at 02:15 UTC, reconciling the UTC day before with Stripe
+  (Stripe's day is UTC; a re-run of a day updates its records in place).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from core.config import get_settings
 from core.temporal import org_attributes
 from workflows.billing import BILLING, RENT_RUN_KEY, RentRunInput, RentRunWorkflow
 from workflows.common import Actor
+from workflows.reconciliation import DAILY_KEY, RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 
 def rent_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attributes: bool) -> Schedule:
@@ -52,13 +56,24 @@ def rent_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attr
     )
 
 
-async def ensure_rent_schedule(
-    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
-) -> bool:
-    """Create the org's rent-run schedule, or bring an existing one up to date. True when it
-    was created."""
-    schedule = rent_schedule(org_id, timezone, get_settings().task_queue, search_attributes)
-    schedule_id = BILLING.id(org_id, RENT_RUN_KEY)
+def reconciliation_schedule(org_id: uuid.UUID, task_queue: str, search_attributes: bool) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconciliationWorkflow.run,
+            ReconcileDay(Actor.system(org_id, request_id="schedule:reconciliation")),
+            id=RECONCILIATION.id(org_id, DAILY_KEY),
+            task_queue=task_queue,
+            typed_search_attributes=org_attributes(org_id) if search_attributes else None,  # type: ignore[arg-type]
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(2)], minute=[ScheduleRange(15)])],
+            time_zone_name="UTC",
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
+    )
+
+
+async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     try:
         await client.create_schedule(schedule_id, schedule)
         return True
@@ -69,6 +84,23 @@ async def ensure_rent_schedule(
 
         await client.get_schedule_handle(schedule_id).update(replace)
         return False
+
+
+async def ensure_reconciliation_schedule(
+    client: Client, org_id: uuid.UUID, *, search_attributes: bool = True
+) -> bool:
+    """Create the org's daily reconciliation schedule, or bring it up to date. True when created."""
+    schedule = reconciliation_schedule(org_id, get_settings().task_queue, search_attributes)
+    return await _ensure(client, RECONCILIATION.id(org_id, DAILY_KEY), schedule)
+
+
+async def ensure_rent_schedule(
+    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
+) -> bool:
+    """Create the org's rent-run schedule, or bring an existing one up to date. True when it
+    was created."""
+    schedule = rent_schedule(org_id, timezone, get_settings().task_queue, search_attributes)
+    return await _ensure(client, BILLING.id(org_id, RENT_RUN_KEY), schedule)
 
 
 def active_orgs() -> list[tuple[uuid.UUID, str]]:
@@ -88,10 +120,12 @@ async def sync(client: Client, orgs: list[tuple[uuid.UUID, str]]) -> tuple[int, 
     from core.temporal import ensure_search_attributes
 
     attrs = await ensure_search_attributes(client)
-    created = 0
+    created = total = 0
     for org_id, tz in orgs:
         created += await ensure_rent_schedule(client, org_id, tz, search_attributes=attrs)
-    return created, len(orgs) - created
+        created += await ensure_reconciliation_schedule(client, org_id, search_attributes=attrs)
+        total += 2
+    return created, total - created
 
 
 def _sync(args: argparse.Namespace) -> int:

@@ -1170,8 +1170,8 @@ def settle_deposit(
             f"deductions total {claimed} cents, more than the {deposit.amount_cents} cents deposit",
             field="deductions",
         )
-    if on < deposit.received_date:
-        raise Rejected("the settlement date is before the deposit was received", field="discharged_on")
+    # A deposit recorded after a backdated discharge settles on the day it was received.
+    on = max(on, deposit.received_date)
     org_id: uuid.UUID = session.info["actor"]["org_id"]
     acct = ensure_accounts(session)
     rid = deposit.resident_id

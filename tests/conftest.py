@@ -188,3 +188,24 @@ async def registry_worker(time_skipping: WorkflowEnvironment, database: str) -> 
     worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(4))
     async with worker:
         yield queue
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """A localstripe server (a fake stateful Stripe) from its wheel, where the Stripe settings
+    of the worker and the API point (for billing and reconciliation)."""
+    import subprocess
+
+    from cli.dev import wait_for_port
+    from tests.harness import BIN
+
+    port = int(STRIPE_BASE.rsplit(":", 1)[1])
+    proc = subprocess.Popen(
+        [str(BIN / "localstripe"), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_port(port, 30, proc)
+        yield STRIPE_BASE
+    finally:
+        proc.terminate()
+        proc.wait(10)

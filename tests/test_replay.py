@@ -280,6 +280,12 @@ async def _billing_deposit_settlement(client: Client, queue: str, actor: Actor) 
     return await deposit_settlement(client, queue, actor)
 
 
+async def _reconciliation_day(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.reconciliation.histories import reconciliation_day
+
+    return await reconciliation_day(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
@@ -295,6 +301,7 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "billing-discharge": ("billing", _billing_discharge),
     "billing-card-refund": ("billing", _billing_card_refund),
     "billing-deposit-settlement": ("billing", _billing_deposit_settlement),
+    "reconciliation-day": ("reconciliation", _reconciliation_day),
 }
 
 

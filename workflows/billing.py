@@ -31,6 +31,8 @@ from datetime import date, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from temporalio.exceptions import ActivityError, ApplicationError
+
     from activities.billing import (
         BillingActivities,
         CardAttempt,
@@ -254,6 +256,9 @@ class DischargeSettlementWorkflow:
         self._outcome: DepositOutcome | None = None
         self._looked_up = False
         self._settled = False
+        # A decision the settling activity refused (e.g. the deposit changed meanwhile): the
+        # update that sent it fails with this, and the workflow waits for another.
+        self._refused: tuple[DepositDecision, str, str | None] | None = None
 
     @workflow.run
     async def run(self, inp: SettleDischarge) -> DischargeSettled:
@@ -274,23 +279,37 @@ class DischargeSettlementWorkflow:
             self._settled = True
             await workflow.wait_condition(workflow.all_handlers_finished)
             return DischargeSettled(inp.resident_id, credited)
-        if self._deposit.held:
-            # The move-out inspection comes after the discharge: wait for staff's decision.
-            await workflow.wait_condition(lambda: self._decision is not None)
-        decision = self._decision or DepositDecision(inp.actor)
-        outcome = await workflow.execute_activity_method(
-            BillingActivities.settle_deposit,
-            SettleDepositInput(
-                decision.actor,
-                self._deposit.deposit_id,
-                inp.discharged_on,
-                decision.deductions,
-                decision.disposition,
-                decision.apply_to_open_invoices,
-                decision.forfeit_reason,
-            ),
-            **DB_STEP.options(),
-        )
+        while True:
+            if self._deposit.held:
+                # The move-out inspection comes after the discharge: wait for staff's decision.
+                await workflow.wait_condition(lambda: self._decision is not None)
+            decision = self._decision or DepositDecision(inp.actor)
+            try:
+                outcome = await workflow.execute_activity_method(
+                    BillingActivities.settle_deposit,
+                    SettleDepositInput(
+                        decision.actor,
+                        self._deposit.deposit_id,
+                        inp.discharged_on,
+                        decision.deductions,
+                        decision.disposition,
+                        decision.apply_to_open_invoices,
+                        decision.forfeit_reason,
+                    ),
+                    **DB_STEP.options(),
+                )
+                break
+            except ActivityError as exc:
+                cause = exc.cause
+                if not (self._deposit.held and isinstance(cause, ApplicationError) and cause.non_retryable):
+                    raise
+                field_ = (
+                    cause.details[0].get("field")
+                    if cause.details and isinstance(cause.details[0], dict)
+                    else None
+                )
+                self._refused = (decision, cause.message, field_)
+                self._decision = None
         if outcome.refund_pending and outcome.refund_id is not None:
             refunded = await _refund_through_stripe(decision.actor, outcome.refund_id)
             outcome = await workflow.execute_activity_method(
@@ -315,7 +334,13 @@ class DischargeSettlementWorkflow:
             self._decision = decision
         elif self._decision != decision:
             raise Rejected("this deposit has already been settled", field="deductions")
-        await workflow.wait_condition(lambda: self._settled)
+        await workflow.wait_condition(
+            lambda: self._settled or (self._refused is not None and self._refused[0] == decision)
+        )
+        if not self._settled and self._refused is not None:
+            _, message, field_ = self._refused
+            self._refused = None
+            raise Rejected(message, field=field_)
         return self._outcome
 
     @settle_deposit.validator
@@ -349,8 +374,6 @@ class DischargeSettlementWorkflow:
 
 async def _refund_through_stripe(actor: Actor, refund_id: uuid.UUID) -> RefundOutcome:
     """Send a pending refund through Stripe, then post it; a refusal marks it failed."""
-    from temporalio.exceptions import ActivityError
-
     failure: str | None = None
     try:
         await workflow.execute_activity_method(

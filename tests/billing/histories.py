@@ -99,7 +99,7 @@ async def discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     )
 
 
-def _localstripe() -> StripeGateway:
+def ensure_localstripe() -> StripeGateway:
     """Recording runs outside tests/billing (no fixture there): start localstripe where the
     Stripe settings point when nothing listens yet, stopped when the recording process exits."""
     import atexit
@@ -131,7 +131,7 @@ async def card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandl
     """A November invoice paid by card, then 20,000 of it given back through Stripe."""
     from workflows.billing import REFUND, CardRefundInput, CardRefundWorkflow
 
-    gateway = _localstripe()
+    gateway = ensure_localstripe()
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
         billing.issue_rent_batch(s, NOV, None, 10)

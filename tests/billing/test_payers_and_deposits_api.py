@@ -192,3 +192,65 @@ def test_a_card_payment_is_refunded_through_stripe_and_an_offline_one_is_pointed
     other = orgs.create((SPECIALIST,))
     with httpx.Client(base_url=stack, headers=other.headers(SPECIALIST), timeout=30) as http:
         assert http.post("/v1/billing/card-refunds", json=body).status_code == 404
+
+
+def discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    """A resident who paid a 50,000 cash deposit and has left: billing's discharge settlement
+    (on the stack's worker) waits for staff's deposit decision. (resident id, workflow id)"""
+    import asyncio
+
+    from core.config import get_settings
+    from core.temporal import connect
+    from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
+    from workflows.common import Actor
+
+    (rid,) = admit(org.org_id, make_house(org.org_id, beds=1), [(date(2026, 1, 1), None)])
+    r = http.post(
+        "/v1/billing/deposits", json={"resident_id": str(rid), "amount_cents": 50_000, "method": "cash"}
+    )
+    assert r.status_code == 201, r.text
+    wf_id = BILLING.id(org.org_id, discharge_key(rid))
+
+    async def start() -> None:
+        client = await connect()
+        handle = await client.start_workflow(
+            DischargeSettlementWorkflow.run,
+            SettleDischarge(Actor.system(org.org_id), rid, date(2026, 11, 21)),
+            id=wf_id,
+            task_queue=get_settings().task_queue,
+        )
+        for _ in range(200):
+            if await handle.query(DischargeSettlementWorkflow.awaiting_decision):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the settlement never reached the deposit decision")
+
+    asyncio.run(start())
+    return str(rid), wf_id
+
+
+def test_staff_settle_a_deposit_after_the_move_out_inspection(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((SPECIALIST,))
+    with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=60) as http:
+        rid, _wf = discharged_with_deposit(http, org)
+        url = f"/v1/billing/residents/{rid}/deposit/settlement"
+        damage = {"category": "damage", "amount_cents": 6_000, "reason": "Cracked window"}
+        too_much = http.post(url, json={"deductions": [{**damage, "amount_cents": 50_001}]})
+        assert too_much.status_code == 422 and "deductions" in too_much.text
+        no_reason = http.post(url, json={"disposition": "forfeit"})
+        assert no_reason.status_code == 422 and "forfeit_reason" in no_reason.text
+        assert http.get(f"/v1/billing/residents/{rid}/deposit").json()["held_cents"] == 50_000
+        done = http.post(url, json={"deductions": [damage]})
+        assert done.status_code == 200, done.text
+        got = done.json()
+        assert (got["status"], got["held_cents"], got["refund_cents"], got["refund_pending"]) == (
+            "refunded",
+            0,
+            44_000,
+            False,
+        )
+        assert [(d["category"], d["amount_cents"], d["reason"]) for d in got["deductions"]] == [
+            ("damage", 6_000, "Cracked window")
+        ]
+        # The process is over: a second decision has nowhere to go.
+        assert http.post(url, json={"deductions": [damage]}).status_code == 409

@@ -21,6 +21,7 @@ from services.billing import NewRate
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory
 from workflows.billing import BILLING, RENT_RUN_KEY
+from workflows.reconciliation import DAILY_KEY, RECONCILIATION
 
 
 async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent(
@@ -38,7 +39,9 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
     client = await connect()
     assert await ensure_rent_schedule(client, org.org_id, "America/Chicago") is True
     created, updated = await sync(client, [(org.org_id, "America/Chicago")])
-    assert (created, updated) == (0, 1)
+    # The rent schedule brought up to date, the daily reconciliation created alongside it.
+    assert (created, updated) == (1, 1)
+    assert await sync(client, [(org.org_id, "America/Chicago")]) == (0, 2)
     handle = client.get_schedule_handle(BILLING.id(org.org_id, RENT_RUN_KEY))
     desc = await handle.describe()
     assert desc.schedule.spec.time_zone_name == "America/Chicago"
@@ -62,6 +65,13 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
         )
     }
     await handle.delete()
+    recon = client.get_schedule_handle(RECONCILIATION.id(org.org_id, DAILY_KEY))
+    daily = (await recon.describe()).schedule
+    assert (
+        isinstance(daily.action, ScheduleActionStartWorkflow)
+        and daily.action.workflow == "DailyReconciliation"
+    )
+    await recon.delete()
 
 
 def test_schedules_sync_is_a_recoveryos_command() -> None:

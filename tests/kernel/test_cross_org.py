@@ -86,38 +86,9 @@ def _signature_request(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
 
 
 def _discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
-    """A resident who paid a deposit and has left: billing's discharge settlement waits for
-    staff's deposit decision."""
-    from datetime import date
+    from tests.billing.test_payers_and_deposits_api import discharged_with_deposit
 
-    from core.config import get_settings
-    from tests.billing.builders import admit, make_house
-    from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
-    from workflows.common import Actor
-
-    (rid,) = admit(org.org_id, make_house(org.org_id, beds=1), [(date(2026, 1, 1), None)])
-    r = http.post(
-        "/v1/billing/deposits", json={"resident_id": str(rid), "amount_cents": 50_000, "method": "cash"}
-    )
-    assert r.status_code == 201, r.text
-    wf_id = BILLING.id(org.org_id, discharge_key(rid))
-
-    async def start() -> None:
-        client = await connect()
-        handle = await client.start_workflow(
-            DischargeSettlementWorkflow.run,
-            SettleDischarge(Actor.system(org.org_id), rid, date(2026, 11, 21)),
-            id=wf_id,
-            task_queue=get_settings().task_queue,
-        )
-        for _ in range(200):
-            if await handle.query(DischargeSettlementWorkflow.awaiting_decision):
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the settlement never reached the deposit decision")
-
-    asyncio.run(start())
-    return str(rid), wf_id
+    return discharged_with_deposit(http, org)
 
 
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
