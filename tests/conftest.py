@@ -201,7 +201,12 @@ def localstripe() -> Iterator[str]:
 
     port = int(STRIPE_BASE.rsplit(":", 1)[1])
     proc = subprocess.Popen(
-        [str(BIN / "localstripe"), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        # --from-scratch: every localstripe on the machine dumps its store to the same
+        # /tmp/localstripe.pickle on each write; loading it at start races other test runs
+        # (a half-written file makes the server exit with code 1).
+        [str(BIN / "localstripe"), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, 30, proc)

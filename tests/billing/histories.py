@@ -118,7 +118,7 @@ def ensure_localstripe() -> StripeGateway:
         from cli.dev import wait_for_port
 
         proc = subprocess.Popen(
-            [str(BIN / "localstripe"), "--port", str(port)],
+            [str(BIN / "localstripe"), "--port", str(port), "--from-scratch"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
