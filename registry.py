@@ -17,18 +17,26 @@ from activities.base import Deps, TenantActivities
 from activities.billing import BillingActivities
 from activities.dunning import DunningActivities
 from activities.intake import IntakeActivities
+from activities.reconciliation import ReconciliationActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
 from api.routes import dunning as dunning_routes
 from api.routes import intake as intake_routes
+from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
 from workflows.audit import AuditAnchorWorkflow
-from workflows.billing import CardPaymentWorkflow, DischargeSettlementWorkflow, RentRunWorkflow
+from workflows.billing import (
+    CardPaymentWorkflow,
+    CardRefundWorkflow,
+    DischargeSettlementWorkflow,
+    RentRunWorkflow,
+)
 from workflows.dunning import DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.reconciliation import ReconciliationWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
 
@@ -54,7 +62,7 @@ FAMILIES: list[Family] = [
     Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
     Family(
         "billing",
-        [RentRunWorkflow, CardPaymentWorkflow, DischargeSettlementWorkflow],
+        [RentRunWorkflow, CardPaymentWorkflow, CardRefundWorkflow, DischargeSettlementWorkflow],
         [BillingActivities],
         billing_routes.router,
     ),
@@ -63,6 +71,9 @@ FAMILIES: list[Family] = [
         [DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow],
         [DunningActivities],
         dunning_routes.router,
+    ),
+    Family(
+        "reconciliation", [ReconciliationWorkflow], [ReconciliationActivities], reconciliation_routes.router
     ),
 ]
 

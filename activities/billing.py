@@ -5,7 +5,7 @@ never run inside an open tenant transaction."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from temporalio import activity
@@ -13,10 +13,11 @@ from temporalio import activity
 from activities.base import TenantActivities
 from core.errors import Conflict, Rejected
 from core.stripe_gateway import Intent, StripeGateway
-from models.enums import InvoiceStatus, PaymentMethodType, PaymentStatus
+from models.enums import DepositStatus, InvoiceStatus, PaymentMethodType, PaymentStatus, RefundStatus
+from models.payment_extended import Refund
 from models.payments import Payment
 from services import billing
-from services.billing import NewPayment, RentBatch
+from services.billing import Deduction, DepositOutcome, Disposition, NewPayment, RentBatch
 from workflows.common import Actor
 
 
@@ -34,8 +35,10 @@ class CardAttempt:
 
     actor: Actor
     payment_id: uuid.UUID
-    invoice_id: uuid.UUID
+    # None when the attempt pays a security deposit (then `deposit_resident_id` is set).
+    invoice_id: uuid.UUID | None
     amount_cents: int
+    deposit_resident_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class SettleCard:
     payment_id: uuid.UUID
     intent_id: str
     status: str
+    for_deposit: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,57 @@ class DischargeInput:
     actor: Actor
     resident_id: uuid.UUID
     discharged_on: date
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    actor: Actor
+    refund_id: uuid.UUID
+    payment_id: uuid.UUID
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class RefundStep:
+    actor: Actor
+    refund_id: uuid.UUID
+    # Why Stripe refused (for `fail_refund`).
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    refund_id: uuid.UUID
+    payment_id: uuid.UUID
+    status: RefundStatus
+    amount_cents: int
+    stripe_refund_id: str | None = None
+    failure_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DepositLookup:
+    actor: Actor
+    resident_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DepositFound:
+    deposit_id: uuid.UUID
+    amount_cents: int
+    # False once settled (a re-run then only finishes a pending card refund).
+    held: bool
+
+
+@dataclass(frozen=True)
+class SettleDepositInput:
+    actor: Actor
+    deposit_id: uuid.UUID
+    on: date
+    deductions: list[Deduction] = field(default_factory=list)
+    disposition: Disposition = Disposition.REFUND
+    apply_to_open_invoices: bool = True
+    forfeit_reason: str | None = None
 
 
 class BillingActivities(TenantActivities):
@@ -88,14 +143,21 @@ class BillingActivities(TenantActivities):
         with self.session(inp.actor) as s:
             payment = s.get(Payment, inp.payment_id)
             if payment is None:
-                inv = billing.get_invoice(s, inp.invoice_id)
-                if inv.status not in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
-                    raise Conflict(f"the invoice is {inv.status.value}", field="invoice_id")
+                if inp.deposit_resident_id is not None:
+                    if billing.held_deposit(s, inp.deposit_resident_id) is not None:
+                        raise Conflict("a deposit was already taken for this resident", field="resident_id")
+                    resident_id, invoice_id = inp.deposit_resident_id, None
+                else:
+                    assert inp.invoice_id is not None
+                    inv = billing.get_invoice(s, inp.invoice_id)
+                    if inv.status not in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
+                        raise Conflict(f"the invoice is {inv.status.value}", field="invoice_id")
+                    resident_id, invoice_id = inv.resident_id, inv.id
                 payment = Payment(
                     id=inp.payment_id,
                     org_id=inp.actor.org_id,
-                    resident_id=inv.resident_id,
-                    invoice_id=inv.id,
+                    resident_id=resident_id,
+                    invoice_id=invoice_id,
                     amount_cents=inp.amount_cents,
                     method=PaymentMethodType.CARD,
                     status=PaymentStatus.PENDING,
@@ -136,7 +198,9 @@ class BillingActivities(TenantActivities):
             payment = billing.get_payment(s, inp.payment_id)
             if payment.stripe_payment_intent_id != inp.intent_id:
                 raise Conflict("the intent does not belong to this payment", field="intent_id")
-            if inp.status == "succeeded":
+            if inp.status == "succeeded" and inp.for_deposit:
+                billing.hold_deposit(s, payment, self.clock().date())
+            elif inp.status == "succeeded":
                 billing.record_received_payment(
                     s,
                     payment.id,
@@ -152,3 +216,96 @@ class BillingActivities(TenantActivities):
     def settle_discharge(self, inp: DischargeInput) -> int:
         with self.session(inp.actor) as s:
             return billing.settle_discharge(s, inp.resident_id, inp.discharged_on)
+
+    # --- refunds back through Stripe ---------------------------------------------------------
+
+    @activity.defn(name="billing.open_refund")
+    def open_refund(self, inp: RefundRequest) -> RefundOutcome:
+        with self.session(inp.actor) as s:
+            payment = billing.get_payment(s, inp.payment_id)
+            if payment.stripe_payment_intent_id is None:
+                raise Rejected("only a Stripe payment is refunded through Stripe", field="payment_id")
+            r = billing.open_refund(
+                s, inp.refund_id, inp.payment_id, inp.amount_cents, requested_by=inp.actor.user_id
+            )
+            return _refund_outcome(r)
+
+    @activity.defn(name="billing.send_card_refund")
+    def send_card_refund(self, inp: RefundStep) -> str:
+        """Refund through Stripe once: a retry finds the refund already stored, or already made
+        at Stripe (by the refund id in its metadata: localstripe ignores idempotency keys, and a
+        lost answer must not refund twice), before it asks Stripe for a new one."""
+        with self.session(inp.actor) as s:
+            refund = s.get(Refund, inp.refund_id)
+            if refund is None:
+                raise Conflict("refund not found", field="refund_id")
+            if refund.stripe_refund_id:
+                return refund.stripe_refund_id
+            intent = billing.get_payment(s, refund.payment_id).stripe_payment_intent_id
+            amount = refund.amount_cents
+        if intent is None:
+            raise Rejected("only a Stripe payment is refunded through Stripe", field="payment_id")
+        gateway = self._gateway()
+        key = str(inp.refund_id)
+        stripe_id = gateway.find_refund(intent, "refund_id", key) or gateway.refund(
+            intent,
+            amount,
+            billing.refund_key(inp.refund_id),
+            {"org_id": str(inp.actor.org_id), "refund_id": key},
+        )
+        with self.session(inp.actor) as s:
+            refund = s.get(Refund, inp.refund_id)
+            assert refund is not None
+            if refund.stripe_refund_id is None:
+                refund.stripe_refund_id = stripe_id
+        return stripe_id
+
+    @activity.defn(name="billing.complete_refund")
+    def complete_refund(self, inp: RefundStep) -> RefundOutcome:
+        with self.session(inp.actor) as s:
+            refund = s.get(Refund, inp.refund_id)
+            if refund is None:
+                raise Conflict("refund not found", field="refund_id")
+            if inp.failure is not None:
+                return _refund_outcome(billing.fail_refund(s, inp.refund_id, inp.failure))
+            return _refund_outcome(
+                billing.complete_refund(
+                    s, inp.refund_id, stripe_refund_id=refund.stripe_refund_id, on=self.clock().date()
+                )
+            )
+
+    # --- deposits at discharge ----------------------------------------------------------------
+
+    @activity.defn(name="billing.find_deposit")
+    def find_deposit(self, inp: DepositLookup) -> DepositFound | None:
+        with self.session(inp.actor) as s:
+            d = billing.held_deposit(s, inp.resident_id)
+            if d is None:
+                return None
+            return DepositFound(d.id, d.amount_cents, d.status is DepositStatus.HELD)
+
+    @activity.defn(name="billing.settle_deposit")
+    def settle_deposit(self, inp: SettleDepositInput) -> DepositOutcome:
+        with self.session(inp.actor) as s:
+            return billing.settle_deposit(
+                s,
+                inp.deposit_id,
+                inp.deductions,
+                inp.disposition,
+                inp.on,
+                apply_to_open_invoices=inp.apply_to_open_invoices,
+                forfeit_reason=inp.forfeit_reason,
+                decided_by=inp.actor.user_id,
+            )
+
+    @activity.defn(name="billing.deposit_outcome")
+    def deposit_outcome(self, inp: DepositLookup) -> DepositOutcome:
+        with self.session(inp.actor) as s:
+            d = billing.held_deposit(s, inp.resident_id)
+            if d is None:
+                raise Conflict("no deposit for this resident", field="resident_id")
+            return billing.deposit_outcome(s, d)
+
+
+def _refund_outcome(r: Refund) -> RefundOutcome:
+    return RefundOutcome(r.id, r.payment_id, r.status, r.amount_cents, r.stripe_refund_id, r.failure_code)

@@ -168,7 +168,7 @@ class Processes:
             return None
 
     async def update(
-        self, process: Process, key: uuid.UUID, update: UpdateMethodMultiParam[[Any, A], R], arg: A
+        self, process: Process, key: uuid.UUID | str, update: UpdateMethodMultiParam[[Any, A], R], arg: A
     ) -> R:
         handle = self._client.get_workflow_handle(self.workflow_id(process, key))
         try:
@@ -192,7 +192,7 @@ class Processes:
         except RPCError as exc:
             raise await self._missing(process, key, exc) from None
 
-    async def _missing(self, process: Process, key: uuid.UUID, exc: RPCError | None) -> Exception:
+    async def _missing(self, process: Process, key: uuid.UUID | str, exc: RPCError | None) -> Exception:
         """NotFound when no such workflow exists in the caller's org; Conflict when it has
         finished and can take no more messages."""
         if exc is not None and exc.status != RPCStatusCode.NOT_FOUND:

@@ -1,10 +1,13 @@
 """`recoveryos schedules sync`: every organisation's Temporal Schedules, created or brought up
 to date. Idempotent: run it after every deploy and whenever an org is set up.
 
-Per org: `billing/<org>/rent-run`, daily at 00:05 in the org's timezone, starting the rent run
-(which issues each resident's invoice for the current period once); and `dunning/<org>/sweep`,
-daily at 00:30, starting the dunning sweep (which starts one dunning workflow per invoice that
-has become overdue, once).
+Three schedules per org:
+- `billing/<org>/rent-run`, daily at 00:05 in the org's timezone, starting the rent run (which
+  issues each resident's invoice for the current period once);
+- `dunning/<org>/sweep`, daily at 00:30 in the org's timezone, starting the dunning sweep (which
+  starts one dunning workflow per invoice that has become overdue, once);
+- `reconciliation/<org>/daily`, daily at 02:15 UTC, reconciling the UTC day before with Stripe
+  (Stripe's day is UTC; a re-run of a day updates its records in place).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from core.temporal import org_attributes
 from workflows.billing import BILLING, RENT_RUN_KEY, RentRunInput, RentRunWorkflow
 from workflows.common import Actor
 from workflows.dunning import DUNNING, SWEEP_KEY, DunningSweepWorkflow, SweepInput
+from workflows.reconciliation import DAILY_KEY, RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 
 def _daily(
@@ -108,6 +112,32 @@ async def ensure_dunning_schedule(
     return await _ensure(client, DUNNING.id(org_id, SWEEP_KEY), schedule)
 
 
+def reconciliation_schedule(org_id: uuid.UUID, task_queue: str, search_attributes: bool) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconciliationWorkflow.run,
+            ReconcileDay(Actor.system(org_id, request_id="schedule:reconciliation")),
+            id=RECONCILIATION.id(org_id, DAILY_KEY),
+            task_queue=task_queue,
+            typed_search_attributes=org_attributes(org_id) if search_attributes else None,  # type: ignore[arg-type]
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(2)], minute=[ScheduleRange(15)])],
+            time_zone_name="UTC",
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
+    )
+
+
+async def ensure_reconciliation_schedule(
+    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
+) -> bool:
+    """Create the org's daily reconciliation schedule, or bring it up to date. True when
+    created. Stripe's day is UTC whatever the org's timezone."""
+    schedule = reconciliation_schedule(org_id, get_settings().task_queue, search_attributes)
+    return await _ensure(client, RECONCILIATION.id(org_id, DAILY_KEY), schedule)
+
+
 async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     try:
         await client.create_schedule(schedule_id, schedule)
@@ -140,7 +170,7 @@ async def sync(client: Client, orgs: list[tuple[uuid.UUID, str]]) -> tuple[int, 
     attrs = await ensure_search_attributes(client)
     created = total = 0
     for org_id, tz in orgs:
-        for ensure in (ensure_rent_schedule, ensure_dunning_schedule):
+        for ensure in (ensure_rent_schedule, ensure_dunning_schedule, ensure_reconciliation_schedule):
             created += await ensure(client, org_id, tz, search_attributes=attrs)
             total += 1
     return created, total - created

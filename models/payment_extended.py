@@ -277,7 +277,8 @@ class ReconciliationRecord(IdMixin, TenantMixin, AuditColumnsMixin, Base):
 
     __tablename__ = "reconciliation_records"
 
-    stripe_balance_transaction_id: Mapped[str]
+    # NULL for a ledger movement Stripe has no transaction for ("missing in Stripe").
+    stripe_balance_transaction_id: Mapped[str | None]
     stripe_payout_id: Mapped[str | None]
     # Stripe's type: "charge", "refund", "payout", "adjustment", "stripe_fee", ...
     transaction_type: Mapped[str]
@@ -300,6 +301,15 @@ class ReconciliationRecord(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     # ENCRYPTED: staff free text on a dispute / mismatch may name the resident or circumstances
     resolution_note_ct: Mapped[bytes | None] = encrypted_column("resolution_note")
     resolution_note = Encrypted(str)
+    # Written by the daily reconciliation: one key per (day, Stripe or ledger item), so a
+    # re-run of the same day updates its records instead of adding more.
+    record_key: Mapped[str | None]
+    reconciled_on: Mapped[date | None] = mapped_column(Date)
+    # What does not match (None when matched): missing_in_ledger, missing_in_stripe,
+    # amount_differs, fee_unposted.
+    mismatch: Mapped[str | None]
+    # What our ledger holds for the same item, signed like Stripe's gross.
+    ledger_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
 
     payment: Mapped[Payment | None] = relationship()
     refund: Mapped[Refund | None] = relationship()
@@ -308,6 +318,24 @@ class ReconciliationRecord(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     __table_args__ = (
         UniqueConstraint(
             "stripe_balance_transaction_id", name="uq_reconciliation_records_stripe_balance_txn"
+        ),
+        Index(
+            "uq_reconciliation_records_org_record_key",
+            "org_id",
+            "record_key",
+            unique=True,
+            postgresql_where=text("record_key IS NOT NULL"),
+        ),
+        Index(
+            "ix_reconciliation_records_org_day",
+            "org_id",
+            "reconciled_on",
+            postgresql_where=text("reconciled_on IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "mismatch IS NULL OR mismatch IN "
+            "('missing_in_ledger', 'missing_in_stripe', 'amount_differs', 'fee_unposted')",
+            name="mismatch_known",
         ),
         Index(
             "ix_reconciliation_records_org_payout",

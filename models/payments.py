@@ -506,6 +506,9 @@ class PayerConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base
     )
     # Optional cap per billing period (e.g. a grant covering at most $600/month).
     max_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    # A fixed share in cents per invoice instead of a percentage (then split_percentage is
+    # ignored): e.g. a court program paying $300 of every month's rent.
+    fixed_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
     stripe_customer_id: Mapped[str | None]
     effective_from_date: Mapped[date | None] = mapped_column(Date)
     effective_to_date: Mapped[date | None] = mapped_column(Date)
@@ -537,6 +540,7 @@ class PayerConfig(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base
         ),
         CheckConstraint("split_percentage > 0 AND split_percentage <= 100", name="split_range"),
         CheckConstraint("max_amount_cents IS NULL OR max_amount_cents > 0", name="cap_positive"),
+        CheckConstraint("fixed_amount_cents IS NULL OR fixed_amount_cents > 0", name="fixed_positive"),
         CheckConstraint(
             "effective_to_date IS NULL OR effective_from_date IS NULL"
             " OR effective_to_date > effective_from_date",
@@ -592,4 +596,59 @@ class DunningAction(IdMixin, TenantMixin, AuditColumnsMixin, Base):
         Index("ix_dunning_actions_org_resident", "org_id", "resident_id", "scheduled_for"),
         CheckConstraint("step_number >= 1", name="step_positive"),
         CheckConstraint("status <> 'sent' OR executed_at IS NOT NULL", name="sent_has_time"),
+    )
+
+
+class InvoicePayerAllocation(IdMixin, TenantMixin, Base):
+    """Who owes what of one invoice: one row per payer (payer_config_id NULL is the resident
+    themself), written with the invoice by the rent run when the resident has payer configs.
+    Append-only: a correction is a new invoice. An invoice without rows is owed by the
+    resident alone."""
+
+    __tablename__ = "invoice_payer_allocations"
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"))
+    payer_config_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("payer_configs.id", ondelete="RESTRICT")
+    )
+    amount_cents: Mapped[int] = money()
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+    __table_args__ = (
+        UniqueConstraint(
+            "invoice_id",
+            "payer_config_id",
+            name="uq_invoice_payer_allocations_invoice_payer",
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_invoice_payer_allocations_org_invoice", "org_id", "invoice_id"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+    )
+
+
+class DepositDeduction(IdMixin, TenantMixin, Base):
+    """One itemised deduction from a security deposit at discharge (damage, cleaning, unpaid
+    rent applied to an open invoice...), each posted as its own balanced journal. Append-only."""
+
+    __tablename__ = "deposit_deductions"
+
+    deposit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deposits.id", ondelete="RESTRICT"))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    category: Mapped[str]
+    amount_cents: Mapped[int] = money()
+    # Set for unpaid rent: the open invoice this deduction paid.
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id", ondelete="RESTRICT"))
+    # ENCRYPTED: the itemised reason may describe the resident's conduct or circumstances
+    reason_ct: Mapped[bytes | None] = encrypted_column("reason")
+    reason = Encrypted(str)
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    created_by: Mapped[uuid.UUID | None]
+
+    __table_args__ = (
+        UniqueConstraint("deposit_id", "position", name="uq_deposit_deductions_deposit_position"),
+        Index("ix_deposit_deductions_org_deposit", "org_id", "deposit_id"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        CheckConstraint(
+            "category IN ('damage', 'cleaning', 'unpaid_rent', 'fees', 'other')", name="category_known"
+        ),
     )

@@ -32,8 +32,10 @@ from models.payment_extended import (
 )
 from models.payments import (
     Deposit,
+    DepositDeduction,
     Invoice,
     InvoiceLineItem,
+    InvoicePayerAllocation,
     LedgerAccount,
     PayerConfig,
     Payment,
@@ -528,6 +530,43 @@ def billing(ctx: SeedContext) -> None:
                 r,
             )
         )
+    # The itemised deduction behind each returned deposit.
+    for ref, dep, r in refunds:
+        ctx.add(
+            DepositDeduction(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                deposit_id=dep.id,
+                position=1,
+                category="damage",
+                amount_cents=dep.amount_cents - ref.amount_cents,
+                reason=ctx.p(f"Damaged closet door in {r.person.first}'s room"),
+            )
+        )
+    # Who owes what of a split invoice: the payer's share, the rest the resident's.
+    for inv, r, _ls in posted:
+        if inv.payer_config_id is None or r.payer is None:
+            continue
+        payer_share = inv.total_cents // 2
+        ctx.add(
+            InvoicePayerAllocation(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                invoice_id=inv.id,
+                payer_config_id=inv.payer_config_id,
+                amount_cents=payer_share,
+            )
+        )
+        if inv.total_cents - payer_share > 0:
+            ctx.add(
+                InvoicePayerAllocation(
+                    id=ctx.nid(),
+                    org_id=ctx.org_id,
+                    invoice_id=inv.id,
+                    payer_config_id=None,
+                    amount_cents=inv.total_cents - payer_share,
+                )
+            )
     ctx.flush()
     received: dict[uuid.UUID, int] = {}
     for inv, _r, amount in paid:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Date, cast, func, insert, or_, select, update
@@ -30,18 +31,30 @@ from models.enums import (
     AdmissionStatus,
     AuditAction,
     BillingFrequency,
+    DepositStatus,
     EntryDirection,
     InvoiceStatus,
     LedgerAccountType,
     LineItemType,
+    PayerType,
     PaymentMethodType,
     PaymentStatus,
     RefundStatus,
 )
 from models.orgs import Bed, House
 from models.payment_extended import RateConfig, Refund
-from models.payments import Invoice, InvoiceLineItem, LedgerAccount, LedgerEntry, Payment
-from models.residents import Admission
+from models.payments import (
+    Deposit,
+    DepositDeduction,
+    Invoice,
+    InvoiceLineItem,
+    InvoicePayerAllocation,
+    LedgerAccount,
+    LedgerEntry,
+    PayerConfig,
+    Payment,
+)
+from models.residents import Admission, Resident
 
 D, C = EntryDirection.DEBIT, EntryDirection.CREDIT
 BILLING_NAMESPACE = uuid.UUID("0b6f3c1e-7f44-4a8e-9d0a-6c2b1f1e0b11")
@@ -49,7 +62,7 @@ BILLING_NAMESPACE = uuid.UUID("0b6f3c1e-7f44-4a8e-9d0a-6c2b1f1e0b11")
 # The chart of accounts billing posts to, created per org on first use (codes match the seed).
 CASH, STRIPE_CLEARING, RECEIVABLE = "1000", "1010", "1100"
 DEPOSITS_HELD, RESIDENT_CREDIT = "2100", "2200"
-RENT_REVENUE, FEE_REVENUE = "4000", "4100"
+RENT_REVENUE, FEE_REVENUE, DEPOSIT_KEPT = "4000", "4100", "4200"
 ACCOUNTS: dict[str, tuple[str, LedgerAccountType, EntryDirection]] = {
     CASH: ("Operating cash", LedgerAccountType.ASSET, D),
     STRIPE_CLEARING: ("Stripe clearing", LedgerAccountType.ASSET, D),
@@ -58,6 +71,7 @@ ACCOUNTS: dict[str, tuple[str, LedgerAccountType, EntryDirection]] = {
     RESIDENT_CREDIT: ("Resident credit balances", LedgerAccountType.LIABILITY, C),
     RENT_REVENUE: ("Rent revenue", LedgerAccountType.REVENUE, C),
     FEE_REVENUE: ("Program and testing fees", LedgerAccountType.REVENUE, C),
+    DEPOSIT_KEPT: ("Deposit deductions and forfeits", LedgerAccountType.REVENUE, C),
 }
 # Line types a rent run bills from rate_configs (a deposit is charged once, at admission).
 RECURRING = (LineItemType.RENT, LineItemType.PROGRAM_FEE, LineItemType.DRUG_TEST_FEE)
@@ -457,6 +471,27 @@ def issue_rent_batch(session: Session, as_of: date, after: uuid.UUID | None, lim
             for n, line in enumerate(planned[inv_id][2])
         ],
     )
+    # Payer splits: the batch's payer configs in one query, allocation rows in one statement
+    # (only for residents who have payers; an invoice without rows is the resident's alone).
+    payers = PayerBook(session, [planned[i][0].resident_id for i in inserted])
+    if payers.by_resident:
+        shares = [
+            {
+                "id": uuid.uuid4(),
+                "org_id": org_id,
+                "invoice_id": inv_id,
+                "payer_config_id": payer,
+                "amount_cents": cents,
+            }
+            for inv_id in inserted
+            for payer, cents in payers.split(
+                planned[inv_id][0].resident_id,
+                sum(x["amount_cents"] for x in planned[inv_id][2]),
+                planned[inv_id][1].start,
+            )
+        ]
+        if shares:
+            session.execute(insert(InvoicePayerAllocation), shares)
     acct = ensure_accounts(session)
     credits = resident_credits(session, [planned[i][0].resident_id for i in inserted], acct)
     journals: list[Journal] = []
@@ -599,6 +634,8 @@ class NewPayment:
     received_on: date | None = None
     # Check or money-order number; encrypted at rest.
     reference: str | None = None
+    # Who paid, when a payer other than the resident pays their share.
+    payer_config_id: uuid.UUID | None = None
 
 
 def record_received_payment(
@@ -622,6 +659,10 @@ def record_received_payment(
         raise Rejected("the invoice belongs to another resident", field="invoice_id")
     if inv is not None and inv.status in (InvoiceStatus.VOID, InvoiceStatus.DRAFT):
         raise Rejected(f"the invoice is {inv.status.value}", field="invoice_id")
+    if data.payer_config_id is not None:
+        payer = session.get(PayerConfig, data.payer_config_id)
+        if payer is None or payer.resident_id not in (None, data.resident_id):
+            raise NotFound("no such payer for this resident", field="payer_config_id")
     on = data.received_on or datetime.now(UTC).date()
     offline = data.method in OFFLINE_METHODS
     if existing is None:
@@ -636,6 +677,7 @@ def record_received_payment(
             recorded_by=recorded_by,
             receipt_number=receipt_number(payment_id) if offline else None,
             stripe_payment_intent_id=stripe_payment_intent_id,
+            payer_config_id=data.payer_config_id,
         )
         if data.reference:
             payment.reference_number = data.reference
@@ -682,6 +724,151 @@ def refunded_cents(session: Session, payment_id: uuid.UUID) -> int:
     )
 
 
+def open_refund(
+    session: Session,
+    refund_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    amount_cents: int,
+    *,
+    requested_by: uuid.UUID | None,
+    reason: str | None = None,
+) -> Refund:
+    """A refund of (part of) a payment, to the payment's own method, not yet sent: pending until
+    `complete_refund` posts it. What is pending already counts against what is left to refund,
+    so two refunds in flight cannot together exceed the payment. Idempotent by refund id."""
+    existing = session.get(Refund, refund_id)
+    if existing is not None:
+        return existing
+    payment = session.scalars(select(Payment).where(Payment.id == payment_id).with_for_update()).first()
+    if payment is None:
+        raise NotFound("payment not found", field="payment_id")
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise Rejected(f"a {payment.status.value} payment cannot be refunded", field="payment_id")
+    if session.scalar(select(Deposit.id).where(Deposit.payment_id == payment_id)) is not None:
+        raise Rejected("a deposit is returned at discharge, not refunded directly", field="payment_id")
+    left = payment.amount_cents - refunded_cents(session, payment_id)
+    if amount_cents <= 0 or amount_cents > left:
+        raise Rejected(f"amount_cents must be between 1 and {left}", field="amount_cents")
+    refund = Refund(
+        id=refund_id,
+        org_id=session.info["actor"]["org_id"],
+        payment_id=payment_id,
+        resident_id=payment.resident_id,
+        amount_cents=amount_cents,
+        method=payment.method,
+        status=RefundStatus.PENDING,
+        idempotency_key=refund_key(refund_id),
+        requested_by=requested_by,
+    )
+    if reason:
+        refund.reason = reason
+    session.add(refund)
+    session.flush()
+    return refund
+
+
+def complete_refund(
+    session: Session, refund_id: uuid.UUID, *, stripe_refund_id: str | None = None, on: date | None = None
+) -> Refund:
+    """The money has gone back: the refund succeeds and its reversing journal posts, once."""
+    refund = session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound("refund not found", field="refund_id")
+    if refund.status is RefundStatus.SUCCEEDED:
+        return refund
+    if refund.status is not RefundStatus.PENDING:
+        raise Conflict(f"the refund is {refund.status.value}", field="refund_id")
+    on = on or datetime.now(UTC).date()
+    refund.status = RefundStatus.SUCCEEDED
+    refund.processed_at = datetime.now(UTC)
+    if stripe_refund_id is not None:
+        refund.stripe_refund_id = stripe_refund_id
+    session.flush()
+    payment = get_payment(session, refund.payment_id)
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    acct = ensure_accounts(session)
+    out = acct[CASH] if payment.method in OFFLINE_METHODS else acct[STRIPE_CLEARING]
+    paid_journal = journal_id_for(payment_key(payment.id))
+    if refund.deposit_id is not None:
+        # The rest of a security deposit going back: the liability shrinks, cash goes out.
+        lines = [
+            Line(
+                acct[DEPOSITS_HELD],
+                D,
+                refund.amount_cents,
+                refund.resident_id,
+                refund_id=refund.id,
+                deposit_id=refund.deposit_id,
+            ),
+            Line(
+                out,
+                C,
+                refund.amount_cents,
+                refund.resident_id,
+                None,
+                payment.id,
+                refund.id,
+                refund.deposit_id,
+            ),
+        ]
+        post_journals(
+            session,
+            org_id,
+            [Journal(journal_id_for(refund_key(refund.id)), lines, on, "Security deposit returned")],
+        )
+    elif refund.amount_cents == payment.amount_cents:
+        reverse_journal(session, org_id, paid_journal, on)
+    else:
+        credit = resident_credits(session, [payment.resident_id], acct).get(payment.resident_id, 0)
+        from_credit = min(credit, refund.amount_cents)
+        reopen = refund.amount_cents - from_credit
+        lines = [Line(out, C, refund.amount_cents, payment.resident_id, payment.invoice_id, payment.id)]
+        lines += (
+            [Line(acct[RESIDENT_CREDIT], D, from_credit, payment.resident_id, None, payment.id)]
+            if from_credit
+            else []
+        )
+        lines += (
+            [Line(acct[RECEIVABLE], D, reopen, payment.resident_id, payment.invoice_id, payment.id)]
+            if reopen
+            else []
+        )
+        post_journals(
+            session,
+            org_id,
+            [
+                Journal(
+                    journal_id_for(refund_key(refund.id)),
+                    lines,
+                    on,
+                    "Refund",
+                    reverses_journal_id=paid_journal,
+                )
+            ],
+        )
+    if refund.deposit_id is None:
+        total_refunded = refunded_cents(session, payment.id)
+        payment.status = (
+            PaymentStatus.REFUNDED
+            if total_refunded >= payment.amount_cents
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        if payment.invoice_id is not None:
+            _refresh_status(session, get_invoice(session, payment.invoice_id))
+    return refund
+
+
+def fail_refund(session: Session, refund_id: uuid.UUID, code: str) -> Refund:
+    """Stripe refused: nothing was posted; the amount is refundable again."""
+    refund = session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound("refund not found", field="refund_id")
+    if refund.status is RefundStatus.PENDING:
+        refund.status = RefundStatus.FAILED
+        refund.failure_code = code[:100]
+    return refund
+
+
 def record_refund(
     session: Session,
     refund_id: uuid.UUID,
@@ -692,74 +879,14 @@ def record_refund(
     stripe_refund_id: str | None = None,
     on: date | None = None,
 ) -> Refund:
-    """Money returned to the payment's own method, posted as the reverse of (part of) the
-    payment's journal: the resident's credit is given back first, then the invoice reopens."""
+    """Money returned to the payment's own method at once (cash, check, money order), posted as
+    the reverse of (part of) the payment's journal: the resident's credit is given back first,
+    then the invoice reopens. Card refunds go through Stripe first (`CardRefundWorkflow`)."""
     existing = session.get(Refund, refund_id)
     if existing is not None:
         return existing
-    payment = get_payment(session, payment_id)
-    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
-        raise Rejected(f"a {payment.status.value} payment cannot be refunded", field="payment_id")
-    left = payment.amount_cents - refunded_cents(session, payment_id)
-    if amount_cents <= 0 or amount_cents > left:
-        raise Rejected(f"amount_cents must be between 1 and {left}", field="amount_cents")
-    org_id: uuid.UUID = session.info["actor"]["org_id"]
-    on = on or datetime.now(UTC).date()
-    refund = Refund(
-        id=refund_id,
-        org_id=org_id,
-        payment_id=payment_id,
-        resident_id=payment.resident_id,
-        amount_cents=amount_cents,
-        method=payment.method,
-        status=RefundStatus.SUCCEEDED,
-        stripe_refund_id=stripe_refund_id,
-        idempotency_key=refund_key(refund_id),
-        requested_by=requested_by,
-        processed_at=datetime.now(UTC),
-    )
-    session.add(refund)
-    session.flush()
-    acct = ensure_accounts(session)
-    paid_journal = journal_id_for(payment_key(payment_id))
-    if amount_cents == payment.amount_cents:
-        reverse_journal(session, org_id, paid_journal, on)
-    else:
-        credit = resident_credits(session, [payment.resident_id], acct).get(payment.resident_id, 0)
-        from_credit = min(credit, amount_cents)
-        reopen = amount_cents - from_credit
-        out = acct[CASH] if payment.method in OFFLINE_METHODS else acct[STRIPE_CLEARING]
-        lines = [Line(out, C, amount_cents, payment.resident_id, payment.invoice_id, payment_id)]
-        lines += (
-            [Line(acct[RESIDENT_CREDIT], D, from_credit, payment.resident_id, None, payment_id)]
-            if from_credit
-            else []
-        )
-        lines += (
-            [Line(acct[RECEIVABLE], D, reopen, payment.resident_id, payment.invoice_id, payment_id)]
-            if reopen
-            else []
-        )
-        post_journals(
-            session,
-            org_id,
-            [
-                Journal(
-                    journal_id_for(refund_key(refund_id)),
-                    lines,
-                    on,
-                    "Refund",
-                    reverses_journal_id=paid_journal,
-                )
-            ],
-        )
-    total_refunded = refunded_cents(session, payment_id)
-    payment.status = (
-        PaymentStatus.REFUNDED if total_refunded >= payment.amount_cents else PaymentStatus.PARTIALLY_REFUNDED
-    )
-    if payment.invoice_id is not None:
-        _refresh_status(session, get_invoice(session, payment.invoice_id))
-    return refund
+    open_refund(session, refund_id, payment_id, amount_cents, requested_by=requested_by)
+    return complete_refund(session, refund_id, stripe_refund_id=stripe_refund_id, on=on)
 
 
 def settle_discharge(session: Session, resident_id: uuid.UUID, discharged_on: date) -> int:
@@ -839,6 +966,576 @@ def house_name(session: Session, house_id: uuid.UUID | None) -> str:
     if house_id is None:
         return ""
     return session.scalar(select(House.name).where(House.id == house_id)) or ""
+
+
+# --- security deposits ----------------------------------------------------------------------
+
+
+def deposit_id_for(org_id: uuid.UUID, resident_id: uuid.UUID) -> uuid.UUID:
+    """One deposit per resident: its id is derived from `deposit_payment_key`."""
+    return uuid.uuid5(BILLING_NAMESPACE, f"{org_id}:{deposit_payment_key(resident_id)}")
+
+
+def deposit_refund_id(deposit_id: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(BILLING_NAMESPACE, deposit_refund_key(deposit_id))
+
+
+def collect_deposit(
+    session: Session,
+    payment_id: uuid.UUID,
+    resident_id: uuid.UUID,
+    amount_cents: int,
+    method: PaymentMethodType,
+    *,
+    recorded_by: uuid.UUID | None,
+    received_on: date | None = None,
+    reference: str | None = None,
+) -> Deposit:
+    """A security deposit taken by staff (cash, check, money order): the payment and the
+    deposit, posted cash against the deposits-held LIABILITY, never revenue. Idempotent by
+    payment id; a second, different deposit for the same resident is a Conflict."""
+    if amount_cents <= 0:
+        raise Rejected("amount_cents must be positive", field="amount_cents")
+    if method not in OFFLINE_METHODS:
+        raise Rejected("staff record cash, check or money order; cards go through Stripe", field="method")
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    if session.get(Resident, resident_id) is None:
+        raise NotFound("resident not found", field="resident_id")
+    held = session.get(Deposit, deposit_id_for(org_id, resident_id))
+    if held is not None:
+        if held.payment_id == payment_id:
+            return held
+        raise Conflict("a deposit was already taken for this resident", field="resident_id")
+    payment = Payment(
+        id=payment_id,
+        org_id=org_id,
+        resident_id=resident_id,
+        amount_cents=amount_cents,
+        method=method,
+        status=PaymentStatus.PENDING,
+        idempotency_key=deposit_payment_key(resident_id),
+        recorded_by=recorded_by,
+        receipt_number=receipt_number(payment_id),
+    )
+    if reference:
+        payment.reference_number = reference
+    session.add(payment)
+    session.flush()
+    return hold_deposit(session, payment, received_on or datetime.now(UTC).date())
+
+
+def hold_deposit(session: Session, payment: Payment, on: date) -> Deposit:
+    """A deposit payment has succeeded: the deposit is held and posted (cash or Stripe clearing
+    against deposits held). Idempotent."""
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    deposit_id = deposit_id_for(org_id, payment.resident_id)
+    deposit = session.get(Deposit, deposit_id)
+    if deposit is None:
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.received_at = datetime.combine(on, datetime.min.time(), UTC)
+        admission_id = session.scalar(
+            select(Admission.id)
+            .where(Admission.resident_id == payment.resident_id)
+            .order_by(Admission.created_at.desc())
+            .limit(1)
+        )
+        deposit = Deposit(
+            id=deposit_id,
+            org_id=org_id,
+            resident_id=payment.resident_id,
+            admission_id=admission_id,
+            payment_id=payment.id,
+            amount_cents=payment.amount_cents,
+            status=DepositStatus.HELD,
+            received_date=on,
+        )
+        session.add(deposit)
+        session.flush()
+    acct = ensure_accounts(session)
+    into = acct[CASH] if payment.method in OFFLINE_METHODS else acct[STRIPE_CLEARING]
+    rid, amount = payment.resident_id, deposit.amount_cents
+    post_journals(
+        session,
+        org_id,
+        [
+            Journal(
+                journal_id_for(journal_key("deposit", deposit.id)),
+                [
+                    Line(into, D, amount, rid, payment_id=payment.id, deposit_id=deposit.id),
+                    Line(acct[DEPOSITS_HELD], C, amount, rid, payment_id=payment.id, deposit_id=deposit.id),
+                ],
+                deposit.received_date,
+                "Security deposit received",
+            )
+        ],
+    )
+    return deposit
+
+
+def held_deposit(session: Session, resident_id: uuid.UUID) -> Deposit | None:
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    return session.get(Deposit, deposit_id_for(org_id, resident_id))
+
+
+def deposit_held_cents(session: Session, deposit_id: uuid.UUID) -> int:
+    """What the ledger still holds of one deposit (credit-normal liability)."""
+    acct = ensure_accounts(session)
+    return -int(
+        session.scalar(
+            select(debit_minus_credit()).where(
+                LedgerEntry.deposit_id == deposit_id, LedgerEntry.account_id == acct[DEPOSITS_HELD]
+            )
+        )
+        or 0
+    )
+
+
+DEDUCTION_CATEGORIES = ("damage", "cleaning", "fees", "other")
+
+
+class Disposition(StrEnum):
+    """What happens to what is left of a deposit after the deductions."""
+
+    REFUND = "refund"
+    FORFEIT = "forfeit"
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """One itemised deduction staff claim from a deposit (damage, cleaning...)."""
+
+    category: str
+    amount_cents: int
+    # Free text for the itemised statement; encrypted at rest.
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class DepositOutcome:
+    deposit_id: uuid.UUID
+    status: DepositStatus
+    amount_cents: int
+    deducted_cents: int
+    unpaid_rent_cents: int
+    refund_cents: int
+    forfeited_cents: int
+    refund_id: uuid.UUID | None = None
+    # True while a card or ACH refund still has to go back through Stripe.
+    refund_pending: bool = False
+
+
+def validate_deductions(deductions: Sequence[Deduction]) -> None:
+    for n, d in enumerate(deductions):
+        if d.category not in DEDUCTION_CATEGORIES:
+            raise Rejected(
+                f"category must be one of {', '.join(DEDUCTION_CATEGORIES)}", field=f"deductions.{n}.category"
+            )
+        if d.amount_cents <= 0:
+            raise Rejected("amount_cents must be positive", field=f"deductions.{n}.amount_cents")
+
+
+def settle_deposit(
+    session: Session,
+    deposit_id: uuid.UUID,
+    deductions: Sequence[Deduction],
+    disposition: Disposition,
+    on: date,
+    *,
+    apply_to_open_invoices: bool = True,
+    forfeit_reason: str | None = None,
+    decided_by: uuid.UUID | None = None,
+) -> DepositOutcome:
+    """Settle a held deposit at discharge, exactly once:
+
+    1. each itemised deduction (damage, cleaning...) is kept: deposits held → deduction revenue;
+    2. then, if asked, what the resident's open invoices still owe is paid from what is left,
+       oldest first: deposits held → receivable, one deduction per invoice (`unpaid_rent`);
+    3. the rest is refunded to the deposit's own method (cash/check/money order: recorded as
+       paid out now; card/ACH: a pending refund the caller sends through Stripe), or forfeited
+       (deposits held → deduction revenue, with the reason).
+
+    Each step is its own balanced journal with a deterministic key. Deductions larger than the
+    deposit are refused naming `deductions`. A deposit already settled returns its outcome."""
+    validate_deductions(deductions)
+    deposit = session.scalars(select(Deposit).where(Deposit.id == deposit_id).with_for_update()).first()
+    if deposit is None:
+        raise NotFound("no deposit held for this resident", field="resident_id")
+    if deposit.status is not DepositStatus.HELD:
+        return deposit_outcome(session, deposit)
+    if disposition is Disposition.FORFEIT and not forfeit_reason:
+        raise Rejected("a forfeited deposit needs a reason", field="forfeit_reason")
+    claimed = sum(d.amount_cents for d in deductions)
+    if claimed > deposit.amount_cents:
+        raise Rejected(
+            f"deductions total {claimed} cents, more than the {deposit.amount_cents} cents deposit",
+            field="deductions",
+        )
+    # A deposit recorded after a backdated discharge settles on the day it was received.
+    on = max(on, deposit.received_date)
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    acct = ensure_accounts(session)
+    rid = deposit.resident_id
+    left = deposit.amount_cents
+    rows: list[DepositDeduction] = []
+    journals: list[Journal] = []
+    touched: list[Invoice] = []
+
+    def deduct(
+        category: str, cents: int, reason: str | None, credit_account: uuid.UUID, invoice_id: uuid.UUID | None
+    ) -> None:
+        position = len(rows) + 1
+        row = DepositDeduction(
+            id=uuid.uuid5(BILLING_NAMESPACE, f"deduction:{deposit.id}:{position}"),
+            org_id=org_id,
+            deposit_id=deposit.id,
+            position=position,
+            category=category,
+            amount_cents=cents,
+            invoice_id=invoice_id,
+            created_by=decided_by,
+        )
+        if reason:
+            row.reason = reason
+        rows.append(row)
+        journals.append(
+            Journal(
+                journal_id_for(f"deposit-deduction:{deposit.id}:{position}"),
+                [
+                    Line(acct[DEPOSITS_HELD], D, cents, rid, invoice_id, deposit_id=deposit.id),
+                    Line(credit_account, C, cents, rid, invoice_id, deposit_id=deposit.id),
+                ],
+                on,
+                f"Deposit deduction: {category}",
+            )
+        )
+
+    for d in deductions:
+        deduct(d.category, d.amount_cents, d.reason, acct[DEPOSIT_KEPT], None)
+        left -= d.amount_cents
+    unpaid = 0
+    if apply_to_open_invoices:
+        for inv in open_invoices(session, rid):
+            owed = max(invoice_outstanding(session, inv.id), 0)
+            cents = min(owed, left)
+            if cents <= 0:
+                continue
+            deduct("unpaid_rent", cents, None, acct[RECEIVABLE], inv.id)
+            left -= cents
+            unpaid += cents
+            touched.append(inv)
+            deposit.applied_invoice_id = inv.id
+    session.add_all(rows)
+    session.flush()
+    post_journals(session, org_id, journals)
+    for inv in touched:
+        _refresh_status(session, inv)
+    refund_id: uuid.UUID | None = None
+    pending = False
+    if disposition is Disposition.FORFEIT:
+        if left > 0:
+            post_journals(
+                session,
+                org_id,
+                [
+                    Journal(
+                        journal_id_for(f"deposit-forfeit:{deposit.id}"),
+                        [
+                            Line(acct[DEPOSITS_HELD], D, left, rid, deposit_id=deposit.id),
+                            Line(acct[DEPOSIT_KEPT], C, left, rid, deposit_id=deposit.id),
+                        ],
+                        on,
+                        "Security deposit forfeited",
+                    )
+                ],
+            )
+        deposit.status = DepositStatus.FORFEITED
+        deposit.forfeited_date = on
+        deposit.forfeiture_reason = forfeit_reason
+    elif left > 0:
+        if deposit.payment_id is None:
+            raise Rejected("this deposit has no payment to refund to", field="disposition")
+        payment = get_payment(session, deposit.payment_id)
+        refund_id = deposit_refund_id(deposit.id)
+        session.add(
+            Refund(
+                id=refund_id,
+                org_id=org_id,
+                payment_id=payment.id,
+                resident_id=rid,
+                deposit_id=deposit.id,
+                amount_cents=left,
+                method=payment.method,
+                status=RefundStatus.PENDING,
+                idempotency_key=deposit_refund_key(deposit.id),
+                requested_by=decided_by,
+            )
+        )
+        session.flush()
+        if payment.method in OFFLINE_METHODS:
+            complete_refund(session, refund_id, on=on)
+        else:
+            pending = True
+        deposit.status = DepositStatus.REFUNDED
+        deposit.refunded_date = on
+    else:
+        deposit.status = DepositStatus.APPLIED
+        deposit.applied_date = on
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        "deposits",
+        deposit.id,
+        {"settled": deposit.status.value, "deductions": len(rows), "refund_cents": left if refund_id else 0},
+    )
+    outcome = deposit_outcome(session, deposit)
+    return DepositOutcome(**{**outcome.__dict__, "refund_pending": pending})
+
+
+def deposit_outcome(session: Session, deposit: Deposit) -> DepositOutcome:
+    rows = session.scalars(select(DepositDeduction).where(DepositDeduction.deposit_id == deposit.id)).all()
+    unpaid = sum(r.amount_cents for r in rows if r.category == "unpaid_rent")
+    deducted = sum(r.amount_cents for r in rows) - unpaid
+    refund = session.scalars(select(Refund).where(Refund.deposit_id == deposit.id)).first()
+    refunded = refund.amount_cents if refund is not None else 0
+    forfeited = deposit.amount_cents - deducted - unpaid if deposit.status is DepositStatus.FORFEITED else 0
+    return DepositOutcome(
+        deposit.id,
+        deposit.status,
+        deposit.amount_cents,
+        deducted,
+        unpaid,
+        refunded,
+        forfeited,
+        refund.id if refund is not None else None,
+        refund is not None and refund.status is RefundStatus.PENDING,
+    )
+
+
+def deposit_deductions(session: Session, deposit_id: uuid.UUID) -> list[DepositDeduction]:
+    return list(
+        session.scalars(
+            select(DepositDeduction)
+            .where(DepositDeduction.deposit_id == deposit_id)
+            .order_by(DepositDeduction.position)
+        ).all()
+    )
+
+
+# --- payers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewPayer:
+    """A payer of a share of one resident's charges: a percentage of each invoice, or a fixed
+    amount per invoice, from `effective_from` (inclusive) to `effective_to` (exclusive)."""
+
+    resident_id: uuid.UUID
+    payer_type: PayerType
+    share_percent: Decimal | None = None
+    fixed_cents: int | None = None
+    max_cents: int | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    # Agencies (court program, treatment provider, grant, insurer) only.
+    organization_name: str | None = None
+    # A person's name (family) or the agency's caseworker; encrypted at rest.
+    contact_name: str | None = None
+
+
+INDIVIDUAL_PAYERS = (PayerType.SELF_PAY, PayerType.FAMILY)
+
+
+def _overlaps(c: PayerConfig, start: date | None, end: date | None) -> bool:
+    lo = max(c.effective_from_date or date.min, start or date.min)
+    hi = min(c.effective_to_date or date.max, end or date.max)
+    return lo < hi
+
+
+def create_payer(session: Session, payer_id: uuid.UUID, data: NewPayer) -> PayerConfig:
+    """Validate and store a payer config. Percentages of a resident's payers in force at the
+    same time may not add up to more than 100 (422 naming `share_percent`)."""
+    existing = session.get(PayerConfig, payer_id)
+    if existing is not None:
+        return existing
+    if (data.share_percent is None) == (data.fixed_cents is None):
+        raise Rejected("give exactly one of share_percent or fixed_cents", field="share_percent")
+    if data.share_percent is not None and not (Decimal(0) < data.share_percent <= Decimal(100)):
+        raise Rejected("share_percent must be above 0 and at most 100", field="share_percent")
+    if data.fixed_cents is not None and data.fixed_cents <= 0:
+        raise Rejected("fixed_cents must be positive", field="fixed_cents")
+    if data.max_cents is not None and data.max_cents <= 0:
+        raise Rejected("max_cents must be positive", field="max_cents")
+    if data.effective_from and data.effective_to and data.effective_to <= data.effective_from:
+        raise Rejected("effective_to must be after effective_from", field="effective_to")
+    individual = data.payer_type in INDIVIDUAL_PAYERS
+    if individual and data.organization_name:
+        raise Rejected("a person's name goes in contact_name", field="organization_name")
+    if not individual and not data.organization_name:
+        raise Rejected("an agency payer needs its organization_name", field="organization_name")
+    if session.get(Resident, data.resident_id) is None:
+        raise NotFound("resident not found", field="resident_id")
+    # Serialise payer changes of one resident, so two concurrent shares cannot pass together.
+    session.execute(select(Resident.id).where(Resident.id == data.resident_id).with_for_update())
+    if data.share_percent is not None:
+        current = [
+            c
+            for c in _live_payers(session, [data.resident_id])
+            if c.fixed_amount_cents is None and _overlaps(c, data.effective_from, data.effective_to)
+        ]
+        total = sum((c.split_percentage for c in current), Decimal(0)) + data.share_percent
+        if total > 100:
+            raise Rejected(
+                f"the shares of this resident's payers would add up to {total}%, more than 100%",
+                field="share_percent",
+            )
+    payer = PayerConfig(
+        id=payer_id,
+        org_id=session.info["actor"]["org_id"],
+        resident_id=data.resident_id,
+        payer_type=data.payer_type,
+        is_individual=individual,
+        organization_name=data.organization_name,
+        split_percentage=data.share_percent if data.share_percent is not None else Decimal(100),
+        fixed_amount_cents=data.fixed_cents,
+        max_amount_cents=data.max_cents,
+        effective_from_date=data.effective_from,
+        effective_to_date=data.effective_to,
+    )
+    if data.contact_name:
+        payer.contact_name = data.contact_name
+    session.add(payer)
+    session.flush()
+    return payer
+
+
+def _live_payers(session: Session, resident_ids: Sequence[uuid.UUID]) -> list[PayerConfig]:
+    return list(
+        session.scalars(
+            select(PayerConfig)
+            .where(
+                PayerConfig.resident_id.in_(list(resident_ids)),
+                PayerConfig.is_active.is_(True),
+                PayerConfig.deleted_at.is_(None),
+            )
+            .order_by(PayerConfig.effective_from_date.nulls_first(), PayerConfig.id)
+        ).all()
+    )
+
+
+def payers_of(session: Session, resident_id: uuid.UUID) -> list[PayerConfig]:
+    return _live_payers(session, [resident_id])
+
+
+@dataclass(frozen=True)
+class _Payer:
+    id: uuid.UUID
+    percent: Decimal
+    fixed: int | None
+    cap: int | None
+    start: date | None
+    end: date | None
+
+
+class PayerBook:
+    """The payer configs of a batch of residents, read in one query."""
+
+    def __init__(self, session: Session, resident_ids: Sequence[uuid.UUID]) -> None:
+        self.by_resident: dict[uuid.UUID, list[_Payer]] = defaultdict(list)
+        if not resident_ids:
+            return
+        rows = session.execute(
+            select(
+                PayerConfig.resident_id,
+                PayerConfig.id,
+                PayerConfig.split_percentage,
+                PayerConfig.fixed_amount_cents,
+                PayerConfig.max_amount_cents,
+                PayerConfig.effective_from_date,
+                PayerConfig.effective_to_date,
+            )
+            .where(
+                PayerConfig.resident_id.in_(list(resident_ids)),
+                PayerConfig.is_active.is_(True),
+                PayerConfig.deleted_at.is_(None),
+            )
+            .order_by(PayerConfig.effective_from_date.nulls_first(), PayerConfig.id)
+        ).all()
+        for r in rows:
+            self.by_resident[r.resident_id].append(
+                _Payer(
+                    r.id,
+                    r.split_percentage,
+                    r.fixed_amount_cents,
+                    r.max_amount_cents,
+                    r.effective_from_date,
+                    r.effective_to_date,
+                )
+            )
+
+    def split(self, resident_id: uuid.UUID, total: int, on: date) -> list[tuple[uuid.UUID | None, int]]:
+        payers = [
+            p
+            for p in self.by_resident.get(resident_id, ())
+            if (p.start is None or p.start <= on) and (p.end is None or p.end > on)
+        ]
+        return split_invoice(total, payers) if payers else []
+
+
+def split_invoice(total: int, payers: Sequence[_Payer]) -> list[tuple[uuid.UUID | None, int]]:
+    """Who owes what of `total` cents: fixed-amount payers first (in order of their start), then
+    each percentage payer `floor(total × percent / 100)` of the whole invoice; each share capped
+    at the payer's `max_cents` and at what is left. Whatever remains, including every cent the
+    rounding down leaves, falls to the resident (payer None)."""
+    left = total
+    out: list[tuple[uuid.UUID | None, int]] = []
+    for p in [p for p in payers if p.fixed is not None] + [p for p in payers if p.fixed is None]:
+        if p.fixed is not None:
+            share = p.fixed
+        else:
+            basis_points = int((p.percent * 100).to_integral_value(ROUND_HALF_UP))
+            share = total * basis_points // 10_000
+        share = min(share, left, p.cap if p.cap is not None else share)
+        if share > 0:
+            out.append((p.id, share))
+            left -= share
+    if left > 0:
+        out.append((None, left))
+    return out
+
+
+@dataclass(frozen=True)
+class Allocation:
+    payer_config_id: uuid.UUID | None
+    payer_type: PayerType | None
+    amount_cents: int
+    paid_cents: int
+
+
+def allocations(session: Session, invoice_id: uuid.UUID) -> list[Allocation]:
+    """Who owes what of one invoice and what each has paid (payments naming the payer)."""
+    rows = session.execute(
+        select(
+            InvoicePayerAllocation.payer_config_id,
+            PayerConfig.payer_type,
+            InvoicePayerAllocation.amount_cents,
+        )
+        .outerjoin(PayerConfig, PayerConfig.id == InvoicePayerAllocation.payer_config_id)
+        .where(InvoicePayerAllocation.invoice_id == invoice_id)
+        .order_by(InvoicePayerAllocation.payer_config_id.nulls_last())
+    ).all()
+    if not rows:
+        return []
+    paid = dict(
+        session.execute(
+            select(Payment.payer_config_id, func.sum(Payment.amount_cents))
+            .where(
+                Payment.invoice_id == invoice_id,
+                Payment.status.in_((PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)),
+            )
+            .group_by(Payment.payer_config_id)
+        ).all()
+    )
+    return [Allocation(r[0], r[1], r[2], int(paid.get(r[0], 0) or 0)) for r in rows]
 
 
 # --- payment links ----------------------------------------------------------------------------

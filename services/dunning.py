@@ -52,7 +52,7 @@ D, C = EntryDirection.DEBIT, EntryDirection.CREDIT
 DUNNING_NAMESPACE = uuid.UUID("5d1f0a52-8c1e-4b7b-9a55-2b0c9e4d7a31")
 
 # Accounts dunning posts to, besides billing's receivable.
-LATE_FEE_REVENUE, BAD_DEBT = "4200", "6200"
+LATE_FEE_REVENUE, BAD_DEBT = "4300", "6200"
 ACCOUNTS: dict[str, tuple[str, LedgerAccountType, EntryDirection]] = {
     LATE_FEE_REVENUE: ("Late fee revenue", LedgerAccountType.REVENUE, C),
     BAD_DEBT: ("Bad debt expense", LedgerAccountType.EXPENSE, D),

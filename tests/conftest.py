@@ -188,3 +188,29 @@ async def registry_worker(time_skipping: WorkflowEnvironment, database: str) -> 
     worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(4))
     async with worker:
         yield queue
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """A localstripe server (a fake stateful Stripe) from its wheel, where the Stripe settings
+    of the worker and the API point (for billing and reconciliation)."""
+    import subprocess
+
+    from cli.dev import wait_for_port
+    from tests.harness import BIN
+
+    port = int(STRIPE_BASE.rsplit(":", 1)[1])
+    proc = subprocess.Popen(
+        # --from-scratch: every localstripe on the machine dumps its store to the same
+        # /tmp/localstripe.pickle on each write; loading it at start races other test runs
+        # (a half-written file makes the server exit with code 1).
+        [str(BIN / "localstripe"), "--port", str(port), "--from-scratch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, 30, proc)
+        yield STRIPE_BASE
+    finally:
+        proc.terminate()
+        proc.wait(10)

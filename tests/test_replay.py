@@ -286,6 +286,24 @@ async def _dunning_sweep(client: Client, queue: str, actor: Actor) -> WorkflowHa
     return await sweep(client, queue, actor)
 
 
+async def _billing_card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import card_refund
+
+    return await card_refund(client, queue, actor)
+
+
+async def _billing_deposit_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import deposit_settlement
+
+    return await deposit_settlement(client, queue, actor)
+
+
+async def _reconciliation_day(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.reconciliation.histories import reconciliation_day
+
+    return await reconciliation_day(client, queue, actor)
+
+
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-approved": ("intake", _intake_approved),
     "intake-lost": ("intake", _intake_lost),
@@ -304,6 +322,9 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "dunning-ladder": ("dunning", _dunning_ladder),
     "dunning-write-off": ("dunning", _dunning_write_off),
     "dunning-sweep": ("dunning", _dunning_sweep),
+    "billing-card-refund": ("billing", _billing_card_refund),
+    "billing-deposit-settlement": ("billing", _billing_deposit_settlement),
+    "reconciliation-day": ("reconciliation", _reconciliation_day),
 }
 
 

@@ -1,12 +1,14 @@
-"""Billing: rates, invoices, payments staff record (cash, check, money order), refunds, and card
-payments through a Stripe PaymentIntent (the card-payment workflow)."""
+"""Billing: rates, invoices, payments staff record (cash, check, money order), refunds, card
+payments through a Stripe PaymentIntent (the card-payment workflow) and card refunds back through
+Stripe (the card-refund workflow), security deposits and their settlement at discharge (an
+update on the discharge-settlement workflow), and the payers who share a resident's charges."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -17,12 +19,32 @@ from api.deps import TenantDep, require
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
 from api.routes import dunning as dunning_routes
-from core.errors import Rejected
+from core.errors import Conflict, NotFound, Rejected
 from core.permissions import Perm
-from models.enums import BillingFrequency, InvoiceStatus, LineItemType, PaymentMethodType, PaymentStatus
+from models.enums import (
+    BillingFrequency,
+    DepositStatus,
+    InvoiceStatus,
+    LineItemType,
+    PayerType,
+    PaymentMethodType,
+    PaymentStatus,
+    RefundStatus,
+)
 from services import billing, idempotency
-from services.billing import NewPayment, NewRate
-from workflows.billing import BILLING, PAYMENT, CardPaymentInput, CardPaymentWorkflow
+from services.billing import Deduction, Disposition, NewPayer, NewPayment, NewRate
+from workflows.billing import (
+    BILLING,
+    PAYMENT,
+    REFUND,
+    CardPaymentInput,
+    CardPaymentWorkflow,
+    CardRefundInput,
+    CardRefundWorkflow,
+    DepositDecision,
+    DischargeSettlementWorkflow,
+    discharge_key,
+)
 
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
 
@@ -66,6 +88,14 @@ class LinePublic(BaseModel):
     amount_cents: int
 
 
+class AllocationPublic(BaseModel):
+    # None: the resident themself.
+    payer_config_id: uuid.UUID | None
+    payer_type: PayerType | None
+    amount_cents: int
+    paid_cents: int
+
+
 class InvoicePublic(BaseModel):
     id: uuid.UUID
     number: str
@@ -78,6 +108,8 @@ class InvoicePublic(BaseModel):
     total_cents: int
     outstanding_cents: int
     lines: list[LinePublic]
+    # Who owes what, when payers share the resident's charges (empty: the resident alone).
+    allocations: list[AllocationPublic] = []
     # For open invoices: the resident's payment page, signed and expiring.
     payment_link: str | None = None
 
@@ -93,6 +125,8 @@ class OfflinePaymentIn(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
     ) = None
     received_on: date | None = None
+    # The payer paying their share (a payer config of this resident); None: the resident.
+    payer_config_id: uuid.UUID | None = None
 
 
 class PaymentPublic(BaseModel):
@@ -122,8 +156,10 @@ class RefundPublic(BaseModel):
 
 class CardPaymentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    invoice_id: uuid.UUID
-    # None: what the invoice still owes.
+    # Exactly one: the invoice paid, or the resident whose security deposit this is.
+    invoice_id: uuid.UUID | None = None
+    deposit_resident_id: uuid.UUID | None = None
+    # None: what the invoice still owes (required for a deposit).
     amount_cents: Cents | None = None
     # A Stripe PaymentMethod id collected by Stripe.js (never a card number).
     payment_method: Annotated[str, StringConstraints(pattern=r"^pm_[A-Za-z0-9_]{3,200}$")]
@@ -167,6 +203,7 @@ def _invoice(s: Session, invoice_id: uuid.UUID) -> InvoicePublic:
             )
             for x in inv.line_items
         ],
+        allocations=[AllocationPublic(**a.__dict__) for a in billing.allocations(s, inv.id)],
     )
 
 
@@ -197,7 +234,7 @@ def _refund(
     payment = billing.get_payment(s, payment_id)
     if payment.method not in billing.OFFLINE_METHODS:
         raise Rejected(
-            "card refunds go back through Stripe and are not available here yet", field="payment_id"
+            "card refunds go back through Stripe: POST /v1/billing/card-refunds", field="payment_id"
         )
     r = billing.record_refund(s, refund_id, payment_id, cents, requested_by=user)
     return RefundPublic(
@@ -258,7 +295,13 @@ async def record_payment(
     the resident's credit; the answer carries the receipt number."""
     payment_id, replayed = await processes.claim(BILLING, idempotency_key, body)
     data = NewPayment(
-        body.resident_id, body.amount_cents, body.method, body.invoice_id, body.received_on, body.reference
+        body.resident_id,
+        body.amount_cents,
+        body.method,
+        body.invoice_id,
+        body.received_on,
+        body.reference,
+        body.payer_config_id,
     )
     if replayed:
         response.status_code = 200
@@ -308,9 +351,18 @@ async def pay_by_card(
 ) -> PaymentPublic:
     """Charge a saved card (a Stripe PaymentMethod) for an invoice through a PaymentIntent.
     201 once Stripe has answered; 202 while the attempt is still running."""
-    amount = (
-        body.amount_cents if body.amount_cents is not None else await db.run(_amount_due, body.invoice_id)
-    )
+    if (body.invoice_id is None) == (body.deposit_resident_id is None):
+        raise Rejected("give exactly one of invoice_id or deposit_resident_id", field="invoice_id")
+    if body.deposit_resident_id is not None:
+        if body.amount_cents is None:
+            raise Rejected("a deposit needs its amount_cents", field="amount_cents")
+        await db.run(_deposit_allowed, body.deposit_resident_id)
+        amount = body.amount_cents
+    else:
+        assert body.invoice_id is not None
+        amount = (
+            body.amount_cents if body.amount_cents is not None else await db.run(_amount_due, body.invoice_id)
+        )
     if amount <= 0:
         raise Rejected("the invoice owes nothing", field="invoice_id")
     payment_id, replayed = await processes.claim(PAYMENT, idempotency_key, body)
@@ -318,7 +370,14 @@ async def pay_by_card(
         PAYMENT,
         payment_id,
         CardPaymentWorkflow.run,
-        CardPaymentInput(processes.actor, payment_id, body.invoice_id, amount, body.payment_method),
+        CardPaymentInput(
+            processes.actor,
+            payment_id,
+            body.invoice_id,
+            amount,
+            body.payment_method,
+            body.deposit_resident_id,
+        ),
         update=CardPaymentWorkflow.wait_outcome,
         update_arg=processes.actor,
     )
@@ -327,12 +386,338 @@ async def pay_by_card(
     return await db.run(_payment, payment_id)
 
 
+def _deposit_allowed(s: Session, resident_id: uuid.UUID) -> None:
+    from models.residents import Resident
+
+    if s.get(Resident, resident_id) is None:
+        raise NotFound("resident not found", field="deposit_resident_id")
+    if billing.held_deposit(s, resident_id) is not None:
+        raise Conflict("a deposit was already taken for this resident", field="deposit_resident_id")
+
+
 def _with_link(s: Session, invoice_id: uuid.UUID, base_url: str) -> InvoicePublic:
     inv = _invoice(s, invoice_id)
     if inv.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
         token = billing.payment_link_token(s.info["actor"]["org_id"], inv.id, datetime.now(UTC))
         inv.payment_link = f"{base_url.rstrip('/')}{router.prefix}/pay/{token}"
     return inv
+
+
+# --- card refunds ---------------------------------------------------------------------------
+
+
+class CardRefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payment_id: uuid.UUID
+    amount_cents: Cents
+
+
+class CardRefundPublic(BaseModel):
+    id: uuid.UUID
+    payment_id: uuid.UUID
+    amount_cents: int
+    status: RefundStatus
+    stripe_refund_id: str | None
+    payment_status: PaymentStatus
+
+
+def _card_refundable(s: Session, payment_id: uuid.UUID, cents: int) -> None:
+    """Refuse before any process starts: an unknown payment, a non-card one, too much."""
+    payment = billing.get_payment(s, payment_id)
+    if payment.stripe_payment_intent_id is None:
+        raise Rejected("this payment was not taken through Stripe: refund it at /refunds", field="payment_id")
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        raise Rejected(f"a {payment.status.value} payment cannot be refunded", field="payment_id")
+    left = payment.amount_cents - billing.refunded_cents(s, payment_id)
+    if cents > left:
+        raise Rejected(f"amount_cents must be between 1 and {left}", field="amount_cents")
+
+
+def _card_refund(s: Session, refund_id: uuid.UUID) -> CardRefundPublic:
+    from models.payment_extended import Refund
+
+    r = s.get(Refund, refund_id)
+    if r is None:
+        raise NotFound("refund not found", field="refund_id")
+    return CardRefundPublic(
+        id=r.id,
+        payment_id=r.payment_id,
+        amount_cents=r.amount_cents,
+        status=r.status,
+        stripe_refund_id=r.stripe_refund_id,
+        payment_status=billing.get_payment(s, r.payment_id).status,
+    )
+
+
+@router.post(
+    "/card-refunds",
+    status_code=201,
+    response_model=CardRefundPublic,
+    responses=start_responses(CardRefundPublic),
+)
+async def refund_card_payment(
+    body: CardRefundIn,
+    _: Writer,
+    processes: ProcessesDep,
+    db: TenantDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> CardRefundPublic:
+    """Give (part of) a card payment back through Stripe: a pending refund, the Stripe refund
+    (made once however often the step retries), then the reversing journal. 201 once Stripe has
+    answered; 202 while the refund is still running."""
+    await db.run(_card_refundable, body.payment_id, body.amount_cents)
+    refund_id, replayed = await processes.claim(REFUND, idempotency_key, body)
+    await processes.start(
+        REFUND,
+        refund_id,
+        CardRefundWorkflow.run,
+        CardRefundInput(processes.actor, refund_id, body.payment_id, body.amount_cents),
+        update=CardRefundWorkflow.wait_outcome,
+        update_arg=processes.actor,
+    )
+    if replayed:
+        response.status_code = 200
+    return await db.run(_card_refund, refund_id)
+
+
+# --- security deposits ------------------------------------------------------------------------
+
+
+class DepositIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resident_id: uuid.UUID
+    amount_cents: Cents
+    method: Literal[PaymentMethodType.CASH, PaymentMethodType.CHECK, PaymentMethodType.MONEY_ORDER]
+    reference: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    received_on: date | None = None
+
+
+class DeductionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: Literal["damage", "cleaning", "fees", "other"]
+    amount_cents: Cents
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class DeductionPublic(BaseModel):
+    position: int
+    category: str
+    amount_cents: int
+    reason: str | None
+    invoice_id: uuid.UUID | None
+
+
+class DepositPublic(BaseModel):
+    id: uuid.UUID
+    resident_id: uuid.UUID
+    payment_id: uuid.UUID | None
+    amount_cents: int
+    status: DepositStatus
+    received_date: date
+    # What the ledger still holds of it.
+    held_cents: int
+    deductions: list[DeductionPublic]
+    refund_cents: int
+    refund_pending: bool
+    forfeited_cents: int
+
+
+class DepositSettlementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deductions: list[DeductionIn] = Field(default_factory=list, max_length=50)
+    # refund: the rest goes back to the deposit's own method; forfeit: the house keeps it.
+    disposition: Disposition = Disposition.REFUND
+    # Pay what the resident's open invoices still owe from the deposit first.
+    apply_to_open_invoices: bool = True
+    forfeit_reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None
+    ) = None
+
+
+def _deposit(s: Session, resident_id: uuid.UUID) -> DepositPublic:
+    d = billing.held_deposit(s, resident_id)
+    if d is None:
+        raise NotFound("no deposit for this resident", field="resident_id")
+    outcome = billing.deposit_outcome(s, d)
+    return DepositPublic(
+        id=d.id,
+        resident_id=d.resident_id,
+        payment_id=d.payment_id,
+        amount_cents=d.amount_cents,
+        status=d.status,
+        received_date=d.received_date,
+        held_cents=billing.deposit_held_cents(s, d.id),
+        deductions=[
+            DeductionPublic(
+                position=x.position,
+                category=x.category,
+                amount_cents=x.amount_cents,
+                reason=x.reason,
+                invoice_id=x.invoice_id,
+            )
+            for x in billing.deposit_deductions(s, d.id)
+        ],
+        refund_cents=outcome.refund_cents,
+        refund_pending=outcome.refund_pending,
+        forfeited_cents=outcome.forfeited_cents,
+    )
+
+
+def _collect_deposit(s: Session, payment_id: uuid.UUID, body: DepositIn, user: uuid.UUID) -> DepositPublic:
+    d = billing.collect_deposit(
+        s,
+        payment_id,
+        body.resident_id,
+        body.amount_cents,
+        body.method,
+        recorded_by=user,
+        received_on=body.received_on,
+        reference=body.reference,
+    )
+    return _deposit(s, d.resident_id)
+
+
+@router.post("/deposits", status_code=201, response_model=DepositPublic)
+async def collect_deposit(
+    body: DepositIn,
+    p: Writer,
+    processes: ProcessesDep,
+    db: TenantDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> DepositPublic:
+    """A security deposit taken by staff (cash, check, money order), held as a liability until
+    discharge. A card deposit goes through `POST /card-payments` with `deposit_resident_id`."""
+    payment_id, replayed = await processes.claim(BILLING, idempotency_key, body)
+    if replayed:
+        response.status_code = 200
+    return await db.run(_collect_deposit, payment_id, body, p.user_id)
+
+
+@router.get("/residents/{resident_id}/deposit", response_model=DepositPublic)
+async def get_deposit(resident_id: uuid.UUID, _: Reader, db: TenantDep) -> DepositPublic:
+    return await db.run(_deposit, resident_id)
+
+
+@router.post("/residents/{resident_id}/deposit/settlement", response_model=DepositPublic)
+async def settle_deposit(
+    resident_id: uuid.UUID, body: DepositSettlementIn, _: Writer, processes: ProcessesDep, db: TenantDep
+) -> DepositPublic:
+    """Staff's settlement of the deposit after the move-out inspection, sent to the resident's
+    discharge-settlement process (started at discharge): itemised deductions, open invoices paid
+    from the deposit, the rest refunded to its own method (a card through Stripe) or forfeited.
+    404 before the discharge; 422 naming the field for deductions above the deposit."""
+    decision = DepositDecision(
+        processes.actor,
+        [Deduction(d.category, d.amount_cents, d.reason) for d in body.deductions],
+        body.disposition,
+        body.apply_to_open_invoices,
+        body.forfeit_reason,
+    )
+    outcome = await processes.update(
+        BILLING, discharge_key(resident_id), DischargeSettlementWorkflow.settle_deposit, decision
+    )
+    if outcome is None:
+        raise NotFound("no deposit for this resident", field="resident_id")
+    return await db.run(_deposit, resident_id)
+
+
+# --- payers -------------------------------------------------------------------------------------
+
+
+class PayerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    payer_type: PayerType
+    # Exactly one: a share of each invoice in percent (two decimals), or a fixed amount.
+    share_percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)] | None = None
+    fixed_cents: Cents | None = None
+    # A cap per invoice.
+    max_cents: Cents | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    organization_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
+    ) = None
+    contact_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
+    ) = None
+
+
+class PayerPublic(BaseModel):
+    id: uuid.UUID
+    resident_id: uuid.UUID | None
+    payer_type: PayerType
+    share_percent: Decimal | None
+    fixed_cents: int | None
+    max_cents: int | None
+    effective_from: date | None
+    effective_to: date | None
+    organization_name: str | None
+
+
+def _payer_public(c: Any) -> PayerPublic:
+    return PayerPublic(
+        id=c.id,
+        resident_id=c.resident_id,
+        payer_type=c.payer_type,
+        share_percent=None if c.fixed_amount_cents is not None else c.split_percentage,
+        fixed_cents=c.fixed_amount_cents,
+        max_cents=c.max_amount_cents,
+        effective_from=c.effective_from_date,
+        effective_to=c.effective_to_date,
+        organization_name=c.organization_name,
+    )
+
+
+def _create_payer(s: Session, payer_id: uuid.UUID, data: NewPayer) -> PayerPublic:
+    return _payer_public(billing.create_payer(s, payer_id, data))
+
+
+def _payers(s: Session, resident_id: uuid.UUID) -> list[PayerPublic]:
+    return [_payer_public(c) for c in billing.payers_of(s, resident_id)]
+
+
+@router.post("/residents/{resident_id}/payers", status_code=201, response_model=PayerPublic)
+async def add_payer(
+    resident_id: uuid.UUID,
+    body: PayerIn,
+    p: Writer,
+    db: TenantDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> PayerPublic:
+    """A payer of a share of this resident's charges (family, court program, agency...). Rent
+    invoices split among the payers in force on the period's first day: fixed amounts first,
+    then each percentage rounded down to the cent; the rest (and every rounding cent) is the
+    resident's. Shares above 100% in total are refused naming `share_percent`."""
+    payer_id, replayed = uuid.uuid4(), False
+    if idempotency_key is not None:
+        digest = idempotency.request_digest({"resident_id": str(resident_id), **body.model_dump(mode="json")})
+        payer_id, replayed = await db.run(
+            idempotency.claim, f"{BILLING.name}-payer", idempotency_key, digest, payer_id, p.user_id
+        )
+    if replayed:
+        response.status_code = 200
+    data = NewPayer(
+        resident_id,
+        body.payer_type,
+        body.share_percent,
+        body.fixed_cents,
+        body.max_cents,
+        body.effective_from,
+        body.effective_to,
+        body.organization_name,
+        body.contact_name,
+    )
+    return await db.run(_create_payer, payer_id, data)
+
+
+@router.get("/residents/{resident_id}/payers", response_model=list[PayerPublic])
+async def list_payers(resident_id: uuid.UUID, _: Reader, db: TenantDep) -> list[PayerPublic]:
+    return await db.run(_payers, resident_id)
 
 
 # The resident's payment page lives under this router: /v1/billing/pay/{token}.

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011_scoped_roles"
-down_revision: str | None = "0008_documents"
+down_revision: str | None = "0010_deposits_reconciliation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

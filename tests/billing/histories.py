@@ -97,3 +97,94 @@ async def discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
         id=BILLING.id(actor.org_id, discharge_key(rid)),
         task_queue=queue,
     )
+
+
+def ensure_localstripe() -> StripeGateway:
+    """Recording runs outside tests/billing (no fixture there): start localstripe where the
+    Stripe settings point when nothing listens yet, stopped when the recording process exits."""
+    import atexit
+    import socket
+    import subprocess
+
+    from tests.harness import BIN
+
+    gateway = StripeGateway.from_settings(get_settings())
+    if gateway is None or not get_settings().stripe_api_base:
+        raise RuntimeError("the card histories need localstripe: see this module's docstring")
+    port = int(str(get_settings().stripe_api_base).rsplit(":", 1)[1])
+    with socket.socket() as s:
+        listening = s.connect_ex(("127.0.0.1", port)) == 0
+    if not listening:
+        from cli.dev import wait_for_port
+
+        proc = subprocess.Popen(
+            [str(BIN / "localstripe"), "--port", str(port), "--from-scratch"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        atexit.register(proc.terminate)
+        wait_for_port(port, 30, proc)
+    return gateway
+
+
+async def card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """A November invoice paid by card, then 20,000 of it given back through Stripe."""
+    from workflows.billing import REFUND, CardRefundInput, CardRefundWorkflow
+
+    gateway = ensure_localstripe()
+    (rid,) = _residents(actor, 1)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+    payment_id = uuid.uuid4()
+    await client.execute_workflow(
+        CardPaymentWorkflow.run,
+        CardPaymentInput(
+            actor,
+            payment_id,
+            invoice_id,
+            60_000,
+            gateway.test_card_method("4242424242424242", 12, 2030, "123"),
+        ),
+        id=PAYMENT.id(actor.org_id, payment_id),
+        task_queue=queue,
+    )
+    refund_id = uuid.uuid4()
+    return await client.start_workflow(
+        CardRefundWorkflow.run,
+        CardRefundInput(actor, refund_id, payment_id, 20_000),
+        id=REFUND.id(actor.org_id, refund_id),
+        task_queue=queue,
+    )
+
+
+async def deposit_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """A resident with a cash deposit leaves on the 21st; staff send itemised deductions."""
+    from models.enums import PaymentMethodType
+    from services.billing import Deduction
+    from workflows.billing import DepositDecision
+
+    (rid,) = _residents(actor, 1)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        billing.collect_deposit(
+            s,
+            uuid.uuid4(),
+            rid,
+            50_000,
+            PaymentMethodType.CASH,
+            recorded_by=None,
+            received_on=date(2026, 1, 1),
+        )
+        billing.issue_rent_batch(s, NOV, None, 10)
+    handle = await client.start_workflow(
+        DischargeSettlementWorkflow.run,
+        SettleDischarge(actor, rid, date(2026, 11, 21)),
+        id=BILLING.id(actor.org_id, discharge_key(rid)),
+        task_queue=queue,
+    )
+    await handle.execute_update(
+        DischargeSettlementWorkflow.settle_deposit,
+        DepositDecision(actor, [Deduction("damage", 7_500, "Replaced a door handle")]),
+    )
+    return handle

@@ -22,6 +22,7 @@ from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory
 from workflows.billing import BILLING, RENT_RUN_KEY
 from workflows.dunning import DUNNING, SWEEP_KEY
+from workflows.reconciliation import DAILY_KEY, RECONCILIATION
 
 
 async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent(
@@ -39,9 +40,18 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
     client = await connect()
     assert await ensure_rent_schedule(client, org.org_id, "America/Chicago") is True
     created, updated = await sync(client, [(org.org_id, "America/Chicago")])
-    # The rent run brought up to date; the org's dunning sweep created alongside it.
-    assert (created, updated) == (1, 1)
+    # The rent run brought up to date; the dunning sweep and the daily reconciliation
+    # created alongside it; a second sync changes nothing.
+    assert (created, updated) == (2, 1)
+    assert await sync(client, [(org.org_id, "America/Chicago")]) == (0, 3)
     await client.get_schedule_handle(DUNNING.id(org.org_id, SWEEP_KEY)).delete()
+    recon = client.get_schedule_handle(RECONCILIATION.id(org.org_id, DAILY_KEY))
+    daily = (await recon.describe()).schedule
+    assert (
+        isinstance(daily.action, ScheduleActionStartWorkflow)
+        and daily.action.workflow == "DailyReconciliation"
+    )
+    await recon.delete()
     handle = client.get_schedule_handle(BILLING.id(org.org_id, RENT_RUN_KEY))
     desc = await handle.describe()
     assert desc.schedule.spec.time_zone_name == "America/Chicago"

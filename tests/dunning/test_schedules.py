@@ -16,6 +16,7 @@ from tests.dunning.builders import billed_org
 from tests.factories import OrgFactory
 from workflows.billing import BILLING, RENT_RUN_KEY
 from workflows.dunning import DUNNING, SWEEP_KEY, dunning_id
+from workflows.reconciliation import DAILY_KEY, RECONCILIATION
 
 FAR = [{"step": 1, "days_after_due": 3650, "action_type": "reminder_email"}]
 
@@ -26,7 +27,8 @@ async def test_the_dunning_schedule_is_created_once_and_a_triggered_sweep_starts
     b = billed_org(orgs, date.today() - timedelta(days=4), steps=FAR)
     client = await connect()
     assert await ensure_dunning_schedule(client, b.org.org_id, "America/Denver") is True
-    assert await sync(client, [(b.org.org_id, "America/Denver")]) == (1, 1)  # the rent run's is new
+    # The rent run's and the reconciliation's are new; the sweep's is brought up to date.
+    assert await sync(client, [(b.org.org_id, "America/Denver")]) == (2, 1)
     handle = client.get_schedule_handle(DUNNING.id(b.org.org_id, SWEEP_KEY))
     desc = await handle.describe()
     assert desc.schedule.spec.time_zone_name == "America/Denver"
@@ -44,3 +46,4 @@ async def test_the_dunning_schedule_is_created_once_and_a_triggered_sweep_starts
     assert ladder.workflow_type == "DunningInvoice"
     await handle.delete()
     await client.get_schedule_handle(BILLING.id(b.org.org_id, RENT_RUN_KEY)).delete()
+    await client.get_schedule_handle(RECONCILIATION.id(b.org.org_id, DAILY_KEY)).delete()

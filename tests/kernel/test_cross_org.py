@@ -103,6 +103,12 @@ def _dunning(path: str) -> Endpoint:
     return Endpoint("POST", path, None, UserRole.BILLING_SPECIALIST, _overdue_invoice, "invoice_id", own)
 
 
+def _discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.billing.test_payers_and_deposits_api import discharged_with_deposit
+
+    return discharged_with_deposit(http, org)
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -133,6 +139,15 @@ WORKFLOW_ENDPOINTS = [
     ),
     _dunning("/v1/dunning/invoices/{id}/start"),
     _dunning("/v1/dunning/invoices/{id}/write-off"),
+    Endpoint(
+        "POST",
+        "/v1/billing/residents/{id}/deposit/settlement",
+        {"deductions": [{"category": "damage", "amount_cents": 100, "reason": "Scratched door"}]},
+        UserRole.BILLING_SPECIALIST,
+        _discharged_with_deposit,
+        "resident_id",
+        "/v1/billing/residents/{id}/deposit",
+    ),
 ]
 
 

@@ -1,0 +1,42 @@
+"""Reconciliation activities: Stripe is read outside any tenant transaction, then the day's
+records are written in one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from temporalio import activity
+
+from activities.base import TenantActivities
+from core.errors import Rejected
+from services import reconciliation
+from services.reconciliation import DaySummary
+from workflows.common import Actor
+
+
+@dataclass(frozen=True)
+class ReconcileInput:
+    actor: Actor
+    day: date
+
+
+class ReconciliationActivities(TenantActivities):
+    @activity.defn(name="reconciliation.reconcile_day")
+    def reconcile_day(self, inp: ReconcileInput) -> DaySummary:
+        """Stripe's balance transactions and payouts of the day, this org's only (by the
+        `org_id` metadata every PaymentIntent and refund we make carries), matched with the
+        ledger. Stripe is shared by every org of a deployment; the database is not."""
+        if self.stripe is None:
+            raise Rejected("Stripe is not configured (no Stripe key)", field="day")
+        start, end = reconciliation.day_bounds(inp.day)
+        org = str(inp.actor.org_id)
+        txns = [t for t in self.stripe.balance_transactions(start, end) if t.metadata.get("org_id") == org]
+        ours = {t.id for t in txns}
+        payouts = [
+            p
+            for p in self.stripe.payouts(start, end)
+            if any(member in ours for member in p.balance_transaction_ids)
+        ]
+        with self.session(inp.actor) as s:
+            return reconciliation.reconcile_day(s, inp.day, txns, payouts)
