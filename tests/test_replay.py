@@ -42,7 +42,6 @@ from tests.harness import BIN
 from workflows.admission import (
     ADMISSION,
     BED_OFFER,
-    SETTLEMENT,
     AdmissionInput,
     AdmissionWorkflow,
     AssignBed,
@@ -186,20 +185,6 @@ def _last_layout_bed(actor: Actor) -> uuid.UUID:
     return bed
 
 
-async def _final_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
-    from sqlalchemy import select
-
-    from core.db import tenant_session
-    from models.resident_tracking import Discharge
-
-    with tenant_session(actor.org_id, actor_type="test") as s:
-        admission_id = s.scalars(
-            select(Discharge.admission_id).order_by(Discharge.discharged_at.desc())
-        ).first()
-    assert admission_id is not None
-    return await _closed(client.get_workflow_handle(SETTLEMENT.id(actor.org_id, admission_id)))
-
-
 async def _signing_request(client: Client, queue: str, actor: Actor, **kw: int) -> WorkflowHandle:
     from services.signing import SignerSpec
     from tests.documents.factories import make_document, make_resident
@@ -273,7 +258,6 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "intake-lost": ("intake", _intake_lost),
     "admission-journey": ("admission", _admission_journey),
     "bed-offer-accepted": ("admission", _bed_offer_accepted),
-    "final-settlement": ("admission", _final_settlement),
     "audit-anchor": ("audit", _audit_anchor),
     "signing-signed": ("signing", _signing_signed),
     "signing-expired": ("signing", _signing_expired),
