@@ -7,8 +7,12 @@ grace period unless staff cancel."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType
@@ -329,9 +333,10 @@ async def test_a_reservation_moves_in_on_its_date_and_not_before(
             return a.status, a.admitted_at, r.status
 
     assert admission_now() == (AdmissionStatus.PENDING, None, ResidentStatus.ADMITTED)
-    await env.sleep(timedelta(days=9, hours=12))
-    assert (await _journey(handle)).stage is Stage.RESERVED
-    await env.sleep(timedelta(days=1))
+    now = await env.get_current_time()
+    await env.sleep(datetime.combine(move_in, datetime.min.time(), now.tzinfo) - now - timedelta(hours=1))
+    assert (await _journey(handle)).stage is Stage.RESERVED  # an hour before the day begins
+    await env.sleep(timedelta(hours=2))
     await _stage(handle, Stage.ACTIVE)
     status, admitted_at, resident = admission_now()
     assert (status, resident) == (AdmissionStatus.ACTIVE, ResidentStatus.ACTIVE)
@@ -368,3 +373,74 @@ async def test_a_resident_unaccounted_for_is_discharged_after_the_grace_period_u
             None,
         )
         assert d.discharged_at - now >= timedelta(hours=24)
+
+
+async def test_a_worker_killed_after_a_placement_committed_resumes_on_a_new_worker_without_writing_twice(
+    time_skipping: WorkflowEnvironment, orgs: OrgFactory, tmp_path: Path
+) -> None:
+    from worker import build_worker
+
+    env, queue = time_skipping, f"crash-{uuid.uuid4().hex[:8]}"
+    org, actor = _staff(orgs, "req-crash")
+    layout = house(org.org_id, ["K-1"])
+    marker = tmp_path / "placed"
+    doomed = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "tests.admission.crashing_worker"),
+            *(env.client.service_client.config.target_host, queue, "admission.place", str(marker)),
+        ],
+        env=os.environ.copy(),
+    )
+    try:
+        handle = await _open(env, queue, actor, layout.house_id)
+        assign = asyncio.create_task(
+            handle.execute_update(AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["K-1"]))
+        )
+        for _ in range(600):
+            if marker.exists():
+                break
+            await asyncio.sleep(0.05)
+        assert marker.read_text() == handle.id
+    finally:
+        doomed.kill()  # SIGKILL: the placement is committed, its result never reported
+        doomed.wait(10)
+    admission_id = uuid.UUID(handle.id.rsplit("/", 1)[1])  # no worker left to answer a query
+
+    def rows() -> tuple[int, int, list[ResidentStatus]]:
+        with tenant_session(org.org_id, actor_type="test") as s:
+            stays = s.scalar(
+                select(func.count())
+                .select_from(BedOccupancy)
+                .where(BedOccupancy.admission_id == admission_id)
+            )
+            admissions = s.scalar(select(func.count()).select_from(Admission))
+            a = s.get(Admission, admission_id)
+            assert a is not None
+            return (
+                stays or 0,
+                admissions or 0,
+                [h.to_status for h in admission.status_history(s, a.resident_id)],
+            )
+
+    committed = rows()
+    assert committed == (1, 1, [ResidentStatus.APPLICANT, ResidentStatus.ACTIVE])
+    assert not assign.done()
+
+    async with build_worker(env.client, task_queue=queue):
+        # The lost attempt times out after DB_STEP's 30 s start-to-close (real seconds: the
+        # test server does not skip time while an activity is out) and this worker retries it.
+        j = await asyncio.wait_for(assign, 90)
+        assert (j.stage, j.bed_id) == (Stage.ACTIVE, layout.beds["K-1"])
+        await handle.execute_update(
+            AdmissionWorkflow.discharge, DischargeRequest(actor, DischargeKind.PLANNED)
+        )
+
+    placed = [
+        e.activity_task_started_event_attributes.attempt
+        for e in (await handle.fetch_history()).events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+    ]
+    assert max(placed) == 2  # the placement did run again, and found its own row
+    stays, admissions, history = rows()
+    assert (stays, admissions) == (1, 1)
+    assert history == [ResidentStatus.APPLICANT, ResidentStatus.ACTIVE, ResidentStatus.DISCHARGED]
