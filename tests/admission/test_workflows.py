@@ -52,7 +52,15 @@ from workflows.admission import (
     Unaccounted,
     WaitlistRequest,
 )
-from workflows.billing import BILLING, DischargeSettled, RentRunInput, RentRunWorkflow, discharge_key
+from workflows.billing import (
+    BILLING,
+    DischargeSettled,
+    DischargeSettlementWorkflow,
+    RentRunInput,
+    RentRunWorkflow,
+    SettleDischarge,
+    discharge_key,
+)
 from workflows.common import Actor, Wait
 
 # The settlement's ledger posting (services.billing.settle_discharge).
@@ -251,6 +259,32 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
         # Months 0, 1 and 2 billed once each, however many runs.
         assert s.scalar(select(func.count()).select_from(Invoice).where(Invoice.resident_id == rid)) == 3
         assert billing.trial_balance(s) == 0
+
+
+async def test_a_discharge_whose_earlier_settlement_still_runs_is_settled_under_its_own_id(
+    time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
+) -> None:
+    env, queue = time_skipping, registry_worker
+    org, actor = _staff(orgs, "req-settle-twice")
+    layout = house(org.org_id, ["S-1"])
+    handle = await _open(env, queue, actor, layout.house_id)
+    j = await handle.execute_update(AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["S-1"]))
+    assert j.resident_id is not None
+    # A settlement of an earlier stay, stuck (nothing polls its queue), holds billing's id.
+    stuck = await env.client.start_workflow(
+        DischargeSettlementWorkflow.run,
+        SettleDischarge(Actor.system(org.org_id), j.resident_id, await _today(env)),
+        id=BILLING.id(org.org_id, discharge_key(j.resident_id)),
+        task_queue=f"{queue}-unpolled",
+    )
+    await handle.execute_update(AdmissionWorkflow.discharge, DischargeRequest(actor, DischargeKind.VOLUNTARY))
+    with env.auto_time_skipping_disabled():
+        done = await handle.result()
+    own_id = BILLING.id(org.org_id, f"{discharge_key(j.resident_id)}-{done.discharge_id}")
+    settled: DischargeSettled = await (await _closed(env, own_id, DischargeSettled)).result()
+    assert settled.resident_id == j.resident_id
+    assert (await stuck.describe()).status is WorkflowExecutionStatus.RUNNING
+    await stuck.terminate("test over")
 
 
 async def test_a_freed_bed_passes_down_the_waitlist_on_decline_and_when_the_offer_times_out(
