@@ -26,7 +26,7 @@ from api.routes import dunning as dunning_routes
 from api.routes import intake as intake_routes
 from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
-from workflows.admission import AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover
+from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
 from workflows.audit import AuditAnchorWorkflow
 from workflows.billing import (
     CardPaymentWorkflow,
@@ -53,8 +53,7 @@ FAMILIES: list[Family] = [
     Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
     Family(
         "admission",
-        # FinalSettlementHandover stands in for billing's workflow of that type until it lands.
-        [AdmissionWorkflow, BedOfferWorkflow, FinalSettlementHandover],
+        [AdmissionWorkflow, BedOfferWorkflow],
         [AdmissionActivities],
         admission_routes.router,
     ),

@@ -10,11 +10,12 @@ workflow (intake's workflow and its histories are unchanged). Updates answer the
 The workflow keeps ids, dates and statuses only; free-text reasons travel in an (encrypted)
 update payload to the activity that stores them and are not kept in workflow state.
 
-Billing seam: on discharge the journey starts the child workflow type `BillingFinalSettlement`
-(`FINAL_SETTLEMENT`) with a `FinalSettlement` input, id `settlement/<org>/<admission_id>`, and
-does not wait for it (parent-close policy ABANDON). Until billing exists, the placeholder
-`FinalSettlementHandover` below is registered under that name and only records the hand-over;
-billing replaces it by registering its own workflow of that type and removing this one.
+Billing seam: on discharge the journey starts billing's `BillingDischargeSettlement` as a child
+workflow with `SettleDischarge(actor, resident_id, discharged_on)`, id
+`billing/<org>/discharge-<resident_id>` (billing's `discharge_key`), and does not wait for it
+(parent-close policy ABANDON: the settlement outlives the journey). Histories recorded before
+this seam started the placeholder type `BillingFinalSettlement` instead; they replay through
+the `billing-settlement` patch.
 """
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ with workflow.unsafe.imports_passed_through():
         Placed,
     )
     from services.waitlist import Offer
+    from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
     from workflows.common import DB_STEP, Actor, Process, Wait
 
 ADMISSION = Process("admission")
 BED_OFFER = Process("bed-offer")
-SETTLEMENT = Process("settlement")
-FINAL_SETTLEMENT = "BillingFinalSettlement"
+# Before the `billing-settlement` patch: the placeholder hand-over, kept for replay only.
+LEGACY_SETTLEMENT = Process("settlement")
+LEGACY_SETTLEMENT_TYPE = "BillingFinalSettlement"
 
 
 class Stage(StrEnum):
@@ -151,20 +154,6 @@ class Unaccounted:
 @dataclass(frozen=True)
 class Returned:
     actor: Actor
-
-
-@dataclass(frozen=True)
-class FinalSettlement:
-    """The billing seam: everything billing needs to issue the final invoice and settle the
-    deposit of one ended stay. Ids, a date and integer cents; no PHI."""
-
-    actor: Actor
-    admission_id: uuid.UUID
-    resident_id: uuid.UUID
-    discharge_id: uuid.UUID
-    discharged_on: date
-    weekly_rate_cents: int
-    deposit_cents: int
 
 
 @dataclass(frozen=True)
@@ -519,19 +508,28 @@ class AdmissionWorkflow:
         both outlive this journey."""
         org = self._input().actor.org_id
         await self._offer_bed(d.bed_id)
-        settlement = FinalSettlement(
-            Actor.system(org),
-            d.admission_id,
-            d.resident_id,
-            d.discharge_id,
-            d.discharged_on,
-            d.weekly_rate_cents,
-            d.deposit_cents,
-        )
+        if not workflow.patched("billing-settlement"):
+            # Replaying a journey that handed over to the placeholder: the same command.
+            await workflow.start_child_workflow(
+                LEGACY_SETTLEMENT_TYPE,
+                d,
+                id=LEGACY_SETTLEMENT.id(org, d.admission_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+            return
+        settle = SettleDischarge(Actor.system(org), d.resident_id, d.discharged_on)
+        try:
+            await self._settle(settle, BILLING.id(org, discharge_key(d.resident_id)))
+        except WorkflowAlreadyStartedError:
+            # The settlement of this resident's previous stay is still running: this stay's
+            # gets its own id rather than being lost.
+            await self._settle(settle, BILLING.id(org, f"{discharge_key(d.resident_id)}-{d.discharge_id}"))
+
+    async def _settle(self, settle: SettleDischarge, wf_id: str) -> None:
         await workflow.start_child_workflow(
-            FINAL_SETTLEMENT,
-            settlement,
-            id=SETTLEMENT.id(org, d.admission_id),
+            DischargeSettlementWorkflow.run,
+            settle,
+            id=wf_id,
             parent_close_policy=workflow.ParentClosePolicy.ABANDON,
         )
 
@@ -652,16 +650,3 @@ class BedOfferWorkflow:
     @workflow.signal
     def answered(self, answer: OfferAnswered) -> None:
         self._answers[answer.entry_id] = answer.accepted
-
-
-# --- the billing seam --------------------------------------------------------------------
-
-
-@workflow.defn(name=FINAL_SETTLEMENT)
-class FinalSettlementHandover:
-    """Placeholder for billing's final-settlement workflow (see the module docstring): it
-    accepts the hand-over so discharges work end to end before billing exists."""
-
-    @workflow.run
-    async def run(self, settlement: FinalSettlement) -> FinalSettlement:
-        return settlement

