@@ -10,7 +10,9 @@
   on rent already invoiced (the proration rule), leaving any overpayment as refundable credit.
 - `CardPaymentWorkflow` (`billing-payment/<org>/<payment id>`): one attempt to pay an invoice
   by card through a Stripe PaymentIntent; a Stripe webhook signals it when the intent settles
-  asynchronously.
+  asynchronously. With a PaymentMethod id it confirms the intent itself (the payment page's
+  server-side form, localstripe in tests); without one (`payment_method=""`) the resident's
+  browser confirms it with Stripe.js and the webhook, or the page's return, signals the result.
 
 Workflows carry ids, dates and cents only.
 """
@@ -115,12 +117,18 @@ class RentRunWorkflow:
         return self._progress
 
 
+# The intent statuses after which nothing more happens to it by itself.
+SETTLED_STATUSES = ("succeeded", "canceled", "requires_payment_method")
+
+
 @dataclass(frozen=True)
 class CardPaymentInput:
     actor: Actor
     payment_id: uuid.UUID
     invoice_id: uuid.UUID
     amount_cents: int
+    # A Stripe PaymentMethod id the workflow confirms the intent with; "" when the resident's
+    # browser confirms it (Stripe.js) and the workflow only waits to hear how it settled.
     payment_method: str
 
 
@@ -137,6 +145,7 @@ class IntentSettled:
 class CardPaymentWorkflow:
     def __init__(self) -> None:
         self._outcome: PaymentOutcome | None = None
+        self._opened: PaymentOutcome | None = None
         self._settled: IntentSettled | None = None
 
     @workflow.run
@@ -147,12 +156,16 @@ class CardPaymentWorkflow:
             **DB_STEP.options(),
         )
         assert opened.intent_id is not None
-        status = await workflow.execute_activity_method(
-            BillingActivities.confirm_card_payment,
-            ConfirmCard(inp.actor, inp.payment_id, opened.intent_id, inp.payment_method),
-            **EXTERNAL_CALL.options(),
-        )
-        if status not in ("succeeded", "canceled", "requires_payment_method"):
+        self._opened = opened
+        if inp.payment_method:
+            status = await workflow.execute_activity_method(
+                BillingActivities.confirm_card_payment,
+                ConfirmCard(inp.actor, inp.payment_id, opened.intent_id, inp.payment_method),
+                **EXTERNAL_CALL.options(),
+            )
+        else:
+            status = "requires_confirmation"  # by the browser, with the intent's client secret
+        if status not in SETTLED_STATUSES:
             # Settles later: the webhook tells us, or the window closes and the attempt fails.
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._settled is not None, timeout=SETTLE_WINDOW)
@@ -168,6 +181,14 @@ class CardPaymentWorkflow:
     def intent_settled(self, event: IntentSettled) -> None:
         if self._settled is None:
             self._settled = event
+
+    @workflow.update
+    async def intent_opened(self, _: Actor) -> PaymentOutcome:
+        """The attempt's PaymentIntent, once created (the page then fetches its client secret
+        from Stripe: the secret itself never enters the workflow's history)."""
+        await workflow.wait_condition(lambda: self._opened is not None)
+        assert self._opened is not None
+        return self._opened
 
     @workflow.update
     async def wait_outcome(self, _: Actor) -> PaymentOutcome:
