@@ -262,6 +262,12 @@ async def _billing_card_payment(client: Client, queue: str, actor: Actor) -> Wor
     return await card_payment(client, queue, actor)
 
 
+async def _billing_card_payment_in_browser(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import card_payment_in_browser
+
+    return await card_payment_in_browser(client, queue, actor)
+
+
 async def _billing_discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     from tests.billing.histories import discharge
 
@@ -280,6 +286,7 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "signing-voided": ("signing", _signing_voided),
     "billing-rent-run": ("billing", _billing_rent_run),
     "billing-card-payment": ("billing", _billing_card_payment),
+    "billing-card-payment-in-browser": ("billing", _billing_card_payment_in_browser),
     "billing-discharge": ("billing", _billing_discharge),
 }
 
