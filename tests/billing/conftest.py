@@ -1,5 +1,5 @@
 """A localstripe server for the billing tests, started from its wheel, and the worker and API
-pointed at it through the ordinary Stripe settings."""
+pointed at it through the ordinary Stripe settings; the API as deployed with a publishable key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 
+from core.stripe_gateway import StripeGateway
 from tests.harness import BIN
 
 # The root conftest sets the Stripe settings for the whole run (worker, API, schemathesis);
@@ -31,3 +33,18 @@ def localstripe() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def stripe_js(api_app: FastAPI) -> Iterator[StripeGateway]:
+    """The API as deployed with a publishable key: the payment page takes cards with Stripe.js."""
+    from api.routes.billing_page import CardSettings, card_settings
+    from core.config import get_settings
+
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    api_app.dependency_overrides[card_settings] = lambda: CardSettings("pk_test_recoveryos", gateway)
+    try:
+        yield gateway
+    finally:
+        api_app.dependency_overrides.pop(card_settings)

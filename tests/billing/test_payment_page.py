@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from api.routes.billing_page import CardSettings, card_settings
-from core.config import get_settings
 from core.db import tenant_session
 from core.stripe_gateway import StripeGateway
 from models.enums import InvoiceStatus, PaymentStatus, UserRole
@@ -191,18 +187,6 @@ def test_without_a_publishable_key_the_page_loads_no_script_and_allows_none(
     csp = page.headers["content-security-policy"]
     assert "<script" not in page.text and "js.stripe.com" not in page.text
     assert "default-src 'none'" in csp and "script-src" not in csp and "stripe.com" not in csp
-
-
-@pytest.fixture
-def stripe_js(api_app: FastAPI) -> Iterator[StripeGateway]:
-    """The API as deployed with a publishable key: the page takes cards with Stripe.js."""
-    gateway = StripeGateway.from_settings(get_settings())
-    assert gateway is not None
-    api_app.dependency_overrides[card_settings] = lambda: CardSettings("pk_test_recoveryos", gateway)
-    try:
-        yield gateway
-    finally:
-        api_app.dependency_overrides.pop(card_settings)
 
 
 def test_with_a_publishable_key_the_browser_confirms_the_intent_the_server_created(

@@ -2,8 +2,9 @@
 Playwright) against the real API under uvicorn, the worker and localstripe: a resident opens a
 real invoice's link, types Stripe's test card 4242 4242 4242 4242 and sees the receipt; the
 invoice is paid, the payment posted once, the trial balance zero. Also at a phone's width
-(375 px), a newcomer paying the link `recoveryos seed` prints, and the pages for a tampered
-link and an already-paid one.
+(375 px), a newcomer paying the link `recoveryos seed` prints, the Stripe.js path under the
+page's CSP (a stand-in for Stripe.js, Stripe's API routed to localstripe), and the pages for a
+tampered link and an already-paid one.
 
 Screenshots land in `<pytest basetemp>/payment-screenshots/` (their paths are printed; run with
 -s to see them; pytest keeps the last three basetemps, e.g. /tmp/pytest-of-$USER/pytest-current/).
@@ -22,9 +23,11 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import tenant_session
+from core.stripe_gateway import StripeGateway
 from models.enums import InvoiceStatus, PaymentStatus
 from models.payments import LedgerEntry, Payment
 from services import billing
+from tests.billing.conftest import STRIPE_KEY
 from tests.billing.test_api import SPECIALIST, _billed_org
 from tests.browser import chromium, phone, screenshot_dir
 from tests.factories import OrgFactory
@@ -164,3 +167,45 @@ def test_a_newcomer_pays_the_link_recoveryos_seed_prints(
     status, outstanding, _journals, balance, payments = _settled(org_id, inv)
     assert (status, outstanding, balance) == (InvoiceStatus.PAID, 0, 0)
     assert len(payments) == before + 1
+
+
+def test_with_stripe_js_the_browser_confirms_the_intent_under_the_pages_csp(
+    stack: str,
+    localstripe: str,
+    orgs: OrgFactory,
+    browser: Any,
+    screenshots: Path,
+    stripe_js: StripeGateway,
+) -> None:
+    """Stripe.js itself cannot run here (no network, no real key): a stand-in is served at
+    https://js.stripe.com/v3/ and Stripe's API at https://api.stripe.com goes to localstripe, so
+    the page's own script, its CSP and the server's intent and return endpoints run for real."""
+    org_id, inv, link = _invoice_link(stack, orgs)
+    fake = (Path(__file__).parent / "static" / "fake_stripe.js").read_text()
+    context = browser.new_context(**PHONE)
+
+    def to_localstripe(route: Any) -> None:
+        path = route.request.url.removeprefix("https://api.stripe.com")
+        headers = {
+            "Authorization": f"Bearer {STRIPE_KEY}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        got = route.fetch(url=localstripe + path, headers=headers)
+        route.fulfill(response=got, headers={**got.headers, "Access-Control-Allow-Origin": "*"})
+
+    context.route("https://js.stripe.com/v3/", lambda r: r.fulfill(body=fake, content_type="text/javascript"))
+    context.route("https://api.stripe.com/**", to_localstripe)
+    blocked: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    response = page.goto(link)
+    assert response is not None and "https://js.stripe.com" in response.headers["content-security-policy"]
+    page.wait_for_selector("#stripe-card")  # the card element mounted: both scripts ran
+    _shot(page, screenshots / "stripe-js-1-invoice.png")
+    page.fill("#stripe-card", "4242 4242 4242 4242")
+    page.click("#pay-button")
+    page.wait_for_selector("#receipt", timeout=60_000)
+    _shot(page, screenshots / "stripe-js-2-receipt.png")
+    context.close()
+    assert blocked == []
+    assert _settled(org_id, inv) == (InvoiceStatus.PAID, 0, 1, 0, [PaymentStatus.SUCCEEDED])
