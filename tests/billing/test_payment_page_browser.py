@@ -160,10 +160,9 @@ def test_a_newcomer_pays_the_link_recoveryos_seed_prints(
     due = f"${shown.amount_due_cents // 100:,}.{shown.amount_due_cents % 100:02d}"
     # The link names the configured public URL; this test's API listens elsewhere.
     local = stack + "/v1/billing/pay/" + link.rsplit("/", 1)[1]
-    with capsys.disabled():
-        context = browser.new_context(**PHONE)
-        _pay_in_browser(context.new_page(), local, screenshots, "seeded", shown.house_name, due)
-        context.close()
+    context = browser.new_context(**PHONE)
+    _pay_in_browser(context.new_page(), local, screenshots, "seeded", shown.house_name, due)
+    context.close()
     status, outstanding, _journals, balance, payments = _settled(org_id, inv)
     assert (status, outstanding, balance) == (InvoiceStatus.PAID, 0, 0)
     assert len(payments) == before + 1
