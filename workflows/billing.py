@@ -175,6 +175,8 @@ class CardPaymentWorkflow:
             SettleCard(inp.actor, inp.payment_id, opened.intent_id, status),
             **DB_STEP.options(),
         )
+        # Let a waiting `wait_outcome` (the payment page) answer before the run closes.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome
 
     @workflow.signal
