@@ -5,7 +5,8 @@ and `recoveryos worker` as its own process, so its memory can be measured), seed
 with N active residents each (one house of N beds, a monthly house rent; bulk inserts, not
 measured), then:
 
-  - temporal: one `BillingRentRun` for org A end to end (real workflow, real worker, batches
+  - temporal: once the worker polls (its start-up is not measured), one `BillingRentRun` for
+    org A end to end (real workflow, real worker, batches
     of `--batch` residents per activity, continue-as-new every `--batches-per-run` batches),
     with its audit trail (one chained entry per batch naming every invoice it wrote);
   - baseline: for org B, one transaction on the same role under the same row-level security
@@ -29,6 +30,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bench.api_reads import BIN, _free_port
 
@@ -144,6 +146,30 @@ def _vm_hwm_mb(pid: int) -> float:
     raise RuntimeError("VmHWM not reported")
 
 
+async def _worker_polling(timeout: float = 120) -> None:
+    """Wait until the worker process polls the task queue: its start-up is not measured."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    from core.temporal import connect
+
+    client = await connect(os.environ["TEMPORAL_ADDRESS"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=TASK_QUEUE),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+            )
+        )
+        if got.pollers:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the worker never polled the task queue")
+
+
 async def _through_temporal(org_id: uuid.UUID, batch: int, per_run: int) -> tuple[float, int, int]:
     from core.temporal import connect, ensure_search_attributes
     from workflows.billing import BILLING, RentRunInput, RentRunWorkflow
@@ -165,7 +191,6 @@ async def _through_temporal(org_id: uuid.UUID, batch: int, per_run: int) -> tupl
 def _raw_sql(org_id: uuid.UUID) -> tuple[float, int]:
     """The same rows as the rent run, by hand: one read of the stays and the rate, three
     `executemany` inserts, one commit (the deferred balance trigger runs at commit)."""
-    from typing import Any
 
     import psycopg
 
@@ -277,6 +302,7 @@ def main() -> None:
         _analyze()
         print(f"seeded 2 orgs x {args.residents:,} active residents in {time.perf_counter() - t:.1f} s")
         audit_before = {org: _totals(org)[3] for org in (a, b)}
+        asyncio.run(_worker_polling())
         rss_before = _vm_hwm_mb(worker.pid)
         via_temporal, issued, runs = asyncio.run(_through_temporal(a, args.batch, args.batches_per_run))
         rss_peak = _vm_hwm_mb(worker.pid)
