@@ -6,9 +6,9 @@ with N active residents each (one house of N beds, a monthly house rent; bulk in
 measured), then:
 
   - temporal: once the worker polls (its start-up is not measured), one `BillingRentRun` for
-    org A end to end (real workflow, real worker, batches
-    of `--batch` residents per activity, continue-as-new every `--batches-per-run` batches),
-    with its audit trail (one chained entry per batch naming every invoice it wrote);
+    org A end to end (real workflow, real worker, batches of `--batch` residents per activity,
+    continue-as-new every `--batches-per-run` batches), with its audit trail (one chained
+    entry per batch naming every invoice and journal it wrote);
   - baseline: for org B, one transaction on the same role under the same row-level security
     that reads the same stays and inserts the same invoice, line-item and ledger rows with
     psycopg's `executemany` (no Temporal, no ORM, no audit trail);
