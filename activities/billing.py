@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
+import stripe
 from temporalio import activity
 
 from activities.base import TenantActivities
@@ -186,9 +187,14 @@ class BillingActivities(TenantActivities):
         current = gateway.get_intent(inp.intent_id)
         if current.status in ("succeeded", "processing", "canceled"):
             return current.status
-        intent: Intent = gateway.confirm_intent(
-            inp.intent_id, inp.payment_method, f"pi-confirm:{inp.payment_id}"
-        )
+        try:
+            intent: Intent = gateway.confirm_intent(
+                inp.intent_id, inp.payment_method, f"pi-confirm:{inp.payment_id}"
+            )
+        except stripe.CardError:
+            # Declined: Stripe leaves the intent waiting for another method. This attempt is
+            # over (retrying the same card would be declined again); the page offers a new one.
+            return "requires_payment_method"
         return intent.status
 
     @activity.defn(name="billing.settle_card_payment")

@@ -126,7 +126,8 @@ def install(app: FastAPI) -> None:
             headers["X-Request-ID"] = rid
             headers["X-Content-Type-Options"] = "nosniff"
             if headers.get("content-type", "").startswith("text/html"):
-                headers["Content-Security-Policy"] = HTML_CSP
+                # A page that sets its own policy (signing, payment) keeps it; others get ours.
+                headers.setdefault("Content-Security-Policy", HTML_CSP)
                 headers["X-Frame-Options"] = "DENY"
             if production:
                 headers["Strict-Transport-Security"] = f"max-age={s.hsts_max_age_seconds}; includeSubDomains"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import models
 from core.config import get_settings
 from core.db import tenant_session
@@ -9,6 +12,7 @@ from core.permissions import ROLE_TITLES
 from models.enums import UserRole
 from models.orgs import Organization
 from seed import SeedResult, demo_org_id, demo_password, seed_org
+from services import billing
 
 
 def _print_summary(result: SeedResult, name: str, slug: str) -> None:
@@ -40,6 +44,17 @@ def _print_summary(result: SeedResult, name: str, slug: str) -> None:
         print("    " + "".join(i.ljust(col) for i in items[k : k + per_line]).rstrip())
 
 
+def _print_payment_link(org_id: uuid.UUID) -> None:
+    """A seeded resident's payment page, so a newcomer can open it and pay (localstripe or
+    Stripe test mode). The link is signed now and expires like any other."""
+    settings = get_settings()
+    with tenant_session(org_id, actor_type="system") as s:
+        invoice_id = billing.payable_invoice(s)
+    if invoice_id is not None:
+        url = billing.payment_link_url(settings.public_base_url, org_id, invoice_id, datetime.now(UTC))
+        print(f"\n  a resident's payment link (open invoice {invoice_id}):\n    {url}")
+
+
 def seed(scale: int, seed_value: int) -> int:
     """Create the demo org of `seed_value` unless it exists (its id is derived from the value)."""
     settings = get_settings()
@@ -61,7 +76,9 @@ def seed(scale: int, seed_value: int) -> int:
             f"users are <role>@{existing_slug}.example.com, password {demo_password(seed_value)}.\n"
             f"For a second demo organisation run `recoveryos seed --seed {seed_value + 1}`."
         )
+        _print_payment_link(org_id)
         return 0
     result = seed_org(org_id, scale=scale, seed_value=seed_value, name=name, slug=slug)
     _print_summary(result, name, slug)
+    _print_payment_link(org_id)
     return 0

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     stripe_api_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    # Set (pk_test_… / pk_live_…): the payment page collects the card with Stripe.js
+    # (https://js.stripe.com/v3) and confirms the PaymentIntent in the browser. Unset: a plain
+    # card form posts to our server, which confirms the same PaymentIntent (test mode only).
+    stripe_publishable_key: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("STRIPE_PUBLISHABLE_KEY", "RECOVERYOS_STRIPE_PUBLISHABLE_KEY"),
+    )
 
     # Outgoing e-mail (dunning reminders and escalations): unset host = recorded, not sent.
     smtp_host: str | None = None

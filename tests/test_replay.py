@@ -292,6 +292,12 @@ async def _billing_card_payment(client: Client, queue: str, actor: Actor) -> Wor
     return await card_payment(client, queue, actor)
 
 
+async def _billing_card_payment_in_browser(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.billing.histories import card_payment_in_browser
+
+    return await card_payment_in_browser(client, queue, actor)
+
+
 async def _billing_discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     from tests.billing.histories import discharge
 
@@ -350,6 +356,7 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
     "signing-voided": ("signing", _signing_voided),
     "billing-rent-run": ("billing", _billing_rent_run),
     "billing-card-payment": ("billing", _billing_card_payment),
+    "billing-card-payment-in-browser": ("billing", _billing_card_payment_in_browser),
     "billing-discharge": ("billing", _billing_discharge),
     # The same payment after `billing-dunning-nudge`: it signals the invoice's dunning workflow.
     "billing-card-payment-dunning-nudge": ("billing", _billing_card_payment),

@@ -14,7 +14,10 @@
   and refunds the rest to the deposit's own method (a card through Stripe) or forfeits it.
 - `CardPaymentWorkflow` (`billing-payment/<org>/<payment id>`): one attempt to pay an invoice
   (or a security deposit) by card through a Stripe PaymentIntent; a Stripe webhook signals it
-  when the intent settles asynchronously.
+  when the intent settles asynchronously. With a PaymentMethod id it confirms the intent itself
+  (the payment page's server-side form, localstripe in tests); without one (`payment_method=""`)
+  the resident's browser confirms it with Stripe.js and the webhook, or the page's return,
+  signals the result.
 - `CardRefundWorkflow` (`billing-refund/<org>/<refund id>`): a refund of a card payment back
   through Stripe, posted as a reversing journal once Stripe has made it.
 
@@ -141,6 +144,10 @@ class RentRunWorkflow:
         return self._progress
 
 
+# The intent statuses after which nothing more happens to it by itself.
+SETTLED_STATUSES = ("succeeded", "canceled", "requires_payment_method")
+
+
 @dataclass(frozen=True)
 class CardPaymentInput:
     actor: Actor
@@ -148,6 +155,8 @@ class CardPaymentInput:
     # None for a security deposit paid by card (then `deposit_resident_id` names the resident).
     invoice_id: uuid.UUID | None
     amount_cents: int
+    # A Stripe PaymentMethod id the workflow confirms the intent with; "" when the resident's
+    # browser confirms it (Stripe.js) and the workflow only waits to hear how it settled.
     payment_method: str
     deposit_resident_id: uuid.UUID | None = None
 
@@ -165,6 +174,7 @@ class IntentSettled:
 class CardPaymentWorkflow:
     def __init__(self) -> None:
         self._outcome: PaymentOutcome | None = None
+        self._opened: PaymentOutcome | None = None
         self._settled: IntentSettled | None = None
 
     @workflow.run
@@ -175,12 +185,16 @@ class CardPaymentWorkflow:
             **DB_STEP.options(),
         )
         assert opened.intent_id is not None
-        status = await workflow.execute_activity_method(
-            BillingActivities.confirm_card_payment,
-            ConfirmCard(inp.actor, inp.payment_id, opened.intent_id, inp.payment_method),
-            **EXTERNAL_CALL.options(),
-        )
-        if status not in ("succeeded", "canceled", "requires_payment_method"):
+        self._opened = opened
+        if inp.payment_method:
+            status = await workflow.execute_activity_method(
+                BillingActivities.confirm_card_payment,
+                ConfirmCard(inp.actor, inp.payment_id, opened.intent_id, inp.payment_method),
+                **EXTERNAL_CALL.options(),
+            )
+        else:
+            status = "requires_confirmation"  # by the browser, with the intent's client secret
+        if status not in SETTLED_STATUSES:
             # Settles later: the webhook tells us, or the window closes and the attempt fails.
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._settled is not None, timeout=SETTLE_WINDOW)
@@ -199,12 +213,22 @@ class CardPaymentWorkflow:
         ):
             # An overdue invoice's dunning stops at once when this paid it.
             await nudge_dunning(inp.actor.org_id, inp.invoice_id)
+        # Let a waiting `wait_outcome` (the payment page) answer before the run closes.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome
 
     @workflow.signal
     def intent_settled(self, event: IntentSettled) -> None:
         if self._settled is None:
             self._settled = event
+
+    @workflow.update
+    async def intent_opened(self, _: Actor) -> PaymentOutcome:
+        """The attempt's PaymentIntent, once created (the page then fetches its client secret
+        from Stripe: the secret itself never enters the workflow's history)."""
+        await workflow.wait_condition(lambda: self._opened is not None)
+        assert self._opened is not None
+        return self._opened
 
     @workflow.update
     async def wait_outcome(self, _: Actor) -> PaymentOutcome:

@@ -398,8 +398,9 @@ def _deposit_allowed(s: Session, resident_id: uuid.UUID) -> None:
 def _with_link(s: Session, invoice_id: uuid.UUID, base_url: str) -> InvoicePublic:
     inv = _invoice(s, invoice_id)
     if inv.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
-        token = billing.payment_link_token(s.info["actor"]["org_id"], inv.id, datetime.now(UTC))
-        inv.payment_link = f"{base_url.rstrip('/')}{router.prefix}/pay/{token}"
+        inv.payment_link = billing.payment_link_url(
+            base_url, s.info["actor"]["org_id"], inv.id, datetime.now(UTC)
+        )
     return inv
 
 

@@ -30,6 +30,7 @@ from workflows.billing import (
     CardPaymentInput,
     CardPaymentWorkflow,
     DischargeSettlementWorkflow,
+    IntentSettled,
     RentRunInput,
     RentRunWorkflow,
     SettleDischarge,
@@ -84,6 +85,31 @@ async def card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHand
         id=PAYMENT.id(actor.org_id, payment_id),
         task_queue=queue,
     )
+
+
+async def card_payment_in_browser(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """The Stripe.js path: the workflow opens the intent, the browser confirms it (played here
+    through the SDK) and the page's return signals how it settled."""
+    gateway = StripeGateway.from_settings(get_settings())
+    if gateway is None:
+        raise RuntimeError("the card-payment history needs localstripe: see tests/billing/histories.py")
+    (rid,) = _residents(actor, 1)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+    payment_id = uuid.uuid4()
+    handle = await client.start_workflow(
+        CardPaymentWorkflow.run,
+        CardPaymentInput(actor, payment_id, invoice_id, 60_000, ""),
+        id=PAYMENT.id(actor.org_id, payment_id),
+        task_queue=queue,
+    )
+    opened = await handle.execute_update(CardPaymentWorkflow.intent_opened, actor)
+    assert opened.intent_id is not None
+    status = gateway.confirm_intent(opened.intent_id, "pm_card_visa", f"js:{payment_id}").status
+    await handle.signal(CardPaymentWorkflow.intent_settled, IntentSettled(actor, opened.intent_id, status))
+    return handle
 
 
 async def discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:

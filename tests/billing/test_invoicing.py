@@ -192,6 +192,42 @@ def test_a_retried_batch_writes_nothing_twice(org: SampleOrg, house: HouseIds) -
     assert _run(org, date(2026, 11, 20)).issued == 0
 
 
+def test_a_rent_batch_is_audited_by_one_chained_entry_naming_every_invoice_and_journal_it_wrote(
+    org: SampleOrg, house: HouseIds
+) -> None:
+    from core import audit
+    from models.audit import AuditLog
+
+    _rate(org, 90_000, house_id=house.house_id, effective_from=date(2026, 1, 1))
+    admit(org.org_id, house, [(date(2026, 1, 1), None)] * 6)
+    audit.seal_pending(org.org_id)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        head = s.scalar(select(func.max(AuditLog.seq))) or 0
+    assert _run(org, NOV).issued == 6
+    audit.seal_pending(org.org_id)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        written = s.scalars(select(AuditLog).where(AuditLog.seq > head)).all()
+        invoices = {str(i.id) for i in s.scalars(select(Invoice)).all()}
+        # An auditor looking for one invoice finds the entry that wrote it by its id.
+        one = sorted(invoices)[3]
+        found = s.scalars(select(AuditLog).where(AuditLog.details["invoice_ids"].contains([one]))).all()
+        report = audit.verify_org(s.connection(), org.org_id)
+    # One entry for the batch (not one per invoice, line item and ledger entry), chained.
+    assert len(written) == 1
+    (entry,) = written
+    assert (entry.entity_type, entry.action.value, entry.actor_type) == ("invoices", "create", "test")
+    assert set(entry.details["invoice_ids"]) == invoices
+    assert set(entry.details["journal_ids"]) == {
+        str(billing.journal_id_for(f"invoice:{i}")) for i in invoices
+    }
+    assert entry.details["rows"] == {"invoices": 6, "invoice_line_items": 6, "ledger_entries": 12}
+    assert [f.id for f in found] == [entry.id]
+    assert report.ok, report.reason
+    # A retried batch writes nothing, and so audits nothing.
+    assert _run(org, NOV).issued == 0
+    assert audit.seal_pending(org.org_id) == 0
+
+
 def test_partial_payment_then_overpayment_becomes_credit_for_the_next_invoice(
     org: SampleOrg, house: HouseIds
 ) -> None:

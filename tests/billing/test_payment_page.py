@@ -1,19 +1,25 @@
 """The resident's payment page over real HTTP: a signed, expiring link that shows the amount
-due and the house name, pays through a PaymentIntent against localstripe, and answers a
-tampered, expired or already-paid link with a clear page."""
+due and the house name, pays through a PaymentIntent against localstripe (the card form, and
+the Stripe.js path with the browser's part played through the SDK), and answers a tampered,
+expired or already-paid link, a malformed form or a declined card with a clear page."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
+from sqlalchemy import func, select
 
 from core.db import tenant_session
-from models.enums import UserRole
+from core.stripe_gateway import StripeGateway
+from models.enums import InvoiceStatus, PaymentStatus, UserRole
+from models.payments import LedgerEntry, Payment
 from services import billing
 from tests.billing.test_api import SPECIALIST, _billed_org
-from tests.factories import OrgFactory
+from tests.factories import OrgFactory, SampleOrg
 
 
 def _link(http: httpx.Client, invoice_id: object) -> str:
@@ -84,3 +90,151 @@ def test_the_house_manager_cannot_read_invoices_but_a_link_needs_no_login(
     org, _rid, inv = _billed_org(orgs, stack)
     with httpx.Client(base_url=stack, headers=org.headers(UserRole.HOUSE_MANAGER), timeout=30) as http:
         assert http.get(f"/v1/billing/invoices/{inv}").status_code == 403
+
+
+def _billed_link(orgs: OrgFactory, stack: str) -> tuple[SampleOrg, uuid.UUID, str]:
+    """An org with November's rent invoiced, and that invoice's payment link as staff see it."""
+    org, _rid, inv = _billed_org(orgs, stack)
+    with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=60) as staff:
+        return org, inv, _link(staff, inv)
+
+
+def _attempt(page: httpx.Response) -> str:
+    found = re.search(r'name="attempt" value="([0-9a-f-]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def _ledger(org_id: uuid.UUID, inv: uuid.UUID) -> tuple[int, int, int, InvoiceStatus]:
+    """Payments posted against the invoice, its outstanding cents, the trial balance, its status."""
+    with tenant_session(org_id, actor_type="test") as s:
+        posted = s.scalar(
+            select(func.count(func.distinct(LedgerEntry.journal_id))).where(
+                LedgerEntry.invoice_id == inv, LedgerEntry.payment_id.is_not(None)
+            )
+        )
+        return (
+            int(posted or 0),
+            billing.invoice_outstanding(s, inv),
+            billing.trial_balance(s),
+            billing.get_invoice(s, inv).status,
+        )
+
+
+CARD = {"card_number": "4242 4242 4242 4242", "card_exp": "12 / 34", "card_cvc": "123"}
+
+
+def test_the_card_form_pays_with_stripes_test_card_through_the_server(
+    stack: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    org, inv, link = _billed_link(orgs, stack)
+    with httpx.Client(timeout=60) as resident:
+        page = resident.get(link)
+        for field in ('name="card_number"', 'autocomplete="cc-number"', 'name="card_exp"', 'name="card_cvc"'):
+            assert field in page.text
+        paid = resident.post(link, data={"attempt": _attempt(page), **CARD})
+        assert paid.status_code == 200, paid.text
+        assert 'id="receipt"' in paid.text and "$900.00" in paid.text
+    assert _ledger(org.org_id, inv) == (1, 0, 0, InvoiceStatus.PAID)
+
+
+def test_a_declined_card_is_not_charged_and_the_invoice_stays_open(
+    stack: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    org, inv, link = _billed_link(orgs, stack)
+    with httpx.Client(timeout=60) as resident:
+        attempt = _attempt(resident.get(link))
+        declined = resident.post(link, data={"attempt": attempt, **CARD, "card_number": "4000000000000341"})
+        assert declined.status_code == 402 and "not charged" in declined.text
+        # The page offers a new attempt, which pays.
+        retry = resident.post(link, data={"attempt": _attempt(resident.get(link)), **CARD})
+        assert retry.status_code == 200 and 'id="receipt"' in retry.text
+    with tenant_session(org.org_id, actor_type="test") as s:
+        assert s.get(Payment, uuid.UUID(attempt)).status is PaymentStatus.FAILED  # type: ignore[union-attr]
+    assert _ledger(org.org_id, inv) == (1, 0, 0, InvoiceStatus.PAID)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("card_number", "4242", "Check the card number"),
+        ("card_number", "4242 4242 4242 424x", "Check the card number"),
+        ("card_exp", "13/30", "Check the expiry date"),
+        ("card_exp", "", "Check the expiry date"),
+        ("card_cvc", "12", "Check the CVC"),
+        ("attempt", "not-a-uuid", "missing its payment attempt"),
+    ],
+)
+def test_a_malformed_card_form_names_what_to_fix_and_starts_no_payment(
+    stack: str, orgs: OrgFactory, field: str, value: str, message: str
+) -> None:
+    org, inv, link = _billed_link(orgs, stack)
+    with httpx.Client(timeout=60) as resident:
+        form = {"attempt": _attempt(resident.get(link)), **CARD, field: value}
+        r = resident.post(link, data=form)
+        assert r.status_code == 400 and message in r.text
+        assert "Traceback" not in r.text
+    with tenant_session(org.org_id, actor_type="test") as s:
+        assert s.scalar(select(func.count()).select_from(Payment)) == 0
+    assert _ledger(org.org_id, inv) == (0, 90_000, 0, InvoiceStatus.OPEN)
+
+
+def test_without_a_publishable_key_the_page_loads_no_script_and_allows_none(
+    stack: str, orgs: OrgFactory
+) -> None:
+    _org, _inv, link = _billed_link(orgs, stack)
+    page = httpx.get(link, timeout=60)
+    csp = page.headers["content-security-policy"]
+    assert "<script" not in page.text and "js.stripe.com" not in page.text
+    assert "default-src 'none'" in csp and "script-src" not in csp and "stripe.com" not in csp
+
+
+def test_with_a_publishable_key_the_browser_confirms_the_intent_the_server_created(
+    stack: str, localstripe: str, orgs: OrgFactory, stripe_js: StripeGateway
+) -> None:
+    org, inv, link = _billed_link(orgs, stack)
+    with httpx.Client(timeout=60) as resident:
+        page = resident.get(link)
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self' https://js.stripe.com;" in csp
+        assert "frame-src https://js.stripe.com https://hooks.stripe.com;" in csp
+        assert '<script src="https://js.stripe.com/v3/"></script>' in page.text
+        assert 'data-key="pk_test_recoveryos"' in page.text and 'name="card_number"' not in page.text
+        assert resident.get(link.rsplit("/", 1)[0] + "/assets/pay.js").text.count("confirmCardPayment") == 1
+        attempt = _attempt(page)
+        # Card numbers never come to us on this path: the server refuses them.
+        refused = resident.post(link, data={"attempt": str(uuid.uuid4()), **CARD})
+        assert refused.status_code == 400 and "secure card field" in refused.text
+        intent = resident.post(f"{link}/intent", data={"attempt": attempt})
+        assert intent.status_code == 200, intent.text
+        secret = intent.json()["client_secret"]
+        assert re.match(r"^pi_\w+_secret_\w+$", secret)
+        # Asked again (a double click), the same attempt has the same intent.
+        assert resident.post(f"{link}/intent", data={"attempt": attempt}).json()["client_secret"] == secret
+        # What Stripe.js does in the browser with the secret: confirm the intent with the card.
+        intent_id = secret.split("_secret_")[0]
+        assert stripe_js.confirm_intent(intent_id, "pm_card_visa", f"browser:{attempt}").status == "succeeded"
+        done = resident.post(f"{link}/return", data={"attempt": attempt})
+        assert done.status_code == 200 and 'id="receipt"' in done.text and "$900.00" in done.text
+        again = resident.post(f"{link}/return", data={"attempt": attempt})
+        assert again.status_code == 200 and 'id="receipt"' in again.text
+        assert "nothing to pay" in resident.get(link).text
+    with tenant_session(org.org_id, actor_type="test") as s:
+        payment = s.get(Payment, uuid.UUID(attempt))
+        assert payment is not None and payment.stripe_payment_intent_id == intent_id
+    assert _ledger(org.org_id, inv) == (1, 0, 0, InvoiceStatus.PAID)
+
+
+def test_a_return_naming_another_invoices_attempt_or_none_changes_nothing(
+    stack: str, localstripe: str, orgs: OrgFactory, stripe_js: StripeGateway
+) -> None:
+    org, inv, link = _billed_link(orgs, stack)
+    _other_org, _other, other_link = _billed_link(orgs, stack)
+    with httpx.Client(timeout=60) as resident:
+        theirs = _attempt(resident.get(other_link))
+        assert resident.post(f"{other_link}/intent", data={"attempt": theirs}).status_code == 200
+        for attempt in (theirs, str(uuid.uuid4()), "x"):
+            r = resident.post(f"{link}/return", data={"attempt": attempt})
+            assert r.status_code == 400 and "not for this invoice" in r.text
+        assert resident.post(f"{link}/intent", data={"attempt": "x"}).status_code == 400
+    assert _ledger(org.org_id, inv) == (0, 90_000, 0, InvoiceStatus.OPEN)

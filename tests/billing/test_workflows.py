@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from core.config import get_settings
 from core.db import tenant_session
+from core.stripe_gateway import StripeGateway
 from models.enums import BillingFrequency, InvoiceStatus, PaymentMethodType, PaymentStatus, UserRole
 from models.payments import Invoice, LedgerEntry, Payment
 from services import billing
@@ -23,6 +25,7 @@ from workflows.billing import (
     CardPaymentInput,
     CardPaymentWorkflow,
     DischargeSettlementWorkflow,
+    IntentSettled,
     RentRunInput,
     RentRunWorkflow,
     SettleDischarge,
@@ -144,6 +147,94 @@ async def test_a_card_payment_through_a_payment_intent_pays_the_invoice(
         payment = s.get(Payment, payment_id)
         assert payment is not None and payment.stripe_payment_intent_id == outcome.intent_id
         assert billing.trial_balance(s) == 0
+
+
+def _billed(orgs: OrgFactory, cents: int) -> tuple[SampleOrg, uuid.UUID]:
+    org, (rid,) = _org_with_residents(orgs, 1, cents=cents)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        billing.issue_rent_batch(s, NOV, None, 10)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        return org, s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+
+
+def _gateway() -> StripeGateway:
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    return gateway
+
+
+def _paid(org: SampleOrg, invoice_id: uuid.UUID) -> tuple[InvoiceStatus, int, int]:
+    """The invoice's status, the payment journals posted against it, the trial balance."""
+    with tenant_session(org.org_id, actor_type="test") as s:
+        journals = s.scalar(
+            select(func.count(func.distinct(LedgerEntry.journal_id))).where(
+                LedgerEntry.invoice_id == invoice_id, LedgerEntry.payment_id.is_not(None)
+            )
+        )
+        return billing.get_invoice(s, invoice_id).status, int(journals or 0), billing.trial_balance(s)
+
+
+async def test_a_payment_the_browser_confirms_is_created_here_and_settled_by_the_signal(
+    time_skipping: WorkflowEnvironment, registry_worker: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    org, invoice_id = _billed(orgs, 45_000)
+    actor = Actor.system(org.org_id)
+    payment_id = uuid.uuid4()
+    handle = await time_skipping.client.start_workflow(
+        CardPaymentWorkflow.run,
+        CardPaymentInput(actor, payment_id, invoice_id, 45_000, ""),
+        id=PAYMENT.id(org.org_id, payment_id),
+        task_queue=registry_worker,
+    )
+    opened = await handle.execute_update(CardPaymentWorkflow.intent_opened, actor)
+    assert opened.intent_id is not None and opened.status is PaymentStatus.PROCESSING
+    gateway = _gateway()
+    # The workflow did not confirm it: that is the browser's part (Stripe.js), played here.
+    assert gateway.get_intent(opened.intent_id).status == "requires_payment_method"
+    assert gateway.confirm_intent(opened.intent_id, "pm_card_visa", f"js:{payment_id}").status == "succeeded"
+    await handle.signal(
+        CardPaymentWorkflow.intent_settled, IntentSettled(actor, opened.intent_id, "succeeded")
+    )
+    outcome = await handle.result()
+    assert (outcome.status, outcome.intent_id) == (PaymentStatus.SUCCEEDED, opened.intent_id)
+    assert _paid(org, invoice_id) == (InvoiceStatus.PAID, 1, 0)
+
+
+async def test_a_browser_attempt_never_confirmed_fails_when_the_settle_window_closes(
+    time_skipping: WorkflowEnvironment, registry_worker: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    org, invoice_id = _billed(orgs, 45_000)
+    actor = Actor.system(org.org_id)
+    payment_id = uuid.uuid4()
+    outcome = await time_skipping.client.execute_workflow(
+        CardPaymentWorkflow.run,
+        CardPaymentInput(actor, payment_id, invoice_id, 45_000, ""),
+        id=PAYMENT.id(org.org_id, payment_id),
+        task_queue=registry_worker,
+    )
+    assert (outcome.status, outcome.failure_code) == (PaymentStatus.FAILED, "expired")
+    assert _paid(org, invoice_id) == (InvoiceStatus.OPEN, 0, 0)
+
+
+async def test_a_declined_card_ends_the_attempt_at_once_and_posts_nothing(
+    time_skipping: WorkflowEnvironment, registry_worker: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    org, invoice_id = _billed(orgs, 45_000)
+    actor = Actor.system(org.org_id)
+    payment_id = uuid.uuid4()
+    declined = _gateway().test_card_method("4000000000000341", 12, 2030, "123")
+    outcome = await asyncio.wait_for(
+        time_skipping.client.execute_workflow(
+            CardPaymentWorkflow.run,
+            CardPaymentInput(actor, payment_id, invoice_id, 45_000, declined),
+            id=PAYMENT.id(org.org_id, payment_id),
+            task_queue=registry_worker,
+        ),
+        60,
+    )
+    # A decline is an answer, not an error to retry (retrying would never end: within 60 s).
+    assert (outcome.status, outcome.failure_code) == (PaymentStatus.FAILED, "requires_payment_method")
+    assert _paid(org, invoice_id) == (InvoiceStatus.OPEN, 0, 0)
 
 
 async def test_settling_a_mid_month_discharge_credits_the_unused_nights_once(

@@ -9,7 +9,6 @@ pytest keeps the last three basetemps, e.g. /tmp/pytest-of-$USER/pytest-current/
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,46 +20,17 @@ from sqlalchemy import select
 from core.db import tenant_session
 from models.documents import Signature
 from services.signing import make_token, read_token
+from tests.browser import chromium, phone, screenshot_dir
 from tests.factories import OrgFactory
 from tests.signing.flows import STAFF, send_for_signature
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+PHONE = phone(390, 844)
+browser = pytest.fixture(scope="module", name="browser")(chromium)
 
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.getbasetemp() / "signing-screenshots"
-    out.mkdir(exist_ok=True)
-    print(f"\nsigning page screenshots: {out}")
-    return out
+    return screenshot_dir(tmp_path_factory, "signing-screenshots")
 
 
 def _sign_in_browser(page: Any, url: str, shots: Path, prefix: str, drawn: bool = False) -> None:
@@ -141,7 +111,7 @@ def test_a_phone_sized_screen_signs_with_a_drawn_signature(
         page.goto(stack + path)
         # Mobile-first: nothing wider than the phone's screen.
         width = page.locator("main").bounding_box()
-        assert width is not None and width["x"] + width["width"] <= PHONE["viewport"]["width"]  # type: ignore[index]
+        assert width is not None and width["x"] + width["width"] <= PHONE["viewport"]["width"]
         _sign_in_browser(page, stack + path, screenshots, "phone", drawn=True)
         context.close()
         assert _wait_status(http, doc_id, "signed")["status"] == "signed"
