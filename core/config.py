@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # RECOVERYOS_CODEC_CORS_ORIGINS).
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # uvicorn worker processes for `recoveryos api`: one per core (README "Deployment").
+    api_workers: int = Field(default=1, ge=1)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     public_base_url: str = ""
