@@ -30,12 +30,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 RATES = (100, 200, 300, 400)
 P99_TARGET_MS = 25.0
 API_WORKERS = 2  # README: one `recoveryos api` worker process per core
 BIN = Path(sys.executable).parent
+KEEP_ALIVE_SECONDS = 3.0  # under uvicorn's 5 s keep-alive timeout
 
 
 def _free_port() -> int:
@@ -155,7 +157,9 @@ class _Conn:
         return status
 
 
-async def _open_loop(base: str, path: str, token: str, rate: int, seconds: float) -> tuple[list[float], int]:
+async def _open_loop(
+    base: str, path: str, token: str, rate: int, seconds: float
+) -> tuple[list[float], Counter[str]]:
     """Requests scheduled at fixed times whatever the server does (open loop). Each one takes
     an idle keep-alive connection or opens another, and its latency counts from its scheduled
     time, so queueing anywhere (client included) shows in the figures."""
@@ -163,21 +167,30 @@ async def _open_loop(base: str, path: str, token: str, rate: int, seconds: float
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n\r\n"
     ).encode()
-    idle: list[_Conn] = []
+    idle: list[tuple[float, _Conn]] = []
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
+
+    async def connection() -> _Conn:
+        while idle:
+            used, conn = idle.pop()
+            if time.monotonic() - used < KEEP_ALIVE_SECONDS:
+                return conn
+            conn.writer.close()  # uvicorn closes keep-alive connections idle for 5 s
+        return _Conn(*await asyncio.open_connection(host, int(port)))
 
     async def one(scheduled: float) -> None:
-        nonlocal errors
-        conn = idle.pop() if idle else _Conn(*await asyncio.open_connection(host, int(port)))
+        conn = await connection()
         try:
-            ok = await conn.get(request) == 200
-            idle.append(conn)
-        except (OSError, asyncio.IncompleteReadError, ValueError):  # count it, keep the schedule
-            ok = False
+            status = await conn.get(request)
+            idle.append((time.monotonic(), conn))
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:  # count it, keep the schedule
+            status = 0
+            errors[type(exc).__name__] += 1
             conn.writer.close()
         latencies.append((time.perf_counter() - scheduled) * 1000)
-        errors += not ok
+        if status not in (0, 200):
+            errors[str(status)] += 1
 
     await one(time.perf_counter())  # warm a connection
     latencies.clear()
@@ -190,7 +203,7 @@ async def _open_loop(base: str, path: str, token: str, rate: int, seconds: float
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(at)))
     await asyncio.gather(*tasks)
-    for conn in idle:
+    for _, conn in idle:
         conn.writer.close()
     return latencies, errors
 
@@ -324,7 +337,7 @@ def _http_reads(
         after = _cpu_ms(api), _cpu_ms(postmaster), _cpu_ms(worker), time.process_time() * 1000
         api_ms, pg_ms, worker_ms, client_ms = ((b - a) / len(lat) for a, b in zip(before, after, strict=True))
         p50, p99 = _pct(lat, 0.50), _pct(lat, 0.99)
-        failed = f", {errors} failed" if errors else ""
+        failed = f", failed: {dict(errors)}" if errors else ""
         print(
             f"  {rate:>3} rps: p50 {p50:7.2f} ms   p99 {p99:8.2f} ms   ({len(lat)} requests{failed})   "
             f"CPU ms/request: api {api_ms:.2f}, postgres {pg_ms:.2f}, worker {worker_ms:.2f}, "
