@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(default=15, gt=0)
     # last_seen_at is written at most this often, so reads through a session cost no write.
     session_touch_seconds: float = Field(default=60, ge=0)
+    # A transaction whose only writes are the audit events of the PHI it read commits without
+    # waiting for the WAL flush (README "Read performance"); false makes every commit wait.
+    read_audit_async_commit: bool = True
     # A password-only session waiting for its second factor lives this long.
     mfa_pending_minutes: float = Field(default=5, gt=0)
     mfa_issuer: str = "RecoveryOS"

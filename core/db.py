@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
@@ -128,8 +128,9 @@ def _hide_soft_deleted(state: ORMExecuteState) -> None:
 
 def set_tenant(session: Session, org_id: uuid.UUID | str, user_id: uuid.UUID | str | None = None) -> None:
     # set_config(..., true) is SET LOCAL with bind parameters: it ends with the transaction.
-    session.execute(
-        text("SELECT set_config('app.org_id', :org, true), set_config('app.user_id', :usr, true)"),
+    # A driver-level statement on the session's connection: no ORM compilation per request.
+    session.connection().exec_driver_sql(
+        "SELECT set_config('app.org_id', %(org)s, true), set_config('app.user_id', %(usr)s, true)",
         {"org": str(org_id), "usr": str(user_id) if user_id else ""},
     )
 
