@@ -114,14 +114,28 @@ def record(
     _insert_events(session, [_Pending(action, entity_type, entity_id, details or {}, outcome)])
 
 
+_EVENT_COLUMNS_IN = (
+    "id, org_id, actor_user_id, actor_type, action, entity_type, entity_id, outcome, source_ip, "
+    "request_id, details"
+)
 _INSERT_EVENT = (
-    "INSERT INTO audit_events (id, org_id, actor_user_id, actor_type, action, entity_type, entity_id, "
-    "outcome, source_ip, request_id, details) "
+    f"INSERT INTO audit_events ({_EVENT_COLUMNS_IN}) "
     "VALUES (%s, %s, %s, %s, %s::audit_action, %s, %s, %s, %s::inet, %s, %s)"
+)
+# The same insert for the read events of a transaction that queued no write. Its one-time
+# filter runs before the row is inserted: if the transaction has written nothing at all (no
+# transaction id yet), its commit need not wait for the WAL flush (README "Read performance").
+# The filter is always true; it decides synchronous_commit in the same round trip.
+_INSERT_READ_EVENT = (
+    f"INSERT INTO audit_events ({_EVENT_COLUMNS_IN}) "
+    "SELECT %s::uuid, %s::uuid, %s::uuid, %s::text, %s::audit_action, %s::text, %s::uuid, %s::text, "
+    "%s::inet, %s::text, %s::jsonb "
+    "WHERE (SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+    "THEN set_config('synchronous_commit', 'off', true) ELSE 'unchanged' END) IS NOT NULL"
 )
 
 
-def _insert_events(session: Session, pending: list[_Pending]) -> None:
+def _insert_events(session: Session, pending: list[_Pending], sql: str = _INSERT_EVENT) -> None:
     # A driver-level statement on the transaction's connection: no SQL compilation per request,
     # and psycopg prepares it server-side after a few uses.
     if not pending:
@@ -148,7 +162,7 @@ def _insert_events(session: Session, pending: list[_Pending]) -> None:
         )
         for p in pending
     ]
-    session.connection().exec_driver_sql(_INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
+    session.connection().exec_driver_sql(sql, rows[0] if len(rows) == 1 else rows)
 
 
 # --- automatic write and read auditing for tenant sessions --------------------------------
@@ -187,31 +201,23 @@ def _queue_writes(session: Session, _ctx: Any) -> None:
         queue.append(_Pending(action, table, getattr(obj, "id", None), {"fields": fields}))
 
 
-# Run just before inserting the read events of a transaction that queued no write: if it has
-# written nothing at all (no transaction id yet), its commit need not wait for the WAL flush.
-_ASYNC_COMMIT_IF_NOTHING_WRITTEN = (
-    "SELECT set_config('synchronous_commit', 'off', true) WHERE pg_current_xact_id_if_assigned() IS NULL"
-)
-
-
 def write_audit_trail(session: Session) -> None:
     """Called by tenant_session just before commit: the writes it made, then the PHI it decrypted.
 
     A transaction whose only writes are its read events commits with synchronous_commit off
-    (README "Read performance"): the events are in the WAL before the response is sent, and
-    only a crash of PostgreSQL or of the machine in the next few hundred ms can lose them.
+    (README "Read performance"): it does not wait for the WAL to reach the disk, so a crash of
+    PostgreSQL or of the machine within a fraction of a second can lose those read events.
     """
     session.flush()
     pending: list[_Pending] = session.info.pop("audit_queue", [])
     reads: dict[tuple[str, uuid.UUID], set[str]] = session.info.pop("phi_reads", {})
-    if reads and not pending and get_settings().read_audit_async_commit:
-        session.connection().exec_driver_sql(_ASYNC_COMMIT_IF_NOTHING_WRITTEN)
+    read_only = not pending and get_settings().read_audit_async_commit
     written = {(p.entity_type, p.entity_id) for p in pending}
     for (table, row_id), fields in sorted(reads.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         if (table, row_id) in written:
             continue  # reading back what this transaction wrote is not a disclosure
         pending.append(_Pending(AuditAction.READ, table, row_id, {"fields": sorted(fields)}))
-    _insert_events(session, pending)
+    _insert_events(session, pending, _INSERT_READ_EVENT if read_only else _INSERT_EVENT)
 
 
 # --- sealing: events into the chain ----------------------------------------------------------
