@@ -13,7 +13,8 @@ recommendation for 2 cores), seeds one org, then prints in one run:
 - the secured/bare ratio of the same read in-process: a tenant session with RLS, decryption
   and the read's audit event, against the same ORM read as the owner (no RLS, nothing
   decrypted, no audit), and against a hand-written SELECT of the row;
-- what session resolution (`api/auth.resolve`, owned elsewhere) costs per request;
+- what session resolution (`api/auth.resolve`, owned elsewhere) costs per request, and the
+  CPU per request of the whole API stack called in-process (robust to a busy machine);
 - `audit verify` throughput over ENTRIES chained entries, and its ratio to the same HMAC
   chain computed over the same rows held in memory.
 
@@ -292,6 +293,62 @@ def _read_costs(org_id: uuid.UUID, lead_id: uuid.UUID, token: str, n: int = 2000
     )
 
 
+def _asgi_costs(token: str, lead_id: uuid.UUID, n: int = 1000) -> None:
+    """CPU per request of the whole API stack (middleware, session check, dependencies, the
+    tenant transaction, serialisation), with the app called in this process: what one
+    request costs, whatever else the machine is doing."""
+    from starlette.types import Message
+    from uvloop import run
+
+    from api.app import create_app
+
+    app = create_app()
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def costs(path: str) -> tuple[float, float]:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode())],
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8000),
+        }
+
+        async def one() -> None:
+            status: list[int] = []
+
+            async def send(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(int(message["status"]))
+
+            await app(dict(scope), receive, send)
+            assert status == [200], (path, status)
+
+        for _ in range(200):
+            await one()
+        c0, w0 = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            await one()
+        return (time.process_time() - c0) / n * 1000, (time.perf_counter() - w0) / n * 1000
+
+    for path, what in (
+        (f"/v1/leads/{lead_id}", "GET /v1/leads/{id}"),
+        ("/v1/auth/me", "GET /v1/auth/me"),
+        ("/health", "GET /health"),
+    ):
+        cpu, wall = run(costs(path))
+        print(f"  {what:<20} {cpu:5.2f} ms CPU, {wall:5.2f} ms wall per request (in-process, one at a time)")
+
+
 def _verify_bench(entries: int) -> None:
 
     from cli.admin import verify_chains
@@ -385,6 +442,8 @@ def main() -> None:
         postmaster = int((state / "pgdata" / "postmaster.pid").read_text().split()[0])
         _http_reads(base, f"/v1/leads/{lead_id}", token, args.seconds, procs, postmaster)
         _read_costs(org_id, lead_id, token)
+        print("the API stack's own cost, all threads of one process:")
+        _asgi_costs(token, lead_id)
         _verify_bench(args.entries)
     finally:
         for p in reversed(procs):
