@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
@@ -63,8 +63,10 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 SigningInUser = Annotated[Principal, Depends(signing_in_principal)]
 
 
-def require(perm: Perm) -> Callable[[Principal], Principal]:
-    def check(p: CurrentUser) -> Principal:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in its
+# thread pool, a hop (and a GIL hand-off) per dependency per request.
+def require(perm: Perm) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(p: CurrentUser) -> Principal:
         if not p.can(perm):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"your role does not allow {perm.value}")
         return p
@@ -126,7 +128,7 @@ class TenantDB:
         return await asyncio.to_thread(call)
 
 
-def tenant_db(p: CurrentUser) -> TenantDB:
+async def tenant_db(p: CurrentUser) -> TenantDB:
     return TenantDB(p)
 
 

@@ -10,11 +10,12 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, HTTPException, Request, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi import FastAPI, HTTPException, Request
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.config import get_settings
 from core.logging import request_id_var
@@ -100,48 +101,67 @@ def check_same_origin(request: Request) -> None:
         raise HTTPException(403, "cross-origin request refused: cookie sessions need a same-origin Origin")
 
 
-def install(app: FastAPI) -> None:
-    from api.errors import unexpected
+class RequestContext:
+    """Request id, response headers and one access-log line per request, as plain ASGI.
 
-    s = get_settings()
-    production = s.environment == "production"
+    (Starlette's `@app.middleware("http")` runs every request through a task group and a
+    memory stream; this does the same work with a wrapped `send`.)"""
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        s = get_settings()
+        production = s.environment == "production"
+        self.hsts = f"max-age={s.hsts_max_age_seconds}; includeSubDomains" if production else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from api.errors import unexpected
+
+        incoming = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        request.state.request_id = rid
+        scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
+        private = scope["path"].startswith(PRIVATE_PREFIXES)
         start = time.perf_counter()
         status = 500
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = rid
+                headers["X-Content-Type-Options"] = "nosniff"
+                if headers.get("content-type", "").startswith("text/html"):
+                    # A page that sets its own policy (signing, payment) keeps it; others get ours.
+                    if "content-security-policy" not in headers:
+                        headers["Content-Security-Policy"] = HTML_CSP
+                    headers["X-Frame-Options"] = "DENY"
+                if self.hsts is not None:
+                    headers["Strict-Transport-Security"] = self.hsts
+                if private:
+                    # Finding F2: Part 2 data must not outlive a consent revocation in any cache.
+                    headers["Cache-Control"] = "no-store"
+                    headers["Pragma"] = "no-cache"
+            await send(message)
+
         try:
             try:
-                response = await call_next(request)
+                await self.app(scope, receive, send_with_headers)
             except Exception as exc:
-                response = unexpected(request, exc)
-            status = response.status_code
-            headers = response.headers
-            headers["X-Request-ID"] = rid
-            headers["X-Content-Type-Options"] = "nosniff"
-            if headers.get("content-type", "").startswith("text/html"):
-                # A page that sets its own policy (signing, payment) keeps it; others get ours.
-                headers.setdefault("Content-Security-Policy", HTML_CSP)
-                headers["X-Frame-Options"] = "DENY"
-            if production:
-                headers["Strict-Transport-Security"] = f"max-age={s.hsts_max_age_seconds}; includeSubDomains"
-            if request.url.path.startswith(PRIVATE_PREFIXES):
-                # Finding F2: Part 2 data must not outlive a consent revocation in any cache.
-                headers["Cache-Control"] = "no-store"
-                headers["Pragma"] = "no-cache"
-            return response
+                if started:
+                    raise
+                await unexpected(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
-            route = request.scope.get("route")
+            route = scope.get("route")
             log.info(
                 "request",
                 extra={
-                    "method": request.method,
+                    "method": scope["method"],
                     # The route template, not the path: paths can carry signing tokens.
                     "route": getattr(route, "path", "unmatched"),
                     "status": status,
@@ -150,5 +170,9 @@ def install(app: FastAPI) -> None:
             )
             request_id_var.reset(token)
 
+
+def install(app: FastAPI) -> None:
+    s = get_settings()
+    app.add_middleware(RequestContext)
     # Outermost, so every later layer (and the audit log) sees the real client address.
     app.add_middleware(TrustedProxies, trusted=s.trusted_proxies)

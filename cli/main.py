@@ -38,6 +38,8 @@ def _api(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or s.api_host,
         port=args.port or s.api_port,
+        # One process per core (README "Deployment"); uvloop and httptools when installed.
+        workers=args.workers or s.api_workers,
         log_config=None,
         access_log=False,
         # X-Forwarded-For is believed only from RECOVERYOS_TRUSTED_PROXIES (api/middleware.py).
@@ -134,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("api", help="run the HTTP API")
     a.add_argument("--host")
     a.add_argument("--port", type=int)
+    a.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (RECOVERYOS_API_WORKERS, default 1)"
+    )
     a.set_defaults(fn=_api)
 
     s = sub.add_parser(

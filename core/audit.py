@@ -33,18 +33,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Table, event, insert, inspect
+from psycopg.types.json import Jsonb
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
-from models.audit import AuditEvent
 from models.enums import AuditAction
 
 ZERO_HASH = b"\x00" * 32
-_EVENTS = cast(Table, AuditEvent.__table__)
 
 # The columns an entry's HMAC covers, in signing order: all of them but prev_hash (which
 # prefixes the message) and hash (the result).
@@ -115,32 +114,55 @@ def record(
     _insert_events(session, [_Pending(action, entity_type, entity_id, details or {}, outcome)])
 
 
-def _insert_events(session: Session, pending: list[_Pending]) -> None:
+_EVENT_COLUMNS_IN = (
+    "id, org_id, actor_user_id, actor_type, action, entity_type, entity_id, outcome, source_ip, "
+    "request_id, details"
+)
+_INSERT_EVENT = (
+    f"INSERT INTO audit_events ({_EVENT_COLUMNS_IN}) "
+    "VALUES (%s, %s, %s, %s, %s::audit_action, %s, %s, %s, %s::inet, %s, %s)"
+)
+# The same insert for the read events of a transaction that queued no write. Its one-time
+# filter runs before the row is inserted: if the transaction has written nothing at all (no
+# transaction id yet), its commit need not wait for the WAL flush (README "Read performance").
+# The filter is always true; it decides synchronous_commit in the same round trip.
+_INSERT_READ_EVENT = (
+    f"INSERT INTO audit_events ({_EVENT_COLUMNS_IN}) "
+    "SELECT %s::uuid, %s::uuid, %s::uuid, %s::text, %s::audit_action, %s::text, %s::uuid, %s::text, "
+    "%s::inet, %s::text, %s::jsonb "
+    "WHERE (SELECT CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+    "THEN set_config('synchronous_commit', 'off', true) ELSE 'unchanged' END) IS NOT NULL"
+)
+
+
+def _insert_events(session: Session, pending: list[_Pending], sql: str = _INSERT_EVENT) -> None:
+    # A driver-level statement on the transaction's connection: no SQL compilation per request,
+    # and psycopg prepares it server-side after a few uses.
     if not pending:
         return
     actor = session.info["actor"]
     ip = actor.get("source_ip")
     process = actor.get("process")
-    common = {
-        "org_id": actor["org_id"],
-        "actor_user_id": actor.get("user_id"),
-        "actor_type": actor.get("actor_type", "user"),
-        "source_ip": str(ipaddress.ip_address(ip)) if ip else None,
-        "request_id": actor.get("request_id"),
-    }
+    org_id, user_id = actor["org_id"], actor.get("user_id")
+    actor_type, request_id = actor.get("actor_type", "user"), actor.get("request_id")
+    source_ip = str(ipaddress.ip_address(ip)) if ip else None
     rows = [
-        {
-            **common,
-            "id": uuid.uuid4(),
-            "action": p.action,
-            "entity_type": p.entity_type,
-            "entity_id": p.entity_id,
-            "outcome": p.outcome,
-            "details": {**p.details, "process": process} if process else p.details,
-        }
+        (
+            uuid.uuid4(),
+            org_id,
+            user_id,
+            actor_type,
+            p.action.value,
+            p.entity_type,
+            p.entity_id,
+            p.outcome,
+            source_ip,
+            request_id,
+            Jsonb({**p.details, "process": process} if process else p.details),
+        )
         for p in pending
     ]
-    session.execute(insert(_EVENTS), rows)
+    session.connection().exec_driver_sql(sql, rows[0] if len(rows) == 1 else rows)
 
 
 # --- automatic write and read auditing for tenant sessions --------------------------------
@@ -180,16 +202,22 @@ def _queue_writes(session: Session, _ctx: Any) -> None:
 
 
 def write_audit_trail(session: Session) -> None:
-    """Called by tenant_session just before commit: the writes it made, then the PHI it decrypted."""
+    """Called by tenant_session just before commit: the writes it made, then the PHI it decrypted.
+
+    A transaction whose only writes are its read events commits with synchronous_commit off
+    (README "Read performance"): it does not wait for the WAL to reach the disk, so a crash of
+    PostgreSQL or of the machine within a fraction of a second can lose those read events.
+    """
     session.flush()
     pending: list[_Pending] = session.info.pop("audit_queue", [])
     reads: dict[tuple[str, uuid.UUID], set[str]] = session.info.pop("phi_reads", {})
+    read_only = not pending and get_settings().read_audit_async_commit
     written = {(p.entity_type, p.entity_id) for p in pending}
     for (table, row_id), fields in sorted(reads.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         if (table, row_id) in written:
             continue  # reading back what this transaction wrote is not a disclosure
         pending.append(_Pending(AuditAction.READ, table, row_id, {"fields": sorted(fields)}))
-    _insert_events(session, pending)
+    _insert_events(session, pending, _INSERT_READ_EVENT if read_only else _INSERT_EVENT)
 
 
 # --- sealing: events into the chain ----------------------------------------------------------

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # RECOVERYOS_CODEC_CORS_ORIGINS).
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # uvicorn worker processes for `recoveryos api`: one per core (README "Deployment").
+    api_workers: int = Field(default=1, ge=1)
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     public_base_url: str = ""
@@ -117,6 +119,9 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(default=15, gt=0)
     # last_seen_at is written at most this often, so reads through a session cost no write.
     session_touch_seconds: float = Field(default=60, ge=0)
+    # A transaction whose only writes are the audit events of the PHI it read commits without
+    # waiting for the WAL flush (README "Read performance"); false makes every commit wait.
+    read_audit_async_commit: bool = True
     # A password-only session waiting for its second factor lives this long.
     mfa_pending_minutes: float = Field(default=5, gt=0)
     mfa_issuer: str = "RecoveryOS"
