@@ -221,3 +221,50 @@ def test_changing_the_audit_key_keeps_old_entries_verifiable_with_the_previous_k
     finally:
         monkeypatch.undo()
         _reset_settings()
+
+
+def test_a_list_read_is_one_event_naming_every_row_and_a_few_reads_are_one_event_each(
+    orgs: OrgFactory,
+) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    user = org.users[UserRole.CASE_MANAGER]
+    ids = [uuid.uuid4() for _ in range(audit.READ_GROUP_MIN + 2)]
+    with tenant_session(org.org_id, user) as s:
+        for i, lead_id in enumerate(ids):
+            s.add(
+                Lead(
+                    id=lead_id,
+                    org_id=org.org_id,
+                    first_name=f"Lee{i}",
+                    last_name="Ng",
+                    source=LeadSource.PHONE,
+                    status=LeadStatus.NEW,
+                )
+            )
+    with tenant_session(org.org_id, user, request_id="req-list") as s:
+        assert len([s.get(Lead, i).first_name for i in ids]) == len(ids)  # type: ignore[union-attr]
+    with tenant_session(org.org_id, user, request_id="req-two") as s:
+        assert [s.get(Lead, i).last_name for i in ids[:2]] == ["Ng", "Ng"]  # type: ignore[union-attr]
+
+    reads = [r for r in chain(org.org_id) if r.action == AuditAction.READ]
+    listed = [r for r in reads if r.request_id == "req-list"]
+    assert [(r.entity_type, r.entity_id) for r in listed] == [("leads", None)]
+    assert listed[0].details == {"fields": ["first_name"], "ids": sorted(map(str, ids)), "count": len(ids)}
+    two = [r for r in reads if r.request_id == "req-two"]
+    assert sorted((r.entity_id, r.details["fields"]) for r in two) == sorted(
+        (i, ["last_name"]) for i in ids[:2]
+    )
+    # An auditor asking "who read this lead?" finds both kinds with one query.
+    with as_owner() as c:
+        found = (
+            c.execute(
+                text(
+                    "SELECT request_id FROM audit_logs WHERE org_id = :o AND action = 'read' "
+                    "AND (entity_id = :id OR details->'ids' ? :ids) ORDER BY seq"
+                ),
+                {"o": org.org_id, "id": ids[0], "ids": str(ids[0])},
+            )
+            .scalars()
+            .all()
+        )
+    assert found == ["req-list", "req-two"]
