@@ -83,13 +83,14 @@ def _start_postgres(state: Path) -> Any:
 
 
 def _reader() -> tuple[uuid.UUID, uuid.UUID, str]:
-    """A seeded demo org and a property manager's session token (reads the board, no MFA)."""
+    """A seeded demo org and its billing specialist's session token: an org-wide reader of the board
+    with no MFA step (the property manager is scoped to one property since migration 0011)."""
     from api.auth import login
     from models.enums import UserRole
     from seed import seed_org
 
     result = seed_org(uuid.uuid4(), seed_value=11, slug="board-bench")
-    user_id, email = result.users[UserRole.PROPERTY_MANAGER]
+    user_id, email = result.users[UserRole.BILLING_SPECIALIST]
     got = login(email, result.password, request_id="bench", source_ip="127.0.0.1", user_agent="bench")
     assert got is not None and not got.mfa_pending
     return result.org_id, user_id, got.token
