@@ -337,10 +337,16 @@ class Statements:
     def _seen(self, _conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
         self.total += 1
         self.local.n = self.mine() + 1
-        self.local.last = (statement, params)
+        if not statement.lstrip().upper().startswith("SET "):
+            # A planner setting (SET LOCAL) is sent but reads nothing.
+            self.local.reads = self.reads() + 1
+            self.local.last = (statement, params)
 
     def mine(self) -> int:
         return int(getattr(self.local, "n", 0))
+
+    def reads(self) -> int:
+        return int(getattr(self.local, "reads", 0))
 
 
 def _time(fn: Callable[[], object], n: int, warm: int = 30) -> list[float]:
@@ -410,15 +416,15 @@ def _run(beds: int, requests: int) -> None:
     def service() -> None:
         start = counter.mine()
         with tenant_session(org_id, user_id, request_id="bench", source_ip="127.0.0.1") as s:
-            before = counter.mine()
+            before = counter.reads()
             board = housing.bed_board(s, today)
-            board_reads.append(counter.mine() - before)
+            board_reads.append(counter.reads() - before)
             board_sql.append(counter.local.last)
         per_txn.append(counter.mine() - start)
         assert sum(len(h.beds) for h in board.houses) == beds
 
     svc = _time(service, requests)
-    assert set(board_reads) == {1}, f"the board took {sorted(set(board_reads))} statements"
+    assert set(board_reads) == {1}, f"the board took {sorted(set(board_reads))} reads"
 
     eng = owner_engine()
 
@@ -465,7 +471,8 @@ def _run(beds: int, requests: int) -> None:
     print(_line("  the service without the read audit", no_audit))
     print(
         f"SQL statements: board read {board_reads[0]} (asserted); whole tenant transaction "
-        f"{max(per_txn)} (set_config, the read, the read-audit insert); whole HTTP request "
+        f"{max(per_txn)} (set_config, the planner setting, the read, the read-audit insert); "
+        "whole HTTP request "
         f"{http_statements} (with session resolution)"
     )
     ratio = statistics.median(svc) / statistics.median(raw)
