@@ -46,12 +46,13 @@ def _daily(
     arg: Any,
     wf_id: str,
     org_id: uuid.UUID,
+    hour: int,
     minute: int,
     timezone: str,
     task_queue: str,
     attrs: bool,
 ) -> Schedule:
-    """Daily at 00:<minute> in the org's timezone. A run still going when the next day starts
+    """Daily at <hour>:<minute> in `timezone`. A run still going when the next day starts
     is left to finish; a missed day (server down) is caught up within three days: each
     scheduled workflow's keys make a catch-up safe."""
     return Schedule(
@@ -63,7 +64,7 @@ def _daily(
             typed_search_attributes=org_attributes(org_id) if attrs else None,  # type: ignore[arg-type]
         ),
         spec=ScheduleSpec(
-            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(0)], minute=[ScheduleRange(minute)])],
+            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)])],
             time_zone_name=timezone,
         ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
@@ -74,7 +75,7 @@ def rent_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attr
     actor = Actor.system(org_id, request_id="schedule:rent-run")
     wf_id = BILLING.id(org_id, RENT_RUN_KEY)
     return _daily(
-        RentRunWorkflow.run, RentRunInput(actor), wf_id, org_id, 5, timezone, task_queue, search_attributes
+        RentRunWorkflow.run, RentRunInput(actor), wf_id, org_id, 0, 5, timezone, task_queue, search_attributes
     )
 
 
@@ -87,6 +88,7 @@ def dunning_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_a
         SweepInput(actor),
         wf_id,
         org_id,
+        0,
         30,
         timezone,
         task_queue,
@@ -113,19 +115,19 @@ async def ensure_dunning_schedule(
 
 
 def reconciliation_schedule(org_id: uuid.UUID, task_queue: str, search_attributes: bool) -> Schedule:
-    return Schedule(
-        action=ScheduleActionStartWorkflow(
-            ReconciliationWorkflow.run,
-            ReconcileDay(Actor.system(org_id, request_id="schedule:reconciliation")),
-            id=RECONCILIATION.id(org_id, DAILY_KEY),
-            task_queue=task_queue,
-            typed_search_attributes=org_attributes(org_id) if search_attributes else None,  # type: ignore[arg-type]
-        ),
-        spec=ScheduleSpec(
-            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(2)], minute=[ScheduleRange(15)])],
-            time_zone_name="UTC",
-        ),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
+    """02:15 UTC whatever the org's timezone: Stripe's day is UTC."""
+    actor = Actor.system(org_id, request_id="schedule:reconciliation")
+    wf_id = RECONCILIATION.id(org_id, DAILY_KEY)
+    return _daily(
+        ReconciliationWorkflow.run,
+        ReconcileDay(actor),
+        wf_id,
+        org_id,
+        2,
+        15,
+        "UTC",
+        task_queue,
+        search_attributes,
     )
 
 
