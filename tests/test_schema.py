@@ -3,6 +3,8 @@ every tenant table, migrations that agree with the models and run both ways."""
 
 from __future__ import annotations
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import LargeBinary, create_engine, text
@@ -151,6 +153,19 @@ def test_every_table_with_org_id_forces_row_level_security_with_a_tenant_policy(
             .all()
         )
     assert not_null == []
+
+
+def test_every_policy_reads_the_session_settings_once_per_statement(database: str) -> None:
+    """A bare `app_current_org()` in a policy is evaluated for every row scanned; wrapped in a
+    sub-select it is an InitPlan, computed once (migration 0012)."""
+    bare = re.compile(r"(?<!SELECT )\bapp_(current_org|current_user|scope\w*)\(\)")
+    with as_owner() as c:
+        policies = c.execute(
+            text("SELECT tablename, policyname, qual, with_check FROM pg_policies WHERE schemaname='public'")
+        ).all()
+    assert len(policies) > 60
+    per_row = [p for p in policies if bare.search(p.qual or "") or bare.search(p.with_check or "")]
+    assert [(p.tablename, p.policyname) for p in per_row] == []
 
 
 def test_the_app_role_cannot_bypass_row_level_security(database: str) -> None:
