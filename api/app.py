@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -45,6 +46,11 @@ async def _connect_forever(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.temporal = None
     task = asyncio.create_task(_connect_forever(app))
+    # Everything imported so far (FastAPI, SQLAlchemy, pydantic, the models) lives as long as
+    # the process: out of the collector's sight, a full collection no longer rescans it, which
+    # was a 150 ms pause every few large requests (the bed board's p99).
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:

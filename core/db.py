@@ -175,6 +175,9 @@ def tenant_session(
         "source_ip": source_ip,
         "process": dict(process) if process else None,
     }
+    # What the database will let this transaction see; services that keep org-wide caches
+    # (services/bed_board.py) read it to know whether they may.
+    session.info["scope"] = scope
     try:
         with session.begin():
             set_tenant(session, org_id, user_id, scope)

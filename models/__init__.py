@@ -3,6 +3,7 @@ registers every table on `Base.metadata` (Alembic and the tests rely on that).""
 
 from models import (  # noqa: F401
     audit,
+    bed_board,
     compliance,
     compliance_extended,
     documents,

@@ -17,7 +17,7 @@ import enum
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,7 +26,15 @@ from typing import Any, Generic, TypeVar, overload
 from sqlalchemy import BigInteger, DateTime, Enum, LargeBinary, MetaData, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
-from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, declared_attr, mapped_column, object_session
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    MappedColumn,
+    Session,
+    declared_attr,
+    mapped_column,
+    object_session,
+)
 
 from core.crypto import field_aad
 from core.fieldcrypt import blind_digest, field_cipher
@@ -152,6 +160,14 @@ def note_phi_read(obj: Any, field: str) -> None:
         return
     reads: dict[tuple[str, uuid.UUID], set[str]] = sess.info.setdefault("phi_reads", {})
     reads.setdefault((obj.__tablename__, obj.id), set()).add(field)
+
+
+def note_phi_reads(session: Session, table: str, row_ids: Iterable[uuid.UUID], fields: Iterable[str]) -> None:
+    """Record reads of PHI shown without loading the rows (a cached view of them, say)."""
+    reads: dict[tuple[str, uuid.UUID], set[str]] = session.info.setdefault("phi_reads", {})
+    names = set(fields)
+    for row_id in row_ids:
+        reads.setdefault((table, row_id), set()).update(names)
 
 
 class Encrypted(Generic[T]):

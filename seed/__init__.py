@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -22,9 +23,11 @@ from core.audit import seal_pending
 from core.db import tenant_session
 from core.passwords import hash_password
 from models.audit import AuditEvent, AuditLog
+from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse, BedBoardVersion
 from models.enums import UserRole
 from seed import billing, compliance, documents, intake, integrations, messaging, operations, orgs, residents
 from seed.context import SeedContext
+from services.bed_board import board_json
 
 # Fixed namespace for the CLI's demo org id: uuid5(DEMO_NAMESPACE, "recoveryos-demo-<seed>").
 DEMO_NAMESPACE = uuid.UUID("6f1c9a2e-4b7d-4e15-9a0c-2d8e5b3f7a41")
@@ -97,6 +100,11 @@ def seed_org(
         _story(ctx)
     counts = dict(ctx.counts)
     counts["organizations"] = 1
+    # Today's bed board, built once as the first reader would: the demo's copy (migration 0013).
+    with tenant_session(org_id, actor_type="system") as s:
+        board_json(s, datetime.now(UTC).date())
+        for cache in (BedBoardVersion, BedBoardSnapshot, BedBoardSnapshotHouse):
+            counts[cache.__tablename__] = int(s.scalar(select(func.count()).select_from(cache)) or 0)
     # The demo's audit trail is chained before it is reported, not a second later by the worker.
     seal_pending(org_id)
     with tenant_session(org_id, actor_type="system") as s:

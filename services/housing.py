@@ -11,9 +11,12 @@ from enum import StrEnum
 
 from sqlalchemy import Date, and_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import Range, distinct_on
-from sqlalchemy.orm import Session, aliased, load_only
+from sqlalchemy.orm import Session, aliased
 
+from core.crypto import FieldCipher, field_aad
 from core.errors import NotFound
+from core.fieldcrypt import field_cipher
+from models.base import note_phi_reads
 from models.enums import BedStatus, HouseGender, PropertyType, WaitlistStatus
 from models.orgs import Bed, House, Property, Room
 from models.resident_tracking import BedOccupancy, WaitlistEntry
@@ -62,16 +65,11 @@ class BoardStatus(StrEnum):
     FREE = "free"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoardBed:
     bed_id: uuid.UUID
     label: str
     room: str
-    house_id: uuid.UUID
-    house: str
-    property_id: uuid.UUID
-    property: str
-    gender: HouseGender
     status: BoardStatus
     # When the current state began (move-in, or the end of the last stay); None if never used.
     since: date | None
@@ -82,16 +80,15 @@ class BoardBed:
     next_from: date | None
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardHouse:
     house_id: uuid.UUID
     name: str
     property_id: uuid.UUID
+    gender: HouseGender
+    # Free beds of the house on the day, whatever the status filter lists.
+    vacant: int = 0
     beds: list[BoardBed] = field(default_factory=list)
-
-    @property
-    def vacant(self) -> int:
-        return sum(b.status is BoardStatus.FREE for b in self.beds)
 
 
 @dataclass
@@ -106,22 +103,37 @@ class Board:
         return dict(counts)
 
 
-def bed_board(
-    session: Session,
-    on: date,
-    *,
-    property_id: uuid.UUID | None = None,
-    house_id: uuid.UUID | None = None,
-    gender: HouseGender | None = None,
-    status: BoardStatus | None = None,
-) -> Board:
+@dataclass(frozen=True)
+class BoardFilter:
+    """Which part of the board to show; every field None shows all of it."""
+
+    property_id: uuid.UUID | None = None
+    house_id: uuid.UUID | None = None
+    gender: HouseGender | None = None
+    status: BoardStatus | None = None
+
+    def admits(self, house: BoardHouse) -> bool:
+        """Whether the house-level filters (all but `status`) keep this house."""
+        return (
+            (self.property_id is None or house.property_id == self.property_id)
+            and (self.house_id is None or house.house_id == self.house_id)
+            and (self.gender is None or house.gender is self.gender)
+        )
+
+
+ALL = BoardFilter()
+
+
+def bed_board(session: Session, on: date, only: BoardFilter = ALL) -> Board:
     """Every live bed with what holds it on `on`, in one statement: the stay covering the day,
     the next reservation after it, an open waitlist offer, and when the current state began.
 
     Set-based, not per bed: each of those is one pass over the org's stays (or open offers)
     joined to the beds by hash, so 2,000 beds cost a few scans rather than 2,000 index probes
-    each; and of each occupant only the two encrypted name fields are loaded (their decryption
-    is audited as a read, as everywhere)."""
+    each. Of each occupant only the two encrypted name columns are read, as columns: loading
+    1,500 Resident objects cost more than the statement (their decryption is audited as a
+    read all the same). A house is listed when some bed matches `only.status`; its vacancy count
+    is of all its beds."""
     day = bindparam("board_day", on, type_=Date)
     current = aliased(BedOccupancy)
     occupant = aliased(Resident)
@@ -153,12 +165,12 @@ def bed_board(
             Room.name,
             House.id,
             House.name,
-            Property.id,
-            Property.name,
+            House.property_id,
             House.gender,
             current.resident_id,
             func.lower(current.during),
-            occupant,
+            occupant.first_name_ct,
+            occupant.last_name_ct,
             next_stay.c.resident_id,
             next_stay.c.start,
             freed.c.on,
@@ -172,15 +184,14 @@ def bed_board(
         .outerjoin(next_stay, next_stay.c.bed_id == Bed.id)
         .outerjoin(freed, freed.c.bed_id == Bed.id)
         .outerjoin(offered, offered.c.offered_bed_id == Bed.id)
-        .options(load_only(occupant.first_name_ct, occupant.last_name_ct, raiseload=True))
         .order_by(Property.name, House.name, Room.name, Bed.label)
     )
-    if property_id is not None:
-        stmt = stmt.where(House.property_id == property_id)
-    if house_id is not None:
-        stmt = stmt.where(House.id == house_id)
-    if gender is not None:
-        stmt = stmt.where(House.gender == gender)
+    if only.property_id is not None:
+        stmt = stmt.where(House.property_id == only.property_id)
+    if only.house_id is not None:
+        stmt = stmt.where(House.id == only.house_id)
+    if only.gender is not None:
+        stmt = stmt.where(House.gender == only.gender)
     houses: dict[uuid.UUID, BoardHouse] = {}
     # The scope policies (migration 0011) put `app_scope() = 'org' OR <subquery>` on every
     # joined table; the planner cannot know the setting, underestimates every row count and
@@ -188,9 +199,11 @@ def bed_board(
     # for a 2,000-bed org). Hash joins keep the statement at tens of ms. SET LOCAL ends with
     # the transaction, so no other statement plans with it.
     session.execute(text("SET LOCAL enable_nestloop = off"))
+    cipher = field_cipher()
+    shown: list[uuid.UUID] = []
     for row in session.execute(stmt):
-        (bid, label, bstatus, room, hid, hname, pid, pname, hgender) = row[:9]
-        resident_id, stay_start, res, next_id, next_from, freed_on, offered_at = row[9:]
+        (bid, label, bstatus, room, hid, hname, pid, hgender, resident_id, stay_start) = row[:10]
+        first_ct, last_ct, next_id, next_from, freed_on, offered_at = row[10:]
         if bstatus is BedStatus.OUT_OF_SERVICE:
             st, since = BoardStatus.OUT_OF_SERVICE, None
         elif resident_id is not None:
@@ -201,33 +214,41 @@ def bed_board(
             st, since = BoardStatus.RESERVED, freed_on
         else:
             st, since = BoardStatus.FREE, freed_on
-        if status is not None and st is not status:
+        house = houses.get(hid)
+        if house is None:
+            house = houses[hid] = BoardHouse(hid, hname, pid, hgender)
+        if st is BoardStatus.FREE:
+            house.vacant += 1
+        if only.status is not None and st is not only.status:
             continue
-        house = houses.setdefault(hid, BoardHouse(hid, hname, pid))
+        occupant_name = None
+        if resident_id is not None and first_ct is not None:
+            occupant_name = _initialled(cipher, resident_id, first_ct, last_ct)
+            shown.append(resident_id)
         house.beds.append(
             BoardBed(
-                bed_id=bid,
                 label=label,
+                bed_id=bid,
                 room=room,
-                house_id=hid,
-                house=hname,
-                property_id=pid,
-                property=pname,
-                gender=hgender,
                 status=st,
                 since=since,
                 resident_id=resident_id,
-                occupant=_initialled(res) if res is not None else None,
+                occupant=occupant_name,
                 next_resident_id=next_id,
                 next_from=next_from,
             )
         )
-    return Board(on, list(houses.values()))
+    note_phi_reads(session, "residents", shown, ("first_name", "last_name"))
+    listed = [h for h in houses.values() if h.beds or only.status is None]
+    return Board(on, listed)
 
 
-def _initialled(resident: Resident) -> str:
-    last = resident.last_name or ""
-    return f"{resident.first_name} {last[:1]}." if last else str(resident.first_name)
+def _initialled(cipher: FieldCipher, resident_id: uuid.UUID, first_ct: bytes, last_ct: bytes | None) -> str:
+    first = cipher.decrypt(first_ct, field_aad("residents", "first_name", resident_id)).decode()
+    if last_ct is None:
+        return first
+    last = cipher.decrypt(last_ct, field_aad("residents", "last_name", resident_id)).decode()
+    return f"{first} {last[:1]}." if last else first
 
 
 def open_range(start: date) -> Range[date]:

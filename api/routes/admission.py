@@ -37,7 +37,7 @@ from models.enums import (
 )
 from models.resident_tracking import Discharge
 from models.residents import Resident
-from services import admission, housing, waitlist
+from services import admission, bed_board, housing, waitlist
 from services.admission import (
     Application,
     DischargeFilter,
@@ -49,7 +49,7 @@ from services.admission import (
     TransferSort,
     TransferState,
 )
-from services.housing import BoardStatus
+from services.housing import BoardFilter, BoardStatus
 from workflows.admission import (
     ADMISSION,
     AdmissionInput,
@@ -476,33 +476,8 @@ class BoardOut(BaseModel):
     houses: list[BoardHouseOut] = Field(description="houses the caller may see, matching the filters")
 
 
-def _board(
-    s: Session,
-    on: date,
-    property_id: uuid.UUID | None,
-    house_id: uuid.UUID | None,
-    gender: HouseGender | None,
-    status: BoardStatus | None,
-) -> BoardOut:
-    board = housing.bed_board(s, on, property_id=property_id, house_id=house_id, gender=gender, status=status)
-    return BoardOut(
-        on=board.on,
-        vacancies_by_property=board.vacancies_by_property(),
-        houses=[
-            BoardHouseOut(
-                house_id=h.house_id,
-                name=h.name,
-                property_id=h.property_id,
-                vacant=h.vacant,
-                beds=[BoardBedOut.model_validate(b, from_attributes=True) for b in h.beds],
-            )
-            for h in board.houses
-        ],
-    )
-
-
 @router.get("/v1/beds/board", response_model=BoardOut)
-async def bed_board(
+async def board(
     _: BoardReader,
     db: TenantDep,
     on: Annotated[date | None, Query(description="the day to show; today when omitted")] = None,
@@ -510,9 +485,14 @@ async def bed_board(
     house_id: Annotated[uuid.UUID | None, Query(description="only this house")] = None,
     gender: Annotated[HouseGender | None, Query(description="only houses of this designation")] = None,
     status: Annotated[BoardStatus | None, Query(description="only beds in this state")] = None,
-) -> BoardOut:
-    """Every bed per house with who holds it today (or `on`), and vacancy counts."""
-    return await db.run(_board, on or datetime.now(UTC).date(), property_id, house_id, gender, status)
+) -> Response:
+    """Every bed per house with who holds it today (or `on`), and vacancy counts (of all beds,
+    whatever `status` lists). Served from PostgreSQL's copy of the board when nothing on it
+    changed since it was built (services/bed_board.py); the JSON is `BoardOut`, written
+    without re-validating 2,000 beds."""
+    only = BoardFilter(property_id, house_id, gender, status)
+    content = await db.run(bed_board.board_json, on or datetime.now(UTC).date(), only)
+    return Response(content, media_type="application/json")
 
 
 # --- residents, transfers and discharges ---------------------------------------------------
