@@ -211,9 +211,11 @@ def write_audit_trail(session: Session) -> None:
     session.flush()
     pending: list[_Pending] = session.info.pop("audit_queue", [])
     reads: dict[tuple[str, uuid.UUID], set[str]] = session.info.pop("phi_reads", {})
+    shown: list[tuple[str, tuple[str, ...], list[str]]] = session.info.pop("phi_read_groups", [])
     read_only = not pending and get_settings().read_audit_async_commit
     written = {(p.entity_type, p.entity_id) for p in pending}
     pending.extend(_read_events(reads, written))
+    pending.extend(_shown_events(shown))
     _insert_events(session, pending, _INSERT_READ_EVENT if read_only else _INSERT_EVENT)
 
 
@@ -226,13 +228,14 @@ READ_GROUP_MIN = 10
 def _read_events(
     reads: dict[tuple[str, uuid.UUID], set[str]], written: set[tuple[str, uuid.UUID | None]]
 ) -> list[_Pending]:
-    groups: dict[tuple[str, tuple[str, ...]], list[uuid.UUID]] = {}
+    groups: dict[tuple[str, frozenset[str]], list[uuid.UUID]] = {}
     for (table, row_id), fields in reads.items():
         if (table, row_id) in written:
             continue  # reading back what this transaction wrote is not a disclosure
-        groups.setdefault((table, tuple(sorted(fields))), []).append(row_id)
+        groups.setdefault((table, frozenset(fields)), []).append(row_id)
     events = []
-    for (table, names), ids in sorted(groups.items()):
+    for (table, fieldset), ids in sorted(groups.items(), key=lambda g: (g[0][0], sorted(g[0][1]))):
+        names = tuple(sorted(fieldset))
         if len(ids) < READ_GROUP_MIN:
             ids.sort(key=str)
             events += [_Pending(AuditAction.READ, table, i, {"fields": list(names)}) for i in ids]
@@ -241,6 +244,25 @@ def _read_events(
             named = sorted(map(str, ids))
             details = {"fields": list(names), "ids": named, "count": len(named)}
             events.append(_Pending(AuditAction.READ, table, None, details))
+    return events
+
+
+def _shown_events(shown: list[tuple[str, tuple[str, ...], list[str]]]) -> list[_Pending]:
+    """Reads recorded by id text, without the rows (models.base.note_phi_read_group)."""
+    events = []
+    for table, names, ids in shown:
+        if not ids:
+            continue
+        if len(ids) < READ_GROUP_MIN:
+            for i in sorted(ids):
+                events.append(_Pending(AuditAction.READ, table, uuid.UUID(i), {"fields": list(names)}))
+        else:
+            named = sorted(ids)
+            events.append(
+                _Pending(
+                    AuditAction.READ, table, None, {"fields": list(names), "ids": named, "count": len(named)}
+                )
+            )
     return events
 
 

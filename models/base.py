@@ -162,12 +162,23 @@ def note_phi_read(obj: Any, field: str) -> None:
     reads.setdefault((obj.__tablename__, obj.id), set()).add(field)
 
 
+def note_phi_read_group(session: Session, table: str, row_ids: list[str], fields: Iterable[str]) -> None:
+    """Record that PHI of these rows (ids as text) was shown without loading them, e.g. from a
+    cached view: audited as one event like any read of many rows (core/audit.py)."""
+    groups: list[tuple[str, tuple[str, ...], list[str]]] = session.info.setdefault("phi_read_groups", [])
+    groups.append((table, tuple(sorted(fields)), row_ids))
+
+
 def note_phi_reads(session: Session, table: str, row_ids: Iterable[uuid.UUID], fields: Iterable[str]) -> None:
-    """Record reads of PHI shown without loading the rows (a cached view of them, say)."""
+    """Record reads of PHI decrypted without going through a model (a set-based read)."""
     reads: dict[tuple[str, uuid.UUID], set[str]] = session.info.setdefault("phi_reads", {})
     names = set(fields)
     for row_id in row_ids:
-        reads.setdefault((table, row_id), set()).update(names)
+        seen = reads.get((table, row_id))
+        if seen is None:
+            reads[(table, row_id)] = set(names)
+        else:
+            seen |= names
 
 
 class Encrypted(Generic[T]):

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from core.crypto import DecryptionError, field_aad
 from core.fieldcrypt import field_cipher
 from core.scope import ORG_WIDE, Scope, ScopeKind
-from models.base import note_phi_reads
+from models.base import note_phi_read_group
 from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse
 from services.housing import ALL, Board, BoardFilter, BoardHouse, bed_board
 
@@ -40,7 +40,8 @@ NAME_FIELDS = ("first_name", "last_name")
 # One statement: the org's change count, whether the day's copy was built at it, and the copy's
 # houses that match the filters. The LEFT JOINs return one row even when there is no copy.
 _READ = """
-SELECT v.version, s.version AS built, h.house_id, h.property_id, h.vacant, h.occupant_ids, h.payload
+SELECT v.version, s.version AS built, h.house_id, h.property_id, h.vacant,
+       h.occupant_ids::text[] AS occupant_ids, h.payload
   FROM (SELECT (SELECT app_current_org()) AS org_id) o
   LEFT JOIN bed_board_versions v ON v.org_id = o.org_id
   LEFT JOIN bed_board_snapshots s
@@ -80,13 +81,13 @@ def board_json(session: Session, on: date, only: BoardFilter = ALL) -> bytes:
 def _from_copy(session: Session, on: date, rows: Sequence[Row[Any]]) -> bytes:
     cipher = field_cipher()
     parts: list[tuple[uuid.UUID, int, bytes]] = []
-    shown: list[uuid.UUID] = []
+    shown: list[str] = []
     for r in rows:
         if r.house_id is None:
             continue  # the copy exists, but no house of it matches the filters
         parts.append((r.property_id, r.vacant, cipher.decrypt(r.payload, _aad(on, r.house_id))))
         shown += r.occupant_ids
-    note_phi_reads(session, "residents", shown, NAME_FIELDS)
+    note_phi_read_group(session, "residents", shown, NAME_FIELDS)
     return _document(on, parts)
 
 

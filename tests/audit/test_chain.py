@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from cli.admin import verify_chains
 from core import audit
 from core.db import tenant_session
+from models.base import note_phi_read_group
 from models.enums import AuditAction, LeadSource, LeadStatus, UserRole
 from models.residents import Lead
 from tests.audit.helpers import chain, pending, write_events
@@ -268,3 +269,23 @@ def test_a_list_read_is_one_event_naming_every_row_and_a_few_reads_are_one_event
             .all()
         )
     assert found == ["req-list", "req-two"]
+
+
+def test_names_shown_from_a_copy_are_audited_like_rows_read_one_event_for_many_one_each_for_few(
+    orgs: OrgFactory,
+) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    user = org.users[UserRole.CASE_MANAGER]
+    many = sorted(str(uuid.uuid4()) for _ in range(audit.READ_GROUP_MIN + 2))
+    few = sorted(str(uuid.uuid4()) for _ in range(2))
+    with tenant_session(org.org_id, user, request_id="req-copy") as s:
+        note_phi_read_group(s, "residents", list(many), ("last_name", "first_name"))
+        note_phi_read_group(s, "residents", list(few), ("first_name",))
+    reads = [r for r in chain(org.org_id) if r.action == AuditAction.READ and r.request_id == "req-copy"]
+    grouped = [r for r in reads if r.entity_id is None]
+    assert [r.details for r in grouped] == [
+        {"fields": ["first_name", "last_name"], "ids": many, "count": len(many)}
+    ]
+    assert sorted((str(r.entity_id), r.details["fields"]) for r in reads if r.entity_id) == [
+        (i, ["first_name"]) for i in few
+    ]
