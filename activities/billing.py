@@ -143,22 +143,18 @@ class BillingActivities(TenantActivities):
         then the PaymentIntent, then its id on the row. A retry finds the stored intent."""
         with self.session(inp.actor) as s:
             payment = s.get(Payment, inp.payment_id)
-            if payment is None:
-                if inp.deposit_resident_id is not None:
-                    if billing.held_deposit(s, inp.deposit_resident_id) is not None:
-                        raise Conflict("a deposit was already taken for this resident", field="resident_id")
-                    resident_id, invoice_id = inp.deposit_resident_id, None
-                else:
-                    assert inp.invoice_id is not None
-                    inv = billing.get_invoice(s, inp.invoice_id)
-                    if inv.status not in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
-                        raise Conflict(f"the invoice is {inv.status.value}", field="invoice_id")
-                    resident_id, invoice_id = inv.resident_id, inv.id
+            if payment is None and inp.deposit_resident_id is not None:
+                billing.open_card_deposit(s, inp.payment_id, inp.deposit_resident_id, inp.amount_cents)
+            elif payment is None:
+                assert inp.invoice_id is not None
+                inv = billing.get_invoice(s, inp.invoice_id)
+                if inv.status not in (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID):
+                    raise Conflict(f"the invoice is {inv.status.value}", field="invoice_id")
                 payment = Payment(
                     id=inp.payment_id,
                     org_id=inp.actor.org_id,
-                    resident_id=resident_id,
-                    invoice_id=invoice_id,
+                    resident_id=inv.resident_id,
+                    invoice_id=inv.id,
                     amount_cents=inp.amount_cents,
                     method=PaymentMethodType.CARD,
                     status=PaymentStatus.PENDING,

@@ -208,6 +208,11 @@ class InvoiceLineItem(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
     )
 
 
+CARD_DEPOSIT_OPEN = (
+    "invoice_id IS NULL AND method = 'card' AND status IN ('pending', 'processing', 'succeeded')"
+)
+
+
 class Payment(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     """Money received (or attempted). Never deleted: a mistaken payment is cancelled or refunded
     and reversed in the ledger, so there is no SoftDeleteMixin."""
@@ -262,6 +267,15 @@ class Payment(IdMixin, TenantMixin, AuditColumnsMixin, Base):
             postgresql_where=text("receipt_number IS NOT NULL"),
         ),
         Index("ix_payments_org_resident_received", "org_id", "resident_id", "received_at"),
+        # One card deposit in flight or taken per resident: two staff charging the same
+        # deposit at once must not both reach Stripe (migration 0014).
+        Index(
+            "uq_payments_deposit_resident_id",
+            "org_id",
+            "resident_id",
+            unique=True,
+            postgresql_where=text(CARD_DEPOSIT_OPEN),
+        ),
         Index(
             "ix_payments_org_invoice",
             "org_id",

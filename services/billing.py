@@ -1037,6 +1037,39 @@ def collect_deposit(
     return hold_deposit(session, payment, received_on or datetime.now(UTC).date())
 
 
+def open_card_deposit(
+    session: Session, payment_id: uuid.UUID, resident_id: uuid.UUID, amount_cents: int
+) -> Payment:
+    """The pending payment row of a card deposit, before any PaymentIntent exists. At most one
+    card deposit per resident is pending, processing or taken (`uq_payments_deposit_resident_id`),
+    so of two attempts made at once only one ever reaches Stripe. Idempotent by payment id."""
+    payment = session.get(Payment, payment_id)
+    if payment is not None:
+        return payment
+    if session.get(Resident, resident_id) is None:
+        raise NotFound("resident not found", field="deposit_resident_id")
+    if held_deposit(session, resident_id) is not None:
+        raise Conflict("a deposit was already taken for this resident", field="deposit_resident_id")
+    payment = Payment(
+        id=payment_id,
+        org_id=session.info["actor"]["org_id"],
+        resident_id=resident_id,
+        invoice_id=None,
+        amount_cents=amount_cents,
+        method=PaymentMethodType.CARD,
+        status=PaymentStatus.PENDING,
+        idempotency_key=payment_key(payment_id),
+    )
+    try:
+        with session.begin_nested():
+            session.add(payment)
+    except IntegrityError:
+        raise Conflict(
+            "a card deposit for this resident is already being taken", field="deposit_resident_id"
+        ) from None
+    return payment
+
+
 def hold_deposit(session: Session, payment: Payment, on: date) -> Deposit:
     """A deposit payment has succeeded: the deposit is held and posted (cash or Stripe clearing
     against deposits held). Idempotent."""

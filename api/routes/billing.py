@@ -19,7 +19,7 @@ from api.deps import TenantDep, require
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
 from api.routes import dunning as dunning_routes
-from core.errors import Conflict, NotFound, Rejected
+from core.errors import NotFound, Rejected
 from core.permissions import Perm
 from models.enums import (
     BillingFrequency,
@@ -356,7 +356,6 @@ async def pay_by_card(
     if body.deposit_resident_id is not None:
         if body.amount_cents is None:
             raise Rejected("a deposit needs its amount_cents", field="amount_cents")
-        await db.run(_deposit_allowed, body.deposit_resident_id)
         amount = body.amount_cents
     else:
         assert body.invoice_id is not None
@@ -366,6 +365,10 @@ async def pay_by_card(
     if amount <= 0:
         raise Rejected("the invoice owes nothing", field="invoice_id")
     payment_id, replayed = await processes.claim(PAYMENT, idempotency_key, body)
+    if body.deposit_resident_id is not None:
+        # The deposit's payment row first: of two deposits sent at once, one gets 409 here and
+        # never reaches Stripe.
+        await db.run(billing.open_card_deposit, payment_id, body.deposit_resident_id, amount)
     await processes.start(
         PAYMENT,
         payment_id,
@@ -384,15 +387,6 @@ async def pay_by_card(
     if replayed:
         response.status_code = 200
     return await db.run(_payment, payment_id)
-
-
-def _deposit_allowed(s: Session, resident_id: uuid.UUID) -> None:
-    from models.residents import Resident
-
-    if s.get(Resident, resident_id) is None:
-        raise NotFound("resident not found", field="deposit_resident_id")
-    if billing.held_deposit(s, resident_id) is not None:
-        raise Conflict("a deposit was already taken for this resident", field="deposit_resident_id")
 
 
 def _with_link(s: Session, invoice_id: uuid.UUID, base_url: str) -> InvoicePublic:

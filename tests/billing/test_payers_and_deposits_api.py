@@ -254,3 +254,64 @@ def test_staff_settle_a_deposit_after_the_move_out_inspection(stack: str, orgs: 
         ]
         # The process is over: a second decision has nowhere to go.
         assert http.post(url, json={"deductions": [damage]}).status_code == 409
+
+
+def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
+    stack: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import select
+
+    from core.config import get_settings
+    from core.stripe_gateway import StripeGateway
+    from models.enums import PaymentMethodType
+    from models.payments import Payment
+
+    org, rid = _resident(orgs, stack, 45_000)
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    pm = gateway.test_card_method("4242424242424242", 12, 2030, "123")
+    body = {"deposit_resident_id": str(rid), "amount_cents": 50_000, "payment_method": pm}
+    headers = org.headers(SPECIALIST)
+
+    def send(n: int) -> httpx.Response:
+        # Two staff members (two keys), the same resident, the same moment.
+        with httpx.Client(base_url=stack, headers=headers, timeout=60) as http:
+            return http.post("/v1/billing/card-payments", json=body, headers={"Idempotency-Key": f"dep-{n}"})
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(send, range(2)))
+    assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
+    refused = next(r for r in answers if r.status_code == 409)
+    assert refused.json().get("field") == "deposit_resident_id", refused.text
+    with tenant_session(org.org_id, actor_type="test") as s:
+        cards = s.scalars(
+            select(Payment).where(Payment.resident_id == rid, Payment.method == PaymentMethodType.CARD)
+        ).all()
+        charged = [p for p in cards if p.stripe_payment_intent_id]
+        assert len(charged) == 1, [(p.status, p.stripe_payment_intent_id) for p in cards]
+        held = billing.held_deposit(s, rid)
+        assert held is not None and held.payment_id == charged[0].id
+
+
+def test_a_declined_card_deposit_can_be_taken_again_with_another_card(
+    stack: str, localstripe: str, orgs: OrgFactory
+) -> None:
+    from core.config import get_settings
+    from core.stripe_gateway import StripeGateway
+
+    org, rid = _resident(orgs, stack, 45_000)
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    declined = gateway.test_card_method("4000000000000341", 12, 2030, "123")
+    good = gateway.test_card_method("4242424242424242", 12, 2030, "123")
+    body = {"deposit_resident_id": str(rid), "amount_cents": 50_000}
+    with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=60) as http:
+        first = http.post("/v1/billing/card-payments", json={**body, "payment_method": declined})
+        assert first.status_code == 201 and first.json()["status"] == "failed", first.text
+        second = http.post("/v1/billing/card-payments", json={**body, "payment_method": good})
+        assert second.status_code == 201 and second.json()["status"] == "succeeded", second.text
+        third = http.post("/v1/billing/card-payments", json={**body, "payment_method": good})
+        assert third.status_code == 409 and third.json()["field"] == "deposit_resident_id", third.text
+        assert http.get(f"/v1/billing/residents/{rid}/deposit").json()["payment_id"] == second.json()["id"]
