@@ -256,6 +256,16 @@ def test_staff_settle_a_deposit_after_the_move_out_inspection(stack: str, orgs: 
         assert http.post(url, json={"deductions": [damage]}).status_code == 409
 
 
+def _card(number: str) -> str:
+    """A localstripe PaymentMethod for a test card number."""
+    from core.config import get_settings
+    from core.stripe_gateway import StripeGateway
+
+    gateway = StripeGateway.from_settings(get_settings())
+    assert gateway is not None
+    return gateway.test_card_method(number, 12, 2030, "123")
+
+
 def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
     stack: str, localstripe: str, orgs: OrgFactory
 ) -> None:
@@ -263,15 +273,11 @@ def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
 
     from sqlalchemy import select
 
-    from core.config import get_settings
-    from core.stripe_gateway import StripeGateway
     from models.enums import PaymentMethodType
     from models.payments import Payment
 
     org, rid = _resident(orgs, stack, 45_000)
-    gateway = StripeGateway.from_settings(get_settings())
-    assert gateway is not None
-    pm = gateway.test_card_method("4242424242424242", 12, 2030, "123")
+    pm = _card("4242424242424242")
     body = {"deposit_resident_id": str(rid), "amount_cents": 50_000, "payment_method": pm}
     headers = org.headers(SPECIALIST)
 
@@ -298,14 +304,8 @@ def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
 def test_a_declined_card_deposit_can_be_taken_again_with_another_card(
     stack: str, localstripe: str, orgs: OrgFactory
 ) -> None:
-    from core.config import get_settings
-    from core.stripe_gateway import StripeGateway
-
     org, rid = _resident(orgs, stack, 45_000)
-    gateway = StripeGateway.from_settings(get_settings())
-    assert gateway is not None
-    declined = gateway.test_card_method("4000000000000341", 12, 2030, "123")
-    good = gateway.test_card_method("4242424242424242", 12, 2030, "123")
+    declined, good = _card("4000000000000341"), _card("4242424242424242")
     body = {"deposit_resident_id": str(rid), "amount_cents": 50_000}
     with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=60) as http:
         first = http.post("/v1/billing/card-payments", json={**body, "payment_method": declined})
