@@ -34,6 +34,7 @@ from tests.admission.places import house
 from tests.audit.helpers import chain
 from tests.db import as_owner
 from tests.factories import OrgFactory, SampleOrg
+from tests.scope.world import add_login
 
 READER = UserRole.CASE_MANAGER  # org-wide
 TODAY = datetime.now(UTC).date()
@@ -309,3 +310,23 @@ def test_replicas_building_the_same_board_at_once_agree_and_none_fails(stack: st
     assert len(bodies) == 1
     [(built, current)] = _copies(org_id)
     assert built == current
+
+
+def test_a_house_manager_sees_their_house_as_the_org_wide_board_shows_it_and_no_other(
+    stack: str, street: Street
+) -> None:
+    org_id = street.org.org_id
+    other = house(org_id, ["7A", "7B"], name="Birch House")
+    with tenant_session(org_id, actor_type="test") as s:
+        someone = _resident(s, org_id, "Wren", "Abara", ResidentStatus.ACTIVE)
+        _stay(s, org_id, other.house_id, other.beds["7A"], someone, TODAY, None, AdmissionStatus.ACTIVE)
+    _, token = add_login(org_id, UserRole.HOUSE_MANAGER, house_id=street.house_id)
+    with httpx.Client(base_url=stack, headers=street.org.headers(READER), timeout=60) as http:
+        everything = _board(http)
+    with httpx.Client(base_url=stack, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+        mine = _board(http)
+        assert _board(http, house_id=str(other.house_id))["houses"] == []
+    theirs = next(h for h in everything["houses"] if h["house_id"] == str(street.house_id))
+    assert len(everything["houses"]) == 2
+    assert mine["houses"] == [theirs]
+    assert mine["vacancies_by_property"] == {str(street.property_id): theirs["vacant"]}
