@@ -235,35 +235,23 @@ def _read_events(
         groups.setdefault((table, frozenset(fields)), []).append(row_id)
     events = []
     for (table, fieldset), ids in sorted(groups.items(), key=lambda g: (g[0][0], sorted(g[0][1]))):
-        names = tuple(sorted(fieldset))
-        if len(ids) < READ_GROUP_MIN:
-            ids.sort(key=str)
-            events += [_Pending(AuditAction.READ, table, i, {"fields": list(names)}) for i in ids]
-        else:
-            # str() of a UUID is slow enough to matter at bed-board sizes: once per id.
-            named = sorted(map(str, ids))
-            details = {"fields": list(names), "ids": named, "count": len(named)}
-            events.append(_Pending(AuditAction.READ, table, None, details))
+        # str() of a UUID is slow enough to matter at bed-board sizes: once per id.
+        events += _read_group(table, tuple(sorted(fieldset)), list(map(str, ids)))
     return events
 
 
 def _shown_events(shown: list[tuple[str, tuple[str, ...], list[str]]]) -> list[_Pending]:
     """Reads recorded by id text, without the rows (models.base.note_phi_read_group)."""
-    events = []
-    for table, names, ids in shown:
-        if not ids:
-            continue
-        if len(ids) < READ_GROUP_MIN:
-            for i in sorted(ids):
-                events.append(_Pending(AuditAction.READ, table, uuid.UUID(i), {"fields": list(names)}))
-        else:
-            named = sorted(ids)
-            events.append(
-                _Pending(
-                    AuditAction.READ, table, None, {"fields": list(names), "ids": named, "count": len(named)}
-                )
-            )
-    return events
+    return [e for table, names, ids in shown for e in _read_group(table, names, ids)]
+
+
+def _read_group(table: str, names: tuple[str, ...], ids: list[str]) -> list[_Pending]:
+    """A few rows read: one event each. More: one event naming every id."""
+    named = sorted(ids)
+    if len(named) < READ_GROUP_MIN:
+        return [_Pending(AuditAction.READ, table, uuid.UUID(i), {"fields": list(names)}) for i in named]
+    details = {"fields": list(names), "ids": named, "count": len(named)}
+    return [_Pending(AuditAction.READ, table, None, details)]
 
 
 # --- sealing: events into the chain ----------------------------------------------------------
