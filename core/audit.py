@@ -383,15 +383,21 @@ class ChainDamaged(Exception):
         self.org_id, self.seq, self.kind, self.reason = org_id, seq, kind, reason
 
 
+# Entries one checkpoint verifies at most (about two seconds): a long chain met for the first
+# time (an import) is certified over several checkpoints, each within the activity's timeout.
+CHECKPOINT_SCAN_LIMIT = 200_000
+
+
 def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | None:
-    """Seal what is pending, verify the entries since `previous`, then sign the head.
+    """Seal what is pending, verify the entries since `previous`, then sign the last one.
 
     An anchor never certifies a chain it has not checked: the entries after the previous
-    checkpoint (all of them for the first one) are verified against it first, so the cost is
-    per new entry. A broken one raises `ChainDamaged` and the previous checkpoint stays the
-    anchor. Nor does it move backwards or sideways: if entries up to the previous checkpoint
-    were deleted or rewritten, the previous checkpoint stays, so `audit verify` keeps
-    reporting the damage instead of the anchor forgetting it.
+    checkpoint (all of them for the first one, up to CHECKPOINT_SCAN_LIMIT at a time) are
+    verified against it first, so the cost is per new entry. A broken one raises
+    `ChainDamaged` and the previous checkpoint stays the anchor. Nor does it move backwards
+    or sideways: if entries up to the previous checkpoint were deleted or rewritten, the
+    previous checkpoint stays, so `audit verify` keeps reporting the damage instead of the
+    anchor forgetting it.
     """
     from core.db import app_engine
 
@@ -404,7 +410,7 @@ def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | N
             at_previous = cur.fetchone()
             if at_previous is None or bytes(at_previous[0]).hex() != previous.hash_hex:
                 return previous
-        scan = _scan(cur, org_id, previous)
+        scan = _scan(cur, org_id, previous, limit=CHECKPOINT_SCAN_LIMIT)
     if scan.damage is not None:
         raise ChainDamaged(org_id, scan.damage.seq, scan.damage.kind, scan.damage.reason)
     if scan.last_seq is None or (previous is not None and scan.last_seq == previous.seq):
@@ -466,6 +472,7 @@ def _scan(
     org_id: uuid.UUID,
     after: Checkpoint | None = None,
     anchor: Checkpoint | None = None,
+    limit: int | None = None,
 ) -> _Scan:
     """Check the org's entries after the checkpoint `after` (every entry, whatever its seq,
     without one), each linked to the one before and the one at `anchor`'s seq equal to it;
@@ -486,6 +493,8 @@ def _scan(
             "WHERE org_id = %s AND seq > %s ORDER BY seq"
         )
         params = (org_id, after.seq)
+    if limit is not None:
+        query, params = f"{query} LIMIT %s", (*params, limit)
     scan = _Scan()
     for line in copy_lines(cur, query, params):
         if scan.damage is not None:

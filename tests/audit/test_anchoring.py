@@ -141,3 +141,18 @@ def test_removing_a_forged_tail_the_anchor_refused_leaves_a_chain_that_verifies(
     assert code == 0, out
     later = anchor_now(org.org_id)
     assert later is not None and later.seq == chain(org.org_id)[-1].seq > first.seq
+
+
+def test_a_long_chain_met_for_the_first_time_is_certified_a_slice_at_a_time(
+    orgs: OrgFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit, "CHECKPOINT_SCAN_LIMIT", 3)
+    org = orgs.create((UserRole.ORG_OWNER,))
+    write_events(org.org_id, 7)
+    head = chain(org.org_id)[-1].seq
+    seen, cp = [], None
+    while cp is None or cp.seq < head:
+        cp = audit.checkpoint(org.org_id, cp)
+        assert cp is not None and cp.valid()
+        seen.append(cp.seq)
+    assert seen == [*range(3, head, 3), head]
