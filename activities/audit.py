@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from dataclasses import replace
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.base import TenantActivities
 from core import audit
@@ -31,6 +33,7 @@ log = logging.getLogger("recoveryos.audit")
 SEAL_INTERVAL_SECONDS = 1.0
 # How often each worker makes sure every chain has an anchor, whoever chained it.
 ANCHOR_SWEEP_SECONDS = 60.0
+STOPPED_QUERY_SECONDS = 30.0
 
 
 class AuditActivities(TenantActivities):
@@ -66,13 +69,15 @@ def seal_all_pending() -> list[uuid.UUID]:
     return sealed
 
 
-async def start_anchor(client: Client, task_queue: str, org_id: uuid.UUID) -> None:
-    """Start the org's anchor workflow; one already running is kept (several workers, the
-    seed and the sweep may all try)."""
+async def start_anchor(
+    client: Client, task_queue: str, org_id: uuid.UUID, latest: Checkpoint | None = None
+) -> None:
+    """Start the org's anchor workflow from `latest`; one already running is kept (several
+    workers, the seed and the sweep may all try)."""
     with contextlib.suppress(WorkflowAlreadyStartedError):
         await client.start_workflow(
             AuditAnchorWorkflow.run,
-            anchor_input(org_id),
+            replace(anchor_input(org_id), latest=latest),
             id=anchor_workflow_id(org_id),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -99,9 +104,30 @@ async def ensure_anchors(client: Client, task_queue: str) -> set[uuid.UUID]:
     chained = await asyncio.to_thread(audit.chained_orgs)
     anchored = await anchored_orgs(client)
     for org_id in sorted(set(chained) - anchored):
-        await start_anchor(client, task_queue, org_id)
+        try:
+            latest = await stopped_anchor_checkpoint(client, org_id)
+        except (RPCError, TimeoutError):
+            # Starting afresh would forget that checkpoint: the org stays unanchored (and
+            # `audit verify` says so) until a later sweep can read it.
+            log.exception("the stopped anchor's checkpoint could not be read", extra={"org_id": str(org_id)})
+            continue
+        await start_anchor(client, task_queue, org_id, latest)
         anchored.add(org_id)
     return anchored
+
+
+async def stopped_anchor_checkpoint(client: Client, org_id: uuid.UUID) -> Checkpoint | None:
+    """The last checkpoint of the org's anchor if one ran and stopped (terminated, failed, or
+    just started by someone else): a restarted anchor carries it, so a chain truncated while
+    no anchor ran is still reported against it. None for an org that never had one."""
+    handle = client.get_workflow_handle(anchor_workflow_id(org_id))
+    try:
+        # A closed workflow's query is answered by a worker replaying its history.
+        return await asyncio.wait_for(handle.query(AuditAnchorWorkflow.latest), STOPPED_QUERY_SECONDS)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
 
 
 async def run_sequencer(client: Client, task_queue: str, stop: asyncio.Event) -> None:

@@ -156,3 +156,25 @@ def test_a_long_chain_met_for_the_first_time_is_certified_a_slice_at_a_time(
         assert cp is not None and cp.valid()
         seen.append(cp.seq)
     assert seen == [*range(3, head, 3), head]
+
+
+def test_an_anchor_restarted_by_the_sweep_carries_the_stopped_ones_checkpoint(orgs: OrgFactory) -> None:
+    import asyncio
+
+    from core.temporal import connect
+    from workflows.audit import anchor_workflow_id
+
+    org = orgs.create((UserRole.ORG_OWNER,))
+    write_events(org.org_id, 4)
+    first = anchor_now(org.org_id)
+    assert first is not None
+
+    async def terminate() -> None:
+        await (await connect()).get_workflow_handle(anchor_workflow_id(org.org_id)).terminate("ops mistake")
+
+    asyncio.run(terminate())
+    tamper("DELETE FROM audit_logs WHERE org_id = :o AND seq > :s", o=org.org_id, s=first.seq - 2)
+    assert org.org_id in sweep_anchors()
+    code, out = verify(org.org_id)
+    assert code == 1, out
+    assert f"truncated after entry {first.seq - 2}: entries {first.seq - 1}..{first.seq} are missing" in out
