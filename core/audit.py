@@ -394,10 +394,9 @@ def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | N
     An anchor never certifies a chain it has not checked: the entries after the previous
     checkpoint (all of them for the first one, up to CHECKPOINT_SCAN_LIMIT at a time) are
     verified against it first, so the cost is per new entry. A broken one raises
-    `ChainDamaged` and the previous checkpoint stays the anchor. Nor does it move backwards
-    or sideways: if entries up to the previous checkpoint were deleted or rewritten, the
-    previous checkpoint stays, so `audit verify` keeps reporting the damage instead of the
-    anchor forgetting it.
+    `ChainDamaged`, and so does a previous checkpoint's entry that was deleted or rewritten:
+    the anchor never moves backwards or sideways, so `audit verify` keeps reporting the
+    damage instead of the anchor forgetting it.
     """
     from core.db import app_engine
 
@@ -408,8 +407,10 @@ def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | N
         if previous is not None:
             cur.execute("SELECT hash FROM audit_logs WHERE org_id = %s AND seq = %s", (org_id, previous.seq))
             at_previous = cur.fetchone()
-            if at_previous is None or bytes(at_previous[0]).hex() != previous.hash_hex:
-                return previous
+            if at_previous is None:
+                raise ChainDamaged(org_id, previous.seq, "truncated", "the checkpointed entry is gone")
+            if bytes(at_previous[0]).hex() != previous.hash_hex:
+                raise ChainDamaged(org_id, previous.seq, "rewritten", "the checkpointed entry differs")
         scan = _scan(cur, org_id, previous, limit=CHECKPOINT_SCAN_LIMIT)
     if scan.damage is not None:
         raise ChainDamaged(org_id, scan.damage.seq, scan.damage.kind, scan.damage.reason)

@@ -120,3 +120,16 @@ def latest_anchor(org_id: uuid.UUID, timeout: float = 20.0) -> Checkpoint | None
                 return cp
         time.sleep(0.2)
     return None
+
+
+def alerts(org_id: uuid.UUID) -> list[dict[str, object]]:
+    """The details of the org's `chain_broken` alert events, chained or not."""
+    where = "WHERE org_id = :o AND entity_type = 'audit_chain' AND outcome = 'failure'"
+    with as_owner() as c:
+        rows = c.execute(
+            text(
+                f"SELECT details FROM audit_events {where} UNION ALL SELECT details FROM audit_logs {where}"
+            ),
+            {"o": org_id},
+        ).scalars()
+        return [dict(r) for r in rows]

@@ -7,13 +7,20 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import text
 
 from core import audit
 from models.enums import UserRole
 from seed import seed_org
-from tests.audit.helpers import anchor_now, chain, latest_anchor, sweep_anchors, tamper, verify, write_events
-from tests.db import as_owner
+from tests.audit.helpers import (
+    alerts,
+    anchor_now,
+    chain,
+    latest_anchor,
+    sweep_anchors,
+    tamper,
+    verify,
+    write_events,
+)
 from tests.factories import OrgFactory
 
 pytestmark = pytest.mark.usefixtures("stack")  # the anchor workflows run on the test worker
@@ -76,21 +83,6 @@ def test_deleting_the_whole_chain_of_a_freshly_seeded_org_is_named_by_verify(see
     assert f"entries 1..{cp.seq} are missing" in line
 
 
-def _alerts(org_id: uuid.UUID) -> list[dict[str, object]]:
-    with as_owner() as c:
-        return [
-            dict(r)
-            for r in c.execute(
-                text(
-                    "SELECT details FROM audit_events WHERE org_id = :o AND entity_type = 'audit_chain' "
-                    "AND outcome = 'failure' UNION ALL SELECT details FROM audit_logs WHERE org_id = :o "
-                    "AND entity_type = 'audit_chain' AND outcome = 'failure'"
-                ),
-                {"o": org_id},
-            ).scalars()
-        ]
-
-
 def test_a_row_forged_at_the_tail_is_refused_by_the_anchor_and_raises_an_alert(orgs: OrgFactory) -> None:
     org = orgs.create((UserRole.ORG_OWNER,))
     write_events(org.org_id, 4)
@@ -108,7 +100,7 @@ def test_a_row_forged_at_the_tail_is_refused_by_the_anchor_and_raises_an_alert(o
     write_events(org.org_id, 2)  # entries chained on top of the forgery do not launder it
     refused = anchor_now(org.org_id)
     assert refused is not None and (refused.seq, refused.hash_hex) == (first.seq, first.hash_hex)
-    (alert,) = _alerts(org.org_id)
+    (alert,) = alerts(org.org_id)
     assert {k: alert[k] for k in ("alert", "seq", "damage")} == {
         "alert": "chain_broken",
         "seq": first.seq + 1,

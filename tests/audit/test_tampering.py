@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from models.enums import UserRole
-from tests.audit.helpers import anchor_now, chain, tamper, verify, verify_cli, write_events
+from tests.audit.helpers import alerts, anchor_now, chain, tamper, verify, verify_cli, write_events
 from tests.factories import OrgFactory
 
 pytestmark = pytest.mark.usefixtures("stack")  # the anchor workflow runs on the test worker
@@ -64,6 +64,7 @@ def test_the_anchor_does_not_follow_a_truncated_chain(orgs: OrgFactory) -> None:
     cp = anchor_now(org_id)
     assert cp is not None and cp.seq == n
     _broken(org_id, "entries", "rewritten" if len(chain(org_id)) >= n else "missing")
+    assert {a["damage"] for a in alerts(org_id)} == {"truncated"}  # raised, not silently kept
 
 
 @pytest.mark.parametrize("seq", [0, -1])
