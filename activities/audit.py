@@ -104,16 +104,22 @@ async def ensure_anchors(client: Client, task_queue: str) -> set[uuid.UUID]:
     chained = await asyncio.to_thread(audit.chained_orgs)
     anchored = await anchored_orgs(client)
     for org_id in sorted(set(chained) - anchored):
-        try:
-            latest = await stopped_anchor_checkpoint(client, org_id)
-        except (RPCError, TimeoutError):
-            # Starting afresh would forget that checkpoint: the org stays unanchored (and
-            # `audit verify` says so) until a later sweep can read it.
-            log.exception("the stopped anchor's checkpoint could not be read", extra={"org_id": str(org_id)})
-            continue
-        await start_anchor(client, task_queue, org_id, latest)
-        anchored.add(org_id)
+        if await anchor_org(client, task_queue, org_id):
+            anchored.add(org_id)
     return anchored
+
+
+async def anchor_org(client: Client, task_queue: str, org_id: uuid.UUID) -> bool:
+    """Start the org's anchor, carrying the checkpoint of one that stopped; False when that
+    checkpoint could not be read: starting afresh would forget it, so the org stays
+    unanchored (and `audit verify` says so) until a later pass can read it."""
+    try:
+        latest = await stopped_anchor_checkpoint(client, org_id)
+    except (RPCError, TimeoutError):
+        log.exception("the stopped anchor's checkpoint could not be read", extra={"org_id": str(org_id)})
+        return False
+    await start_anchor(client, task_queue, org_id, latest)
+    return True
 
 
 async def stopped_anchor_checkpoint(client: Client, org_id: uuid.UUID) -> Checkpoint | None:
@@ -137,14 +143,18 @@ async def run_sequencer(client: Client, task_queue: str, stop: asyncio.Event) ->
     next_sweep = 0.0
     loop = asyncio.get_running_loop()
     while not stop.is_set():
-        try:
-            if loop.time() >= next_sweep:
+        if loop.time() >= next_sweep:
+            # Apart from sealing: with Temporal down the chain still grows, and the sweep
+            # tries again a minute later.
+            next_sweep = loop.time() + ANCHOR_SWEEP_SECONDS
+            try:
                 anchored = await ensure_anchors(client, task_queue)
-                next_sweep = loop.time() + ANCHOR_SWEEP_SECONDS
+            except Exception:
+                log.exception("audit anchor sweep failed; retrying")
+        try:
             sealed = await asyncio.to_thread(seal_all_pending)
             for org_id in sealed:
-                if org_id not in anchored:
-                    await start_anchor(client, task_queue, org_id)
+                if org_id not in anchored and await anchor_org(client, task_queue, org_id):
                     anchored.add(org_id)
         except Exception:  # the loop outlives a database or Temporal restart
             log.exception("audit sequencer pass failed; retrying")
