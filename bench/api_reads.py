@@ -36,6 +36,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from bench.checks import same_work
 from bench.stack import start_postgres
 
 RATES = (100, 200, 300, 400)
@@ -216,24 +217,27 @@ def _read_costs(org_id: uuid.UUID, lead_id: uuid.UUID, token: str, n: int = 2000
     from core.db import owner_engine, owner_session, tenant_session
     from models.residents import Lead
 
-    def secured() -> None:
+    def secured() -> uuid.UUID | None:
         with tenant_session(org_id, request_id="bench") as s:
             lead = s.get(Lead, lead_id)
             assert lead is not None and lead.first_name and lead.last_name is not None
+            return lead.id
 
-    def bare() -> None:
+    def bare() -> uuid.UUID | None:
         with owner_session() as s:
-            assert s.get(Lead, lead_id) is not None
+            lead = s.get(Lead, lead_id)
+            return lead.id if lead else None
 
     eng = owner_engine()
 
-    def raw_sql() -> None:
+    def raw_sql() -> uuid.UUID | None:
         with eng.begin() as c:
-            c.execute(text("SELECT * FROM leads WHERE id = :i"), {"i": lead_id}).one()
+            return c.execute(text("SELECT * FROM leads WHERE id = :i"), {"i": lead_id}).one().id
 
     def auth() -> None:
         assert resolve(token, request_id="bench", source_ip="127.0.0.1") is not None
 
+    same_work("lead read", {"asked for": lead_id, "secured": secured(), "bare": bare(), "raw SQL": raw_sql()})
     cases = {"secured": secured, "bare": bare, "raw SQL": raw_sql, "session resolution": auth}
     wall: dict[str, list[float]] = {name: [] for name in cases}
     cpu = dict.fromkeys(cases, 0.0)
@@ -360,6 +364,7 @@ def _verify_bench(entries: int) -> None:
                 (org_id,),
             )
         )
+    same_work("chain entries hashed", {"audit verify": entries, "in-memory chain": len(lines)})
     key = audit._key()[1]
     t = time.perf_counter()
     prev = audit.ZERO_HASH

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.api_reads import BIN, _free_port
+from bench.checks import same_work
 from bench.stack import start_postgres
 
 AS_OF = date(2026, 11, 1)
@@ -163,7 +164,7 @@ def _raw_sql(org_id: uuid.UUID) -> tuple[float, int]:
 
     import psycopg
 
-    from core.db import app_engine
+    from core.db import tenant_session
     from models.enums import BillingFrequency
     from services.billing import (
         ACCOUNTS,
@@ -177,13 +178,13 @@ def _raw_sql(org_id: uuid.UUID) -> tuple[float, int]:
     )
 
     period = period_containing(AS_OF, BillingFrequency.MONTHLY)
-    raw = app_engine().raw_connection()
-    try:
-        conn = raw.driver_connection
+    t = time.perf_counter()
+    # The product's tenant transaction (every session setting the policies read, as a rent
+    # run's activity has them): a setting added later cannot silently empty the baseline.
+    with tenant_session(org_id, actor_type="bench") as s:
+        conn = s.connection().connection.driver_connection
         assert isinstance(conn, psycopg.Connection)
-        t = time.perf_counter()
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute("SELECT set_config('app.org_id', %s, true)", (str(org_id),))
+        with conn.cursor() as cur:
             cur.execute("SELECT code, id FROM ledger_accounts WHERE code = ANY(%s)", (list(ACCOUNTS),))
             acct = dict(cur.fetchall())
             cur.execute(
@@ -226,13 +227,12 @@ def _raw_sql(org_id: uuid.UUID) -> tuple[float, int]:
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 entries,
             )
-        return time.perf_counter() - t, len(invoices)
-    finally:
-        raw.close()
+    return time.perf_counter() - t, len(invoices)
 
 
-def _totals(org_id: uuid.UUID) -> tuple[int, int, int, int]:
-    """Invoices, line items, trial balance, and audit entries (pending + chained) of the org."""
+def _totals(org_id: uuid.UUID) -> tuple[int, int, int, int, int]:
+    """Invoices, line items, trial balance, audit entries (pending + chained) and cents
+    invoiced of the org."""
     from sqlalchemy import func, select, text
 
     from core.db import tenant_session
@@ -252,6 +252,7 @@ def _totals(org_id: uuid.UUID) -> tuple[int, int, int, int]:
             s.scalar(select(func.count()).select_from(InvoiceLineItem)) or 0,
             billing.trial_balance(s),
             int(audit),
+            s.scalar(select(func.coalesce(func.sum(Invoice.total_cents), 0))) or 0,
         )
 
 
@@ -280,12 +281,21 @@ def main() -> None:
         )
         baseline, inserted = _raw_sql(b)
         print(f"raw sql:  {inserted:,} invoices in {baseline:.2f} s (executemany, one transaction)")
-        for name, org in (("temporal", a), ("raw sql", b)):
-            invoices, lines, balance, audit = _totals(org)
+        totals = {name: _totals(org) for name, org in (("temporal", a), ("raw sql", b))}
+        for (name, org), (invoices, lines, balance, audit, cents) in zip(
+            (("temporal", a), ("raw sql", b)), totals.values(), strict=True
+        ):
             print(
-                f"{name}: {invoices:,} invoices, {lines:,} line items, trial balance {balance}, "
-                f"{audit - audit_before[org]} audit entries written"
+                f"{name}: {invoices:,} invoices, {lines:,} line items, {cents / 100:,.2f} invoiced, "
+                f"trial balance {balance}, {audit - audit_before[org]} audit entries written"
             )
+        same_work("invoices issued", {"seeded": args.residents, "temporal": issued, "raw sql": inserted})
+        same_work(
+            "invoices, line items and cents invoiced", {k: (t[0], t[1], t[4]) for k, t in totals.items()}
+        )
+        same_work(
+            "trial balances", {"balanced books": 0, **{k: t[2] for k, t in totals.items()}}, zero_is_work=True
+        )
         print(f"worker peak RSS: {rss_peak:.0f} MB (after start-up {rss_before:.0f} MB; target < 500 MB)")
         print(f"ratio={via_temporal / baseline:.2f}")
     finally:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.checks import same_work
+
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000be7c")
 
 
@@ -126,28 +128,32 @@ RESIDENT_SQL = (
 )
 
 
-def _time(sql: str, params: list[dict[str, uuid.UUID]], seq_scan: bool) -> tuple[float, str]:
+def _time(sql: str, params: list[dict[str, uuid.UUID]], seq_scan: bool) -> tuple[float, str, list[int]]:
+    """Median time of the query over `params`, its plan, and the balances it returned."""
+    from sqlalchemy.orm import Session
     from sqlalchemy.pool import NullPool
 
-    from core.db import app_url
+    from core.db import app_url, set_tenant
 
     # A fresh connection per variant: psycopg's auto-prepared statements keep a cached plan
     # that would ignore the planner settings below.
     engine = create_engine(app_url(), poolclass=NullPool)
-    times = []
-    with engine.connect() as conn, conn.begin():
-        conn.execute(text("SELECT set_config('app.org_id', :o, true)"), {"o": str(ORG)})
+    times, balances = [], []
+    with Session(engine) as session, session.begin():
+        # The product's tenant settings (org and scope), so the policies see what they would.
+        set_tenant(session, ORG)
+        conn = session.connection()
         for knob in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
             conn.execute(text(f"SELECT set_config('{knob}', :v, true)"), {"v": "off" if seq_scan else "on"})
         plan = conn.execute(text("EXPLAIN " + sql), params[0]).scalars().all()
         conn.execute(text(sql), params[0]).scalar_one()  # warm the cache for both plans alike
         for p in params:
             t = time.perf_counter()
-            conn.execute(text(sql), p).scalar_one()
+            balances.append(int(conn.execute(text(sql), p).scalar_one()))
             times.append(time.perf_counter() - t)
     engine.dispose()
     node = next((line.strip(" ->") for line in plan if "Scan" in line), plan[0])
-    return statistics.median(times), node.split("  (")[0]
+    return statistics.median(times), node.split("  (")[0], balances
 
 
 def main() -> None:
@@ -159,32 +165,38 @@ def main() -> None:
     args = ap.parse_args()
 
     server = _setup_env()
-    from core.bootstrap import migrate
+    try:
+        from core.bootstrap import migrate
 
-    migrate()
-    accts, residents, load_s = _load(args.entries, args.accounts, args.residents)
-    print(
-        f"loaded {args.entries:,} entries in {load_s:.1f} s ({args.entries / load_s:,.0f} entries/s, "
-        "balance trigger on)"
-    )
+        migrate()
+        accts, residents, load_s = _load(args.entries, args.accounts, args.residents)
+        print(
+            f"loaded {args.entries:,} entries in {load_s:.1f} s ({args.entries / load_s:,.0f} entries/s, "
+            "balance trigger on)"
+        )
 
-    acct_params = [{"a": accts[i % len(accts)]} for i in range(args.runs)]
-    res_params = [
-        {"r": residents[i * 37 % len(residents)], "a": accts[(i * 37) % len(accts)]} for i in range(args.runs)
-    ]
-    rows = []
-    for name, sql, params in (
-        ("account balance", ACCOUNT_SQL, acct_params),
-        ("resident balance", RESIDENT_SQL, res_params),
-    ):
-        fast, plan = _time(sql, params, seq_scan=False)
-        slow, _ = _time(sql, params, seq_scan=True)
-        rows.append((name, fast, slow, plan))
-    print(f"{'query':<18} {'indexed':>10} {'seq scan':>10} {'ratio':>8}  plan")
-    for name, fast, slow, plan in rows:
-        print(f"{name:<18} {fast * 1000:>8.2f}ms {slow * 1000:>8.1f}ms {slow / fast:>7.0f}x  {plan}")
-    if server is not None:
-        server.cleanup()  # type: ignore[attr-defined]
+        acct_params = [{"a": accts[i % len(accts)]} for i in range(args.runs)]
+        res_params = [
+            {"r": residents[i * 37 % len(residents)], "a": accts[(i * 37) % len(accts)]}
+            for i in range(args.runs)
+        ]
+        rows = []
+        for name, sql, params in (
+            ("account balance", ACCOUNT_SQL, acct_params),
+            ("resident balance", RESIDENT_SQL, res_params),
+        ):
+            fast, plan, found = _time(sql, params, seq_scan=False)
+            slow, _, found_by_scan = _time(sql, params, seq_scan=True)
+            # Balances of zero everywhere would mean the policies hid every entry from both plans.
+            same_work(f"{name}s", {"indexed": found, "seq scan": found_by_scan})
+            same_work(f"{name}s that are not zero", {"indexed": any(found), "loaded": True})
+            rows.append((name, fast, slow, plan))
+        print(f"{'query':<18} {'indexed':>10} {'seq scan':>10} {'ratio':>8}  plan")
+        for name, fast, slow, plan in rows:
+            print(f"{name:<18} {fast * 1000:>8.2f}ms {slow * 1000:>8.1f}ms {slow / fast:>7.0f}x  {plan}")
+    finally:
+        if server is not None:
+            server.cleanup()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

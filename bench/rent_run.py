@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import date
 
+from bench.checks import same_work
 from bench.ledger import _setup_env
 
 
@@ -56,7 +57,7 @@ def _trial_balance(org_id: uuid.UUID) -> tuple[int, int]:
         return s.scalar(select(func.count()).select_from(Invoice)) or 0, billing.trial_balance(s)
 
 
-async def _through_temporal(org_id: uuid.UUID, batch: int) -> float:
+async def _through_temporal(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
     from concurrent.futures import ThreadPoolExecutor
 
     from core.temporal import connect
@@ -77,10 +78,10 @@ async def _through_temporal(org_id: uuid.UUID, batch: int) -> float:
             )
             elapsed = time.perf_counter() - t
     print(f"temporal: {result.issued:,} invoices in {elapsed:.2f} s over {result.runs} run(s)")
-    return elapsed
+    return elapsed, result.issued
 
 
-def _direct(org_id: uuid.UUID, batch: int) -> float:
+def _direct(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
     from core.db import tenant_session
     from services import billing
 
@@ -96,7 +97,7 @@ def _direct(org_id: uuid.UUID, batch: int) -> float:
             break
     elapsed = time.perf_counter() - t
     print(f"direct:   {issued:,} invoices in {elapsed:.2f} s (same batches, no Temporal)")
-    return elapsed
+    return elapsed, issued
 
 
 def main() -> None:
@@ -111,11 +112,18 @@ def main() -> None:
 
         migrate()
         a, b = _seed(args.residents), _seed(args.residents)
-        via_temporal = asyncio.run(_through_temporal(a, args.batch))
-        direct = _direct(b, args.batch)
-        for name, org in (("temporal", a), ("direct", b)):
-            count, balance = _trial_balance(org)
+        via_temporal, issued_a = asyncio.run(_through_temporal(a, args.batch))
+        direct, issued_b = _direct(b, args.batch)
+        books = {name: _trial_balance(org) for name, org in (("temporal", a), ("direct", b))}
+        for name, (count, balance) in books.items():
             print(f"{name}: {count:,} invoices, trial balance {balance}")
+        same_work("invoices issued", {"seeded": args.residents, "temporal": issued_a, "direct": issued_b})
+        same_work("invoices in the books", {name: count for name, (count, _) in books.items()})
+        same_work(
+            "trial balances",
+            {"balanced books": 0, **{n: b for n, (_, b) in books.items()}},
+            zero_is_work=True,
+        )
         print(
             f"invoices/s temporal={args.residents / via_temporal:,.0f} direct={args.residents / direct:,.0f}"
         )

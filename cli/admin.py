@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 from temporalio.service import RPCError, RPCStatusCode
 from tqdm import tqdm
 
@@ -25,22 +26,44 @@ from models.enums import AuditAction
 
 
 def audit_verify(org_id: uuid.UUID | None = None) -> int:
-    """Exit 0 when every chain verifies against its anchor, 1 when one is broken, 2 when the
-    anchors could not be read (the chain alone cannot show that its last entries are gone)."""
+    """Check every org's chain against its anchor, each in its own transaction, and print one
+    line per org and a summary.
+
+    Exit 0 when every chain verifies against its anchor; 1 when one is broken; 2 when none is
+    broken but completeness could not be proven: the anchors could not be read, or a chain has
+    no anchor yet (its last entries, or all of it, could be deleted unnoticed)."""
     try:
         anchors = asyncio.run(fetch_anchors(org_id))
     except Exception as exc:  # Temporal down or unreachable: say so, still check the chains
         print(f"anchors unavailable ({type(exc).__name__}: {exc}); truncation cannot be checked")
         anchors = None
     reports = verify_chains(org_id, anchors or {})
-    broken = [r for r in reports if not r.ok]
     for r in reports:
-        status = "ok" if r.ok else f"BROKEN at seq {r.broken_seq} (entry {r.broken_id}): {r.reason}"
-        anchor = f", anchored at seq {r.anchor_seq}" if r.anchor_seq is not None else ", no anchor yet"
-        print(f"org {r.org_id}: {r.entries} entries checked{anchor}, {r.pending} not chained yet, {status}")
+        print(f"org {r.org_id}: {_describe(r)}")
+    broken = sum(not r.ok for r in reports)
+    unanchored = sum(r.unanchored for r in reports)
     if not reports:
         print("no audit entries found")
-    return 1 if broken else 2 if anchors is None else 0
+    print(
+        f"{len(reports)} orgs checked: {len(reports) - broken - unanchored} ok, {broken} broken, "
+        f"{unanchored} unanchored" + ("; anchors unavailable" if anchors is None else "")
+    )
+    return 1 if broken else 2 if anchors is None or unanchored else 0
+
+
+def _describe(r: ChainReport) -> str:
+    anchor = f"anchored at seq {r.anchor_seq}" if r.anchor_seq is not None else "no anchor"
+    if not r.ok:
+        entry = f" (entry {r.broken_id})" if r.broken_id else ""
+        at = f" at seq {r.broken_seq}" if r.broken_seq is not None else ""
+        status = f"BROKEN{at}{entry}, {r.kind}: {r.reason}"
+    elif r.unanchored:
+        status = (
+            "UNANCHORED: the chain verifies, but its last entries or all of it could be deleted unnoticed"
+        )
+    else:
+        status = "ok"
+    return f"{r.entries} entries checked, {anchor}, {r.pending} not chained yet, {status}"
 
 
 async def fetch_anchors(org_id: uuid.UUID | None = None) -> dict[uuid.UUID, Checkpoint]:
@@ -77,17 +100,31 @@ async def fetch_anchors(org_id: uuid.UUID | None = None) -> dict[uuid.UUID, Chec
 def verify_chains(
     org_id: uuid.UUID | None = None, anchors: dict[uuid.UUID, Checkpoint] | None = None
 ) -> list[ChainReport]:
+    """One report per org, each org read in its own transaction: whatever one chain holds,
+    the others are still checked."""
     anchors = anchors or {}
-    with owner_engine().connect() as conn, conn.begin():
+    with owner_engine().connect() as conn:
         if org_id is not None:
             orgs = [org_id]
         else:
-            found = conn.execute(
-                text("SELECT org_id FROM audit_logs UNION SELECT org_id FROM audit_events")
-            ).scalars()
-            # An org whose whole chain was deleted is known from its anchor alone.
-            orgs = sorted({*found, *anchors})
-        return [verify_org(conn, o, anchors.get(o)) for o in orgs]
+            with conn.begin():
+                found = conn.execute(
+                    text("SELECT org_id FROM audit_logs UNION SELECT org_id FROM audit_events")
+                ).scalars()
+                # An org whose whole chain was deleted is known from its anchor alone.
+                orgs = sorted({*found, *anchors})
+        return [_verify_one(conn, o, anchors.get(o)) for o in orgs]
+
+
+def _verify_one(conn: Connection, org_id: uuid.UUID, anchor: Checkpoint | None) -> ChainReport:
+    try:
+        with conn.begin():
+            return verify_org(conn, org_id, anchor)
+    except (DBAPIError, ValueError) as exc:  # rows a superuser made unreadable are damage too
+        report = ChainReport(org_id, 0, anchor_seq=anchor.seq if anchor else None)
+        report.kind = "unreadable"
+        report.reason = f"the chain could not be read ({type(exc).__name__})"
+        return report
 
 
 # --- key rotation ----------------------------------------------------------------------------

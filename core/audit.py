@@ -372,39 +372,154 @@ def _sign(org_id: uuid.UUID, seq: int, hash_hex: str, at: str) -> Checkpoint:
     return Checkpoint(org_id, seq, hash_hex, at, kid, hmac.digest(key, unsigned.message(), "sha256").hex())
 
 
-def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | None:
-    """Seal what is pending, then sign the head, unless the chain no longer extends `previous`.
+class ChainDamaged(Exception):
+    """The entries since the last checkpoint do not verify: the anchor refuses to certify them.
 
-    An anchor never moves backwards or sideways: if entries up to the previous checkpoint
-    were deleted or rewritten, the previous checkpoint stays the anchor, so `audit verify`
-    keeps reporting the damage instead of the anchor forgetting it.
+    Carries the org, the first bad seq and the kind of damage only (ids and numbers, no values).
     """
-    from sqlalchemy import text
 
+    def __init__(self, org_id: uuid.UUID, seq: int, kind: str, reason: str) -> None:
+        super().__init__(f"audit chain of org {org_id} is broken at seq {seq} ({kind}): {reason}")
+        self.org_id, self.seq, self.kind, self.reason = org_id, seq, kind, reason
+
+
+# Entries one checkpoint verifies at most (about two seconds): a long chain met for the first
+# time (an import) is certified over several checkpoints, each within the activity's timeout.
+CHECKPOINT_SCAN_LIMIT = 200_000
+
+
+def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | None:
+    """Seal what is pending, verify the entries since `previous`, then sign the last one.
+
+    An anchor never certifies a chain it has not checked: the entries after the previous
+    checkpoint (all of them for the first one, up to CHECKPOINT_SCAN_LIMIT at a time) are
+    verified against it first, so the cost is per new entry. A broken one raises
+    `ChainDamaged`, and so does a previous checkpoint's entry that was deleted or rewritten:
+    the anchor never moves backwards or sideways, so `audit verify` keeps reporting the
+    damage instead of the anchor forgetting it.
+    """
     from core.db import app_engine
 
     seal_pending(org_id)
     with app_engine().begin() as conn:
-        conn.execute(text("SELECT set_config('app.org_id', :o, true)"), {"o": str(org_id)})
-        head = conn.execute(
-            text("SELECT seq, hash FROM audit_logs WHERE org_id = :o ORDER BY seq DESC LIMIT 1"),
-            {"o": org_id},
-        ).first()
-        if head is None:
-            return previous
+        cur = _driver(conn).cursor()
+        cur.execute(_PIN_RENDERING, (str(org_id),))
         if previous is not None:
-            at_previous = conn.execute(
-                text("SELECT hash FROM audit_logs WHERE org_id = :o AND seq = :s"),
-                {"o": org_id, "s": previous.seq},
-            ).scalar()
-            if at_previous is None or bytes(at_previous).hex() != previous.hash_hex:
-                return previous
-            if head.seq == previous.seq:
-                return previous
-    return _sign(org_id, int(head.seq), bytes(head.hash).hex(), datetime.now(UTC).isoformat())
+            cur.execute("SELECT hash FROM audit_logs WHERE org_id = %s AND seq = %s", (org_id, previous.seq))
+            at_previous = cur.fetchone()
+            if at_previous is None:
+                raise ChainDamaged(org_id, previous.seq, "truncated", "the checkpointed entry is gone")
+            if bytes(at_previous[0]).hex() != previous.hash_hex:
+                raise ChainDamaged(org_id, previous.seq, "rewritten", "the checkpointed entry differs")
+        scan = _scan(cur, org_id, previous, limit=CHECKPOINT_SCAN_LIMIT)
+    if scan.damage is not None:
+        raise ChainDamaged(org_id, scan.damage.seq, scan.damage.kind, scan.damage.reason)
+    if scan.last_seq is None or (previous is not None and scan.last_seq == previous.seq):
+        return previous
+    assert scan.last_hash is not None
+    return _sign(org_id, scan.last_seq, scan.last_hash.hex(), datetime.now(UTC).isoformat())
+
+
+def chained_orgs() -> list[uuid.UUID]:
+    """Orgs whose chain has at least one entry (ids only, through a SECURITY DEFINER function),
+    whoever chained it: the worker, the seed, an import or a migration."""
+    from sqlalchemy import text
+
+    from core.db import app_engine
+
+    with app_engine().connect() as conn:
+        return list(conn.execute(text("SELECT audit_chained_orgs()")).scalars())
 
 
 # --- verification ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Damage:
+    seq: int
+    entry_id: uuid.UUID | None
+    # One word an operator can grep for: altered, gap, outside, unknown-key, relinked,
+    # rewritten, truncated, deleted, forged-anchor.
+    kind: str
+    reason: str
+
+
+@dataclass
+class _Scan:
+    entries: int = 0
+    last_seq: int | None = None
+    last_hash: bytes | None = None
+    damage: Damage | None = None
+
+
+def _entry_damage(
+    seq: int, expected: int, key: bytes | None, kid: bytes, prev_ok: bool, hash_ok: bool
+) -> tuple[str, str] | None:
+    if seq != expected:
+        if seq < 1:
+            return "outside", f"seq {seq} lies outside the chain (entries start at 1)"
+        return "gap", f"sequence gap: expected {expected}, found {seq}"
+    if key is None:
+        return "unknown-key", f"signed with unknown key {kid.decode()}"
+    if not prev_ok:
+        return "relinked", "prev_hash does not match the previous entry"
+    if not hash_ok:
+        return "altered", "HMAC mismatch: the entry was altered"
+    return None
+
+
+def _scan(
+    cur: psycopg.Cursor[Any],
+    org_id: uuid.UUID,
+    after: Checkpoint | None = None,
+    anchor: Checkpoint | None = None,
+    limit: int | None = None,
+) -> _Scan:
+    """Check the org's entries after the checkpoint `after` (every entry, whatever its seq,
+    without one), each linked to the one before and the one at `anchor`'s seq equal to it;
+    the first bad entry is the damage.
+
+    The COPY is always read to its end (a COPY left half-read fails the transaction).
+    """
+    keys = {k.encode(): v for k, v in _verification_keys().items()}
+    if after is None:
+        expected, prev_hex, prev = 1, b"\\N", ZERO_HASH
+        query = f"SELECT {SIGNED_COLUMNS}, prev_hash, hash FROM audit_logs WHERE org_id = %s ORDER BY seq"
+        params: tuple[Any, ...] = (org_id,)
+    else:
+        expected, prev = after.seq + 1, bytes.fromhex(after.hash_hex)
+        prev_hex = b"\\\\x" + after.hash_hex.encode()
+        query = (
+            f"SELECT {SIGNED_COLUMNS}, prev_hash, hash FROM audit_logs "
+            "WHERE org_id = %s AND seq > %s ORDER BY seq"
+        )
+        params = (org_id, after.seq)
+    if limit is not None:
+        query, params = f"{query} LIMIT %s", (*params, limit)
+    scan = _Scan()
+    for line in copy_lines(cur, query, params):
+        if scan.damage is not None:
+            continue
+        scan.entries += 1
+        signed, prev_field, hash_field = line.rsplit(b"\t", 2)
+        row_id, _, seq_field, _ = signed.split(b"\t", 3)
+        seq = int(seq_field)
+        kid_field = signed[signed.rfind(b"\t") + 1 :]
+        key = keys.get(kid_field)
+        digest = _unhex(hash_field)
+        hash_ok = key is not None and hmac.compare_digest(digest, entry_hash(key, prev, signed))
+        bad = _entry_damage(seq, expected, key, kid_field, prev_field == prev_hex, hash_ok)
+        if bad is None and anchor is not None and seq == anchor.seq and digest.hex() != anchor.hash_hex:
+            bad = (
+                "rewritten",
+                f"entry {seq} differs from the anchor taken at {anchor.at}: the chain was rewritten",
+            )
+        if bad is not None:
+            scan.damage = Damage(seq, uuid.UUID(row_id.decode()), *bad)
+            continue
+        prev, prev_hex, expected = digest, hash_field, expected + 1
+        scan.last_seq, scan.last_hash = seq, digest
+    return scan
 
 
 @dataclass
@@ -414,6 +529,7 @@ class ChainReport:
     broken_seq: int | None = None
     broken_id: uuid.UUID | None = None
     reason: str | None = None
+    kind: str | None = None
     # Events committed but not chained yet (the sequencer runs a few seconds behind).
     pending: int = 0
     anchor_seq: int | None = None
@@ -423,6 +539,17 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.reason is None
+
+    @property
+    def unanchored(self) -> bool:
+        """A chain with entries and no checkpoint: its last entries, or all of it, could be
+        deleted without a trace, so it is not reported as verified."""
+        return self.ok and self.anchor_seq is None and self.entries > 0
+
+    def _damaged(self, damage: Damage) -> ChainReport:
+        self.broken_seq, self.broken_id = damage.seq, damage.entry_id
+        self.kind, self.reason = damage.kind, damage.reason
+        return self
 
 
 def _unhex(copy_bytea: bytes) -> bytes:
@@ -436,7 +563,6 @@ def verify_org(conn: Connection, org_id: uuid.UUID, anchor: Checkpoint | None = 
     Runs inside the caller's transaction (which sees the org: the owner, or a session with
     app.org_id set to it).
     """
-    keys = {k.encode(): v for k, v in _verification_keys().items()}
     cur = _driver(conn).cursor()
     cur.execute(_PIN_RENDERING, (str(org_id),))
     cur.execute("SELECT count(*) FROM audit_events WHERE org_id = %s", (org_id,))
@@ -445,51 +571,20 @@ def verify_org(conn: Connection, org_id: uuid.UUID, anchor: Checkpoint | None = 
     if anchor is not None:
         report.anchor_seq = anchor.seq
         if anchor.org_id != org_id or not anchor.valid():
-            report.reason = "the anchor's signature does not verify: it was not made with our audit key"
-            return report
-    expected, prev_hex, prev = 1, b"\\N", ZERO_HASH
-    count = 0
-    anchor_hex = anchor.hash_hex.encode() if anchor else b""
-    for line in copy_lines(
-        cur,
-        f"SELECT {SIGNED_COLUMNS}, prev_hash, hash FROM audit_logs WHERE org_id = %s ORDER BY seq",
-        (org_id,),
-    ):
-        count += 1
-        signed, prev_field, hash_field = line.rsplit(b"\t", 2)
-        row_id, _, seq_field, _ = signed.split(b"\t", 3)
-        seq = int(seq_field)
-        kid_field = signed[signed.rfind(b"\t") + 1 :]
-        key = keys.get(kid_field)
-        reason = None
-        if seq != expected:
-            reason = (
-                f"seq {seq} lies outside the chain (entries start at 1)"
-                if seq < 1
-                else f"sequence gap: expected {expected}, found {seq}"
-            )
-        elif key is None:
-            reason = f"signed with unknown key {kid_field.decode()}"
-        elif prev_field != prev_hex:
-            reason = "prev_hash does not match the previous entry"
-        else:
-            digest = _unhex(hash_field)
-            if not hmac.compare_digest(digest, entry_hash(key, prev, signed)):
-                reason = "HMAC mismatch: the entry was altered"
-            elif anchor is not None and seq == anchor.seq and hash_field[3:] != anchor_hex:
-                reason = f"entry {seq} differs from the anchor taken at {anchor.at}: the chain was rewritten"
-            prev = digest
-        if reason:
-            report.entries, report.broken_seq, report.reason = count, seq, reason
-            report.broken_id = uuid.UUID(row_id.decode())
-            return report
-        prev_hex = hash_field
-        expected += 1
-    report.entries = count
-    last = expected - 1
+            reason = "the anchor's signature does not verify: it was not made with our audit key"
+            return report._damaged(Damage(anchor.seq, None, "forged-anchor", reason))
+    scan = _scan(cur, org_id, anchor=anchor)
+    report.entries = scan.entries
+    if scan.damage is not None:
+        return report._damaged(scan.damage)
+    last = scan.last_seq or 0
     if anchor is not None and anchor.seq > last:
         report.missing = (last + 1, anchor.seq)
-        report.broken_seq = last + 1
-        what = "the whole chain was deleted" if last == 0 else f"the chain was truncated after entry {last}"
-        report.reason = f"{what}: entries {last + 1}..{anchor.seq} are missing (anchored at {anchor.at})"
+        kind, what = (
+            ("deleted", "the whole chain was deleted")
+            if last == 0
+            else ("truncated", f"the chain was truncated after entry {last}")
+        )
+        reason = f"{what}: entries {last + 1}..{anchor.seq} are missing (anchored at {anchor.at})"
+        return report._damaged(Damage(last + 1, None, kind, reason))
     return report

@@ -8,11 +8,13 @@ import contextlib
 import io
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import select, text
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from core import audit
 from core.audit import Checkpoint
@@ -92,3 +94,42 @@ def anchor_now(org_id: uuid.UUID) -> Checkpoint | None:
         return await handle.execute_update(AuditAnchorWorkflow.checkpoint_now)
 
     return asyncio.run(go())
+
+
+def sweep_anchors() -> set[uuid.UUID]:
+    """One pass of the worker's anchor sweep against the test stack's Temporal."""
+    from activities.audit import ensure_anchors
+    from core.config import get_settings
+    from core.temporal import connect
+
+    async def go() -> set[uuid.UUID]:
+        return await ensure_anchors(await connect(), get_settings().task_queue)
+
+    return asyncio.run(go())
+
+
+def latest_anchor(org_id: uuid.UUID, timeout: float = 20.0) -> Checkpoint | None:
+    """The org's anchor as `audit verify` reads it, once the anchor workflow has taken one."""
+    from cli.admin import fetch_anchors
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(RPCError):
+            cp = asyncio.run(fetch_anchors(org_id)).get(org_id)
+            if cp is not None:
+                return cp
+        time.sleep(0.2)
+    return None
+
+
+def alerts(org_id: uuid.UUID) -> list[dict[str, object]]:
+    """The details of the org's `chain_broken` alert events, chained or not."""
+    where = "WHERE org_id = :o AND entity_type = 'audit_chain' AND outcome = 'failure'"
+    with as_owner() as c:
+        rows = c.execute(
+            text(
+                f"SELECT details FROM audit_events {where} UNION ALL SELECT details FROM audit_logs {where}"
+            ),
+            {"o": org_id},
+        ).scalars()
+        return [dict(r) for r in rows]

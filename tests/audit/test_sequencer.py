@@ -16,7 +16,7 @@ from temporalio.service import RPCError
 from cli.admin import verify_chains
 from core.config import get_settings
 from models.enums import UserRole
-from tests.audit.helpers import chain, pending, write_events
+from tests.audit.helpers import chain, latest_anchor, pending, write_events
 from tests.factories import OrgFactory
 
 
@@ -87,3 +87,26 @@ def test_the_worker_sequencer_chains_events_within_seconds_and_anchors_the_org(
     assert pending(org.org_id) == 0 and time.monotonic() - started < 15
     rows = chain(org.org_id)
     assert cp is not None and getattr(cp, "seq", None) == rows[-1].seq
+
+
+@pytest.mark.usefixtures("stack")
+def test_the_worker_anchors_a_chain_it_did_not_write_on_its_first_sweep(orgs: OrgFactory) -> None:
+    """An import, the seed or `keys rotate` chains the events; the worker only finds the chain."""
+    from activities.audit import run_sequencer
+    from core.temporal import connect
+
+    org = orgs.create((UserRole.ORG_OWNER,))
+    write_events(org.org_id, 3)
+    head = chain(org.org_id)[-1].seq  # chained here, before any worker sees the events
+
+    async def run_until_anchored() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.create_task(run_sequencer(await connect(), get_settings().task_queue, stop))
+        try:
+            cp = await asyncio.to_thread(latest_anchor, org.org_id)
+        finally:
+            stop.set()
+            await loop
+        assert cp is not None and cp.seq == head
+
+    asyncio.run(run_until_anchored())

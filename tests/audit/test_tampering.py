@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from models.enums import UserRole
-from tests.audit.helpers import anchor_now, chain, tamper, verify, verify_cli, write_events
+from tests.audit.helpers import alerts, anchor_now, chain, tamper, verify, verify_cli, write_events
 from tests.factories import OrgFactory
 
 pytestmark = pytest.mark.usefixtures("stack")  # the anchor workflow runs on the test worker
@@ -64,6 +64,7 @@ def test_the_anchor_does_not_follow_a_truncated_chain(orgs: OrgFactory) -> None:
     cp = anchor_now(org_id)
     assert cp is not None and cp.seq == n
     _broken(org_id, "entries", "rewritten" if len(chain(org_id)) >= n else "missing")
+    assert {a["damage"] for a in alerts(org_id)} == {"truncated"}  # raised, not silently kept
 
 
 @pytest.mark.parametrize("seq", [0, -1])
@@ -107,3 +108,20 @@ def test_a_deleted_middle_entry_is_a_gap(orgs: OrgFactory) -> None:
     victim = chain(org_id)[2]
     tamper("DELETE FROM audit_logs WHERE id = :id", id=victim.id)
     _broken(org_id, f"BROKEN at seq {victim.seq + 1}", f"sequence gap: expected {victim.seq}")
+
+
+def test_one_broken_chain_among_three_leaves_the_others_checked_and_every_org_reported(
+    orgs: OrgFactory,
+) -> None:
+    anchored = sorted(_anchored_org(orgs)[0] for _ in range(3))
+    # The first in verify's order is broken, so the other two are read after it.
+    victim = chain(anchored[0])[1]
+    tamper("UPDATE audit_logs SET entity_type = 'forged' WHERE id = :id", id=victim.id)
+    cli = verify_cli()  # every org, as an operator runs it
+    assert cli.returncode == 1, cli.stdout + cli.stderr
+    lines = {org: [ln for ln in cli.stdout.splitlines() if str(org) in ln] for org in anchored}
+    assert f"BROKEN at seq 2 (entry {victim.id}), altered:" in lines[anchored[0]][0]
+    for org in anchored[1:]:
+        assert lines[org][0].endswith(", ok"), cli.stdout
+    summary = cli.stdout.splitlines()[-1]
+    assert "orgs checked:" in summary and " broken, " in summary
