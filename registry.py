@@ -23,6 +23,7 @@ from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
 from api.routes import dunning as dunning_routes
+from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
@@ -57,6 +58,7 @@ FAMILIES: list[Family] = [
         [AdmissionActivities],
         admission_routes.router,
     ),
+    Family("housing", [], [], housing_routes.router),
     Family("documents", [], [], documents_routes.router),
     Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
     Family(
