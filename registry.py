@@ -21,6 +21,7 @@ from activities.reconciliation import ReconciliationActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
+from api.routes import billing_reads as billing_reads_routes
 from api.routes import documents as documents_routes
 from api.routes import dunning as dunning_routes
 from api.routes import housing as housing_routes
@@ -67,6 +68,7 @@ FAMILIES: list[Family] = [
         [BillingActivities],
         billing_routes.router,
     ),
+    Family("billing-reads", [], [], billing_reads_routes.router),
     Family(
         "dunning",
         [DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow],
