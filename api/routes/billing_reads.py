@@ -7,6 +7,7 @@ and statements; any other resident (or another org's) is a 404 naming `resident_
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -95,25 +96,12 @@ def _invoices(s: Session, only: InvoiceFilter, limit: int, offset: int) -> PageO
 
 def _balance(s: Session, resident_id: uuid.UUID, as_of: date) -> BalanceOut:
     b = billing_reads.balance(s, resident_id, as_of)
-    return BalanceOut(
-        resident_id=resident_id,
-        as_of=b.as_of,
-        balance_cents=b.balance_cents,
-        receivable_cents=b.receivable_cents,
-        credit_cents=b.credit_cents,
-        deposits_held_cents=b.deposits_held_cents,
-    )
+    return BalanceOut(resident_id=resident_id, **asdict(b))
 
 
 def _statement(s: Session, resident_id: uuid.UUID, first: date, last: date) -> StatementOut:
-    st = billing_reads.statement(s, resident_id, first, last)
-    return StatementOut(
-        resident_id=resident_id,
-        first_day=st.first_day,
-        last_day=st.last_day,
-        opening_balance_cents=st.opening_balance_cents,
-        closing_balance_cents=st.closing_balance_cents,
-        lines=[StatementLineOut.model_validate(line, from_attributes=True) for line in st.lines],
+    return StatementOut.model_validate(
+        billing_reads.statement(s, resident_id, first, last), from_attributes=True
     )
 
 

@@ -37,7 +37,7 @@ def billed(orgs: OrgFactory) -> Billed:
     return b
 
 
-def _get(stack: str, b: Billed, path: str, **params: object) -> httpx.Response:
+def _get(stack: str, b: Billed, path: str, **params: str | int) -> httpx.Response:
     with httpx.Client(base_url=stack, headers=b.org.headers(READER), timeout=60) as http:
         return http.get(path, params=params)
 
@@ -94,7 +94,7 @@ def test_invoices_are_listed_by_status_resident_house_and_due_window_with_what_e
     first, second = billed.resident_ids
     inv1, inv2 = (str(i) for i in billed.invoice_ids)
 
-    def ids(**params: object) -> list[str]:
+    def ids(**params: str | int) -> list[str]:
         r = _get(stack, billed, "/v1/billing/invoices", **params)
         assert r.status_code == 200, r.text
         return [i["id"] for i in r.json()["items"]]
