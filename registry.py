@@ -28,6 +28,7 @@ from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
+from api.routes import users as users_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
 from workflows.audit import AuditAnchorWorkflow
 from workflows.billing import (
@@ -60,6 +61,7 @@ FAMILIES: list[Family] = [
         admission_routes.router,
     ),
     Family("housing", [], [], housing_routes.router),
+    Family("users", [], [], users_routes.router),
     Family("documents", [], [], documents_routes.router),
     Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
     Family(
