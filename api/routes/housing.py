@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
-from api.errors import problem_responses
+from api.errors import problem_responses, replayed_response
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.errors import NotFound
@@ -336,6 +336,7 @@ def _routes(
     router.add_api_route(
         base,
         list_places,
+        name=f"list_{plural}",
         methods=["GET"],
         response_model=PageOut[out],  # type: ignore[valid-type]
         summary=f"List {plural}",
@@ -345,6 +346,7 @@ def _routes(
     router.add_api_route(
         base,
         create_place,
+        name=f"create_{name}",
         methods=["POST"],
         status_code=201,
         response_model=out,
@@ -354,11 +356,12 @@ def _routes(
             f"`Idempotency-Key` already created it; 404 naming the parent when it is not visible; "
             f"409 naming `{kind.unique_column}` when a live sibling has it."
         ),
-        responses=problem_responses(403, 404, 409, 422),
+        responses={**replayed_response(out), **problem_responses(403, 404, 409, 422)},
     )
     router.add_api_route(
         item,
         read_place,
+        name=f"read_{name}",
         methods=["GET"],
         response_model=out,
         summary=f"Read a {name}",
@@ -368,6 +371,7 @@ def _routes(
     router.add_api_route(
         item,
         change_place,
+        name=f"change_{name}",
         methods=["PATCH"],
         response_model=out,
         summary=f"Change a {name}",
@@ -380,6 +384,7 @@ def _routes(
     router.add_api_route(
         item,
         delete_place,
+        name=f"delete_{name}",
         methods=["DELETE"],
         response_model=RemovedOut,
         summary=f"Delete a {name}",

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require
-from api.errors import problem_responses
+from api.errors import problem_responses, replayed_response
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.config import get_settings
@@ -255,7 +255,7 @@ async def list_users(
     "/v1/users",
     status_code=201,
     response_model=InvitedOut,
-    responses=problem_responses(403, 404, 409, 422),
+    responses={**replayed_response(InvitedOut), **problem_responses(403, 404, 409, 422)},
     summary="Invite a user",
 )
 async def invite_user(
