@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
+from models.enums import BedStatus
 from models.orgs import Bed, House, Property, Room
 from models.resident_tracking import BedOccupancy
 
@@ -90,18 +91,29 @@ def create(session: Session, kind: Kind, place_id: uuid.UUID, values: dict[str, 
     return row
 
 
-def update(session: Session, kind: Kind, place_id: uuid.UUID, changes: dict[str, Any]) -> Any:
+def update(session: Session, kind: Kind, place_id: uuid.UUID, changes: dict[str, Any], today: date) -> Any:
+    """Changes the fields given. Moving a place (a new parent) or taking a bed out of service is
+    refused while a bed it concerns has a current or future stay (Conflict naming the bed)."""
     row = get(session, kind, place_id)
     if kind.parent is not None and kind.parent_column is not None and kind.parent_column in changes:
         get(session, kind.parent, changes[kind.parent_column], field=kind.parent_column)
     current = {c: getattr(row, c) for c in (kind.unique_column, kind.parent_column) if c is not None}
     after = {**current, **{k: v for k, v in changes.items() if k in current}}
+    if after.get(kind.parent_column or "") != current.get(kind.parent_column or ""):
+        # A stay belongs to its house (admissions, scope, billing): a held bed never moves.
+        _refuse_held_beds(session, _beds_at_or_below(session, kind, row), today, "moving")
+    if kind is BED and changes.get("status") is BedStatus.OUT_OF_SERVICE:
+        _refuse_held_beds(session, [row.id], today, "taking it out of service")
     if after != current:
         _check_unique(session, kind, place_id, after)
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
     return row
+
+
+def _beds_at_or_below(session: Session, kind: Kind, row: Any) -> list[uuid.UUID]:
+    return [row.id] if kind is BED else [b.id for b in _below(session, BED, kind, row.id)]
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,7 @@ def delete(session: Session, kind: Kind, place_id: uuid.UUID, today: date) -> Re
     houses, rooms, beds = (
         [row] if k is kind else _below(session, k, kind, place_id) for k in (HOUSE, ROOM, BED)
     )
-    _refuse_held_beds(session, [b.id for b in beds], today)
+    _refuse_held_beds(session, [b.id for b in beds], today, "deleting")
     now = datetime.now(UTC)
     for r in {row, *beds, *rooms, *houses}:
         r.deleted_at = now
@@ -146,7 +158,7 @@ def _below(session: Session, want: Kind, kind: Kind, place_id: uuid.UUID) -> lis
     return list(session.scalars(stmt))
 
 
-def _refuse_held_beds(session: Session, bed_ids: list[uuid.UUID], today: date) -> None:
+def _refuse_held_beds(session: Session, bed_ids: list[uuid.UUID], today: date, doing: str) -> None:
     if not bed_ids:
         return
     held = session.execute(
@@ -161,7 +173,7 @@ def _refuse_held_beds(session: Session, bed_ids: list[uuid.UUID], today: date) -
     ).first()
     if held is not None:
         raise Conflict(
-            f"bed {held.label} ({held.id}) has a current or future stay; end it before deleting",
+            f"bed {held.label} ({held.id}) has a current or future stay; end it before {doing}",
             field="bed_id",
             bed_id=str(held.id),
         )

@@ -259,7 +259,7 @@ def _update(s: Session, kind: Kind, out: type[BaseModel], place_id: uuid.UUID, b
         k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in _NULLABLE
     }
     _check_manager(s, changes)
-    return _out(out, places.update(s, kind, place_id, changes))
+    return _out(out, places.update(s, kind, place_id, changes, datetime.now(UTC).date()))
 
 
 def _list(
@@ -377,7 +377,9 @@ def _routes(
         summary=f"Change a {name}",
         description=(
             "Change the fields sent (null clears an optional field, and is ignored for a required "
-            "one). Moving it names a new parent that must be visible (404 otherwise)."
+            "one). Moving it names a new parent that must be visible (404 otherwise). Moving a "
+            "place, or taking a bed out of service, while a bed it concerns has a current or "
+            "future stay is 409 naming `bed_id`."
         ),
         responses=problem_responses(403, 404, 409, 422),
     )

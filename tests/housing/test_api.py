@@ -102,6 +102,20 @@ def test_a_bed_with_a_stay_cannot_be_deleted_and_409_names_it_while_nothing_is_d
             assert (r.status_code, r.json()["field"]) == (409, "bed_id"), path
             assert str(side.beds["2"]) in r.json()["detail"]
         assert _counts(org.org_id) == before
+        held = _made(http.get(f"/v1/beds/{side.beds['2']}"), 200)
+        elsewhere = build_side(org.org_id, f"Fir {uuid.uuid4().hex[:6]}").house_id
+        changes = [
+            (f"/v1/beds/{side.beds['2']}", {"status": "out_of_service"}),
+            (f"/v1/rooms/{held['room_id']}", {"house_id": str(elsewhere)}),
+            (
+                f"/v1/houses/{side.house_id}",
+                {"property_id": str(_made(http.get(f"/v1/houses/{elsewhere}"), 200)["property_id"])},
+            ),
+        ]
+        for path, change in changes:
+            r = http.patch(path, json=change)
+            assert (r.status_code, r.json()["field"]) == (409, "bed_id"), path
+        assert _made(http.get(f"/v1/beds/{side.beds['2']}"), 200) == held
         # Bed 1's stay ended today (discharge): it may go, and its label is free again.
         assert _made(http.delete(f"/v1/beds/{side.beds['1']}"), 200) == {"houses": 0, "rooms": 0, "beds": 1}
         assert http.get(f"/v1/beds/{side.beds['1']}").status_code == 404
