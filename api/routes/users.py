@@ -34,6 +34,7 @@ from core.notify import Email, Notifier, RecordingNotifier, SmtpNotifier
 from core.permissions import Perm, permissions_for
 from core.scope import ScopeKind
 from models.enums import UserRole, UserStatus
+from models.users import User
 from services import idempotency
 from services import users as staff
 from services.users import Grant, Invitation, NewUser
@@ -170,18 +171,17 @@ def _may_manage(p: Principal, roles: list[UserRole]) -> None:
 
 
 def _user_out(s: Session, user_id: uuid.UUID) -> UserOut:
-    u = staff.get_user(s, user_id)
-    roles = [
-        GrantOut(role=g.role, house_id=g.house_id, property_id=g.property_id)
-        for g in staff.grants_of(s, u.id)
-    ]
+    return _shown(staff.get_user(s, user_id), staff.grants_of(s, user_id))
+
+
+def _shown(u: User, grants: list[Grant]) -> UserOut:
     return UserOut(
         id=u.id,
         email=u.email or "",
         first_name=u.first_name or "",
         last_name=u.last_name or "",
         status=u.status,
-        roles=roles,
+        roles=[GrantOut(role=g.role, house_id=g.house_id, property_id=g.property_id) for g in grants],
         mfa_enabled=u.mfa_enabled,
         last_login_at=u.last_login_at,
     )
@@ -246,7 +246,9 @@ async def list_users(
     their roles and scopes; `status` filters invited, active or disabled users."""
 
     def read(s: Session) -> PageOut[UserOut]:
-        return PageOut.of(staff.users(s, status, limit, offset), lambda u: _user_out(s, u.id))
+        found = staff.users(s, status, limit, offset)
+        grants = staff.grants_for(s, [u.id for u in found.items])
+        return PageOut.of(found, lambda u: _shown(u, grants.get(u.id, [])))
 
     return await db.run(read)
 

@@ -222,3 +222,22 @@ def test_bad_invitations_are_a_4xx_naming_the_field_and_write_nothing(
             r = http.post("/v1/users", json=body)
             assert (r.status_code, r.json().get("field")) == (code, field), (body, r.text)
     assert _users(org.org_id) == before and mailed.messages() == []
+
+
+def test_the_user_list_pages_staff_with_their_roles_filters_by_status_and_leaves_out_residents(
+    stack: str, org: SampleOrg, mailed: SmtpSink
+) -> None:
+    with _http(stack, org) as http:
+        invited = _invite(http, _email(), [{"role": "billing_specialist"}])
+        resident_login, _ = add_login(org.org_id, UserRole.RESIDENT)
+        waiting = http.get("/v1/users", params={"status": "invited", "limit": 200}).json()["items"]
+        shown = next(u for u in waiting if u["id"] == invited["id"])
+        assert shown["roles"] == invited["roles"] and {u["status"] for u in waiting} == {"invited"}
+        everyone = http.get("/v1/users", params={"limit": 200}).json()
+        ids = {u["id"] for u in everyone["items"]}
+        assert {str(org.users[OWNER]), str(org.users[DIRECTOR]), invited["id"]} <= ids
+        assert str(resident_login) not in ids
+        owner = next(u for u in everyone["items"] if u["id"] == str(org.users[OWNER]))
+        assert owner["roles"] == [{"role": "org_owner", "house_id": None, "property_id": None}]
+        page = http.get("/v1/users", params={"limit": 1}).json()
+        assert len(page["items"]) == 1 and page["next_offset"] == 1
