@@ -75,7 +75,12 @@ def _staff_role(role: UserRole) -> UserRole:
 
 
 class GrantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"role": "house_manager", "house_id": "0b1d1c9e-2f7a-4a8e-8a57-0c5f7e1d2b33"}]
+        },
+    )
     role: Annotated[UserRole, AfterValidator(_staff_role)] = Field(description="any role but resident")
     house_id: uuid.UUID | None = Field(None, description="limit the role to this house")
     property_id: uuid.UUID | None = Field(None, description="limit the role to this property's houses")
@@ -115,7 +120,15 @@ class UserIn(BaseModel):
 class RolesIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"roles": [{"role": "property_manager", "property_id": None}]}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "roles": [
+                        {"role": "property_manager", "property_id": "7d4f4d43-52a4-4c43-9a55-1f0b4e0c2a11"}
+                    ]
+                }
+            ]
+        },
     )
     roles: list[GrantIn] = Field(min_length=1, max_length=20)
 

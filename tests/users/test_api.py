@@ -12,16 +12,20 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from api.auth import login, resolve
+from api.routes.users import invitation_notifier
 from core.db import tenant_session
+from core.notify import SmtpNotifier
 from core.scope import ScopeKind
 from models.enums import UserRole
 from models.users import User, UserInvitation
 from tests.admission.places import house
-from tests.dunning.conftest import SmtpSink
+from tests.dunning.conftest import SmtpSink, smtp_notifier
 from tests.factories import PASSWORD, OrgFactory, SampleOrg
+from tests.harness import free_port
 from tests.scope.world import add_login
 
 OWNER, DIRECTOR = UserRole.ORG_OWNER, UserRole.EXECUTIVE_DIRECTOR
@@ -241,3 +245,38 @@ def test_the_user_list_pages_staff_with_their_roles_filters_by_status_and_leaves
         assert owner["roles"] == [{"role": "org_owner", "house_id": None, "property_id": None}]
         page = http.get("/v1/users", params={"limit": 1}).json()
         assert len(page["items"]) == 1 and page["next_offset"] == 1
+
+
+def test_a_retried_invitation_with_the_same_idempotency_key_returns_the_same_user_and_sends_nothing_more(
+    stack: str, org: SampleOrg, mailed: SmtpSink
+) -> None:
+    email = _email()
+    body = {
+        "email": email,
+        "first_name": "Dana",
+        "last_name": "Whitfield",
+        "roles": [{"role": "peer_support"}],
+    }
+    key = {"Idempotency-Key": f"invite-{uuid.uuid4()}"}
+    with _http(stack, org) as http:
+        first = http.post("/v1/users", json=body, headers=key)
+        again = http.post("/v1/users", json=body, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and not again.json()["invitation_sent"]
+    assert len(mailed.messages(to=email)) == 1
+
+
+def test_an_invitation_whose_email_fails_is_kept_and_can_be_sent_again(
+    stack: str, api_app: FastAPI, org: SampleOrg, mailed: SmtpSink
+) -> None:
+    email = _email()
+    nowhere = SmtpNotifier("127.0.0.1", free_port(), "staff@houses.example", timeout=5)
+    api_app.dependency_overrides[invitation_notifier] = lambda: nowhere
+    with _http(stack, org) as http:
+        made = _invite(http, email, [{"role": "peer_support"}])
+        assert (made["status"], made["invitation_sent"]) == ("invited", False)
+        api_app.dependency_overrides[invitation_notifier] = lambda: smtp_notifier(mailed)
+        assert http.post(f"/v1/users/{made['id']}/invitation").json()["sent"] is True
+    with httpx.Client(base_url=stack, timeout=60) as anyone:
+        r = anyone.post(f"/v1/auth/invitations/{_token(mailed, email)}", json={"password": NEW_PASSWORD})
+        assert r.status_code == 204, r.text
