@@ -21,11 +21,14 @@ from activities.reconciliation import ReconciliationActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
+from api.routes import billing_reads as billing_reads_routes
 from api.routes import documents as documents_routes
 from api.routes import dunning as dunning_routes
+from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
+from api.routes import users as users_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
 from workflows.audit import AuditAnchorWorkflow
 from workflows.billing import (
@@ -57,6 +60,8 @@ FAMILIES: list[Family] = [
         [AdmissionActivities],
         admission_routes.router,
     ),
+    Family("housing", [], [], housing_routes.router),
+    Family("users", [], [], users_routes.router),
     Family("documents", [], [], documents_routes.router),
     Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
     Family(
@@ -65,6 +70,7 @@ FAMILIES: list[Family] = [
         [BillingActivities],
         billing_routes.router,
     ),
+    Family("billing-reads", [], [], billing_reads_routes.router),
     Family(
         "dunning",
         [DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow],

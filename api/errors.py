@@ -118,6 +118,12 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def replayed_response(created: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI answer of a create that a repeated `Idempotency-Key` answers with the resource it
+    created the first time (200 instead of 201)."""
+    return {200: {"model": created, "description": "Created earlier with this Idempotency-Key"}}
+
+
 def _field_of(loc: tuple[object, ...] | list[object]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"

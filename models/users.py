@@ -129,6 +129,22 @@ class UserSession(IdMixin, TenantMixin, Base):
     __table_args__ = (Index("ix_user_sessions_org_user", "org_id", "user_id", "expires_at"),)
 
 
+class UserInvitation(IdMixin, TenantMixin, Base):
+    """A one-time link that lets an invited user set their password. Only the SHA-256 of its
+    token is kept; it expires, and accepting it (or inviting the user again) uses it up."""
+
+    __tablename__ = "user_invitations"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[bytes] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    created_by: Mapped[uuid.UUID | None]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_user_invitations_org_user", "org_id", "user_id"),)
+
+
 class LoginThrottle(Base):
     """Failed sign-in counters shared by every API replica. No org: sign-in precedes one, so
     only the SECURITY DEFINER functions of migration 0005 touch it."""

@@ -69,6 +69,7 @@ def _story(ctx: SeedContext) -> None:
     compliance.compliance(ctx)
     messaging.messaging(ctx)
     integrations.platform(ctx)
+    orgs.invitation(ctx)
     ctx.flush()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from models.enums import (
     BedStatus,
     HouseGender,
@@ -13,6 +15,7 @@ from models.orgs import Bed, House, Organization, Property, Room
 from models.users import RoleAssignment, User
 from seed.context import SeedContext, day_at
 from seed.factories import TOWNS
+from services import users as staff_users
 
 PROPERTY_NAMES = ["Larkspur Commons", "Sassafras Ridge", "Bluebonnet Court", "Hemlock Hollow"]
 HOUSE_NAMES = [("Cedar House", HouseGender.MEN), ("Willow House", HouseGender.WOMEN)]
@@ -155,3 +158,21 @@ def places(ctx: SeedContext) -> None:
                         house_id=ctx.houses[0].id if role is UserRole.HOUSE_MANAGER else None,
                     )
                 )
+
+
+def invitation(ctx: SeedContext) -> None:
+    """A newcomer invited to the first house who has not chosen a password yet: a pending
+    one-time link, made by the same service the API uses (its token is kept nowhere; staff
+    re-send the invitation to use it). Last in the story, so the people drawn before it stay
+    the same."""
+    ctx.flush()
+    who = ctx.person()
+    user_id = ctx.nid()
+    grant = staff_users.Grant(UserRole.PEER_SUPPORT, house_id=ctx.houses[0].id)
+    data = staff_users.NewUser(f"newcomer@{ctx.slug}.example.com", who.first, who.last, [grant])
+    staff_users.invite(ctx.s, user_id, data, ctx.users[UserRole.ORG_OWNER].id, datetime.now(UTC))
+    user = ctx.s.get(User, user_id)
+    assert user is not None
+    ctx.track(user)
+    ctx.count("role_assignments", 1)
+    ctx.count("user_invitations", 1)

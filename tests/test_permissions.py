@@ -123,3 +123,55 @@ def test_each_role_reaches_exactly_the_dunning_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, DUNNING_MATRIX) == []
+
+
+# --- the role matrix of the setup routes (places, users, money reads), enforced over HTTP ------
+
+P_READ, P_WRITE = Perm.PROPERTY_READ, Perm.PROPERTY_WRITE
+_PLACES = {"properties": "property_id", "houses": "house_id", "rooms": "room_id", "beds": "bed_id"}
+SETUP_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    **{
+        (m, f"/v1/{plural}"): frozenset({p})
+        for plural in _PLACES
+        for m, p in (("GET", P_READ), ("POST", P_WRITE))
+    },
+    **{
+        (m, f"/v1/{plural}/{{{param}}}"): frozenset({p})
+        for plural, param in _PLACES.items()
+        for m, p in (("GET", P_READ), ("PATCH", P_WRITE), ("DELETE", P_WRITE))
+    },
+    ("GET", "/v1/users"): frozenset({Perm.USERS_MANAGE}),
+    ("POST", "/v1/users"): frozenset({Perm.USERS_MANAGE}),
+    ("GET", "/v1/users/{user_id}"): frozenset({Perm.USERS_MANAGE}),
+    ("PUT", "/v1/users/{user_id}/roles"): frozenset({Perm.USERS_MANAGE}),
+    ("POST", "/v1/users/{user_id}/invitation"): frozenset({Perm.USERS_MANAGE}),
+    ("POST", "/v1/users/{user_id}/deactivation"): frozenset({Perm.USERS_MANAGE}),
+    ("POST", "/v1/users/{user_id}/reactivation"): frozenset({Perm.USERS_MANAGE}),
+    ("GET", "/v1/billing/invoices"): frozenset({Perm.BILLING_READ}),
+    ("GET", "/v1/billing/residents/{resident_id}/balance"): frozenset({Perm.BILLING_READ}),
+    ("GET", "/v1/billing/residents/{resident_id}/statement"): frozenset({Perm.BILLING_READ}),
+}
+# The invited person's link is its own credential: no session, so no role to check.
+SETUP_UNAUTHENTICATED = {("GET", "/v1/auth/invitations/{token}"), ("POST", "/v1/auth/invitations/{token}")}
+
+
+def test_the_setup_matrix_names_every_route_of_places_users_and_money_reads() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import billing_reads, housing, users
+
+    routes = {
+        (m, r.path)
+        for router in (housing.router, users.router, billing_reads.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods or ()
+    }
+    assert set(SETUP_MATRIX) == routes - SETUP_UNAUTHENTICATED
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_setup_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, SETUP_MATRIX) == []
