@@ -4,6 +4,7 @@ what "as written" allows). A README that no longer works fails here."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,38 @@ def test_sending_the_residency_agreement_and_signing_it_works_as_written(
     shell.run(w.blocks[1])
     assert (shell.workdir / "signed.pdf").read_bytes().startswith(b"%PDF-")
     assert (shell.workdir / "certificate.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def _pay_by_card(page: Any, link: str, shots: Path) -> None:
+    """What the README asks of the reader on the payment page."""
+    page.goto(link)
+    page.fill("#card_number", "4242 4242 4242 4242")
+    page.fill("#card_exp", "12/34")
+    page.fill("#card_cvc", "123")
+    page.screenshot(path=shots / "readme-card.png", full_page=True)
+    page.click("#pay-button")
+    page.wait_for_selector("#receipt", timeout=60_000)
+
+
+def test_the_first_hour_sign_in_set_up_admit_and_take_a_card_payment_works_as_written(
+    shell: Shell, browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    w = _walkthrough("the first hour")
+    (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
+    signed_in, house, admitted, billed, paid, outsider = w.blocks
+    shell.run(signed_in)
+    shell.run(house)
+    shell.run(admitted)
+    before_lines = shell.run(billed).strip().splitlines()
+    before, link = int(before_lines[-2]), before_lines[-1]
+    context = browser.new_context(**PHONE)
+    _pay_by_card(
+        context.new_page(),
+        shell.api + "/v1/billing/pay/" + link.rsplit("/", 1)[1],
+        screenshot_dir(tmp_path_factory, "readme-payment"),
+    )
+    context.close()
+    after = int(shell.run(paid).strip().splitlines()[-1])
+    assert after < before, (before, after)
+    answers = shell.run(outsider).strip().splitlines()
+    assert len(answers) == 6 and all(a.startswith("404 ") for a in answers), answers
