@@ -35,7 +35,7 @@ from core.crypto import normalize_email
 from core.db import app_engine, tenant_session
 from core.fieldcrypt import blind_digest
 from core.passwords import verify_password
-from core.permissions import ROLE_PERMISSIONS, Perm, permissions_for
+from core.permissions import SECOND_FACTOR_ROLES, Perm, permissions_for
 from core.scope import NOTHING, Scope, ScopeKind
 from models.enums import AuditAction, UserRole, UserStatus
 from models.users import RoleAssignment, User, UserSession
@@ -44,10 +44,7 @@ log = logging.getLogger("recoveryos.auth")
 
 SESSION_COOKIE = "recoveryos_session"
 RECOVERY_CODES = 10
-# Roles that can read Part 2 data must prove a second factor (README "Security").
-MFA_ROLES = frozenset(
-    r for r, perms in ROLE_PERMISSIONS.items() if perms & {Perm.CLINICAL_READ, Perm.CONSENT_MANAGE}
-)
+MFA_ROLES = SECOND_FACTOR_ROLES
 
 
 @dataclass(frozen=True)
@@ -227,7 +224,7 @@ def login(
             row.user_id,
             {"session_id": str(sess.id), "step": "password", "second_factor_pending": pending},
         )
-        enrolled = user.mfa_enabled
+        enrolled = user.mfa_enabled and user.mfa_secret_ct is not None
     return LoginResult(token, expires, pending, enrolled)
 
 
@@ -258,8 +255,11 @@ def start_enrolment(p: Principal) -> tuple[str, str] | None:
     with tenant_session(p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip) as s:
         user = s.get(User, p.user_id)
         assert user is not None
-        if user.mfa_enabled:
+        if user.mfa_enabled and user.mfa_secret_ct is not None:
             return None
+        # Switched on with no authenticator (an imported or hand-made user): enrolment must stay
+        # possible, so the second factor is off until this enrolment is activated.
+        user.mfa_enabled = False
         secret = pyotp.random_base32()
         user.mfa_secret = secret
         user.mfa_last_step = None

@@ -5,27 +5,43 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import pyotp
+
 import models
 from core.config import get_settings
 from core.db import tenant_session
-from core.permissions import ROLE_TITLES
+from core.permissions import ROLE_TITLES, SECOND_FACTOR_ROLES
 from models.enums import UserRole
 from models.orgs import Organization
 from seed import SeedResult, demo_org_id, demo_password, seed_org
+from seed.context import demo_totp_secret
 from services import billing
 
 
-def _print_summary(result: SeedResult, name: str, slug: str) -> None:
+def _print_logins(slug: str, seed_value: int) -> None:
+    """One line per demo user, with the TOTP secret of those who must give a second factor
+    (type it into an authenticator app, or open the otpauth:// URI printed below)."""
+    width = max(len(t) for t in ROLE_TITLES.values())
+    print(f"  {'role':<20} {'title':<{width}}  {'email':<40}  second factor (TOTP secret)")
+    print(f"  {'-' * 20} {'-' * width}  {'-' * 40}  {'-' * 32}")
+    uris = []
+    for role in UserRole:
+        email = f"{role.value}@{slug}.example.com"
+        secret = demo_totp_secret(seed_value, role) if role in SECOND_FACTOR_ROLES else ""
+        print(f"  {role.value:<20} {ROLE_TITLES[role]:<{width}}  {email:<40}  {secret}".rstrip())
+        if secret:
+            uris.append(pyotp.TOTP(secret, issuer=get_settings().mfa_issuer).provisioning_uri(name=email))
+    print()
+    print(f"  password for every user: {demo_password(seed_value)}")
+    print("  authenticator links for the users with a second factor:")
+    for uri in uris:
+        print(f"    {uri}")
+
+
+def _print_summary(result: SeedResult, name: str, slug: str, seed_value: int) -> None:
     print(f"Seeded demo organisation {name!r} (slug {slug}, id {result.org_id}) in {result.seconds:.1f}s")
     print()
-    width = max(len(t) for t in ROLE_TITLES.values())
-    print(f"  {'role':<20} {'title':<{width}}  email")
-    print(f"  {'-' * 20} {'-' * width}  {'-' * 40}")
-    for role in UserRole:
-        _uid, email = result.users[role]
-        print(f"  {role.value:<20} {ROLE_TITLES[role]:<{width}}  {email}")
-    print()
-    print(f"  password for every user: {result.password}")
+    _print_logins(slug, seed_value)
     print()
     # The audit outbox is empty by now: the seed chained its events.
     tenant_tables = [
@@ -72,13 +88,14 @@ def seed(scale: int, seed_value: int) -> int:
         existing_slug = existing.slug if existing is not None else None
     if existing_slug is not None:
         print(
-            f"demo organisation for seed {seed_value} is already seeded (slug {existing_slug}, id {org_id}); "
-            f"users are <role>@{existing_slug}.example.com, password {demo_password(seed_value)}.\n"
-            f"For a second demo organisation run `recoveryos seed --seed {seed_value + 1}`."
+            f"demo organisation for seed {seed_value} is already seeded "
+            f"(slug {existing_slug}, id {org_id}).\n"
+            f"For a second demo organisation run `recoveryos seed --seed {seed_value + 1}`.\n"
         )
+        _print_logins(existing_slug, seed_value)
         _print_payment_link(org_id)
         return 0
     result = seed_org(org_id, scale=scale, seed_value=seed_value, name=name, slug=slug)
-    _print_summary(result, name, slug)
+    _print_summary(result, name, slug, seed_value)
     _print_payment_link(org_id)
     return 0

@@ -95,6 +95,11 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Perm]] = {
     UserRole.RESIDENT: frozenset({P.SELF_SERVICE}),
 }
 
+# Roles that can read Part 2 data must prove a second factor (README "Security").
+SECOND_FACTOR_ROLES = frozenset(
+    r for r, perms in ROLE_PERMISSIONS.items() if perms & {Perm.CLINICAL_READ, Perm.CONSENT_MANAGE}
+)
+
 ROLE_TITLES: dict[UserRole, str] = {
     UserRole.ORG_OWNER: "Operator / owner",
     UserRole.EXECUTIVE_DIRECTOR: "Executive director",

@@ -10,6 +10,7 @@ fixed anchor day, except session expiry, which must lie in the future.
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import random
@@ -278,3 +279,11 @@ class SeedContext:
     @property
     def case_manager(self) -> User:
         return self.users[UserRole.CASE_MANAGER]
+
+
+def demo_totp_secret(seed_value: int, role: UserRole) -> str:
+    """The demo TOTP secret of a seeded user who must give a second factor: derived from the
+    seed like the demo password, so `recoveryos seed` can print it again (demo logins only;
+    production refuses the seed)."""
+    digest = hashlib.sha256(f"recoveryos-demo-totp|{seed_value}|{role.value}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from core.permissions import SECOND_FACTOR_ROLES
 from models.enums import (
     BedStatus,
     HouseGender,
@@ -13,7 +14,7 @@ from models.enums import (
 )
 from models.orgs import Bed, House, Organization, Property, Room
 from models.users import RoleAssignment, User
-from seed.context import SeedContext, day_at
+from seed.context import SeedContext, day_at, demo_totp_secret
 from seed.factories import TOWNS
 from services import users as staff_users
 
@@ -49,9 +50,12 @@ def staff(ctx: SeedContext) -> None:
                 last_name=who.last,
                 phone=ctx.phone(),
                 password_hash=ctx.password_hash,
-                mfa_enabled=role in (UserRole.ORG_OWNER, UserRole.COMPLIANCE_OFFICER),
+                mfa_enabled=role in SECOND_FACTOR_ROLES,
             )
         )
+        if role in SECOND_FACTOR_ROLES:
+            # Enrolled with a printed demo secret: these roles cannot sign in without it.
+            user.mfa_secret = ctx.p(demo_totp_secret(ctx.seed_value, role))
         ctx.users[role] = user
         ctx.emails[role] = email
     ctx.flush()
