@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pyotp
@@ -127,7 +128,9 @@ def _schedule(org_id: uuid.UUID) -> None:
         return await sync(client, [(org_id, tz)])
 
     try:
-        created, updated = asyncio.run(go())
+        # Its own thread: a caller may already run an event loop in this one (a test, a notebook).
+        with ThreadPoolExecutor(1) as pool:
+            created, updated = pool.submit(asyncio.run, go()).result()
     except (RuntimeError, TimeoutError, OSError) as exc:
         print(
             f"\n  schedules: Temporal did not answer ({type(exc).__name__}); run `recoveryos schedules sync`"
