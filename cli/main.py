@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -99,8 +101,23 @@ Running it again with the same S changes nothing and prints the logins. A second
 needs another seed value: recoveryos seed --seed 43.
 """
 
-# Commands that reach the database attach to the embedded PostgreSQL in local mode.
-NEEDS_DATABASE = {"migrate", "worker", "api", "seed", "keys", "audit"}
+# Commands that reach the database (and Temporal) attach to the local stack in local mode.
+NEEDS_DATABASE = {"migrate", "worker", "api", "seed", "keys", "audit", "schedules"}
+
+# Commands that end once their work is done (not the servers).
+SHORT_LIVED = {"seed", "keys", "audit", "schedules", "migrate"}
+
+STATE_DIR_HELP = (
+    "the state dir of a `recoveryos dev` (RECOVERYOS_STATE_DIR, default ./.recoveryos): its embedded "
+    "PostgreSQL and dev keys are used, and while that stack runs its Temporal and Stripe stand-in too"
+)
+
+
+def state_dir_option() -> argparse.ArgumentParser:
+    """`--state-dir` for every command that talks to the stack (an argparse parent parser)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--state-dir", type=Path, metavar="DIR", help=STATE_DIR_HELP)
+    return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,13 +146,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="database, Temporal history and dev keys (RECOVERYOS_STATE_DIR, ./.recoveryos)",
     )
     d.set_defaults(fn=_dev)
-    m = sub.add_parser("migrate", help="apply database migrations as the owner role")
-    m.add_argument("--revision", default="head")
+    stack = [state_dir_option()]
+    m = sub.add_parser(
+        "migrate",
+        parents=stack,
+        help="apply database migrations as the owner role",
+        description="Brings the database to a schema revision with Alembic, connected as the owner "
+        "(DATABASE_URL), and sets the password of the unprivileged role the API and the worker use. "
+        "Safe to run again: a database at the revision is left as it is.",
+    )
+    m.add_argument(
+        "--revision",
+        default="head",
+        metavar="REV",
+        help="Alembic revision to reach (default: head, the latest)",
+    )
     m.set_defaults(fn=_migrate)
-    sub.add_parser("worker", help="run the Temporal worker").set_defaults(fn=_worker)
-    a = sub.add_parser("api", help="run the HTTP API")
-    a.add_argument("--host")
-    a.add_argument("--port", type=int)
+    sub.add_parser(
+        "worker",
+        parents=stack,
+        help="run the Temporal worker",
+        description="Polls the task queue (RECOVERYOS_TASK_QUEUE, default recoveryos) on TEMPORAL_ADDRESS "
+        "and runs every process family's workflows and activities. Run as many as you like: they share "
+        "PostgreSQL and Temporal, nothing else. Stops gracefully on SIGTERM.",
+    ).set_defaults(fn=_worker)
+    a = sub.add_parser(
+        "api",
+        parents=stack,
+        help="run the HTTP API",
+        description="Serves the HTTP API, the resident pages and the Temporal UI's codec endpoint with "
+        "uvicorn. Settings come from RECOVERYOS_* variables (README, 'Running against real servers').",
+    )
+    a.add_argument(
+        "--host", metavar="ADDR", help="address to listen on (RECOVERYOS_API_HOST, default 127.0.0.1)"
+    )
+    a.add_argument(
+        "--port", type=int, metavar="N", help="port to listen on (RECOVERYOS_API_PORT, default 8000)"
+    )
     a.add_argument(
         "--workers", type=int, metavar="N", help="worker processes (RECOVERYOS_API_WORKERS, default 1)"
     )
@@ -143,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "seed",
+        parents=stack,
         help="create a deterministic demo organisation (refused in production)",
         description=SEED_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -163,29 +211,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(fn=_seed)
 
-    k = sub.add_parser("keys", help="encryption key management").add_subparsers(
-        dest="keys_cmd", required=True
+    k = sub.add_parser(
+        "keys", help="encryption key management", description="Field-encryption key management."
+    ).add_subparsers(dest="keys_cmd", required=True, metavar="{rotate}")
+    r = k.add_parser(
+        "rotate",
+        parents=stack,
+        help="re-encrypt every field under the active key (resumable)",
+        description="Re-encrypts every encrypted field whose key id is not the active one "
+        "(RECOVERYOS_FIELD_KEYS names the keys; the first is active), in batches, each in its own "
+        "transaction. Stopping it is safe: run it again to go on where it stopped. Keep the old keys "
+        "configured until it reports nothing left.",
     )
-    r = k.add_parser("rotate", help="re-encrypt every field under the active key (resumable)")
-    r.add_argument("--batch-size", type=int, default=500)
-    r.add_argument("--max-batches", type=int, help="stop after this many batches (run again to resume)")
+    r.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        metavar="N",
+        help="rows re-encrypted per transaction (default 500)",
+    )
+    r.add_argument(
+        "--max-batches", type=int, metavar="N", help="stop after this many batches (run again to resume)"
+    )
     r.set_defaults(fn=_keys_rotate)
 
-    au = sub.add_parser("audit", help="audit log tools").add_subparsers(dest="audit_cmd", required=True)
-    v = au.add_parser("verify", help="check every org's HMAC chain; names the first broken entry")
-    v.add_argument("--org")
+    au = sub.add_parser("audit", help="audit log tools", description="Audit log tools.").add_subparsers(
+        dest="audit_cmd", required=True, metavar="{verify}"
+    )
+    v = au.add_parser(
+        "verify",
+        parents=stack,
+        help="check every org's HMAC chain; names the first broken entry",
+        description="Recomputes each org's HMAC chain in its own transaction and compares its head with "
+        "the last checkpoint its anchor workflow signed in Temporal. Prints one line per org (ok, "
+        "BROKEN with the first bad sequence number and the kind of damage, or UNANCHORED) and a summary. "
+        "Exit status: 0 all ok, 1 a chain is broken, 2 completeness could not be proven (anchors "
+        "unreadable or a chain unanchored).",
+    )
+    v.add_argument("--org", metavar="UUID", help="check this organisation only (default: every org)")
     v.set_defaults(fn=_audit_verify)
-    schedules.register(sub)
+    schedules.register(sub, stack)
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    if getattr(args, "state_dir", None) is not None and args.command != "dev":
+        os.environ["RECOVERYOS_STATE_DIR"] = str(args.state_dir)
     if args.command in NEEDS_DATABASE:
-        from cli.local import attach_local_database
+        from cli.local import attach_local_stack
 
-        attach_local_database()
-    sys.exit(args.fn(args))
+        attach_local_stack()
+    code = args.fn(args)
+    if args.command in SHORT_LIVED:
+        # A process that used a Temporal client can abort in interpreter finalization
+        # ("PyGILState_Release: thread state … must be current", temporalio/sdk-python#300):
+        # run the exit handlers (the embedded PostgreSQL's among them), then leave without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

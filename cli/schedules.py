@@ -192,8 +192,15 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    sc = sub.add_parser("schedules", help="Temporal Schedules").add_subparsers(
-        dest="schedules_cmd", required=True
-    )
-    sc.add_parser("sync", help="create or update every org's schedules (idempotent)").set_defaults(fn=_sync)
+def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    sc = sub.add_parser(
+        "schedules", help="Temporal Schedules", description="Every org's Temporal Schedules."
+    ).add_subparsers(dest="schedules_cmd", required=True, metavar="{sync}")
+    sc.add_parser(
+        "sync",
+        parents=parents,
+        help="create or update every org's schedules (idempotent)",
+        description="Creates or brings up to date, for every active org, the daily rent run (00:05 org "
+        "time), dunning sweep (00:30 org time) and Stripe reconciliation (02:15 UTC). `recoveryos dev` "
+        "runs it at start and `recoveryos seed` for the org it seeds; run it after every deploy.",
+    ).set_defaults(fn=_sync)

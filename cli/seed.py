@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pyotp
 
 import models
+from core.bootstrap import current_revision
 from core.config import get_settings
 from core.db import tenant_session
 from core.permissions import ROLE_TITLES, SECOND_FACTOR_ROLES
@@ -80,6 +83,9 @@ def seed(scale: int, seed_value: int) -> int:
     if scale < 1:
         print("--scale must be at least 1")
         return 2
+    if current_revision() is None:
+        print("the database is not migrated: run `recoveryos migrate` (`recoveryos dev` migrates on start)")
+        return 2
     org_id = demo_org_id(seed_value)
     slug = f"demo-{seed_value}"
     name = f"Demo Recovery Residences (seed {seed_value})"
@@ -94,8 +100,42 @@ def seed(scale: int, seed_value: int) -> int:
         )
         _print_logins(existing_slug, seed_value)
         _print_payment_link(org_id)
+        _schedule(org_id)
         return 0
     result = seed_org(org_id, scale=scale, seed_value=seed_value, name=name, slug=slug)
     _print_summary(result, name, slug, seed_value)
     _print_payment_link(org_id)
+    _schedule(org_id)
     return 0
+
+
+def _schedule(org_id: uuid.UUID) -> None:
+    """The new org's rent run, dunning sweep and reconciliation, so they fire without a
+    separate `recoveryos schedules sync` (when a Temporal is there to hold them)."""
+    from cli.schedules import sync
+    from core.temporal import connect
+
+    if not get_settings().temporal_address:
+        print("\n  schedules: no Temporal running; `recoveryos schedules sync` creates them later")
+        return
+
+    async def go() -> tuple[int, int]:
+        client = await asyncio.wait_for(connect(), timeout=15)
+        with tenant_session(org_id, actor_type="system") as s:
+            org = s.get(Organization, org_id)
+            assert org is not None
+            tz = org.timezone
+        return await sync(client, [(org_id, tz)])
+
+    try:
+        # Its own thread: a caller may already run an event loop in this one (a test, a notebook).
+        with ThreadPoolExecutor(1) as pool:
+            created, updated = pool.submit(asyncio.run, go()).result()
+    except (RuntimeError, TimeoutError, OSError) as exc:
+        print(
+            f"\n  schedules: Temporal did not answer ({type(exc).__name__}); run `recoveryos schedules sync`"
+        )
+        return
+    print(
+        f"\n  schedules: {created} created, {updated} brought up to date (rent run, dunning, reconciliation)"
+    )

@@ -13,8 +13,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from psycopg import sql
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import ProgrammingError
 
 from core.config import APP_ROLE, get_settings
 from core.db import owner_url
@@ -55,3 +56,15 @@ def set_app_password(url: URL) -> None:
             raw.execute(stmt)
     finally:
         engine.dispose()
+
+
+def current_revision() -> str | None:
+    """The revision the database is at; None when it was never migrated."""
+    eng = create_engine(owner_url())
+    try:
+        with eng.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except ProgrammingError:
+        return None
+    finally:
+        eng.dispose()

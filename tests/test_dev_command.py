@@ -3,8 +3,10 @@ and stops every process it started on SIGTERM."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -142,11 +145,17 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
         assert second.returncode == 2
         assert f"port {api}" in second.stderr and "already in use" in second.stderr
 
+        _seed_pay_and_schedule(tmp_path, tport)
+
         children = psutil.Process(proc.pid).children(recursive=True)
         postmaster = int((tmp_path / ".recoveryos/pgdata/postmaster.pid").read_text().split()[0])
-        assert len(children) >= 3
+        assert len(children) >= 4
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
+        log = (tmp_path / "dev.log").read_text()
+        # The worker and the API stop before the Temporal server they dial.
+        assert "dial error" not in log.lower(), log[-3000:]
+        assert not (tmp_path / ".recoveryos/stack.json").exists()
         time.sleep(1)
         left = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
         assert left == [], [c.cmdline() for c in left]
@@ -156,6 +165,86 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+async def _schedule_ids(address: str) -> set[str]:
+    client = await Client.connect(address)
+    return {s.id async for s in await client.list_schedules()}
+
+
+def _seed_pay_and_schedule(tmp_path: Path, tport: int) -> None:
+    """`recoveryos seed --state-dir` from another folder with no RECOVERYOS_* variable and no
+    TEMPORAL_ADDRESS: it finds the running stack, gets its schedules, and the payment link it
+    prints takes a test card through the stack's Stripe stand-in."""
+    seeded = subprocess.run(
+        [str(BIN / "recoveryos"), "seed", "--seed", "7", "--state-dir", str(tmp_path / ".recoveryos")],
+        cwd="/",
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert seeded.returncode == 0, seeded.stdout[-3000:] + seeded.stderr[-3000:]
+    assert "schedules: 3 created" in seeded.stdout, seeded.stdout[-1500:]
+    org = re.search(r"id ([0-9a-f-]{36})\)", seeded.stdout)
+    assert org is not None
+    ids = asyncio.run(_schedule_ids(f"127.0.0.1:{tport}"))
+    for family in ("billing", "dunning", "reconciliation"):
+        assert any(i.startswith(f"{family}/{org.group(1)}/") for i in ids), (family, ids)
+    link = re.search(r"payment link \(open invoice [0-9a-f-]+\):\s+(\S+)", seeded.stdout)
+    assert link is not None
+    # localhost may resolve to ::1 first here; the API listens on 127.0.0.1 (a browser tries both).
+    url = link.group(1).replace("//localhost:", "//127.0.0.1:")
+    with httpx.Client(timeout=60) as http:
+        page = http.get(url)
+        assert page.status_code == 200 and 'name="attempt"' in page.text, page.text[-2000:]
+        attempt = re.search(r'name="attempt" value="([0-9a-f-]+)"', page.text)
+        assert attempt is not None
+        card = {"attempt": attempt.group(1), "card_number": "4242424242424242", "card_exp": "12/34"}
+        paid = http.post(url, data={**card, "card_cvc": "123"})
+    assert paid.status_code == 200 and "We received" in paid.text, paid.text[-2000:]
+
+
+def test_seed_on_a_database_never_migrated_says_so_in_one_line(database: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import create_database
+
+    url = create_database(database, "recoveryos_never_migrated")
+    env = {**os.environ, "DATABASE_URL": url}
+    env.pop("TEMPORAL_ADDRESS", None)
+    got = subprocess.run(
+        [str(BIN / "recoveryos"), "seed"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert got.returncode == 2
+    assert got.stdout.strip().splitlines() == [
+        "the database is not migrated: run `recoveryos migrate` (`recoveryos dev` migrates on start)"
+    ]
+    assert "Traceback" not in got.stderr
+    assert make_url(url).database == "recoveryos_never_migrated"
+
+
+def _all_parsers(parser: argparse.ArgumentParser, name: str = "recoveryos") -> Iterator[tuple[str, Any]]:
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub, child in action.choices.items():
+                yield from _all_parsers(child, f"{name} {sub}")
+
+
+def test_every_command_has_a_description_and_every_flag_says_what_it_does() -> None:
+    from cli.main import build_parser
+
+    for name, parser in _all_parsers(build_parser()):
+        assert parser.description, f"`{name}` has no description"
+        for action in parser._actions:
+            if action.option_strings and action.help != argparse.SUPPRESS:
+                assert action.help, f"`{name} {action.option_strings[0]}` has no help"
+    for command in (["seed"], ["audit", "verify"], ["schedules", "sync"], ["keys", "rotate"]):
+        shown = subprocess.run(
+            [str(BIN / "recoveryos"), *command, "--help"], capture_output=True, text=True, check=True
+        )
+        assert "--state-dir" in shown.stdout, command
 
 
 def _banner(tmp_path: Path) -> str:
@@ -230,7 +319,7 @@ def test_ctrl_c_stops_everything_even_when_sigint_was_inherited_as_ignored(tmp_p
         assert proc.wait(60) == 0
         time.sleep(1)
         assert [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
-        assert "stopped: api, worker, temporal, postgres" in (tmp_path / "dev.log").read_text()
+        assert "stopped: api, worker, stripe, temporal, postgres" in (tmp_path / "dev.log").read_text()
     finally:
         if proc.poll() is None:
             proc.kill()
