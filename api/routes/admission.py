@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require, require_any
+from api.fields import Day
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.config import get_settings
@@ -480,7 +481,7 @@ class BoardOut(BaseModel):
 async def board(
     _: BoardReader,
     db: TenantDep,
-    on: Annotated[date | None, Query(description="the day to show; today when omitted")] = None,
+    on: Annotated[Day | None, Query(description="the day to show; today when omitted")] = None,
     property_id: Annotated[uuid.UUID | None, Query(description="only this property's houses")] = None,
     house_id: Annotated[uuid.UUID | None, Query(description="only this house")] = None,
     gender: Annotated[HouseGender | None, Query(description="only houses of this designation")] = None,
@@ -602,8 +603,8 @@ async def list_transfers(
     admission_id: Annotated[uuid.UUID | None, Query(description="only moves within this stay")] = None,
     house_id: Annotated[uuid.UUID | None, Query(description="only moves into or out of this house")] = None,
     state: Annotated[TransferState | None, Query(description="pending, completed or cancelled")] = None,
-    effective_from: Annotated[date | None, Query(description="effective on or after this day")] = None,
-    effective_to: Annotated[date | None, Query(description="effective on or before this day")] = None,
+    effective_from: Annotated[Day | None, Query(description="effective on or after this day")] = None,
+    effective_to: Annotated[Day | None, Query(description="effective on or before this day")] = None,
     sort: Annotated[
         TransferSort, Query(description="order; `-` for descending")
     ] = TransferSort.EFFECTIVE_AT_DESC,
@@ -650,8 +651,8 @@ async def list_discharges(
     house_id: Annotated[uuid.UUID | None, Query(description="only discharges from this house")] = None,
     reason: Annotated[DischargeReason | None, Query(description="only this reporting category")] = None,
     kind: Annotated[DischargeKind | None, Query(description="only this kind")] = None,
-    discharged_from: Annotated[date | None, Query(description="on or after this day")] = None,
-    discharged_to: Annotated[date | None, Query(description="on or before this day")] = None,
+    discharged_from: Annotated[Day | None, Query(description="on or after this day")] = None,
+    discharged_to: Annotated[Day | None, Query(description="on or before this day")] = None,
     sort: Annotated[
         DischargeSort, Query(description="order; `-` for descending")
     ] = DischargeSort.DISCHARGED_AT_DESC,

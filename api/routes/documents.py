@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Principal
 from api.deps import TenantDep, require
@@ -174,6 +175,14 @@ async def list_documents(
 ) -> list[DocumentSummary]:
     """The org's documents (optionally of one status), oldest first; nothing decrypted."""
     return await db.run(documents.org_documents, status)
+
+
+# `GET /v1/documents/files` would otherwise reach the route below with document_id="files" and
+# answer 422 for a path that exists: these paths take POST only, which a 405 says.
+@router.api_route("/v1/documents/files", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+@router.api_route("/v1/documents/verify", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def post_only() -> None:
+    raise StarletteHTTPException(405, headers={"Allow": "POST"})
 
 
 @router.get("/v1/documents/{document_id}", response_model=DocumentOut)
