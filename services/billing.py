@@ -1469,6 +1469,10 @@ def _live_payers(session: Session, resident_ids: Sequence[uuid.UUID]) -> list[Pa
 
 
 def payers_of(session: Session, resident_id: uuid.UUID) -> list[PayerConfig]:
+    """404 for a resident the caller cannot see (another org's, another house's, or none), as
+    every route with a resident in its path answers; an empty list means no payer."""
+    if session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
+        raise NotFound("resident not found", field="resident_id")
     return _live_payers(session, [resident_id])
 
 
