@@ -35,10 +35,10 @@ class InvoiceSummary(BaseModel):
     resident_id: uuid.UUID
     house_id: uuid.UUID | None
     status: InvoiceStatus
-    period_start: date
-    period_end: date
-    issued_date: date | None
-    due_date: date
+    period_start: Day
+    period_end: Day
+    issued_date: Day | None
+    due_date: Day
     total_cents: int
     outstanding_cents: int = Field(description="what it still owes, from its receivable ledger lines")
 
@@ -62,7 +62,7 @@ def _summary(row: InvoiceRow) -> InvoiceSummary:
 
 class BalanceOut(BaseModel):
     resident_id: uuid.UUID
-    as_of: date
+    as_of: Day
     balance_cents: int = Field(
         description="receivable less credit held: positive owes, negative is in credit"
     )
@@ -72,7 +72,7 @@ class BalanceOut(BaseModel):
 
 
 class StatementLineOut(BaseModel):
-    effective_date: date
+    effective_date: Day
     journal_id: uuid.UUID
     description: str | None
     invoice_id: uuid.UUID | None
@@ -84,8 +84,8 @@ class StatementLineOut(BaseModel):
 
 class StatementOut(BaseModel):
     resident_id: uuid.UUID
-    first_day: date = Field(serialization_alias="from")
-    last_day: date = Field(serialization_alias="to")
+    first_day: Day = Field(serialization_alias="from")
+    last_day: Day = Field(serialization_alias="to")
     opening_balance_cents: int
     closing_balance_cents: int
     lines: list[StatementLineOut]

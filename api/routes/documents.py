@@ -7,7 +7,7 @@ Everything here is under /v1, so every response is `Cache-Control: no-store`.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Day
 from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
 from models.enums import DocumentStatus, DocumentType
@@ -54,7 +55,7 @@ class DocumentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     template_id: uuid.UUID
     resident_id: uuid.UUID
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class VersionOut(BaseModel):
@@ -74,7 +75,7 @@ class DocumentOut(BaseModel):
     current_version: int
     versions: list[VersionOut]
     signed_sha256: str | None
-    retention_until_date: date | None
+    retention_until_date: Day | None
     created_at: datetime
     completed_at: datetime | None
 
