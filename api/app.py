@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 import registry
@@ -45,6 +44,8 @@ async def _connect_forever(app: FastAPI) -> None:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.temporal = None
+    if not get_settings().stripe_webhook_secret:
+        log.info("stripe webhooks not configured (RECOVERYOS_STRIPE_WEBHOOK_SECRET): each call is a 400")
     task = asyncio.create_task(_connect_forever(app))
     # Everything imported so far (FastAPI, SQLAlchemy, pydantic, the models) lives as long as
     # the process: out of the collector's sight, a full collection no longer rescans it, which
@@ -75,7 +76,7 @@ def create_app() -> FastAPI:
     app.state.search_attributes = False
     app.state.codec = codec_from_settings()
     app.add_middleware(
-        CORSMiddleware,
+        middleware.CodecOnlyCORS,
         allow_origins=s.codec_cors_origins,
         allow_credentials=True,
         allow_methods=["POST", "OPTIONS"],

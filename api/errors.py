@@ -228,6 +228,13 @@ def install(app: FastAPI) -> None:
                 comps[name] = spec
             comps["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             comps["Problem"].pop("$defs", None)
+            # A body that is not JSON (or not the form it should be) is a 400 before any route
+            # runs: every operation that takes a body says so.
+            bad_body = problem_responses(400)[400]
+            for operations in schema.get("paths", {}).values():
+                for op in operations.values():
+                    if "requestBody" in op:
+                        op.setdefault("responses", {}).setdefault("400", bad_body)
             app.openapi_schema = schema
         return app.openapi_schema
 

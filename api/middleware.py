@@ -11,6 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
@@ -176,3 +177,20 @@ def install(app: FastAPI) -> None:
     app.add_middleware(RequestContext)
     # Outermost, so every later layer (and the audit log) sees the real client address.
     app.add_middleware(TrustedProxies, trusted=s.trusted_proxies)
+
+
+class CodecOnlyCORS:
+    """CORS for the Temporal UI's codec endpoint only: the UI's origin may call `/codec` with
+    credentials (the signed-in operator's cookie); no other route is offered to any origin."""
+
+    def __init__(self, app: ASGIApp, /, **options: Any) -> None:
+        from starlette.middleware.cors import CORSMiddleware
+
+        self.app = app
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (scope["path"] == "/codec" or scope["path"].startswith("/codec/")):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require, require_any
+from api.fields import Day
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.config import get_settings
@@ -103,7 +104,7 @@ class AdmissionPublic(BaseModel):
     house_id: uuid.UUID = Field(description="the house applied to, or placed in")
     bed_id: uuid.UUID | None = Field(description="the bed, once one is assigned")
     status: AdmissionStatus = Field(description="pending, active, completed or cancelled")
-    scheduled_move_in_date: date | None = Field(description="the first night in the bed")
+    scheduled_move_in_date: Day | None = Field(description="the first night in the bed")
     admitted_at: datetime | None = Field(description="when the resident moved in")
     ended_at: datetime | None = Field(description="when the stay ended")
     weekly_rate_cents: int = Field(description="agreed weekly rent in cents")
@@ -137,7 +138,7 @@ class JourneyOut(BaseModel):
     resident_id: uuid.UUID | None = Field(description="the resident, once the application is stored")
     house_id: uuid.UUID | None = Field(description="the house applied to, or placed in")
     bed_id: uuid.UUID | None = Field(description="the bed held, if any")
-    move_in_date: date | None = Field(description="the first night in the bed")
+    move_in_date: Day | None = Field(description="the first night in the bed")
     offered_bed_id: uuid.UUID | None = Field(description="the bed offered from the waitlist, if any")
     offer_expires_at: datetime | None = Field(description="when that offer lapses")
     pending_transfer_bed_ids: list[uuid.UUID] = Field(description="beds of transfers not yet effective")
@@ -235,7 +236,7 @@ async def _visible(
 class BedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bed_id: uuid.UUID = Field(description="the bed to hold")
-    move_in_date: date | None = Field(None, description="today when omitted; a later day reserves the bed")
+    move_in_date: Day | None = Field(None, description="today when omitted; a later day reserves the bed")
 
 
 @router.post("/v1/admissions/{admission_id}/bed", response_model=JourneyOut)
@@ -293,7 +294,7 @@ async def answer_offer(
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to_bed_id: uuid.UUID = Field(description="the bed to move to (in this or another house)")
-    effective_date: date | None = Field(None, description="today when omitted")
+    effective_date: Day | None = Field(None, description="today when omitted")
     reason: Reason | None = Field(None, description="why (stored encrypted)")
 
 
@@ -455,11 +456,11 @@ class BoardBedOut(BaseModel):
     label: str = Field(description="the bed's label")
     room: str = Field(description="the room's name")
     status: BoardStatus = Field(description="occupied, reserved, offered, out_of_service or free")
-    since: date | None = Field(description="when the current status began")
+    since: Day | None = Field(description="when the current status began")
     resident_id: uuid.UUID | None = Field(description="who sleeps there on the day")
     occupant: str | None = Field(description="first name and last initial only")
     next_resident_id: uuid.UUID | None = Field(description="who holds the bed next (a reservation)")
-    next_from: date | None = Field(description="from when they hold it")
+    next_from: Day | None = Field(description="from when they hold it")
 
 
 class BoardHouseOut(BaseModel):
@@ -471,7 +472,7 @@ class BoardHouseOut(BaseModel):
 
 
 class BoardOut(BaseModel):
-    on: date = Field(description="the day the board shows")
+    on: Day = Field(description="the day the board shows")
     vacancies_by_property: dict[uuid.UUID, int] = Field(description="free beds per property")
     houses: list[BoardHouseOut] = Field(description="houses the caller may see, matching the filters")
 
@@ -480,7 +481,7 @@ class BoardOut(BaseModel):
 async def board(
     _: BoardReader,
     db: TenantDep,
-    on: Annotated[date | None, Query(description="the day to show; today when omitted")] = None,
+    on: Annotated[Day | None, Query(description="the day to show; today when omitted")] = None,
     property_id: Annotated[uuid.UUID | None, Query(description="only this property's houses")] = None,
     house_id: Annotated[uuid.UUID | None, Query(description="only this house")] = None,
     gender: Annotated[HouseGender | None, Query(description="only houses of this designation")] = None,
@@ -511,8 +512,8 @@ class ResidentPublic(BaseModel):
     housing_gender: HouseGender | None = Field(description="the house designation they need")
     current_house_id: uuid.UUID | None = Field(description="the house they live in now")
     current_bed_id: uuid.UUID | None = Field(description="the bed they sleep in now")
-    move_in_date: date | None = Field(description="first night of the current or last stay")
-    move_out_date: date | None = Field(description="the day the last stay ended")
+    move_in_date: Day | None = Field(description="first night of the current or last stay")
+    move_out_date: Day | None = Field(description="the day the last stay ended")
     created_at: datetime | None = Field(description="when the record was made")
 
     @classmethod
@@ -602,8 +603,8 @@ async def list_transfers(
     admission_id: Annotated[uuid.UUID | None, Query(description="only moves within this stay")] = None,
     house_id: Annotated[uuid.UUID | None, Query(description="only moves into or out of this house")] = None,
     state: Annotated[TransferState | None, Query(description="pending, completed or cancelled")] = None,
-    effective_from: Annotated[date | None, Query(description="effective on or after this day")] = None,
-    effective_to: Annotated[date | None, Query(description="effective on or before this day")] = None,
+    effective_from: Annotated[Day | None, Query(description="effective on or after this day")] = None,
+    effective_to: Annotated[Day | None, Query(description="effective on or before this day")] = None,
     sort: Annotated[
         TransferSort, Query(description="order; `-` for descending")
     ] = TransferSort.EFFECTIVE_AT_DESC,
@@ -650,8 +651,8 @@ async def list_discharges(
     house_id: Annotated[uuid.UUID | None, Query(description="only discharges from this house")] = None,
     reason: Annotated[DischargeReason | None, Query(description="only this reporting category")] = None,
     kind: Annotated[DischargeKind | None, Query(description="only this kind")] = None,
-    discharged_from: Annotated[date | None, Query(description="on or after this day")] = None,
-    discharged_to: Annotated[date | None, Query(description="on or before this day")] = None,
+    discharged_from: Annotated[Day | None, Query(description="on or after this day")] = None,
+    discharged_to: Annotated[Day | None, Query(description="on or before this day")] = None,
     sort: Annotated[
         DischargeSort, Query(description="order; `-` for descending")
     ] = DischargeSort.DISCHARGED_AT_DESC,

@@ -6,7 +6,7 @@ update on the discharge-settlement workflow), and the payers who share a residen
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Day
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
 from api.routes import dunning as dunning_routes
@@ -58,8 +59,8 @@ class RateCreate(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     amount_cents: Annotated[int, Field(ge=0, le=100_000_000)]
     billing_frequency: BillingFrequency
-    effective_from: date
-    effective_to: date | None = None
+    effective_from: Day
+    effective_to: Day | None = None
     line_type: Literal[
         LineItemType.RENT, LineItemType.PROGRAM_FEE, LineItemType.DRUG_TEST_FEE, LineItemType.DEPOSIT
     ] = LineItemType.RENT
@@ -74,8 +75,8 @@ class RatePublic(BaseModel):
     amount_cents: int
     billing_frequency: BillingFrequency
     line_type: LineItemType
-    effective_from: date
-    effective_to: date | None
+    effective_from: Day
+    effective_to: Day | None
     house_id: uuid.UUID | None
     room_id: uuid.UUID | None
     bed_id: uuid.UUID | None
@@ -102,9 +103,9 @@ class InvoicePublic(BaseModel):
     resident_id: uuid.UUID
     house_id: uuid.UUID | None
     status: InvoiceStatus
-    period_start: date
-    period_end: date
-    due_date: date
+    period_start: Day
+    period_end: Day
+    due_date: Day
     total_cents: int
     outstanding_cents: int
     lines: list[LinePublic]
@@ -124,7 +125,7 @@ class OfflinePaymentIn(BaseModel):
     reference: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
     ) = None
-    received_on: date | None = None
+    received_on: Day | None = None
     # The payer paying their share (a payer config of this resident); None: the resident.
     payer_config_id: uuid.UUID | None = None
 
@@ -487,7 +488,7 @@ class DepositIn(BaseModel):
     reference: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
     ) = None
-    received_on: date | None = None
+    received_on: Day | None = None
 
 
 class DeductionIn(BaseModel):
@@ -511,7 +512,7 @@ class DepositPublic(BaseModel):
     payment_id: uuid.UUID | None
     amount_cents: int
     status: DepositStatus
-    received_date: date
+    received_date: Day
     # What the ledger still holds of it.
     held_cents: int
     deductions: list[DeductionPublic]
@@ -631,8 +632,8 @@ class PayerIn(BaseModel):
     fixed_cents: Cents | None = None
     # A cap per invoice.
     max_cents: Cents | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
+    effective_from: Day | None = None
+    effective_to: Day | None = None
     organization_name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
     ) = None
@@ -648,8 +649,8 @@ class PayerPublic(BaseModel):
     share_percent: Decimal | None
     fixed_cents: int | None
     max_cents: int | None
-    effective_from: date | None
-    effective_to: date | None
+    effective_from: Day | None
+    effective_to: Day | None
     organization_name: str | None
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.errors import problem_responses
+from api.fields import Day
 from api.pages import Limit, Offset, PageOut
 from core.permissions import Perm
 from models.enums import InvoiceStatus
@@ -34,10 +35,10 @@ class InvoiceSummary(BaseModel):
     resident_id: uuid.UUID
     house_id: uuid.UUID | None
     status: InvoiceStatus
-    period_start: date
-    period_end: date
-    issued_date: date | None
-    due_date: date
+    period_start: Day
+    period_end: Day
+    issued_date: Day | None
+    due_date: Day
     total_cents: int
     outstanding_cents: int = Field(description="what it still owes, from its receivable ledger lines")
 
@@ -61,7 +62,7 @@ def _summary(row: InvoiceRow) -> InvoiceSummary:
 
 class BalanceOut(BaseModel):
     resident_id: uuid.UUID
-    as_of: date
+    as_of: Day
     balance_cents: int = Field(
         description="receivable less credit held: positive owes, negative is in credit"
     )
@@ -71,7 +72,7 @@ class BalanceOut(BaseModel):
 
 
 class StatementLineOut(BaseModel):
-    effective_date: date
+    effective_date: Day
     journal_id: uuid.UUID
     description: str | None
     invoice_id: uuid.UUID | None
@@ -83,8 +84,8 @@ class StatementLineOut(BaseModel):
 
 class StatementOut(BaseModel):
     resident_id: uuid.UUID
-    first_day: date = Field(serialization_alias="from")
-    last_day: date = Field(serialization_alias="to")
+    first_day: Day = Field(serialization_alias="from")
+    last_day: Day = Field(serialization_alias="to")
     opening_balance_cents: int
     closing_balance_cents: int
     lines: list[StatementLineOut]
@@ -117,8 +118,8 @@ async def list_invoices(
     status: InvoiceStatus | None = None,
     resident_id: uuid.UUID | None = None,
     house_id: uuid.UUID | None = None,
-    due_from: Annotated[date | None, Query(description="due on or after this day")] = None,
-    due_to: Annotated[date | None, Query(description="due on or before this day")] = None,
+    due_from: Annotated[Day | None, Query(description="due on or after this day")] = None,
+    due_to: Annotated[Day | None, Query(description="due on or before this day")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[InvoiceSummary]:
@@ -139,7 +140,7 @@ async def resident_balance(
     _: Reader,
     db: TenantDep,
     as_of: Annotated[
-        date | None, Query(description="count journal lines dated up to this day; default today")
+        Day | None, Query(description="count journal lines dated up to this day; default today")
     ] = None,
 ) -> BalanceOut:
     """What the resident owes, summed from the ledger's journal lines dated up to `as_of`
@@ -157,8 +158,8 @@ async def resident_statement(
     resident_id: uuid.UUID,
     _: Reader,
     db: TenantDep,
-    first: Annotated[date, Query(alias="from", description="the period's first day")],
-    last: Annotated[date, Query(alias="to", description="the period's last day (included)")],
+    first: Annotated[Day, Query(alias="from", description="the period's first day")],
+    last: Annotated[Day, Query(alias="to", description="the period's last day (included)")],
 ) -> StatementOut:
     """The opening balance on `from`, one dated line per journal that changed what the resident
     owes up to `to` with the running balance after each, and the closing balance. `to` before

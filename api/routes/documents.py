@@ -7,7 +7,7 @@ Everything here is under /v1, so every response is `Cache-Control: no-store`.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
@@ -15,9 +15,11 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Day
 from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
 from models.enums import DocumentStatus, DocumentType
@@ -53,7 +55,7 @@ class DocumentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     template_id: uuid.UUID
     resident_id: uuid.UUID
-    effective_date: date | None = None
+    effective_date: Day | None = None
 
 
 class VersionOut(BaseModel):
@@ -73,7 +75,7 @@ class DocumentOut(BaseModel):
     current_version: int
     versions: list[VersionOut]
     signed_sha256: str | None
-    retention_until_date: date | None
+    retention_until_date: Day | None
     created_at: datetime
     completed_at: datetime | None
 
@@ -174,6 +176,14 @@ async def list_documents(
 ) -> list[DocumentSummary]:
     """The org's documents (optionally of one status), oldest first; nothing decrypted."""
     return await db.run(documents.org_documents, status)
+
+
+# `GET /v1/documents/files` would otherwise reach the route below with document_id="files" and
+# answer 422 for a path that exists: these paths take POST only, which a 405 says.
+@router.api_route("/v1/documents/files", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+@router.api_route("/v1/documents/verify", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+async def post_only() -> None:
+    raise StarletteHTTPException(405, headers={"Allow": "POST"})
 
 
 @router.get("/v1/documents/{document_id}", response_model=DocumentOut)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require
+from api.fields import Day
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.errors import NotFound
@@ -40,9 +41,9 @@ class LeadCreate(BaseModel):
     phone: Phone | None = Field(None, description="phone number")
     source: LeadSource = Field(LeadSource.OTHER, description="how the inquiry arrived")
     notes: Annotated[str, StringConstraints(max_length=4000)] | None = Field(None, description="staff notes")
-    date_of_birth: date | None = Field(None, description="date of birth")
+    date_of_birth: Day | None = Field(None, description="date of birth")
     housing_gender: HouseGender | None = Field(None, description="the house designation the person needs")
-    desired_move_in_date: date | None = Field(None, description="when the person hopes to move in")
+    desired_move_in_date: Day | None = Field(None, description="when the person hopes to move in")
     house_preference_id: uuid.UUID | None = Field(
         None, description="the house the person asked for; a house-scoped caller may name only their own"
     )
@@ -63,9 +64,9 @@ class LeadPublic(BaseModel):
     source: LeadSource = Field(description="how the inquiry arrived")
     status: LeadStatus = Field(description="where the lead is in intake")
     notes: str | None = Field(description="staff notes")
-    date_of_birth: date | None = Field(description="date of birth, if given")
+    date_of_birth: Day | None = Field(description="date of birth, if given")
     housing_gender: HouseGender | None = Field(description="the house designation the person needs")
-    desired_move_in_date: date | None = Field(description="when the person hopes to move in")
+    desired_move_in_date: Day | None = Field(description="when the person hopes to move in")
     house_preference_id: uuid.UUID | None = Field(None, description="the house the person prefers, if any")
     created_at: datetime | None = Field(description="when the inquiry was recorded")
     workflow_id: str = Field(description="the intake workflow's id")

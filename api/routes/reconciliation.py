@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Day
 from api.processes import ProcessesDep, start_responses
 from core.permissions import Perm
 from models.enums import ReconciliationStatus
@@ -30,7 +31,7 @@ RUN_NAMESPACE = uuid.UUID("5d0b0c3e-2f7a-4b8e-8c1d-3e9a7f2b6c41")
 
 class RecordPublic(BaseModel):
     id: uuid.UUID
-    reconciled_on: date | None
+    reconciled_on: Day | None
     transaction_type: str
     stripe_balance_transaction_id: str | None
     stripe_payout_id: str | None
@@ -47,11 +48,11 @@ class RecordPublic(BaseModel):
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    day: date
+    day: Day
 
 
 class RunPublic(BaseModel):
-    day: date
+    day: Day
     matched: int
     mismatches: dict[str, int]
     clean: bool
@@ -87,7 +88,7 @@ def _record(s: Session, record_id: uuid.UUID) -> RecordPublic:
 async def list_records(
     _: Reader,
     db: TenantDep,
-    day: date | None = None,
+    day: Day | None = None,
     mismatches_only: Annotated[bool, Query(description="only what does not match")] = False,
 ) -> list[RecordPublic]:
     """The reconciliation records, newest day first (at most 1000)."""

@@ -171,3 +171,63 @@ def test_openapi_declares_problem_details_for_every_error_status(stack: str) -> 
     token_responses = spec["paths"]["/v1/auth/token"]["post"]["responses"]
     assert {"401", "422", "429", "503"} <= set(token_responses)
     assert {"202", "401", "403", "409", "422", "503"} <= set(spec["paths"]["/v1/leads"]["post"]["responses"])
+
+
+def test_every_operation_with_a_body_documents_the_400_of_a_body_that_does_not_parse(
+    stack: str, orgs: OrgFactory
+) -> None:
+    spec = httpx.get(f"{stack}/openapi.json").json()
+    with_body = [(p, m) for p, ops in spec["paths"].items() for m, op in ops.items() if "requestBody" in op]
+    assert len(with_body) > 25
+    for path, method in with_body:
+        assert "400" in spec["paths"][path][method]["responses"], (method, path)
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    got = httpx.post(
+        f"{stack}/v1/leads",
+        content=b"{not json",
+        headers={**org.headers(UserRole.CASE_MANAGER), "Content-Type": "application/json"},
+    )
+    assert got.status_code in (400, 422) and got.headers["content-type"] == "application/problem+json"
+
+
+def test_a_day_in_a_query_is_written_yyyy_mm_dd_or_it_is_a_422_naming_it(
+    stack: str, orgs: OrgFactory
+) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        for bad in ("0", "1700000000", "2026-1-5", "yesterday"):
+            got = http.get("/v1/discharges", params={"discharged_to": bad})
+            assert (got.status_code, got.json().get("field")) == (422, "discharged_to"), (bad, got.text)
+        assert http.get("/v1/discharges", params={"discharged_to": "2026-12-05"}).status_code == 200
+
+
+def test_a_post_only_path_answers_405_to_other_methods_not_422(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        for path in ("/v1/documents/files", "/v1/documents/verify"):
+            got = http.get(path)
+            assert got.status_code == 405 and got.headers["allow"] == "POST", (path, got.text)
+
+
+def test_an_unsigned_stripe_webhook_is_a_400_whether_or_not_stripe_is_configured(
+    stack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"{stack}/v1/billing/stripe/webhook"
+    body = b'{"id": "evt_1", "type": "payment_intent.succeeded"}'
+    for secret in ("whsec_recoveryos_test", None):
+        monkeypatch.setattr(get_settings(), "stripe_webhook_secret", secret)
+        assert httpx.post(url, content=body).status_code == 400, secret
+        assert httpx.post(url, content=body, headers={"Stripe-Signature": "t=1,v1=00"}).status_code == 400
+
+
+def test_only_the_codec_endpoint_offers_cors_with_credentials_to_the_ui(stack: str) -> None:
+    origin = get_settings().codec_cors_origins[0]
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+    codec = httpx.options(f"{stack}/codec/decode", headers=preflight)
+    assert codec.headers.get("access-control-allow-origin") == origin
+    assert codec.headers.get("access-control-allow-credentials") == "true"
+    for path in ("/v1/leads", "/v1/auth/token", "/v1/documents"):
+        got = httpx.options(f"{stack}{path}", headers=preflight)
+        assert "access-control-allow-origin" not in got.headers, path
+        plain = httpx.get(f"{stack}/health", headers={"Origin": origin})
+        assert "access-control-allow-origin" not in plain.headers

@@ -1,31 +1,47 @@
 """Property-based run of every documented operation against the live stack, signed in as an
-org owner: no 5xx, no status the schema does not declare, no response violating its schema.
-Bounded by examples per operation so `make test` stays within minutes."""
+org owner, once by bearer token with valid data and once by session cookie with invalid data:
+no 5xx, no status the schema does not declare, no response violating its schema, and every
+request the schema forbids refused with a 4xx (negative data rejection). Bounded by examples
+per operation so `make test` stays within minutes."""
 
 from __future__ import annotations
 
 import uuid
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
 )
 
+from api.auth import SESSION_COOKIE
 from models.enums import UserRole
 from tests.factories import OrgFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+MODES = {
+    "valid data by bearer token": (schemathesis.GenerationMode.POSITIVE, CHECKS),
+    "invalid data by session cookie": (
+        schemathesis.GenerationMode.NEGATIVE,
+        [*CHECKS, negative_data_rejection],
+    ),
+}
 # Signing out would end the run's own session; it is covered by tests/security/test_sign_in.py.
 SKIP = {("POST", "/v1/auth/logout")}
 EXAMPLES = 20
 
 
-def test_every_operation_holds_its_documented_contract(proxied: str, orgs: OrgFactory) -> None:
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_every_operation_holds_its_documented_contract(proxied: str, orgs: OrgFactory, mode: str) -> None:
+    generation, checks = MODES[mode]
+    by_cookie = generation is schemathesis.GenerationMode.NEGATIVE
     org = orgs.create((UserRole.ORG_OWNER,))
     token = org.token(UserRole.ORG_OWNER)
     schema = schemathesis.openapi.from_url(f"{proxied}/openapi.json")
@@ -41,16 +57,24 @@ def test_every_operation_holds_its_documented_contract(proxied: str, orgs: OrgFa
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        @given(case=op.as_strategy(), source=st.integers(1, 2**24))
+        @given(case=op.as_strategy(generation_mode=generation), source=st.integers(1, 2**24))
         def run(case: schemathesis.Case, source: int) -> None:
             # A fresh source address per request: guessing throttles must not turn the run into 429s only.
             n = uuid.UUID(int=source).int
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "X-Forwarded-For": f"100.{64 + n % 64}.{(n >> 6) % 256}.{(n >> 14) % 254 + 1}",
-            }
-            case.call_and_validate(base_url=proxied, headers=headers, checks=CHECKS, timeout=30)
+            headers = {"X-Forwarded-For": f"100.{64 + n % 64}.{(n >> 6) % 256}.{(n >> 14) % 254 + 1}"}
+            if by_cookie:
+                # What a browser on the API's own pages sends (cookie sessions need same-origin).
+                headers["Cookie"] = f"{SESSION_COOKIE}={token}"
+                headers["Origin"] = proxied
+            else:
+                headers["Authorization"] = f"Bearer {token}"
+            case.call_and_validate(base_url=proxied, headers=headers, checks=checks, timeout=30)
 
-        run()
+        try:
+            run()
+        except Unsatisfiable:
+            # Nothing in this operation can be made invalid (no parameters, no body).
+            assert by_cookie, op.path
+            continue
         tested += 1
     assert tested >= 8
