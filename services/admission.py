@@ -279,6 +279,21 @@ def _hold(
         raise
 
 
+def _fits_house(session: Session, admission: Admission, place: BedPlace, field: str) -> None:
+    """The house rule placement and transfers share: a men's or women's house takes only
+    residents who need that housing (a coed house, or a resident whose need is not recorded,
+    fits anywhere). A Conflict names the rule and the bed."""
+    need = session.scalar(select(Resident.housing_gender).where(Resident.id == admission.resident_id))
+    if place.gender is HouseGender.COED or need is None or need is place.gender:
+        return
+    raise Conflict(
+        f"bed {place.label} is in a {place.gender.value} house; this resident needs {need.value} housing",
+        field=field,
+        rule="house_gender",
+        bed_id=str(place.bed_id),
+    )
+
+
 def record_stay(
     session: Session, occupancy_id: uuid.UUID, admission: Admission, start: date, end: date | None
 ) -> BedOccupancy:
@@ -341,6 +356,7 @@ def place(
     if move_in < at.date():
         raise Rejected("move_in_date is in the past", field="move_in_date")
     place_ = bed_place(session, bed_id)
+    _fits_house(session, admission, place_, "bed_id")
     _hold(session, occupancy_id, place_, admission, move_in)
     admission.bed_id = place_.bed_id
     admission.house_id = place_.house_id
@@ -420,6 +436,7 @@ def transfer(
     if to_bed_id == admission.bed_id:
         raise Rejected("the resident is already in that bed", field="to_bed_id")
     target = bed_place(session, to_bed_id, "to_bed_id")
+    _fits_house(session, admission, target, "to_bed_id")
     hold = _current_hold(session, admission.id)
     from_bed, from_house = admission.bed_id, admission.house_id
     _close(hold, effective)

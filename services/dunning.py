@@ -341,34 +341,36 @@ def settled(session: Session, inv: Invoice) -> bool:
 
 
 def plan(session: Session, invoice_id: uuid.UUID) -> list[PlannedStep]:
-    """One scheduled action per step of the invoice's config (idempotent); [] when the invoice
-    owes nothing or no config applies. Steps already planned keep their rows and days."""
+    """One scheduled action per step of the invoice's config (idempotent), in step order; []
+    when the invoice owes nothing or no config applies. Steps already planned keep their rows
+    and days; steps of the config that have no row yet get one, so a ladder that starts late,
+    or finds its first steps written by someone else (an import, the seed), still plans every
+    step that is due, none twice."""
     inv = _lock_invoice(session, invoice_id)
     existing = _actions(session, invoice_id)
-    if not existing:
-        if settled(session, inv):
-            return []
-        conf = config_for(session, inv.house_id)
-        if conf is None:
-            return []
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "org_id": inv.org_id,
-                "invoice_id": inv.id,
-                "resident_id": inv.resident_id,
-                "dunning_config_id": conf.id,
-                "action_type": s.action_type,
-                "status": DunningActionStatus.SCHEDULED,
-                "step_number": s.step,
-                "scheduled_for": step_at(inv.due_date, s.days_after_due),
-                "idempotency_key": dunning_action_key(inv.id, s.step),
-                "template_key": s.template_key,
-            }
-            for s in steps_of(conf.steps)
-        ]
-        if not rows:
-            return []
+    if not existing and settled(session, inv):
+        return []
+    known = next((a.dunning_config_id for a in existing if a.dunning_config_id is not None), None)
+    conf = session.get(DunningConfig, known) if known is not None else config_for(session, inv.house_id)
+    have = {a.step_number for a in existing}
+    missing = [s for s in steps_of(conf.steps) if s.step not in have] if conf is not None else []
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "org_id": inv.org_id,
+            "invoice_id": inv.id,
+            "resident_id": inv.resident_id,
+            "dunning_config_id": known or (conf.id if conf is not None else None),
+            "action_type": s.action_type,
+            "status": DunningActionStatus.SCHEDULED,
+            "step_number": s.step,
+            "scheduled_for": step_at(inv.due_date, s.days_after_due),
+            "idempotency_key": dunning_action_key(inv.id, s.step),
+            "template_key": s.template_key,
+        }
+        for s in missing
+    ]
+    if rows:
         session.execute(pg_insert(DunningAction).on_conflict_do_nothing(), rows)
         audit.record(session, AuditAction.CREATE, "dunning_actions", None, {"invoice_id": str(inv.id)})
         existing = _actions(session, invoice_id)

@@ -11,9 +11,11 @@ import httpx
 from sqlalchemy import func, select
 
 from core.db import tenant_session
-from models.enums import AdmissionStatus, ResidentStatus, UserRole
+from models.enums import AdmissionStatus, HouseGender, LeadStatus, ResidentStatus, UserRole
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge, ResidentStatusHistory
 from models.residents import Admission, Resident
+from services import intake
+from services.intake import NewLead
 from tests.admission.places import approved_lead, house
 from tests.factories import OrgFactory, SampleOrg
 
@@ -325,3 +327,32 @@ def test_journey_messages_with_bad_input_are_4xx_naming_the_field_and_leave_the_
         assert s.scalar(select(func.count()).select_from(BedTransfer)) == 0
         assert s.scalar(select(func.count()).select_from(Discharge)) == 0
         assert s.scalars(select(BedOccupancy.bed_id)).all() == [layout.beds["Z-1"]]
+
+
+def test_a_transfer_obeys_the_house_rules_of_placement_and_a_mismatch_is_a_409_naming_the_rule(
+    stack: str, orgs: OrgFactory
+) -> None:
+    org = orgs.create((STAFF,))
+    men = house(org.org_id, ["M-1", "M-2"], name="Oak House", gender=HouseGender.MEN)
+    women = house(org.org_id, ["W-1"], name="Elm House", gender=HouseGender.WOMEN)
+    coed = house(org.org_id, ["C-1"], name="Ash House", gender=HouseGender.COED)
+    lead_id = uuid.uuid4()
+    with tenant_session(org.org_id, actor_type="test") as s:
+        intake.record_lead(
+            s, lead_id, NewLead("Dmitri", "Alvarez", housing_gender=HouseGender.MEN), created_by=None
+        )
+        intake.set_status(s, lead_id, LeadStatus.APPROVED)
+    with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
+        app = _apply(http, lead_id, men.house_id)
+        refused = http.post(f"/v1/admissions/{app['id']}/bed", json={"bed_id": str(women.beds["W-1"])})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["field"] == "bed_id" and "women" in refused.json()["detail"]
+        placed = http.post(f"/v1/admissions/{app['id']}/bed", json={"bed_id": str(men.beds["M-1"])})
+        assert placed.status_code == 200, placed.text
+        moved = http.post(f"/v1/admissions/{app['id']}/transfer", json={"to_bed_id": str(women.beds["W-1"])})
+        assert moved.status_code == 409, moved.text
+        assert moved.json()["field"] == "to_bed_id" and "women" in moved.json()["detail"]
+        assert _board_bed(http, women.house_id, women.beds["W-1"])["status"] == "free"
+        assert _board_bed(http, men.house_id, men.beds["M-1"])["status"] == "occupied"
+        ok = http.post(f"/v1/admissions/{app['id']}/transfer", json={"to_bed_id": str(coed.beds["C-1"])})
+        assert ok.status_code == 200, ok.text
