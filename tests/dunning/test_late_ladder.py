@@ -28,7 +28,10 @@ def test_a_ladder_38_days_late_whose_first_two_steps_exist_plans_the_rest_in_ord
             text("DELETE FROM dunning_actions WHERE invoice_id = :i AND step_number > 2"), {"i": invoice}
         )
         c.execute(
-            text("UPDATE dunning_actions SET status = 'sent', executed_at = now() WHERE invoice_id = :i AND step_number = 1"),
+            text(
+                "UPDATE dunning_actions SET status = 'sent', executed_at = now() "
+                "WHERE invoice_id = :i AND step_number = 1"
+            ),
             {"i": invoice},
         )
     with tenant_session(b.org.org_id, actor_type="test") as s:
