@@ -45,3 +45,17 @@ def test_redoc_renders_the_reference_with_no_internet(stack: str, browser: Any) 
     assert page.get_by_text("/v1/leads").count() > 0
     assert outside == []
     context.close()
+
+
+def test_every_operation_has_a_summary_and_a_description(stack: str) -> None:
+    import httpx
+
+    spec = httpx.get(f"{stack}/openapi.json", timeout=30).json()
+    bare = [
+        f"{method.upper()} {path}"
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if not (op.get("summary") and op.get("description"))
+    ]
+    assert len(spec["paths"]) > 50
+    assert bare == []

@@ -27,6 +27,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health() -> dict[str, str]:
+    """Liveness: the process answers. Needs no sign-in and touches nothing else."""
     return {"status": "ok"}
 
 
@@ -73,6 +74,8 @@ class ReadyOut(BaseModel):
     responses={503: {"model": ReadyOut, "description": "A dependency is missing; `checks` says which"}},
 )
 async def ready(request: Request) -> JSONResponse:
+    """Readiness: 200 when PostgreSQL is at the latest migration, Temporal answers, a worker polls
+    the task queue and a worker heartbeat is fresh; 503 naming what is missing otherwise."""
     checks: dict[str, Any] = {}
     try:
         checks["postgres"] = await asyncio.to_thread(_db_check)

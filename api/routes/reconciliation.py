@@ -100,6 +100,7 @@ async def list_records(
 
 @router.get("/records/{record_id}", response_model=RecordPublic)
 async def get_record(record_id: uuid.UUID, _: Reader, db: TenantDep) -> RecordPublic:
+    """One reconciliation record: a Stripe transaction and what the ledger says of it."""
     return await db.run(_record, record_id)
 
 
