@@ -7,6 +7,7 @@ are built here, once, and injected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from temporalio.worker import Worker
 import registry
 from activities.audit import run_sequencer
 from activities.base import Deps
+from core import heartbeat
 from core.config import get_settings
 from core.db import app_engine
 from core.filestore import file_store_from_settings
@@ -37,13 +39,28 @@ def build_deps() -> Deps:
     )
 
 
+class HeartbeatWorker(Worker):
+    """A Temporal worker that also keeps its heartbeat row fresh while it runs, so `/ready` on
+    any API replica sees it die within seconds (core/heartbeat.py)."""
+
+    async def run(self) -> None:
+        queue = self.config()["task_queue"]
+        beating = asyncio.create_task(heartbeat.beat_forever(app_engine(), heartbeat.new_worker_id(), queue))
+        try:
+            await super().run()
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+
+
 def build_worker(
     client: Client,
     task_queue: str | None = None,
     executor: ThreadPoolExecutor | None = None,
     deps: Deps | None = None,
 ) -> Worker:
-    return Worker(
+    return HeartbeatWorker(
         client,
         task_queue=task_queue or get_settings().task_queue,
         workflows=registry.workflows(),

@@ -3,13 +3,14 @@ records are written in one."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import date
 
 from temporalio import activity
 
 from activities.base import TenantActivities
-from core.errors import Rejected
 from services import reconciliation
 from services.reconciliation import DaySummary
 from workflows.common import Actor
@@ -21,6 +22,11 @@ class ReconcileInput:
     day: date
 
 
+log = logging.getLogger("recoveryos.reconciliation")
+SKIPPED_NO_STRIPE = "Stripe is not configured"
+_said_unconfigured = threading.Event()
+
+
 class ReconciliationActivities(TenantActivities):
     @activity.defn(name="reconciliation.reconcile_day")
     def reconcile_day(self, inp: ReconcileInput) -> DaySummary:
@@ -28,7 +34,12 @@ class ReconciliationActivities(TenantActivities):
         `org_id` metadata every PaymentIntent and refund we make carries), matched with the
         ledger. Stripe is shared by every org of a deployment; the database is not."""
         if self.stripe is None:
-            raise Rejected("Stripe is not configured (no Stripe key)", field="day")
+            # Not an error to retry: nothing to reconcile against. Said once per worker, and
+            # the run's summary says it to whoever asks.
+            if not _said_unconfigured.is_set():
+                _said_unconfigured.set()
+                log.warning("reconciliation skipped: Stripe is not configured (RECOVERYOS_STRIPE_API_KEY)")
+            return reconciliation.DaySummary(inp.day, 0, skipped=SKIPPED_NO_STRIPE)
         start, end = reconciliation.day_bounds(inp.day)
         org = str(inp.actor.org_id)
         txns = [t for t in self.stripe.balance_transactions(start, end) if t.metadata.get("org_id") == org]

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 import registry
+from api import docs as api_docs
 from api import errors, middleware
 from api.errors import problem_responses
 from api.routes import auth, codec, health
@@ -62,7 +63,7 @@ def create_app() -> FastAPI:
     s = get_settings()
     docs = s.environment != "production" or s.docs_in_production
     app = FastAPI(
-        docs_url="/docs" if docs else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
         title="RecoveryOS API",
@@ -82,6 +83,8 @@ def create_app() -> FastAPI:
         allow_methods=["POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
     )
+    if docs:
+        api_docs.install(app, "/openapi.json")
     middleware.install(app)
     errors.install(app)
     # What every route of a router can answer besides its own statuses (api/errors.py).

@@ -20,6 +20,7 @@ from models import (  # noqa: F401
     resident_tracking,
     residents,
     users,
+    workers,
 )
 from models.base import Base
 

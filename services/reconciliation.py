@@ -59,6 +59,8 @@ class DaySummary:
     matched: int
     # Mismatch kind → how many.
     mismatches: dict[str, int] = field(default_factory=dict)
+    # Why the day was not reconciled at all (a dependency not configured); None when it was.
+    skipped: str | None = None
 
     @property
     def clean(self) -> bool:

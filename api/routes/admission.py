@@ -214,6 +214,8 @@ async def get_admission(admission_id: uuid.UUID, _: Reader, db: TenantDep) -> Ad
 
 @router.get("/v1/admissions/{admission_id}/journey", response_model=JourneyOut)
 async def journey(admission_id: uuid.UUID, p: Reader, processes: ProcessesDep, db: TenantDep) -> JourneyOut:
+    """The admission's journey as its workflow holds it: stage, bed, offers, transfers and
+    discharge, with every stage so far."""
     await _visible(p, db, admission_id)
     j = await processes.query(ADMISSION, admission_id, AdmissionWorkflow.journey)
     if j is None:
@@ -264,6 +266,8 @@ class WaitlistIn(BaseModel):
 async def join_waitlist(
     admission_id: uuid.UUID, body: WaitlistIn, p: Manager, processes: ProcessesDep, db: TenantDep
 ) -> JourneyOut:
+    """Put a pending admission on the waiting list (this house or any house, urgent first); the
+    journey answers once the entry exists."""
     await _visible(p, db, admission_id)
     j = await processes.update(
         ADMISSION,
@@ -440,11 +444,13 @@ def _remove(s: Session, entry_id: uuid.UUID, reason: str) -> WaitlistEntryOut:
 async def reprioritise(
     entry_id: uuid.UUID, body: ReprioritiseIn, _: Manager, db: TenantDep
 ) -> WaitlistEntryOut:
+    """Change a waiting entry's priority; urgent entries are offered freed beds first."""
     return await db.run(_reprioritise, entry_id, body)
 
 
 @router.post("/v1/waitlist/{entry_id}/removal", response_model=WaitlistEntryOut)
 async def remove(entry_id: uuid.UUID, body: RemoveIn, _: Manager, db: TenantDep) -> WaitlistEntryOut:
+    """Take an entry off the waiting list, with the reason; an open offer to it lapses."""
     return await db.run(_remove, entry_id, body.reason)
 
 

@@ -100,6 +100,10 @@ def _login(request: Request, username: str, password: str) -> LoginResult | None
 
 @router.post("/v1/auth/token", response_model=TokenOut)
 def issue_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    """Sign in with e-mail and password (form fields `username`, `password`); answers a bearer
+    token. For roles that read Part 2 data the token is good only for the second-factor routes
+    until `/v1/auth/mfa/verify` succeeds. Repeated failures are slowed down per account and per
+    source address (429)."""
     got = _login(request, form.username, form.password)
     if got is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "email or password is incorrect")
@@ -127,6 +131,9 @@ def _second_factor(p: Principal, code: str, *, activate: bool) -> list[str]:
 
 @router.post("/v1/auth/mfa/enroll", response_model=EnrolmentOut, responses=problem_responses(409))
 def mfa_enroll(p: SigningInUser) -> EnrolmentOut:
+    """Start enrolling an authenticator app: answers the TOTP secret and an `otpauth://` URI. 409
+    when an authenticator is already active; a user switched to a second factor with none can
+    always enrol."""
     got = start_enrolment(p)
     if got is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "an authenticator is already enrolled")
@@ -135,17 +142,22 @@ def mfa_enroll(p: SigningInUser) -> EnrolmentOut:
 
 @router.post("/v1/auth/mfa/activate", response_model=ActivatedOut, responses=problem_responses(409))
 def mfa_activate(p: SigningInUser, body: CodeIn) -> ActivatedOut:
+    """Finish enrolment with a first code from the app; answers ten one-time recovery codes, shown
+    once."""
     return ActivatedOut(recovery_codes=_second_factor(p, body.code, activate=True))
 
 
 @router.post("/v1/auth/mfa/verify", status_code=204, responses=problem_responses(409))
 def mfa_verify(p: SigningInUser, body: CodeIn) -> Response:
+    """Give the second factor (a TOTP code, or a recovery code once) for this session; 204 lifts
+    the session's restriction."""
     _second_factor(p, body.code, activate=False)
     return Response(status_code=204)
 
 
 @router.post("/v1/auth/logout", status_code=204, responses=problem_responses(403))
 def sign_out(p: SigningInUser) -> Response:
+    """End this session at once (its token and cookie stop working)."""
     logout(p)
     resp = Response(status_code=204)
     resp.delete_cookie(SESSION_COOKIE)
@@ -154,6 +166,7 @@ def sign_out(p: SigningInUser) -> Response:
 
 @router.get("/v1/auth/me", response_model=MeOut)
 def me(p: CurrentUser) -> MeOut:
+    """Who this session is: user, organisation, roles and the permissions they grant."""
     return MeOut(
         user_id=str(p.user_id),
         org_id=str(p.org_id),
@@ -164,12 +177,15 @@ def me(p: CurrentUser) -> MeOut:
 
 @router.get("/v1/auth/sessions", response_model=list[SessionOut])
 async def my_sessions(p: CurrentUser) -> list[SessionOut]:
+    """This user's live sessions (when and from where they were last used), to spot one that is not
+    theirs."""
     rows = await asyncio.to_thread(list_sessions, p)
     return [SessionOut(**r.__dict__) for r in rows]
 
 
 @router.delete("/v1/auth/sessions/{session_id}", status_code=204, responses=problem_responses(403, 404))
 async def end_session(session_id: uuid.UUID, p: CurrentUser) -> Response:
+    """End one of this user's own sessions; another user's session is a 404."""
     if not await asyncio.to_thread(revoke_session, p, session_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "session_id: no such live session of yours")
     return Response(status_code=204)

@@ -280,6 +280,8 @@ async def create_rate(
 
 @router.get("/invoices/{invoice_id}", response_model=InvoicePublic)
 async def get_invoice(invoice_id: uuid.UUID, _: Reader, db: TenantDep, request: Request) -> InvoicePublic:
+    """One invoice with its lines, what it still owes (from its ledger lines) and the resident's
+    payment link."""
     return await db.run(_with_link, invoice_id, str(request.base_url))
 
 
@@ -314,6 +316,7 @@ async def record_payment(
 
 @router.get("/payments/{payment_id}", response_model=PaymentPublic)
 async def get_payment(payment_id: uuid.UUID, _: Reader, db: TenantDep) -> PaymentPublic:
+    """One payment with its receipt number, method and status."""
     return await db.run(_payment, payment_id)
 
 
@@ -595,6 +598,8 @@ async def collect_deposit(
 
 @router.get("/residents/{resident_id}/deposit", response_model=DepositPublic)
 async def get_deposit(resident_id: uuid.UUID, _: Reader, db: TenantDep) -> DepositPublic:
+    """The resident's security deposit: amount, what is still held, deductions and outcome; 404
+    when there is none or the resident is not the caller's to see."""
     return await db.run(_deposit, resident_id)
 
 
@@ -713,6 +718,8 @@ async def add_payer(
 
 @router.get("/residents/{resident_id}/payers", response_model=list[PayerPublic])
 async def list_payers(resident_id: uuid.UUID, _: Reader, db: TenantDep) -> list[PayerPublic]:
+    """Who pays a share of the resident's charges (family, court program, agency ...); 404 for a
+    resident the caller cannot see."""
     return await db.run(_payers, resident_id)
 
 

@@ -49,6 +49,9 @@ async def stripe_webhook(
     client: Annotated[Client, Depends(temporal_client)],
     stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> WebhookAck:
+    """Stripe's webhook endpoint: a verified `payment_intent.*` event settles its card payment
+    once; anything unsigned or wrongly signed is a 400 (and is always, when webhooks are not
+    configured)."""
     secret = get_settings().stripe_webhook_secret
     payload = await request.body()
     try:

@@ -40,6 +40,8 @@ def _parse(body: dict[str, Any]) -> Payloads:
 
 @router.post("/decode")
 async def decode(request: Request, op: Operator, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """The Temporal Web UI's codec: decrypts workflow payloads of the caller's organisation for
+    display (`codec:decode`, owners and compliance officers); every decode is audited."""
     payloads = _parse(body)
     codec = _codec(request, op)
     foreign = sum(1 for p in payloads.payloads if not codec.readable(p))
@@ -57,6 +59,8 @@ async def decode(request: Request, op: Operator, body: Annotated[dict[str, Any],
 
 @router.post("/encode")
 async def encode(request: Request, op: Operator, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """The Temporal Web UI's codec: encrypts payloads the UI sends (signals, queries) with the
+    caller's organisation key."""
     payloads = _parse(body)
     out = await _codec(request, op).encode(payloads.payloads)
     await asyncio.to_thread(_audit, op, "encode", len(out), request.headers.get("x-namespace"))

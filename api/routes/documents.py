@@ -155,6 +155,8 @@ def _signed_file(s: Session, document_id: uuid.UUID, purpose: str) -> StoredFile
 
 @router.get("/v1/document-templates", response_model=list[TemplateOut])
 async def list_templates(_: Manager, db: TenantDep) -> list[TemplateOut]:
+    """The organisation's active document templates (residency agreement, resident rights, Part 2
+    consent form ...)."""
     return await db.run(_templates)
 
 
@@ -188,6 +190,8 @@ async def post_only() -> None:
 
 @router.get("/v1/documents/{document_id}", response_model=DocumentOut)
 async def get_document(document_id: uuid.UUID, _: Manager, db: TenantDep) -> DocumentOut:
+    """One document with its current text; 404 for a document of another organisation or of a
+    resident the caller cannot see."""
     return await db.run(_read, document_id)
 
 
@@ -215,6 +219,8 @@ async def signed_pdf(document_id: uuid.UUID, _: Manager, db: TenantDep, store: F
 
 @router.get("/v1/documents/{document_id}/certificate.pdf", response_class=Response)
 async def certificate_pdf(document_id: uuid.UUID, _: Manager, db: TenantDep, store: FileStoreDep) -> Response:
+    """The certificate of completion as a PDF: who signed, when, from where, and the document's
+    SHA-256 values; 404 until the document is signed."""
     return await _pdf(db, store, document_id, "certificate")
 
 

@@ -184,6 +184,7 @@ async def configure(
 
 @router.get("/configs", response_model=list[ConfigPublic])
 async def list_configs(_: Reader, db: TenantDep) -> list[ConfigPublic]:
+    """The organisation's collections schedules: the default and each house's override."""
     return await db.run(_configs)
 
 

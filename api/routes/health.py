@@ -15,6 +15,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
+from core import heartbeat
 from core.bootstrap import head_revision
 from core.config import get_settings
 from core.db import app_engine
@@ -26,6 +27,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health() -> dict[str, str]:
+    """Liveness: the process answers. Needs no sign-in and touches nothing else."""
     return {"status": "ok"}
 
 
@@ -53,7 +55,12 @@ async def _worker_check(client: Client) -> dict[str, Any]:
     live = [p for p in resp.pollers if p.last_access_time.ToDatetime(tzinfo=UTC) > cutoff]
     if not live:
         return {"ok": False, "error": f"no worker polling task queue {s.task_queue!r}"}
-    return {"ok": True, "pollers": len(live)}
+    # Temporal lists a killed worker's pollers for a minute or more: the heartbeats in
+    # PostgreSQL say within seconds whether any worker process is still there.
+    beating = await asyncio.to_thread(heartbeat.live_workers, app_engine(), s.task_queue)
+    if not beating:
+        return {"ok": False, "error": f"no worker heartbeat on task queue {s.task_queue!r} lately"}
+    return {"ok": True, "pollers": len(live), "workers": beating}
 
 
 class ReadyOut(BaseModel):
@@ -67,6 +74,8 @@ class ReadyOut(BaseModel):
     responses={503: {"model": ReadyOut, "description": "A dependency is missing; `checks` says which"}},
 )
 async def ready(request: Request) -> JSONResponse:
+    """Readiness: 200 when PostgreSQL is at the latest migration, Temporal answers, a worker polls
+    the task queue and a worker heartbeat is fresh; 503 naming what is missing otherwise."""
     checks: dict[str, Any] = {}
     try:
         checks["postgres"] = await asyncio.to_thread(_db_check)

@@ -180,6 +180,8 @@ def _list(s: Session, f: LeadFilter, sort: LeadSort, limit: int, offset: int) ->
 
 @router.get("/{lead_id}", response_model=LeadPublic)
 async def get_lead(lead_id: uuid.UUID, _: Reader, db: TenantDep) -> LeadPublic:
+    """One lead, names and contact details decrypted for the caller (the read is audited); 404 for
+    a lead outside the caller's organisation or houses."""
     return await db.run(_read_public, lead_id)
 
 
@@ -202,6 +204,7 @@ async def decide(
 async def intake_status(
     lead_id: uuid.UUID, p: Reader, processes: ProcessesDep, db: TenantDep
 ) -> IntakeStatus:
+    """Where the lead's intake workflow is: its status, who screened it and every status so far."""
     await _visible(p, db, lead_id)
     state = await processes.query(INTAKE, lead_id, IntakeWorkflow.state)
     if state is None:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -56,6 +56,9 @@ class RunPublic(BaseModel):
     matched: int
     mismatches: dict[str, int]
     clean: bool
+    skipped: str | None = Field(
+        None, description="why the day was not reconciled (e.g. Stripe is not configured)"
+    )
 
 
 def _public(r: ReconciliationRecord) -> RecordPublic:
@@ -97,6 +100,7 @@ async def list_records(
 
 @router.get("/records/{record_id}", response_model=RecordPublic)
 async def get_record(record_id: uuid.UUID, _: Reader, db: TenantDep) -> RecordPublic:
+    """One reconciliation record: a Stripe transaction and what the ledger says of it."""
     return await db.run(_record, record_id)
 
 
@@ -125,5 +129,9 @@ async def run_day(body: RunIn, _: Writer, processes: ProcessesDep) -> RunPublic:
         )
     assert summary is not None
     return RunPublic(
-        day=summary.day, matched=summary.matched, mismatches=summary.mismatches, clean=summary.clean
+        day=summary.day,
+        matched=summary.matched,
+        mismatches=summary.mismatches,
+        clean=summary.clean and summary.skipped is None,
+        skipped=summary.skipped,
     )

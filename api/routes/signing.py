@@ -144,6 +144,8 @@ async def send_for_signature(
 async def signature_request_status(
     document_id: uuid.UUID, _: Manager, processes: ProcessesDep
 ) -> SignatureRequestOut:
+    """The signature request's state as its workflow holds it: status, every signer and who signs
+    next."""
     state = await processes.query(SIGNING, document_id, SignatureRequestWorkflow.state)
     if state is None:
         raise NotFound("signature request not started", field="document_id")

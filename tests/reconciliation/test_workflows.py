@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
@@ -203,3 +204,29 @@ async def test_a_day_whose_charges_and_refunds_all_match_is_reported_clean(
     # A day with nothing at all is clean too, and writes nothing.
     empty = await _reconcile(time_skipping, registry_worker, org, date(2020, 1, 1))
     assert (empty.matched, empty.clean, _records(org, date(2020, 1, 1))) == (0, True, [])
+
+
+async def test_without_stripe_a_day_is_skipped_once_said_and_never_retried(
+    time_skipping: WorkflowEnvironment, orgs: OrgFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker with no Stripe key: each run ends at once with its reason in the summary (what
+    the API shows), one warning per worker, and no failed activity to retry forever."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
+    from worker import build_deps, build_worker
+
+    org = orgs.create((UserRole.BILLING_SPECIALIST,))
+    queue = f"no-stripe-{uuid.uuid4().hex[:8]}"
+    deps = dataclasses.replace(build_deps(), stripe=None)
+    caplog.set_level("WARNING", logger="recoveryos.reconciliation")
+    async with build_worker(
+        time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(2), deps=deps
+    ):
+        first = await _reconcile(time_skipping, queue, org, date(2026, 11, 30))
+        second = await _reconcile(time_skipping, queue, org, date(2026, 12, 1))
+    assert (first.skipped, first.matched, first.mismatches) == ("Stripe is not configured", 0, {})
+    assert second.skipped == "Stripe is not configured"
+    said = [r for r in caplog.records if "Stripe is not configured" in r.getMessage()]
+    assert len(said) <= 1  # once per worker process (an earlier test's worker may have said it)
+    assert _records(org, date(2026, 11, 30)) == []

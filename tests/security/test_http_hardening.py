@@ -231,3 +231,41 @@ def test_only_the_codec_endpoint_offers_cors_with_credentials_to_the_ui(stack: s
         assert "access-control-allow-origin" not in got.headers, path
         plain = httpx.get(f"{stack}/health", headers={"Origin": origin})
         assert "access-control-allow-origin" not in plain.headers
+
+
+def test_ready_turns_503_within_seconds_of_a_worker_killed_outright(
+    stack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Temporal keeps a killed worker's pollers listed for a minute or more; the worker's
+    heartbeat row in PostgreSQL stops at once, and /ready reads it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    queue = f"ready-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(get_settings(), "task_queue", queue)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "worker"],
+        env={**os.environ, "RECOVERYOS_TASK_QUEUE": queue},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while httpx.get(f"{stack}/ready", timeout=10).status_code != 200:
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker never became ready"
+            time.sleep(0.5)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        killed = time.monotonic()
+        while (r := httpx.get(f"{stack}/ready", timeout=10)).status_code == 200:
+            assert time.monotonic() - killed < 12, "/ready still 200 twelve seconds after the kill"
+            time.sleep(0.5)
+        assert r.status_code == 503
+        assert r.json()["checks"]["worker"]["error"] == f"no worker heartbeat on task queue {queue!r} lately"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
