@@ -22,7 +22,7 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Annotated
@@ -150,7 +150,8 @@ def _incomplete(what: str) -> HTMLResponse:
     return _page(
         "Payment not sent",
         f'<h1>The payment form was incomplete</h1><p class="error">{escape(what)}</p>'
-        "<p>Go back and try again.</p>",
+        # An empty href is this page's own address: a GET there is a fresh form and attempt.
+        '<p><a class="button" href="">Try again</a></p>',
         400,
     )
 
@@ -173,7 +174,12 @@ def _in_progress() -> HTMLResponse:
 
 
 def _not_taken(reason: str = "Please try again or contact your house.") -> HTMLResponse:
-    return _page("Payment not taken", f"<h1>Your card was not charged</h1><p>{escape(reason)}</p>", 402)
+    return _page(
+        "Payment not taken",
+        f"<h1>Your card was not charged</h1><p>{escape(reason)}</p>"
+        '<p><a class="button" id="try-again" href="">Try again, with this card or another</a></p>',
+        402,
+    )
 
 
 def resolve(token: str) -> tuple[PayLink, PayPage] | HTMLResponse:
@@ -320,12 +326,16 @@ async def _payment_method(form: dict[str, str], cards: CardSettings) -> str | HT
         # A live key without a publishable key: refuse rather than let card numbers through us.
         return _page("Payment not available", "<h1>Card payments are not available</h1>", 503)
     month, year = int(exp.group(1)), int(exp.group(2))
+    year = year if year > 99 else 2000 + year
+    # A card is good through the last day of its expiry month; refused here, before Stripe.
+    if (year, month) < (date.today().year, date.today().month):
+        return _incomplete("The card's expiry date has passed.")
     try:
         return await run_in_threadpool(
             cards.gateway.test_card_method,
             number,
             month,
-            year if year > 99 else 2000 + year,
+            year,
             form["card_cvc"],
         )
     except stripe.CardError as exc:

@@ -146,7 +146,8 @@ def test_a_declined_card_is_not_charged_and_the_invoice_stays_open(
         attempt = _attempt(resident.get(link))
         declined = resident.post(link, data={"attempt": attempt, **CARD, "card_number": "4000000000000341"})
         assert declined.status_code == 402 and "not charged" in declined.text
-        # The page offers a new attempt, which pays.
+        # The page offers a new attempt (a link back to this page's own address), which pays.
+        assert 'id="try-again" href=""' in declined.text
         retry = resident.post(link, data={"attempt": _attempt(resident.get(link)), **CARD})
         assert retry.status_code == 200 and 'id="receipt"' in retry.text
     with tenant_session(org.org_id, actor_type="test") as s:
@@ -161,6 +162,7 @@ def test_a_declined_card_is_not_charged_and_the_invoice_stays_open(
         ("card_number", "4242 4242 4242 424x", "Check the card number"),
         ("card_exp", "13/30", "Check the expiry date"),
         ("card_exp", "", "Check the expiry date"),
+        ("card_exp", "01/20", "expiry date has passed"),
         ("card_cvc", "12", "Check the CVC"),
         ("attempt", "not-a-uuid", "missing its payment attempt"),
     ],
