@@ -29,6 +29,7 @@ def test_a_run_names_a_stray_charge_and_only_its_own_org_sees_the_record(
             "matched": 0,
             "mismatches": {"missing_in_ledger": 1},
             "clean": False,
+            "skipped": None,  # reconciled: Stripe is configured
         }
         again = http.post("/v1/reconciliation/runs", json={"day": today})
         assert again.status_code == 201 and again.json() == run.json()
