@@ -364,13 +364,9 @@ async def signing_page(request: Request, token: str) -> HTMLResponse:
         page = await ctx.page()
     except LinkError as exc:
         return _problem(exc.reason, str(exc.message))
-    if not page.viewed:  # the first opening is the event; reloads are not
-        visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
-        failed = await _message(
-            ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
-        )
-        if failed is not None:
-            return failed
+    # Opening the link records nothing: e-mail and SMS clients fetch links to scan or preview
+    # them, and that is not the resident viewing the document. The view is recorded on the
+    # resident's first interaction (the consent step, below).
     step = _sign_step if page.consented else _consent_step
     return _page(page.title, step(token, page))
 
@@ -386,6 +382,12 @@ async def consent(
         page = await ctx.page()
         return _page(page.title, _consent_step(token, page, "Tick the box to consent, or decline."), 422)
     visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
+    if not (await ctx.page()).viewed:
+        viewed = await _message(
+            ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
+        )
+        if viewed is not None:
+            return viewed
     failed = await _message(
         ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.consent, visit)
     )

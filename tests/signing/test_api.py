@@ -160,3 +160,26 @@ def test_bad_requests_are_4xx_naming_the_field(stack: str, orgs: OrgFactory) -> 
     billing = org.headers(UserRole.BILLING_SPECIALIST)
     with httpx.Client(base_url=stack, headers=billing, timeout=30) as http:
         assert http.get("/v1/document-templates").status_code == 403
+
+
+def test_a_link_scanners_get_is_not_the_resident_viewing_the_document(stack: str, orgs: OrgFactory) -> None:
+    """E-mail and SMS clients fetch links to scan or preview them: those GETs record nothing; the
+    resident's first interaction (the consent step) records the view, then the consent."""
+    org = orgs.create((STAFF,))
+    with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
+        doc_id, path = send_for_signature(http, org)
+        with httpx.Client(base_url=stack, timeout=60) as scanner:
+            for agent in (
+                "Mozilla/5.0 (compatible; SafeLinks)",
+                "WhatsApp/2.23",
+                "Slackbot-LinkExpanding 1.0",
+            ):
+                assert scanner.get(path, headers={"User-Agent": agent}).status_code == 200
+        trail = http.get(f"/v1/documents/{doc_id}/certificate").text
+        assert "viewed" not in trail and "consented" not in trail
+        with httpx.Client(base_url=stack, timeout=60, headers={"User-Agent": "signer-phone/1.0"}) as page:
+            consented = page.post(path + "/consent", data={"esign_consent": "yes"}, headers={"Origin": stack})
+            assert consented.status_code == 303
+        trail = http.get(f"/v1/documents/{doc_id}/certificate").text
+        assert "viewed" in trail and "consented" in trail and "signer-phone/1.0" in trail
+        assert "SafeLinks" not in trail and "WhatsApp" not in trail
