@@ -57,8 +57,13 @@ def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_downl
         )
         assert signed.status_code == 200, signed.text
         assert "you have signed" in signed.text
+        # The same link, once used: the resident downloads their signed copy from it.
         second = page.get(path)
-        assert second.status_code == 410 and "already been used" in second.text
+        assert second.status_code == 200 and "already been used to sign" in second.text
+        assert f'href="{path}/signed.pdf"' in second.text
+        copy = page.get(path + "/signed.pdf")
+        assert copy.status_code == 200 and copy.content.startswith(b"%PDF-")
+        assert copy.headers["cache-control"] == "no-store"
 
     with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
         assert http.get(f"/v1/documents/{doc_id}/signature-request").json()["status"] == "signed"
@@ -68,6 +73,7 @@ def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_downl
         assert doc["retention_until_date"][:4] == str(datetime.now(UTC).year + 7)
         pdf = http.get(f"/v1/documents/{doc_id}/signed.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        assert copy.content == pdf.content  # the resident's copy is the signed document itself
         assert pdf.headers["cache-control"] == "no-store"
         cert = http.get(f"/v1/documents/{doc_id}/certificate.pdf")
         assert cert.status_code == 200 and cert.content.startswith(b"%PDF-")
