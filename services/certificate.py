@@ -49,7 +49,7 @@ def signed_document_pdf(t: Trail) -> bytes:
             story.append(Image(io.BytesIO(s.drawn_png), width=2.5 * inch, height=0.8 * inch))
         elif s.typed:
             story.append(Paragraph(f"<i>/s/ {_esc(s.typed)}</i>", styles["BodyText"]))
-    story.append(Paragraph(f"Original content SHA-256: {t.original_sha256}", styles["Code"]))
+    story.append(Paragraph(f"{ORIGINAL_LABEL}: {t.original_sha256}", styles["Code"]))
     return _pdf(t.title, story)
 
 
@@ -60,35 +60,71 @@ def completed(t: Trail, signed_sha256: str, at: datetime) -> Trail:
     return replace(t, events=[*t.events, done], signed_sha256=signed_sha256, completed_at=at)
 
 
+# What each hash is of, in the words the certificate uses (the HTML page says the same).
+ORIGINAL_LABEL = "SHA-256 of the content as sent for signing"
+SIGNED_LABEL = "SHA-256 of the signed PDF (check a copy with POST /v1/documents/verify)"
+# Letter paper less SimpleDocTemplate's 1-inch margins: every table is exactly this wide.
+WIDTH = 6.5 * inch
+
+
 def certificate_pdf(t: Trail) -> bytes:
+    """Laid out as the HTML certificate is: the document and its two labelled hashes, then one
+    row per event (time, event, signer, from where) with that event's content hashes beneath it,
+    all within the page's margins."""
     styles = getSampleStyleSheet()
-    small = styles["Code"].clone("small", fontSize=6.5, leading=8)
-    story: list[object] = [
-        Paragraph("Certificate of completion", styles["Title"]),
-        Paragraph(f"Document: {_esc(t.title)} ({t.document_id})", styles["BodyText"]),
-        Paragraph(f"Completed: {_when(t.completed_at)}", styles["BodyText"]),
-        Paragraph(f"Original content SHA-256: {t.original_sha256}", small),
-        Paragraph(f"Signed document SHA-256: {t.signed_sha256 or ''}", small),
-        Spacer(1, 0.2 * inch),
-        Paragraph("Events", styles["Heading2"]),
-    ]
-    rows: list[list[object]] = [["Time", "Event", "Signer", "IP / user agent", "SHA-256 before / after"]]
+    body = styles["BodyText"].clone("cell", fontSize=8, leading=10)
+    label = body.clone("label", fontName="Helvetica-Bold")
+    mono = styles["Code"].clone("mono", fontSize=7, leading=9, leftIndent=0)
+    grid = [("GRID", (0, 0), (-1, -1), 0.25, "#888888"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    facts = Table(
+        [
+            [Paragraph("Document", label), Paragraph(_esc(t.title), body)],
+            [Paragraph("Document id", label), Paragraph(str(t.document_id), mono)],
+            [Paragraph("Completed", label), Paragraph(_day_time(t.completed_at), body)],
+            [Paragraph(ORIGINAL_LABEL, label), Paragraph(t.original_sha256, mono)],
+            [Paragraph(SIGNED_LABEL, label), Paragraph(t.signed_sha256 or "not signed yet", mono)],
+        ],
+        colWidths=[1.9 * inch, WIDTH - 1.9 * inch],
+    )
+    facts.setStyle(TableStyle(grid))
+    head = [Paragraph(h, label) for h in ("Time", "Event", "Signer", "From (IP address, browser)")]
+    rows: list[list[object]] = [head]
+    spans = []
     for e in t.events:
         rows.append(
             [
-                Paragraph(_when(e.at), small),
-                Paragraph(e.event, small),
-                Paragraph(_esc(f"{e.signer} ({e.role})" if e.role else e.signer), small),
-                Paragraph(_esc(f"{e.ip} {e.user_agent}"), small),
-                Paragraph(f"{e.sha256_before}<br/>{e.sha256_after}", small),
+                Paragraph(_day_time(e.at), body),
+                Paragraph(_esc(e.event.replace("_", " ")), body),
+                Paragraph(_esc(f"{e.signer} ({e.role})" if e.role else e.signer), body),
+                Paragraph(_esc(f"{e.ip} {e.user_agent}"), body),
             ]
         )
-    table = Table(rows, colWidths=[1.0 * inch, 0.7 * inch, 1.2 * inch, 1.6 * inch, 2.9 * inch], repeatRows=1)
-    table.setStyle(
-        TableStyle([("GRID", (0, 0), (-1, -1), 0.25, "#888888"), ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    )
-    story.append(table)
+        rows.append(
+            [
+                Paragraph(
+                    f"content SHA-256 before {e.sha256_before}<br/>"
+                    f"content SHA-256 after&nbsp; {e.sha256_after}",
+                    mono,
+                )
+            ]
+            + [""] * 3
+        )
+        spans.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
+    events = Table(rows, colWidths=[1.65 * inch, 0.95 * inch, 1.5 * inch, WIDTH - 4.1 * inch], repeatRows=1)
+    events.setStyle(TableStyle([*grid, *spans, ("BACKGROUND", (0, 0), (-1, 0), "#eeeeee")]))
+    story: list[object] = [
+        Paragraph("Certificate of completion", styles["Title"]),
+        facts,
+        Spacer(1, 0.2 * inch),
+        Paragraph("Events", styles["Heading2"]),
+        events,
+    ]
     return _pdf(f"Certificate of completion: {t.title}", story)
+
+
+def _day_time(at: datetime | None) -> str:
+    """The day and the time kept whole: a cell may break between them, never inside one."""
+    return _when(at).replace(" ", "&nbsp;", 1).replace(" UTC", "&nbsp;UTC") if at else ""
 
 
 def certificate_html(t: Trail) -> str:
@@ -111,8 +147,8 @@ code{{word-break:break-all}}</style></head>
 <dl><dt>Document</dt><dd>{_esc(t.title)} ({t.document_id})</dd>
 <dt>Status</dt><dd>{t.status.value}</dd>
 <dt>Completed</dt><dd>{_when(t.completed_at)}</dd>
-<dt>Original content SHA-256</dt><dd><code>{t.original_sha256}</code></dd>
-<dt>Signed document SHA-256</dt><dd><code>{t.signed_sha256 or "not signed yet"}</code></dd></dl>
+<dt>{ORIGINAL_LABEL}</dt><dd><code>{t.original_sha256}</code></dd>
+<dt>{SIGNED_LABEL}</dt><dd><code>{t.signed_sha256 or "not signed yet"}</code></dd></dl>
 <h2>Events</h2>
 <table><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Signer</th>
 <th scope="col">IP address</th><th scope="col">User agent</th><th scope="col">SHA-256 before</th>

@@ -31,7 +31,7 @@ from models.documents_extended import SignatureEvent
 from models.enums import DocumentStatus, SignatureStatus
 from models.residents import Resident
 from models.users import User
-from services.documents import get_document, sha256, version
+from services.documents import StoredFile, file_id, get_document, sha256, stored_file, version
 
 OPEN = (SignatureStatus.PENDING, SignatureStatus.VIEWED)
 OPEN_DOCUMENT = (DocumentStatus.PENDING_SIGNATURE, DocumentStatus.PARTIALLY_SIGNED)
@@ -323,6 +323,20 @@ def _open(session: Session, claims: Link, lock: bool = False) -> tuple[Signature
     if doc.status not in OPEN_DOCUMENT or sig.status not in OPEN:
         raise LinkError("closed", f"this signing request is {doc.status.value}")
     return sig, doc
+
+
+def signed_copy(session: Session, claims: Link) -> tuple[str, StoredFile] | None:
+    """The signed PDF a signer may download from their own link once the document is signed
+    (None before that, or for a signer who declined): the resident keeps their papers."""
+    try:
+        sig, doc = _signature(session, claims.signature_id)
+    except NotFound:
+        raise LinkError("invalid", "this signing link is not valid") from None
+    if sig.document_id != claims.document_id or sig.signing_token_hash != bytes.fromhex(claims.digest):
+        raise LinkError("invalid", "this signing link is not valid")
+    if sig.status is not SignatureStatus.SIGNED or doc.status is not DocumentStatus.SIGNED:
+        return None
+    return doc.title, stored_file(session, file_id(doc.id, "signed"), "signed PDF")
 
 
 def signing_page(session: Session, claims: Link) -> SigningPage:

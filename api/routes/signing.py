@@ -29,6 +29,7 @@ from api.deps import TenantDB, TenantDep, client_ip, require, temporal_client
 from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, process_config, start_responses
 from core.config import get_settings
 from core.errors import DomainError, NotFound, Rejected
+from core.filestore import file_store_from_settings
 from core.permissions import Perm
 from models.enums import DocumentStatus, SignatureStatus
 from services import signing
@@ -324,6 +325,34 @@ signature on this document.</p>
 {_decline_form(token)}"""
 
 
+def _signed_step(token: str, title: str) -> str:
+    return f"""<h1>You have signed: {_e(title)}</h1>
+<p>This link has already been used to sign. Keep your copy: it is the document as signed, with
+every signature on it.</p>
+<p><a class="button" id="download-signed" href="/sign/{token}/signed.pdf" download>Download your signed copy
+(PDF)</a></p>"""
+
+
+@router.get("/sign/{token}/signed.pdf", include_in_schema=False)
+async def signed_copy(request: Request, token: str) -> Response:
+    """The signer's own copy of the signed document, from the link they signed with."""
+    ctx = await _context(request, token)
+    if isinstance(ctx, HTMLResponse):
+        return ctx
+    try:
+        signed = await ctx.db.run(signing.signed_copy, ctx.link)
+    except LinkError as exc:
+        return _problem(exc.reason, str(exc.message))
+    if signed is None:
+        return _problem("closed", "There is no signed copy yet: it is ready once everyone has signed.")
+    data = await file_store_from_settings().aget(signed[1].key, signed[1].sha256)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={**PAGE_HEADERS, "Content-Disposition": 'attachment; filename="signed-copy.pdf"'},
+    )
+
+
 async def _context(request: Request, token: str) -> LinkContext | HTMLResponse:
     try:
         return LinkContext(request, token)
@@ -363,14 +392,12 @@ async def signing_page(request: Request, token: str) -> HTMLResponse:
     try:
         page = await ctx.page()
     except LinkError as exc:
+        if exc.reason == "used" and (signed := await ctx.db.run(signing.signed_copy, ctx.link)) is not None:
+            return _page(signed[0], _signed_step(token, signed[0]))
         return _problem(exc.reason, str(exc.message))
-    if not page.viewed:  # the first opening is the event; reloads are not
-        visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
-        failed = await _message(
-            ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
-        )
-        if failed is not None:
-            return failed
+    # Opening the link records nothing: e-mail and SMS clients fetch links to scan or preview
+    # them, and that is not the resident viewing the document. The view is recorded on the
+    # resident's first interaction (the consent step, below).
     step = _sign_step if page.consented else _consent_step
     return _page(page.title, step(token, page))
 
@@ -386,6 +413,12 @@ async def consent(
         page = await ctx.page()
         return _page(page.title, _consent_step(token, page, "Tick the box to consent, or decline."), 422)
     visit = LinkAction(ctx.actor, ctx.link, _evidence(request))
+    if not (await ctx.page()).viewed:
+        viewed = await _message(
+            ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.view, visit)
+        )
+        if viewed is not None:
+            return viewed
     failed = await _message(
         ctx, ctx.processes().update(SIGNING, ctx.link.document_id, SignatureRequestWorkflow.consent, visit)
     )

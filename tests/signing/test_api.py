@@ -57,8 +57,13 @@ def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_downl
         )
         assert signed.status_code == 200, signed.text
         assert "you have signed" in signed.text
+        # The same link, once used: the resident downloads their signed copy from it.
         second = page.get(path)
-        assert second.status_code == 410 and "already been used" in second.text
+        assert second.status_code == 200 and "already been used to sign" in second.text
+        assert f'href="{path}/signed.pdf"' in second.text
+        copy = page.get(path + "/signed.pdf")
+        assert copy.status_code == 200 and copy.content.startswith(b"%PDF-")
+        assert copy.headers["cache-control"] == "no-store"
 
     with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
         assert http.get(f"/v1/documents/{doc_id}/signature-request").json()["status"] == "signed"
@@ -68,6 +73,7 @@ def test_a_document_is_sent_signed_on_the_page_and_its_pdf_and_certificate_downl
         assert doc["retention_until_date"][:4] == str(datetime.now(UTC).year + 7)
         pdf = http.get(f"/v1/documents/{doc_id}/signed.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+        assert copy.content == pdf.content  # the resident's copy is the signed document itself
         assert pdf.headers["cache-control"] == "no-store"
         cert = http.get(f"/v1/documents/{doc_id}/certificate.pdf")
         assert cert.status_code == 200 and cert.content.startswith(b"%PDF-")
@@ -160,3 +166,26 @@ def test_bad_requests_are_4xx_naming_the_field(stack: str, orgs: OrgFactory) -> 
     billing = org.headers(UserRole.BILLING_SPECIALIST)
     with httpx.Client(base_url=stack, headers=billing, timeout=30) as http:
         assert http.get("/v1/document-templates").status_code == 403
+
+
+def test_a_link_scanners_get_is_not_the_resident_viewing_the_document(stack: str, orgs: OrgFactory) -> None:
+    """E-mail and SMS clients fetch links to scan or preview them: those GETs record nothing; the
+    resident's first interaction (the consent step) records the view, then the consent."""
+    org = orgs.create((STAFF,))
+    with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
+        doc_id, path = send_for_signature(http, org)
+        with httpx.Client(base_url=stack, timeout=60) as scanner:
+            for agent in (
+                "Mozilla/5.0 (compatible; SafeLinks)",
+                "WhatsApp/2.23",
+                "Slackbot-LinkExpanding 1.0",
+            ):
+                assert scanner.get(path, headers={"User-Agent": agent}).status_code == 200
+        trail = http.get(f"/v1/documents/{doc_id}/certificate").text
+        assert "viewed" not in trail and "consented" not in trail
+        with httpx.Client(base_url=stack, timeout=60, headers={"User-Agent": "signer-phone/1.0"}) as page:
+            consented = page.post(path + "/consent", data={"esign_consent": "yes"}, headers={"Origin": stack})
+            assert consented.status_code == 303
+        trail = http.get(f"/v1/documents/{doc_id}/certificate").text
+        assert "viewed" in trail and "consented" in trail and "signer-phone/1.0" in trail
+        assert "SafeLinks" not in trail and "WhatsApp" not in trail

@@ -122,7 +122,7 @@ def test_a_phone_sized_screen_signs_with_a_drawn_signature(
         assert sig.signature_image is not None and sig.signature_image.startswith("data:image/png;base64,")
 
 
-def test_expired_tampered_and_used_links_show_why_they_do_not_work(
+def test_expired_and_tampered_links_show_why_and_a_used_one_hands_over_the_signed_copy(
     stack: str, orgs: OrgFactory, browser: Any, screenshots: Path
 ) -> None:
     org = orgs.create((STAFF,))
@@ -146,8 +146,13 @@ def test_expired_tampered_and_used_links_show_why_they_do_not_work(
         page.screenshot(path=screenshots / f"link-{name}.png", full_page=True)
 
     _sign_in_browser(page, stack + path, screenshots, "single-use")
+    # Used: the link now hands the resident their signed copy, and signs nothing more.
     response = page.goto(stack + path)
-    assert response is not None and response.status == 410
-    assert page.locator("h1").inner_text() == "This link has already been used"
+    assert response is not None and response.status == 200
+    assert page.locator("h1").inner_text().startswith("You have signed")
+    assert page.locator("#sign-button").count() == 0
+    with page.expect_download() as got:
+        page.click("#download-signed")
+    assert Path(got.value.path()).read_bytes().startswith(b"%PDF-")
     page.screenshot(path=screenshots / "link-used-again.png", full_page=True)
     context.close()
