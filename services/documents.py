@@ -45,17 +45,112 @@ class DefaultTemplate:
 
 
 _PARTIES = "{{ org.name }} (the residence) and {{ resident.full_name }} (the resident)"
+
+# Fees, refunds and rights are disclosed in writing and signed before any money is taken (NARR
+# 3.0 rules 1.A.3.a and 1.A.3.c; grievances, 1.C.7.b): the residency agreement carries them, and
+# an operator edits the amounts and rules to its own before sending it.
+# The document's title is shown above its body (page, PDF): the body does not repeat it.
+_RESIDENCY = f"""This agreement between {_PARTIES} takes effect on {{{{ date }}}}.
+Please read all of it before you sign. You will get a signed copy to keep.
+
+1. Your stay
+You are offered a place in a recovery residence: a shared, alcohol- and drug-free home for people
+in recovery. It is not a treatment program and is not licensed as one. Your stay continues for as
+long as you keep this agreement and the house rules, or until you choose to leave.
+
+2. House rules (summary; the full house rules are posted in the house and given to you)
+- No alcohol, no illegal drugs, and no misuse of prescription medicine on the property or while
+  living here. Medicines prescribed to you, including medication for opioid use disorder, are
+  allowed; keep them as the house stores medicine.
+- Take part in the weekly house meeting and do your share of the chores.
+- Keep the curfew posted for your house, and tell the house manager before an overnight pass.
+- Drug and alcohol testing: on admission, when use is suspected, and at random. A test costs you
+  nothing more than what it costs the residence.
+- No violence, threats, weapons, or harassment of anyone in the house.
+- Visitors follow the posted visiting hours and house rules.
+
+3. Fees and charges: everything you may have to pay
+- Rent, as set out in your rate schedule, charged in advance for each period. The amount on your
+  first invoice is prorated to the nights you stay.
+- A security deposit, if your rate schedule names one. It is held, not spent, and returned as
+  set out in section 4.
+- A late fee, only if rent stays unpaid past the grace period in your rate schedule, and never
+  more than the cap it names.
+- Charges for damage you cause beyond normal wear, itemised in writing.
+There are no other fees. Staff never lend you money, borrow from you, or handle your personal
+finances. You may ask at any time for a written statement of every charge and payment on your
+account, and you will get one.
+
+4. Refund policy (given to you before any money is taken)
+- Rent paid for nights after you move out is refunded within 30 days.
+- The security deposit is returned within 30 days of move-out, less any itemised deductions
+  (unpaid rent or charges, damage beyond normal wear), with a written list of them.
+- An application or move-in fee, if any, is refunded in full if you do not move in.
+Refunds go back to the way you paid.
+
+5. Your rights
+You keep the rights listed in the "Resident rights" document you are also given, among them:
+to be treated with dignity and respect; privacy of your records (records of substance use
+treatment are protected by federal law where it applies (42 CFR Part 2) and are shared only with your written
+consent or as that law allows); to have visitors and communicate freely within the house rules;
+to see your own records; and to raise a grievance without retaliation.
+
+6. Grievances
+Raise a concern first with your house manager. If it is not resolved, put it in writing to the
+residence's administrator, who answers in writing within 7 days. If it is still not resolved, you
+may take it to the residence's oversight organization (the state affiliate of the National
+Alliance for Recovery Residences, or the certifying body named in the house). No one may be
+penalised for raising a grievance.
+
+7. Ending the residency
+You may leave at any time; please give 7 days' notice so your bed can be offered to someone
+waiting. The residence may end your stay for a serious or repeated breach of this agreement or
+the house rules, with written reasons. If you return to use, the residence will talk with you
+first about what support you need, and will help you find a safe place to go if you must leave.
+Your belongings are kept safe for 14 days after you leave.
+
+8. Signatures
+By signing, you confirm that you received and read this agreement, including the fees and the
+refund policy, before paying anything. The house manager signs as a witness."""
+
+_RIGHTS = """These are your rights as a resident of {{ org.name }}, given to {{ resident.full_name }}
+on {{ date }}, before you sign any agreement.
+
+As a resident you have the right to:
+1. Be treated with dignity and respect, free from abuse, threats, harassment and discrimination.
+2. Privacy and confidentiality. Your records are kept secure. Records of substance use disorder
+   treatment are protected by federal law where it applies (42 CFR Part 2): they are disclosed only with your
+   written consent, or as that law allows (for example a medical emergency).
+3. Know, in writing and before you pay anything, every fee and charge and the refund policy.
+4. A written statement of your charges and payments whenever you ask.
+5. See your own records, and ask for a correction of anything you believe is wrong.
+6. Take medication prescribed to you, including medication for opioid use disorder.
+7. Have visitors, use the phone, send and receive mail, and practise your faith, within the
+   house rules.
+8. Take part in decisions about the house through the house meeting.
+9. Raise a grievance, and take an unresolved grievance to the residence's oversight
+   organization, without retaliation.
+10. Leave at any time.
+
+How to raise a grievance
+1. Talk to your house manager.
+2. If it is not resolved, write to the residence's administrator; you get a written answer
+   within 7 days.
+3. If it is still not resolved, contact the residence's oversight organization (the state
+   affiliate of the National Alliance for Recovery Residences, or the certifying body named in
+   the house).
+No one may be penalised for raising a grievance.
+
+By signing, I confirm I received and read these rights."""
+
 DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
     DefaultTemplate(
         "Residency agreement",
         DocumentType.RESIDENCY_AGREEMENT,
         ("resident", "house_manager"),
-        f"Residency agreement\n\nThis agreement between {_PARTIES} takes effect on {{{{ date }}}}.\n\n"
-        "1. The resident agrees to keep the recovery commitments in the house rules and to take part in "
-        "house meetings and chores.\n2. Rent is due weekly in advance; the residence gives written "
-        "notice of any change.\n3. Either party may end the residency under the house rules.\n\n"
-        "Witnessed by the house manager.",
+        _RESIDENCY,
     ),
+    DefaultTemplate("Resident rights", DocumentType.OTHER, ("resident",), _RIGHTS, is_part2=False),
     DefaultTemplate(
         "House rules",
         DocumentType.HOUSE_RULES,
@@ -69,7 +164,8 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         DocumentType.PAYMENT_AGREEMENT,
         ("resident",),
         f"Financial agreement between {_PARTIES}, dated {{{{ date }}}}.\n\n"
-        "Fees, deposits and refunds are as set out in the residence's rate schedule.",
+        "Fees, deposits and refunds are as set out in the residence's rate schedule and in sections 3 "
+        "and 4 of the residency agreement.",
     ),
     DefaultTemplate(
         "Part 2 consent form",

@@ -191,13 +191,17 @@ async def end_session(session_id: uuid.UUID, p: CurrentUser) -> Response:
     return Response(status_code=204)
 
 
+# The resident pages' stylesheet (mobile-first, 44 px targets), so sign-in looks like them and
+# fits a 390 px phone.
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>RecoveryOS sign in</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}}
-label{{display:block;margin:.8rem 0 .2rem}}input{{width:100%;padding:.5rem;font-size:1rem}}
-button{{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}}.err{{color:#b00020}}</style></head>
-<body><h1>RecoveryOS</h1><p>Operator sign-in (used by the Temporal Web UI to decode payloads).</p>
-{error}{form}</body></html>"""
+<link rel="stylesheet" href="/sign-assets/signing.css">
+<style>label{{display:block;margin:.8rem 0 .2rem}}
+input{{font:inherit;width:100%;padding:.5rem;border:1px solid #555;border-radius:4px}}
+button{{margin-top:1rem}}</style></head>
+<body><main id="main"><h1>RecoveryOS</h1>
+<p>Operator sign-in (used by the Temporal Web UI to decode payloads).</p>
+{error}{form}</main></body></html>"""
 _PASSWORD_FORM = """<form method="post" action="/login"><label for="u">Email</label>
 <input id="u" name="username" type="email" autocomplete="username" required>
 <label for="p">Password</label><input id="p" name="password" type="password"
@@ -209,7 +213,7 @@ _CODE_FORM = """<form method="post" action="/login/mfa"><label for="c">Authentic
 
 
 def _page(form: str, next: str, error: str = "", status_code: int = 200) -> HTMLResponse:
-    err = f'<p class="err">{html.escape(error)}</p>' if error else ""
+    err = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
     return HTMLResponse(
         _PAGE.format(error=err, form=form.format(next=html.escape(next))), status_code=status_code
     )

@@ -173,3 +173,26 @@ def test_configuration_chooses_s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPa
     store.put("k/1", PDF, "application/pdf")
     assert store.get("k/1") == PDF
     assert isinstance(file_store_from_settings(), LocalFileStore)  # the default again
+
+
+def test_the_default_papers_disclose_fees_refunds_rights_and_grievances_under_the_orgs_name(
+    orgs: OrgFactory,
+) -> None:
+    """NARR: every fee and the refund policy in writing, signed, before money is taken; rights and
+    the grievance path (to the oversight organization) before any agreement is signed."""
+    org = orgs.create(())
+    resident = make_resident(org.org_id, "Ottoline", "Vasquez-Morrow")
+    agreement = make_document(org.org_id, resident, "Residency agreement")
+    rights = make_document(org.org_id, resident, "Resident rights")
+    with tenant_session(org.org_id, actor_type="test") as s:
+        org_name = s.execute(text("SELECT name FROM organizations")).scalar_one()
+        text_of = {d: documents.get_document(s, d).content or "" for d in (agreement, rights)}
+    body = text_of[agreement]
+    for section in ("House rules", "Fees and charges", "Refund policy", "Your rights", "Grievances"):
+        assert section in body, section
+    assert "before paying anything" in body and "There are no other fees" in body
+    assert "written statement of every charge and payment" in body
+    assert org_name in body and "Ottoline Vasquez-Morrow" in body
+    assert "oversight organization" in text_of[rights] and org_name in text_of[rights]
+    # The title is shown above the body (page and PDF): the body does not repeat it.
+    assert "Residency agreement" not in body
