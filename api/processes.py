@@ -10,6 +10,7 @@ task queue and the search attributes, starts with update-with-start, bounds the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
@@ -165,6 +166,10 @@ class Processes:
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise StillRunning(Accepted(id=key, workflow_id=wf_id)) from None
         except WorkflowAlreadyStartedError:
+            # The operation's own handle future holds the same error; retrieve it, or asyncio
+            # logs "Future exception was never retrieved" when it is collected.
+            with contextlib.suppress(WorkflowAlreadyStartedError, TimeoutError):
+                await asyncio.wait_for(op.workflow_handle(), 1)
             return None
 
     async def update(

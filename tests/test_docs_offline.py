@@ -59,3 +59,25 @@ def test_every_operation_has_a_summary_and_a_description(stack: str) -> None:
     ]
     assert len(spec["paths"]) > 50
     assert bare == []
+
+
+def test_every_json_request_schema_has_an_example_that_it_accepts(stack: str) -> None:
+    import httpx
+    import jsonschema
+
+    spec = httpx.get(f"{stack}/openapi.json", timeout=30).json()
+    comps = spec["components"]["schemas"]
+    names = {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for ops in spec["paths"].values()
+        for op in ops.values()
+        for media, content in op.get("requestBody", {}).get("content", {}).items()
+        if media == "application/json" and "$ref" in content["schema"]
+    }
+    assert len(names) > 25
+    missing = sorted(n for n in names if not comps[n].get("examples"))
+    assert missing == []
+    for name in names:
+        for example in comps[name]["examples"]:
+            # The example is checked against its own schema, with the spec's components to resolve.
+            jsonschema.validate(example, {**comps[name], "components": {"schemas": comps}})

@@ -34,6 +34,12 @@ def seeded(database: str) -> SeedResult:
     return seed_org(uuid.uuid4(), seed_value=1234, slug=f"enc-{uuid.uuid4().hex[:6]}")
 
 
+# The operator's own wording, merged with no resident's data (rendering writes to encrypted
+# columns only): the default residency agreement names alcohol and medication, which the seed
+# also records as some residents' encrypted clinical values.
+ORG_WORDING = {("document_templates", "body_template")}
+
+
 def test_no_seeded_phi_is_stored_in_plaintext_anywhere(seeded: SeedResult) -> None:
     assert len(seeded.phi) >= 50
     needles = [p for p in set(seeded.phi) if len(p) >= 6]
@@ -45,7 +51,7 @@ def test_no_seeded_phi_is_stored_in_plaintext_anywhere(seeded: SeedResult) -> No
         for table in tables:
             for row in c.execute(text(f"SELECT * FROM {table}")).mappings():
                 for col, value in row.items():
-                    if value is None:
+                    if value is None or (table, col) in ORG_WORDING:
                         continue
                     blob = (
                         bytes(value)

@@ -91,6 +91,7 @@ class Shell:
             ["bash", "-c", script], cwd=self.workdir, capture_output=True, text=True, timeout=timeout
         )
         out = done.stdout
+        print(f"$ {block.code}\n{out}")  # what a reader would see (pytest -s shows it)
         assert done.returncode == 0, (
             f"walk-through block failed ({done.returncode}):\n{block.code}\n{out}\n{done.stderr}"
         )

@@ -83,7 +83,20 @@ class ApplicationIn(BaseModel):
     """Open an application: exactly one of `lead_id` (an approved lead) or `resident_id`
     (a former resident coming back, whose record is reused)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "lead_id": "5e8a7d2c-9b1f-4c3e-a6d4-2f0b8e1c7a95",
+                    "house_id": "0b1d1c9e-2f7a-4a8e-8a57-0c5f7e1d2b33",
+                    "weekly_rate_cents": 22500,
+                    "deposit_cents": 50000,
+                    "expected_length_days": 90,
+                }
+            ]
+        },
+    )
     lead_id: uuid.UUID | None = Field(None, description="an approved lead")
     resident_id: uuid.UUID | None = Field(None, description="a discharged resident being readmitted")
     house_id: uuid.UUID = Field(description="the house applied to")
@@ -236,7 +249,12 @@ async def _visible(
 
 
 class BedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"bed_id": "7c9e2a41-1d3b-4f6a-b8e2-93d0c5a1f7e4", "move_in_date": "2026-12-15"}]
+        },
+    )
     bed_id: uuid.UUID = Field(description="the bed to hold")
     move_in_date: Day | None = Field(None, description="today when omitted; a later day reserves the bed")
 
@@ -257,7 +275,9 @@ async def assign_bed(
 
 
 class WaitlistIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"priority": "normal", "any_house": False}]}
+    )
     priority: Priority = Field(Priority.NORMAL, description="urgent entries are offered beds first")
     any_house: bool = Field(False, description="wait for any house, not only the one applied to")
 
@@ -279,7 +299,7 @@ async def join_waitlist(
 
 
 class OfferAnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"accept": True}]})
     accept: bool = Field(description="true: move in today; false: decline, the bed goes to the next")
 
 
@@ -296,7 +316,18 @@ async def answer_offer(
 
 
 class TransferIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "to_bed_id": "7c9e2a41-1d3b-4f6a-b8e2-93d0c5a1f7e4",
+                    "effective_date": "2026-12-20",
+                    "reason": "quieter room",
+                }
+            ]
+        },
+    )
     to_bed_id: uuid.UUID = Field(description="the bed to move to (in this or another house)")
     effective_date: Day | None = Field(None, description="today when omitted")
     reason: Reason | None = Field(None, description="why (stored encrypted)")
@@ -318,7 +349,19 @@ async def transfer(
 
 
 class DischargeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "planned",
+                    "reason": "completed_program",
+                    "date": "2027-03-15",
+                    "details": "completed 90 days",
+                }
+            ]
+        },
+    )
     kind: DischargeKind = Field(description="planned, voluntary, administrative or left_without_notice")
     reason: DischargeReason | None = Field(
         None, description="the reason code; required when kind is administrative"
@@ -343,7 +386,9 @@ async def discharge(
 
 
 class UnaccountedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"since": "2026-12-05T22:00:00Z", "returned": False}]}
+    )
     since: datetime = Field(description="when the resident was last accounted for")
     returned: bool = Field(False, description="true: the resident is back, cancel the discharge")
 
@@ -418,13 +463,18 @@ async def waitlist_queue(
 
 
 class ReprioritiseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"priority": "urgent", "reason": "leaving a shelter this week"}]},
+    )
     priority: Priority = Field(description="the new priority")
     reason: Reason = Field(description="why (joins the entry's encrypted notes)")
 
 
 class RemoveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "found housing elsewhere"}]}
+    )
     reason: Reason = Field(description="why the person leaves the list (stored encrypted)")
 
 

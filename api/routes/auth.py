@@ -53,7 +53,7 @@ class MeOut(BaseModel):
 
 
 class CodeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "492039"}]})
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=32)]
 
 

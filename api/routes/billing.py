@@ -55,7 +55,21 @@ Cents = Annotated[int, Field(gt=0, le=100_000_000)]
 
 
 class RateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Standard rent",
+                    "amount_cents": 90000,
+                    "billing_frequency": "monthly",
+                    "effective_from": "2027-01-01",
+                    "line_type": "rent",
+                    "house_id": "0b1d1c9e-2f7a-4a8e-8a57-0c5f7e1d2b33",
+                }
+            ]
+        },
+    )
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     amount_cents: Annotated[int, Field(ge=0, le=100_000_000)]
     billing_frequency: BillingFrequency
@@ -116,7 +130,21 @@ class InvoicePublic(BaseModel):
 
 
 class OfflinePaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "resident_id": "3f2b8c1e-6d4a-4b7e-9c21-5a8d0e7f4b10",
+                    "invoice_id": "a41c7e93-2b5d-4f08-9e6a-1d3c8b7f2e50",
+                    "amount_cents": 30000,
+                    "method": "cash",
+                    "reference": "till 1",
+                    "received_on": "2026-12-05",
+                }
+            ]
+        },
+    )
     resident_id: uuid.UUID
     invoice_id: uuid.UUID | None = None
     amount_cents: Cents
@@ -143,7 +171,7 @@ class PaymentPublic(BaseModel):
 
 
 class RefundIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"amount_cents": 2500}]})
     amount_cents: Cents
 
 
@@ -156,7 +184,14 @@ class RefundPublic(BaseModel):
 
 
 class CardPaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"invoice_id": "a41c7e93-2b5d-4f08-9e6a-1d3c8b7f2e50", "payment_method": "pm_card_visa"}
+            ]
+        },
+    )
     # Exactly one: the invoice paid, or the resident whose security deposit this is.
     invoice_id: uuid.UUID | None = None
     deposit_resident_id: uuid.UUID | None = None
@@ -406,7 +441,12 @@ def _with_link(s: Session, invoice_id: uuid.UUID, base_url: str) -> InvoicePubli
 
 
 class CardRefundIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"payment_id": "c2e9f4a7-8d1b-4e36-b5a0-7f3d2c9e1b84", "amount_cents": 2500}]
+        },
+    )
     payment_id: uuid.UUID
     amount_cents: Cents
 
@@ -484,7 +524,20 @@ async def refund_card_payment(
 
 
 class DepositIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "resident_id": "3f2b8c1e-6d4a-4b7e-9c21-5a8d0e7f4b10",
+                    "amount_cents": 50000,
+                    "method": "check",
+                    "reference": "check 1043",
+                    "received_on": "2026-12-05",
+                }
+            ]
+        },
+    )
     resident_id: uuid.UUID
     amount_cents: Cents
     method: Literal[PaymentMethodType.CASH, PaymentMethodType.CHECK, PaymentMethodType.MONEY_ORDER]
@@ -525,7 +578,20 @@ class DepositPublic(BaseModel):
 
 
 class DepositSettlementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "deductions": [
+                        {"category": "cleaning", "amount_cents": 7500, "reason": "room left uncleaned"}
+                    ],
+                    "disposition": "refund",
+                    "apply_to_open_invoices": True,
+                }
+            ]
+        },
+    )
     deductions: list[DeductionIn] = Field(default_factory=list, max_length=50)
     # refund: the rest goes back to the deposit's own method; forfeit: the house keeps it.
     disposition: Disposition = Disposition.REFUND
@@ -630,7 +696,19 @@ async def settle_deposit(
 
 
 class PayerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "payer_type": "family",
+                    "share_percent": "50",
+                    "effective_from": "2027-01-01",
+                    "contact_name": "Rosa Alvarez",
+                }
+            ]
+        },
+    )
     payer_type: PayerType
     # Exactly one: a share of each invoice in percent (two decimals), or a fixed amount.
     share_percent: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)] | None = None

@@ -52,7 +52,18 @@ class TemplateOut(BaseModel):
 
 
 class DocumentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "template_id": "e6b3a9d1-4c7f-4a2e-8d5b-0a9c3f7e1d26",
+                    "resident_id": "3f2b8c1e-6d4a-4b7e-9c21-5a8d0e7f4b10",
+                    "effective_date": "2026-12-15",
+                }
+            ]
+        },
+    )
     template_id: uuid.UUID
     resident_id: uuid.UUID
     effective_date: Day | None = None

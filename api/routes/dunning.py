@@ -52,7 +52,34 @@ class StepIn(BaseModel):
 
 
 class ConfigIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Standard collections",
+                    "steps": [
+                        {
+                            "step": 1,
+                            "days_after_due": 3,
+                            "action_type": "reminder_email",
+                            "template_key": "dunning.reminder",
+                        },
+                        {"step": 2, "days_after_due": 5, "action_type": "late_fee"},
+                        {
+                            "step": 3,
+                            "days_after_due": 14,
+                            "action_type": "staff_escalation",
+                            "template_key": "dunning.escalation",
+                        },
+                    ],
+                    "grace_days": 2,
+                    "late_fee_cents": 2500,
+                    "late_fee_cap_cents": 7500,
+                }
+            ]
+        },
+    )
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     # None: the org's default; a house id: that house's override.
     house_id: uuid.UUID | None = None

@@ -34,7 +34,23 @@ Reader = Annotated[Principal, Depends(require(Perm.LEAD_READ))]
 
 
 class LeadCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Dmitri",
+                    "last_name": "Alvarez",
+                    "email": "dmitri@example.com",
+                    "phone": "+1 919 555 0142",
+                    "source": "referral_treatment",
+                    "housing_gender": "men",
+                    "desired_move_in_date": "2026-12-15",
+                    "house_preference_id": "0b1d1c9e-2f7a-4a8e-8a57-0c5f7e1d2b33",
+                }
+            ]
+        },
+    )
     first_name: Name = Field(description="first name")
     last_name: Name = Field(description="last name")
     email: EmailStr | None = Field(None, description="e-mail address")
@@ -92,7 +108,10 @@ class LeadPublic(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"decision": "approve", "reason_code": "meets_criteria"}]},
+    )
     decision: Decision = Field(description="approve or decline")
     reason_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
         None, description="why, as a short code (no narrative: it is stored in the clear)"

@@ -47,7 +47,7 @@ class RecordPublic(BaseModel):
 
 
 class RunIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"day": "2026-12-04"}]})
     day: Day
 
 

@@ -56,7 +56,18 @@ class SignerIn(BaseModel):
 
 
 class SignatureRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "signers": [{"role": "resident", "resident_id": "3f2b8c1e-6d4a-4b7e-9c21-5a8d0e7f4b10"}],
+                    "expires_after_hours": 168,
+                    "remind_every_hours": 48,
+                }
+            ]
+        },
+    )
     signers: list[SignerIn] = Field(min_length=1, max_length=10)
     expires_after_hours: int = Field(14 * 24, ge=1, le=90 * 24)
     remind_every_hours: int = Field(72, ge=1, le=30 * 24)

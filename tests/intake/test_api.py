@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from api.processes import ProcessConfig, process_config
@@ -145,3 +148,25 @@ def test_a_lead_is_accepted_with_202_when_no_worker_records_it_in_time(
         await (await connect()).get_workflow_handle(body["workflow_id"]).terminate("test cleanup")
 
     asyncio.run(cleanup())
+
+
+def test_a_replayed_create_whose_process_is_over_leaves_no_unretrieved_exception(
+    stack: str, orgs: OrgFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The start that finds the finished workflow fails with WorkflowAlreadyStartedError; the
+    start operation's own future holds that error too and must be retrieved, not left for
+    asyncio to log as 'Future exception was never retrieved' when it is collected."""
+    import gc
+
+    org = orgs.create((UserRole.CASE_MANAGER,))
+    body = {"first_name": "Pia", "last_name": "Lindqvist"}
+    key = {"Idempotency-Key": f"lead-{uuid.uuid4()}"}
+    with httpx.Client(base_url=stack, headers=org.headers(UserRole.CASE_MANAGER), timeout=30) as http:
+        lead = http.post("/v1/leads", json=body, headers=key).json()
+        assert http.post(f"/v1/leads/{lead['id']}/decision", json={"decision": "approve"}).status_code == 200
+        caplog.set_level("ERROR", logger="asyncio")
+        for _ in range(3):
+            again = http.post("/v1/leads", json=body, headers=key)
+            assert again.status_code == 200 and again.json()["id"] == lead["id"], again.text
+    gc.collect()
+    assert [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()] == []
