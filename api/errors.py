@@ -25,6 +25,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.fields import NO_NUL, NOT_BLANK
 from api.processes import StillRunning
 from core.errors import DOMAIN_ERRORS, DomainError, conflict_from_integrity
 
@@ -32,6 +33,15 @@ log = logging.getLogger("recoveryos.api")
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_UNAVAILABLE = 5
+
+
+def _message(e: Any) -> str:
+    pattern = (e.get("ctx") or {}).get("pattern")
+    if pattern == NOT_BLANK:
+        return "may not be blank or contain a NUL character"
+    if pattern == NO_NUL:
+        return "may not contain a NUL character"
+    return str(e.get("msg", "invalid"))
 
 
 class FieldError(BaseModel):
@@ -148,7 +158,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_of(e.get("loc", ())), "message": e.get("msg", "invalid"), "type": e.get("type")}
+            {"field": _field_of(e.get("loc", ())), "message": _message(e), "type": e.get("type")}
             for e in exc.errors()
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -22,3 +24,30 @@ def _iso_day(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+# PostgreSQL text cannot hold NUL; "not blank" is said in the schema so that every string the
+# schema allows is one the API accepts.
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """A string measured as it was sent and kept without its surrounding whitespace.
+
+    Pydantic's `StringConstraints(strip_whitespace=True, max_length=n)` strips before it
+    measures, so it accepted strings longer than the `maxLength` its schema documents; here the
+    limits and the pattern apply to the string as sent (what the schema says), then it is
+    stripped. `min_length=1` also refuses a blank string, and says so in the pattern."""
+
+    max_length: int
+    min_length: int = 1
+    pattern: str | None = None
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        pattern = self.pattern or (NOT_BLANK if self.min_length else NO_NUL)
+        inner = core_schema.str_schema(
+            min_length=self.min_length, max_length=self.max_length, pattern=pattern
+        )
+        return core_schema.no_info_after_validator_function(str.strip, inner)

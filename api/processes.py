@@ -10,7 +10,6 @@ task queue and the search attributes, starts with update-with-start, bounds the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
@@ -164,12 +163,10 @@ class Processes:
                 self._config.wait_seconds,
             )
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            _retrieve_start_error(op)
             raise StillRunning(Accepted(id=key, workflow_id=wf_id)) from None
         except WorkflowAlreadyStartedError:
-            # The operation's own handle future holds the same error; retrieve it, or asyncio
-            # logs "Future exception was never retrieved" when it is collected.
-            with contextlib.suppress(WorkflowAlreadyStartedError, TimeoutError):
-                await asyncio.wait_for(op.workflow_handle(), 1)
+            _retrieve_start_error(op)
             return None
 
     async def update(
@@ -222,3 +219,13 @@ def processes(
 
 
 ProcessesDep = Annotated[Processes, Depends(processes)]
+
+
+def _retrieve_start_error(op: WithStartWorkflowOperation[Any, Any]) -> None:
+    """The start operation's own handle future holds the error of a start that failed (the
+    workflow already finished) or was cut short by our wait (a CancelledError). Nobody awaits
+    it, so asyncio would log "Future exception was never retrieved" when it is collected;
+    reading its exception marks it retrieved. (temporalio keeps the future private.)"""
+    fut = getattr(op, "_workflow_handle", None)
+    if isinstance(fut, asyncio.Future) and fut.done() and not fut.cancelled():
+        fut.exception()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -170,25 +170,34 @@ def steps_of(raw: Sequence[dict[str, Any]]) -> list[StepSpec]:
     return sorted(out, key=lambda s: s.step)
 
 
-def _validate(data: NewConfig) -> None:
+def normalise(data: NewConfig) -> NewConfig:
+    """The schedule as the ladder runs it. Whatever the request schema allows is accepted, so the
+    rules that relate one field to another are applied here rather than refused: no late fee
+    falls inside the grace period (an earlier late-fee step moves to the period's last day);
+    steps run in order of their day (a given `step` number only breaks ties) and are numbered
+    1, 2, 3... in that order; a fee above the cap becomes the cap. A late-fee step with no fee
+    set is skipped when it comes (see `_late_fee`)."""
     steps = list(data.steps)
     if not steps:
         raise Rejected("give at least one step", field="steps")
     if len(steps) > MAX_STEPS:
         raise Rejected(f"at most {MAX_STEPS} steps", field="steps")
-    for n, s in enumerate(steps, start=1):
-        if s.step != n:
-            raise Rejected("steps are numbered 1, 2, 3... in order", field="steps")
+    for s in steps:
         if s.action_type not in SUPPORTED:
             raise Rejected(f"{s.action_type.value} steps are not supported", field="steps")
-        if n > 1 and s.days_after_due <= steps[n - 2].days_after_due:
-            raise Rejected("each step comes on a later day than the one before", field="steps")
-        if s.action_type is DunningActionType.LATE_FEE and s.days_after_due < data.grace_days:
-            raise Rejected("a late fee may not come before the grace period ends", field="steps")
-    if any(s.action_type is DunningActionType.LATE_FEE for s in steps) and data.late_fee_cents <= 0:
-        raise Rejected("a late-fee step needs late_fee_cents above zero", field="late_fee_cents")
-    if data.late_fee_cap_cents is not None and data.late_fee_cap_cents < data.late_fee_cents:
-        raise Rejected("the cap may not be below the fee", field="late_fee_cap_cents")
+
+    def day(s: StepSpec) -> int:
+        late = s.action_type is DunningActionType.LATE_FEE
+        return max(s.days_after_due, data.grace_days) if late else s.days_after_due
+
+    ordered = sorted(enumerate(steps), key=lambda p: (day(p[1]), p[1].step, p[0]))
+    numbered = [
+        StepSpec(n, day(s), s.action_type, s.template_key) for n, (_, s) in enumerate(ordered, start=1)
+    ]
+    fee = data.late_fee_cents
+    if data.late_fee_cap_cents is not None:
+        fee = min(fee, data.late_fee_cap_cents)
+    return replace(data, steps=numbered, late_fee_cents=fee)
 
 
 def _live_config(session: Session, house_id: uuid.UUID | None) -> DunningConfig | None:
@@ -200,7 +209,7 @@ def configure(session: Session, config_id: uuid.UUID, data: NewConfig) -> Dunnin
     """Set the org's default schedule (house_id None) or one house's override: the live config
     for that target is updated in place, or created with `config_id`. Running ladders keep the
     steps they planned; the new steps apply to invoices that become overdue from now on."""
-    _validate(data)
+    data = normalise(data)
     if data.house_id is not None and session.get(House, data.house_id) is None:
         raise NotFound("house not found", field="house_id")
     conf = session.get(DunningConfig, config_id) or _live_config(session, data.house_id)
@@ -546,7 +555,13 @@ def _late_fee(session: Session, inv: Invoice, action: DunningAction, at: datetim
     action.executed_at = at
     if fee <= 0:
         action.status = DunningActionStatus.SKIPPED
-        action.failure_reason = "late fee cap reached" if conf is not None else "config removed"
+        action.failure_reason = (
+            "config removed"
+            if conf is None
+            else "no late fee is set"
+            if conf.late_fee_cents <= 0
+            else "late fee cap reached"
+        )
         return
     key = late_fee_key(inv.id, action.step_number)
     line_id = uuid.uuid5(DUNNING_NAMESPACE, key)

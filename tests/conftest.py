@@ -68,6 +68,8 @@ from core.config import get_settings  # noqa: E402
 from tests.factories import OrgFactory  # noqa: E402
 from tests.harness import LoopThread, api_server, temporal_dev_server  # noqa: E402
 
+pytest_plugins = ["tests.unretrieved", "pytester"]
+
 
 def _reset_settings() -> None:
     from core import audit, fieldcrypt

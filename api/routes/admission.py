@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require, require_any
-from api.fields import Day
+from api.fields import Day, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.config import get_settings
@@ -75,7 +75,7 @@ Reader = Annotated[Principal, Depends(require(Perm.RESIDENT_READ))]
 BoardReader = Annotated[Principal, Depends(require(Perm.PROPERTY_READ))]
 # Staff with resident:read, or a resident (self:service), whom the database shows only themself.
 ResidentReader = Annotated[Principal, Depends(require_any(Perm.RESIDENT_READ, Perm.SELF_SERVICE))]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Reason = Annotated[str, Trimmed(2000)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
 from api.auth import (
     SESSION_COOKIE,
@@ -30,6 +30,7 @@ from api.auth import (
 )
 from api.deps import CurrentUser, SigningInUser, client_ip
 from api.errors import problem_responses
+from api.fields import Trimmed
 from api.middleware import check_same_origin
 from core.config import get_settings
 
@@ -54,7 +55,7 @@ class MeOut(BaseModel):
 
 class CodeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "492039"}]})
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=32)]
+    code: Annotated[str, Trimmed(32, min_length=6)]
 
 
 class EnrolmentOut(BaseModel):

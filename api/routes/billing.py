@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
-from api.fields import Day
+from api.fields import Day, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
 from api.routes import dunning as dunning_routes
@@ -70,7 +70,7 @@ class RateCreate(BaseModel):
             ]
         },
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, Trimmed(100)]
     amount_cents: Annotated[int, Field(ge=0, le=100_000_000)]
     billing_frequency: BillingFrequency
     effective_from: Day
@@ -150,9 +150,7 @@ class OfflinePaymentIn(BaseModel):
     amount_cents: Cents
     method: Literal[PaymentMethodType.CASH, PaymentMethodType.CHECK, PaymentMethodType.MONEY_ORDER]
     # Check or money-order number.
-    reference: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
-    ) = None
+    reference: Annotated[str, Trimmed(40)] | None = None
     received_on: Day | None = None
     # The payer paying their share (a payer config of this resident); None: the resident.
     payer_config_id: uuid.UUID | None = None
@@ -541,9 +539,7 @@ class DepositIn(BaseModel):
     resident_id: uuid.UUID
     amount_cents: Cents
     method: Literal[PaymentMethodType.CASH, PaymentMethodType.CHECK, PaymentMethodType.MONEY_ORDER]
-    reference: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
-    ) = None
+    reference: Annotated[str, Trimmed(40)] | None = None
     received_on: Day | None = None
 
 
@@ -551,7 +547,7 @@ class DeductionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: Literal["damage", "cleaning", "fees", "other"]
     amount_cents: Cents
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Annotated[str, Trimmed(500)]
 
 
 class DeductionPublic(BaseModel):
@@ -597,9 +593,7 @@ class DepositSettlementIn(BaseModel):
     disposition: Disposition = Disposition.REFUND
     # Pay what the resident's open invoices still owe from the deposit first.
     apply_to_open_invoices: bool = True
-    forfeit_reason: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None
-    ) = None
+    forfeit_reason: Annotated[str, Trimmed(500)] | None = None
 
 
 def _deposit(s: Session, resident_id: uuid.UUID) -> DepositPublic:
@@ -717,12 +711,8 @@ class PayerIn(BaseModel):
     max_cents: Cents | None = None
     effective_from: Day | None = None
     effective_to: Day | None = None
-    organization_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
-    ) = None
-    contact_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
-    ) = None
+    organization_name: Annotated[str, Trimmed(200)] | None = None
+    contact_name: Annotated[str, Trimmed(200)] | None = None
 
 
 class PayerPublic(BaseModel):

@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Trimmed
 from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, start_responses
 from core.errors import Conflict, NotFound, Rejected
 from core.permissions import Perm
@@ -43,7 +44,8 @@ Cents = Annotated[int, Field(ge=0, le=10_000_000)]
 
 class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    step: Annotated[int, Field(ge=1, le=dunning.MAX_STEPS)]
+    # Steps run in order of their day; a number given here only orders steps on the same day.
+    step: Annotated[int, Field(ge=1, le=dunning.MAX_STEPS)] | None = None
     days_after_due: Annotated[int, Field(ge=0, le=365)]
     action_type: Literal[
         DunningActionType.REMINDER_EMAIL, DunningActionType.LATE_FEE, DunningActionType.STAFF_ESCALATION
@@ -80,7 +82,7 @@ class ConfigIn(BaseModel):
             ]
         },
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[str, Trimmed(100)]
     # None: the org's default; a house id: that house's override.
     house_id: uuid.UUID | None = None
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=dunning.MAX_STEPS)]
@@ -195,11 +197,20 @@ async def configure(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> ConfigPublic:
     """Set the org's collections schedule (no house_id) or one house's override. Invoices that
-    become overdue from now on follow it; ladders already planned keep their steps."""
+    become overdue from now on follow it; ladders already planned keep their steps.
+
+    Any body this schema allows is accepted, and the answer shows the schedule as it will run:
+    steps ordered by `days_after_due` and numbered 1, 2, 3...; a late fee never before
+    `grace_days` (an earlier late-fee step moves to that day); a fee above `late_fee_cap_cents`
+    becomes the cap (late fees on one invoice never add up past it); a late-fee step
+    with `late_fee_cents` 0 is skipped when its day comes."""
     config_id, _replayed = await processes.claim(DUNNING, idempotency_key, body)
     data = NewConfig(
         name=body.name,
-        steps=[StepSpec(x.step, x.days_after_due, x.action_type, x.template_key) for x in body.steps],
+        steps=[
+            StepSpec(x.step or n, x.days_after_due, x.action_type, x.template_key)
+            for n, x in enumerate(body.steps, 1)
+        ],
         house_id=body.house_id,
         grace_days=body.grace_days,
         late_fee_cents=body.late_fee_cents,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.errors import problem_responses, replayed_response
+from api.fields import Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.errors import NotFound
@@ -39,10 +40,10 @@ router = APIRouter(tags=["setup: places"])
 
 Reader = Annotated[Principal, Depends(require(Perm.PROPERTY_READ))]
 Writer = Annotated[Principal, Depends(require(Perm.PROPERTY_WRITE))]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-StateCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{2}$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
+Name = Annotated[str, Trimmed(200)]
+Short = Annotated[str, Trimmed(100)]
+StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Phone = Annotated[str, Trimmed(40, min_length=3)]
 Cents = Annotated[int, Field(ge=0, le=100_000_000)]
 
 
@@ -83,7 +84,7 @@ class PropertyIn(BaseModel):
     address_line2: Name | None = None
     city: Short
     state: StateCode = Field(description="two-letter state code")
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{5}(-[0-9]{4})?$")]
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}(-[0-9]{4})?$")]
     certification_body: Short | None = Field(None, description="e.g. the state NARR affiliate")
     certified_until: datetime | None = None
 
@@ -96,9 +97,7 @@ class PropertyPatch(BaseModel):
     address_line2: Name | None = None
     city: Short | None = None
     state: StateCode | None = None
-    postal_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{5}(-[0-9]{4})?$")] | None
-    ) = None
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}(-[0-9]{4})?$")] | None = None
     certification_body: Short | None = None
     certified_until: datetime | None = None
 

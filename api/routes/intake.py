@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require
-from api.fields import Day
+from api.fields import NO_NUL, Day, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.errors import NotFound
@@ -27,8 +27,8 @@ from workflows.intake import INTAKE, Decision, IntakeInput, IntakeState, IntakeW
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().-]{7,20}$")]
+Name = Annotated[str, Trimmed(100)]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ().-]{7,20}$")]
 Writer = Annotated[Principal, Depends(require(Perm.LEAD_WRITE))]
 Reader = Annotated[Principal, Depends(require(Perm.LEAD_READ))]
 
@@ -56,7 +56,9 @@ class LeadCreate(BaseModel):
     email: EmailStr | None = Field(None, description="e-mail address")
     phone: Phone | None = Field(None, description="phone number")
     source: LeadSource = Field(LeadSource.OTHER, description="how the inquiry arrived")
-    notes: Annotated[str, StringConstraints(max_length=4000)] | None = Field(None, description="staff notes")
+    notes: Annotated[str, StringConstraints(max_length=4000, pattern=NO_NUL)] | None = Field(
+        None, description="staff notes"
+    )
     date_of_birth: Day | None = Field(None, description="date of birth")
     housing_gender: HouseGender | None = Field(None, description="the house designation the person needs")
     desired_move_in_date: Day | None = Field(None, description="when the person hopes to move in")
@@ -113,7 +115,7 @@ class DecisionIn(BaseModel):
         json_schema_extra={"examples": [{"decision": "approve", "reason_code": "meets_criteria"}]},
     )
     decision: Decision = Field(description="approve or decline")
-    reason_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+    reason_code: Annotated[str, Trimmed(50, min_length=0)] | None = Field(
         None, description="why, as a short code (no narrative: it is stored in the clear)"
     )
 

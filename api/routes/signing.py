@@ -45,7 +45,7 @@ from workflows.signing import (
 
 router = APIRouter(tags=["signing"])
 Manager = Annotated[Principal, Depends(require(Perm.DOCUMENT_MANAGE))]
-Role = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z_]{2,40}$")]
+Role = Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
 
 
 class SignerIn(BaseModel):

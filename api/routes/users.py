@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.deps import TenantDB, TenantDep, require
 from api.errors import problem_responses, replayed_response
+from api.fields import Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.config import get_settings
@@ -52,7 +53,7 @@ async def _manager(p: Annotated[Principal, Depends(require(Perm.USERS_MANAGE))])
 
 
 Manager = Annotated[Principal, Depends(_manager)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, Trimmed(100)]
 
 
 @lru_cache(maxsize=1)
@@ -108,12 +109,10 @@ class UserIn(BaseModel):
     )
     # A plain shape check: staff domains include internal ones (.test, .internal) that strict
     # deliverability rules refuse, and the invitation itself proves the address.
-    email: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    ]
+    email: Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     first_name: Text
     last_name: Text
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)] | None = None
+    phone: Annotated[str, Trimmed(40, min_length=3)] | None = None
     roles: list[GrantIn] = Field(min_length=1, max_length=20)
 
 

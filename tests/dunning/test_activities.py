@@ -113,6 +113,19 @@ def test_late_fees_stop_at_the_configured_cap(orgs: OrgFactory) -> None:
         assert billing.trial_balance(s) == 0
 
 
+def test_a_late_fee_step_with_no_fee_set_is_skipped_and_says_so(orgs: OrgFactory) -> None:
+    b = billed_org(
+        orgs, NOW.date() - timedelta(days=5), steps=FEE_LADDER, late_fee_cents=0, late_fee_cap_cents=None
+    )
+    acts = _acts()
+    _planned(b, acts)
+    assert _step(b, acts, 2).status is DunningActionStatus.SKIPPED
+    with tenant_session(b.org.org_id, actor_type="test") as s:
+        (action,) = [a for a in dunning.actions(s, b.invoice_ids[0]) if a.step_number == 2]
+        assert action.failure_reason == "no late fee is set"
+        assert dunning.late_fees_charged(s, b.invoice_ids[0]) == 0
+
+
 def test_a_reminder_run_twice_is_sent_once_with_a_message_id_from_its_key(
     orgs: OrgFactory, smtp_sink: SmtpSink
 ) -> None:
