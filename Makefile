@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # pytest includes the schemathesis run over /openapi.json (tests/security/test_schemathesis.py).
 # The signing-page tests drive Debian's Chromium; install it when missing (root + apt), else

@@ -16,7 +16,6 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import registry
-from activities.audit import run_sequencer
 from activities.base import Deps
 from core import heartbeat
 from core.config import get_settings
@@ -26,6 +25,7 @@ from core.logging import configure_logging
 from core.notify import RecordingNotifier, SmtpNotifier
 from core.stripe_gateway import StripeGateway
 from core.temporal import connect, ensure_search_attributes
+from workflows.audit_sequencer import run_sequencer
 
 log = logging.getLogger("recoveryos.worker")
 

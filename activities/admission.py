@@ -12,11 +12,11 @@ from datetime import date, datetime
 from temporalio import activity
 
 from activities.base import TenantActivities
-from models.enums import DischargeReason, Priority, WaitlistStatus
+from core.enums import DischargeReason, Priority, WaitlistStatus
+from core.process import Actor
 from services import admission, waitlist
 from services.admission import Application, Discharged, DischargeKind, Opened, Placed, Transferred
 from services.waitlist import Offer
-from workflows.common import Actor
 
 SOURCE = "workflow:Admission"
 

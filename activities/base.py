@@ -19,8 +19,8 @@ from core.db import tenant_session
 from core.errors import conflict_from_integrity
 from core.filestore import FileStore, file_store_from_settings
 from core.notify import Notifier, RecordingNotifier
+from core.process import Actor
 from core.stripe_gateway import StripeGateway
-from workflows.common import Actor
 
 
 def utc_now() -> datetime:

@@ -12,14 +12,14 @@ import stripe
 from temporalio import activity
 
 from activities.base import TenantActivities
+from core.enums import DepositStatus, InvoiceStatus, PaymentMethodType, PaymentStatus, RefundStatus
 from core.errors import Conflict, Rejected
+from core.process import Actor
 from core.stripe_gateway import Intent, StripeGateway
-from models.enums import DepositStatus, InvoiceStatus, PaymentMethodType, PaymentStatus, RefundStatus
 from models.payment_extended import Refund
 from models.payments import Payment
 from services import billing
 from services.billing import Deduction, DepositOutcome, Disposition, NewPayment, RentBatch
-from workflows.common import Actor
 
 
 @dataclass(frozen=True)

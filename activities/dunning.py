@@ -13,10 +13,10 @@ from temporalio import activity
 
 from activities.base import Deps, TenantActivities
 from core.config import get_settings
-from models.enums import DunningActionStatus
+from core.enums import DunningActionStatus
+from core.process import Actor
 from services import dunning
 from services.dunning import PlannedStep, WrittenOff
-from workflows.common import Actor
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from temporalio import activity
 
 from activities.base import TenantActivities
-from models.enums import LeadStatus
+from core.enums import LeadStatus
+from core.process import Actor
 from services import intake
 from services.intake import NewLead
-from workflows.common import Actor
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from datetime import date
 from temporalio import activity
 
 from activities.base import TenantActivities
+from core.process import Actor
 from services import reconciliation
 from services.reconciliation import DaySummary
-from workflows.common import Actor
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,11 @@ from core import audit
 from core.config import get_settings
 from core.crypto import normalize_email
 from core.db import app_engine, tenant_session
+from core.enums import AuditAction, UserRole, UserStatus
 from core.fieldcrypt import blind_digest
 from core.passwords import verify_password
 from core.permissions import SECOND_FACTOR_ROLES, Perm, permissions_for
 from core.scope import NOTHING, Scope, ScopeKind
-from models.enums import AuditAction, UserRole, UserStatus
 from models.users import RoleAssignment, User, UserSession
 
 log = logging.getLogger("recoveryos.auth")

@@ -33,9 +33,9 @@ from api.deps import CurrentUser, temporal_client
 from core.config import get_settings
 from core.db import tenant_session
 from core.errors import Conflict, NotFound
+from core.process import Actor, Process
 from core.temporal import org_attributes
 from services import idempotency
-from workflows.common import Actor, Process
 
 R = TypeVar("R")
 W = TypeVar("W")  # the workflow class

@@ -98,7 +98,7 @@ def _seed() -> tuple[uuid.UUID, str, uuid.UUID]:
 
     from api.auth import login
     from core.db import owner_session
-    from models.enums import UserRole
+    from core.enums import UserRole
     from seed import seed_org
 
     result = seed_org(uuid.uuid4(), seed_value=7, slug="bench")
@@ -330,7 +330,7 @@ def _verify_bench(entries: int) -> None:
     from cli.admin import verify_chains
     from core import audit
     from core.db import owner_engine, tenant_session
-    from models.enums import AuditAction
+    from core.enums import AuditAction
     from seed import seed_org
 
     org_id = seed_org(uuid.uuid4(), seed_value=8, slug="verify-bench").org_id

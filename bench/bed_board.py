@@ -54,7 +54,7 @@ def _reader() -> tuple[uuid.UUID, uuid.UUID, str, str]:
     """A seeded demo org, its billing specialist (an org-wide reader of the board with no MFA step)
     and the session tokens of that user and of the house manager (scoped to one house)."""
     from api.auth import login
-    from models.enums import UserRole
+    from core.enums import UserRole
     from seed import seed_org
 
     result = seed_org(uuid.uuid4(), seed_value=11, slug="board-bench")
@@ -102,7 +102,7 @@ class _Rows:
     ) -> None:
         from sqlalchemy.dialects.postgresql import Range
 
-        from models.enums import AdmissionStatus, ResidentStatus
+        from core.enums import AdmissionStatus, ResidentStatus
 
         resident_status = {
             AdmissionStatus.ACTIVE: ResidentStatus.ACTIVE,
@@ -139,7 +139,7 @@ class _Rows:
 
     def history(self, house_id: uuid.UUID, bed_id: uuid.UUID, until: date) -> None:
         """0-3 earlier stays on the bed, each ended before the next began."""
-        from models.enums import AdmissionStatus
+        from core.enums import AdmissionStatus
 
         end = until
         for _ in range(self.rng.randint(0, 3)):
@@ -158,7 +158,7 @@ def _seed_beds(org_id: uuid.UUID, beds: int, today: date) -> Counter[str]:
     from sqlalchemy import func, insert, select, text
 
     from core.db import owner_engine, tenant_session
-    from models.enums import (
+    from core.enums import (
         AdmissionStatus,
         BedStatus,
         HouseGender,
@@ -277,7 +277,7 @@ def _seed_beds(org_id: uuid.UUID, beds: int, today: date) -> Counter[str]:
 def _entry(
     rows: _Rows, house_id: uuid.UUID, status: Any, bed_id: uuid.UUID | None, priority: Any
 ) -> dict[str, Any]:
-    from models.enums import ResidentStatus
+    from core.enums import ResidentStatus
 
     now = datetime.combine(rows.today, dtime(9), UTC)
     return {

@@ -73,7 +73,7 @@ def _seed(residents: int) -> uuid.UUID:
     """One org, one house of `residents` beds with a monthly rent, everyone admitted in
     January (so November bills a full month: no proration)."""
     from core.db import tenant_session
-    from models.enums import BillingFrequency
+    from core.enums import BillingFrequency
     from models.orgs import Organization
     from services import billing
     from services.billing import NewRate
@@ -141,9 +141,9 @@ async def _worker_polling(timeout: float = 120) -> None:
 
 
 async def _through_temporal(org_id: uuid.UUID, batch: int, per_run: int) -> tuple[float, int, int]:
+    from core.process import Actor
     from core.temporal import connect, ensure_search_attributes
     from workflows.billing import BILLING, RentRunInput, RentRunWorkflow
-    from workflows.common import Actor
 
     # (Settings were read before the dev server's port was known: pass the address.)
     client = await connect(os.environ["TEMPORAL_ADDRESS"])
@@ -165,7 +165,7 @@ def _raw_sql(org_id: uuid.UUID) -> tuple[float, int]:
     import psycopg
 
     from core.db import tenant_session
-    from models.enums import BillingFrequency
+    from core.enums import BillingFrequency
     from services.billing import (
         ACCOUNTS,
         RECEIVABLE,

@@ -55,7 +55,7 @@ def _setup_env() -> object:
 
 def _load(entries: int, accounts: int, residents: int) -> tuple[list[uuid.UUID], list[uuid.UUID], float]:
     from core.db import owner_engine, tenant_session
-    from models.enums import EntryDirection, LedgerAccountType, ResidentStatus
+    from core.enums import EntryDirection, LedgerAccountType, ResidentStatus
     from models.orgs import Organization
     from models.payments import LedgerAccount
     from models.residents import Resident

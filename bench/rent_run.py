@@ -24,7 +24,7 @@ from bench.ledger import _setup_env
 
 def _seed(residents: int) -> uuid.UUID:
     from core.db import tenant_session
-    from models.enums import BillingFrequency
+    from core.enums import BillingFrequency
     from models.orgs import Organization
     from services import billing
     from services.billing import NewRate
@@ -60,11 +60,11 @@ def _trial_balance(org_id: uuid.UUID) -> tuple[int, int]:
 async def _through_temporal(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
     from concurrent.futures import ThreadPoolExecutor
 
+    from core.process import Actor
     from core.temporal import connect
     from tests.harness import temporal_dev_server
     from worker import build_worker
     from workflows.billing import BILLING, RentRunInput, RentRunWorkflow
-    from workflows.common import Actor
 
     with temporal_dev_server() as (address, _):
         client = await connect(address)

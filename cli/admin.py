@@ -20,9 +20,9 @@ import models  # noqa: F401  (registers every encrypted field)
 from core.audit import ChainReport, Checkpoint, verify_org
 from core.crypto import field_aad
 from core.db import owner_engine, owner_session, set_tenant
+from core.enums import AuditAction
 from core.fieldcrypt import field_cipher
 from models.base import ENCRYPTED_FIELDS
-from models.enums import AuditAction
 
 
 def audit_verify(org_id: uuid.UUID | None = None) -> int:
@@ -70,9 +70,9 @@ async def fetch_anchors(org_id: uuid.UUID | None = None) -> dict[uuid.UUID, Chec
     """The latest signed checkpoint of each org's chain (of one org with `org_id`), from Temporal."""
     from temporalio.client import WorkflowExecutionStatus
 
+    from core.process import org_of
     from core.temporal import connect
     from workflows.audit import AuditAnchorWorkflow, anchor_workflow_id
-    from workflows.common import org_of
 
     client = await connect()
     if org_id is not None:

@@ -34,9 +34,9 @@ from temporalio.client import (
 )
 
 from core.config import get_settings
+from core.process import Actor
 from core.temporal import org_attributes
 from workflows.billing import BILLING, RENT_RUN_KEY, RentRunInput, RentRunWorkflow
-from workflows.common import Actor
 from workflows.dunning import DUNNING, SWEEP_KEY, DunningSweepWorkflow, SweepInput
 from workflows.reconciliation import DAILY_KEY, RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 

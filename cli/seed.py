@@ -13,8 +13,8 @@ import models
 from core.bootstrap import current_revision
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import UserRole
 from core.permissions import ROLE_TITLES, SECOND_FACTOR_ROLES
-from models.enums import UserRole
 from models.orgs import Organization
 from seed import SeedResult, demo_org_id, demo_password, seed_org
 from seed.context import demo_totp_secret

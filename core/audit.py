@@ -41,7 +41,7 @@ from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
-from models.enums import AuditAction
+from core.enums import AuditAction
 
 ZERO_HASH = b"\x00" * 32
 

@@ -9,7 +9,7 @@ context's workflow id (`<process>/<org_uuid>/<key>`). The key id in the payload 
 the key and old histories stay readable after the active master key changes.
 
 With no workflow context (client calls that name no workflow, ids not built by
-`workflows.common.workflow_id`) payloads are sealed with the platform key, the master key
+`core.process.workflow_id`) payloads are sealed with the platform key, the master key
 itself under its bare id. Such payloads belong to no org: `/codec/decode` passes them
 through still encrypted; only a holder of the master ring (worker, CLI) reads them.
 """

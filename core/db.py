@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import APP_ROLE, Settings, get_settings
 from core.scope import ORG_WIDE, Scope
@@ -109,22 +109,6 @@ def dispose_engines() -> None:
 
 
 _Session = sessionmaker(expire_on_commit=False)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _hide_soft_deleted(state: ORMExecuteState) -> None:
-    """Every ORM SELECT skips soft-deleted rows unless asked with include_deleted=True."""
-    from models.base import SoftDeleteMixin
-
-    if (
-        state.is_select
-        and not state.is_column_load
-        and not state.is_relationship_load
-        and not state.execution_options.get("include_deleted", False)
-    ):
-        state.statement = state.statement.options(
-            with_loader_criteria(SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
-        )
 
 
 def set_tenant(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from models.enums import UserRole
+from core.enums import UserRole
 
 
 class Perm(StrEnum):

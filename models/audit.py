@@ -21,8 +21,8 @@ from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, UniqueConst
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.enums import AuditAction
 from models.base import Base, IdMixin, TenantMixin, pg_enum
-from models.enums import AuditAction
 
 
 class _EventColumns:

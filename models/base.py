@@ -23,17 +23,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
-from sqlalchemy import BigInteger, DateTime, Enum, LargeBinary, MetaData, Text, func
+from sqlalchemy import BigInteger, DateTime, Enum, LargeBinary, MetaData, Text, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     MappedColumn,
+    ORMExecuteState,
     Session,
     declared_attr,
     mapped_column,
     object_session,
+    with_loader_criteria,
 )
 
 from core.crypto import field_aad
@@ -93,6 +95,21 @@ class AuditColumnsMixin:
 
 class SoftDeleteMixin:
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _hide_soft_deleted(state: ORMExecuteState) -> None:
+    """Every ORM SELECT skips soft-deleted rows unless asked with include_deleted=True. (Here,
+    beside the mixin, so that core.db need not know the models.)"""
+    if (
+        state.is_select
+        and not state.is_column_load
+        and not state.is_relationship_load
+        and not state.execution_options.get("include_deleted", False)
+    ):
+        state.statement = state.statement.options(
+            with_loader_criteria(SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True)
+        )
 
 
 def _snake(name: str) -> str:

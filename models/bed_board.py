@@ -12,8 +12,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.enums import HouseGender
 from models.base import Base, pg_enum
-from models.enums import HouseGender
 
 CACHE_TABLES = ("bed_board_versions", "bed_board_snapshots", "bed_board_snapshot_houses")
 

@@ -20,6 +20,15 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email
+from core.enums import (
+    BaaStatus,
+    BreachRiskLevel,
+    BreachStatus,
+    ConsentStatus,
+    ConsentType,
+    DisclosureMethod,
+    PatientNoticeType,
+)
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -30,15 +39,6 @@ from models.base import (
     blind_index_column,
     encrypted_column,
     pg_enum,
-)
-from models.enums import (
-    BaaStatus,
-    BreachRiskLevel,
-    BreachStatus,
-    ConsentStatus,
-    ConsentType,
-    DisclosureMethod,
-    PatientNoticeType,
 )
 
 if TYPE_CHECKING:

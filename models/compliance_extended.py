@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import BreakGlassReviewOutcome, DataAccessRequestType, RequestStatus
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -27,7 +28,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import BreakGlassReviewOutcome, DataAccessRequestType, RequestStatus
 
 if TYPE_CHECKING:
     from models.files import FileUpload

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email
+from core.enums import DocumentStatus, DocumentType, SignatureStatus
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -27,7 +28,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import DocumentStatus, DocumentType, SignatureStatus
 
 if TYPE_CHECKING:
     from models.documents_extended import DocumentVersion

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import FileScanStatus
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -20,7 +21,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import FileScanStatus
 
 if TYPE_CHECKING:
     from models.residents import Resident

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import IntegrationProvider, JobStatus, MessageChannel, WebhookDeliveryStatus
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -23,7 +24,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import IntegrationProvider, JobStatus, MessageChannel, WebhookDeliveryStatus
 
 if TYPE_CHECKING:
     from models.users import User

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import AnnouncementAudience, ConversationType, MessageChannel, Priority
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -24,7 +25,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import AnnouncementAudience, ConversationType, MessageChannel, Priority
 
 if TYPE_CHECKING:
     from models.files import FileUpload

@@ -15,17 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import (
-    AuditColumnsMixin,
-    Base,
-    Encrypted,
-    IdMixin,
-    SoftDeleteMixin,
-    TenantMixin,
-    encrypted_column,
-    pg_enum,
-)
-from models.enums import (
+from core.enums import (
     AttendanceStatus,
     CheckInStatus,
     ChoreFrequency,
@@ -40,6 +30,16 @@ from models.enums import (
     PassType,
     Priority,
     TaskStatus,
+)
+from models.base import (
+    AuditColumnsMixin,
+    Base,
+    Encrypted,
+    IdMixin,
+    SoftDeleteMixin,
+    TenantMixin,
+    encrypted_column,
+    pg_enum,
 )
 
 if TYPE_CHECKING:

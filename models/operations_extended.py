@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import CheckInStatus, ChoreFrequency, MaintenanceStatus, MeetingKind, Priority
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -25,7 +26,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import CheckInStatus, ChoreFrequency, MaintenanceStatus, MeetingKind, Priority
 
 if TYPE_CHECKING:
     from models.compliance import Consent

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import BedStatus, HouseGender, NarrLevel, OrgStatus, PropertyType
 from models.base import AuditColumnsMixin, Base, IdMixin, SoftDeleteMixin, TenantMixin, pg_enum
-from models.enums import BedStatus, HouseGender, NarrLevel, OrgStatus, PropertyType
 
 if TYPE_CHECKING:
     from models.operations import Chore, CurfewConfig

@@ -21,6 +21,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import (
+    BillingFrequency,
+    LineItemType,
+    PaymentMethodType,
+    ReconciliationStatus,
+    RefundStatus,
+)
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -31,13 +38,6 @@ from models.base import (
     encrypted_column,
     money,
     pg_enum,
-)
-from models.enums import (
-    BillingFrequency,
-    LineItemType,
-    PaymentMethodType,
-    ReconciliationStatus,
-    RefundStatus,
 )
 
 if TYPE_CHECKING:

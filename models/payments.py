@@ -32,19 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email, normalize_phone
-from models.base import (
-    AuditColumnsMixin,
-    Base,
-    Encrypted,
-    IdMixin,
-    SoftDeleteMixin,
-    TenantMixin,
-    blind_index_column,
-    encrypted_column,
-    money,
-    pg_enum,
-)
-from models.enums import (
+from core.enums import (
     BillingFrequency,
     DepositStatus,
     DunningActionStatus,
@@ -56,6 +44,18 @@ from models.enums import (
     PayerType,
     PaymentMethodType,
     PaymentStatus,
+)
+from models.base import (
+    AuditColumnsMixin,
+    Base,
+    Encrypted,
+    IdMixin,
+    SoftDeleteMixin,
+    TenantMixin,
+    blind_index_column,
+    encrypted_column,
+    money,
+    pg_enum,
 )
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.enums import DischargeReason, HouseGender, Priority, ResidentStatus, WaitlistStatus
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -21,7 +22,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import DischargeReason, HouseGender, Priority, ResidentStatus, WaitlistStatus
 
 if TYPE_CHECKING:
     from models.orgs import Bed, House

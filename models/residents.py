@@ -16,6 +16,16 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Int
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email, normalize_phone
+from core.enums import (
+    AdmissionStatus,
+    BillingFrequency,
+    ContactRelationship,
+    HouseGender,
+    LeadSource,
+    LeadStatus,
+    PayerType,
+    ResidentStatus,
+)
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -26,16 +36,6 @@ from models.base import (
     blind_index_column,
     encrypted_column,
     pg_enum,
-)
-from models.enums import (
-    AdmissionStatus,
-    BillingFrequency,
-    ContactRelationship,
-    HouseGender,
-    LeadSource,
-    LeadStatus,
-    PayerType,
-    ResidentStatus,
 )
 
 if TYPE_CHECKING:

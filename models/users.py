@@ -10,6 +10,7 @@ from sqlalchemy import ARRAY, BigInteger, ForeignKey, Index, LargeBinary, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email, normalize_phone
+from core.enums import UserRole, UserStatus
 from models.base import (
     AuditColumnsMixin,
     Base,
@@ -21,7 +22,6 @@ from models.base import (
     encrypted_column,
     pg_enum,
 )
-from models.enums import UserRole, UserStatus
 
 if TYPE_CHECKING:
     from models.integrations import NotificationPreference

@@ -1,6 +1,6 @@
 """The demo organisation: one module per process family, each telling its part of the story
 through factories (people) and the domain code the processes run (ledger postings through
-`core.ledger`, leads through `services.intake`, idempotency keys and workflow-owned statuses
+`services.ledger`, leads through `services.intake`, idempotency keys and workflow-owned statuses
 through `services.billing`).
 
 Everything is written in one `tenant_session` as `recoveryos_app`, so row-level security,
@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from core.audit import seal_pending
 from core.db import tenant_session
+from core.enums import UserRole
 from core.passwords import hash_password
 from models.audit import AuditEvent, AuditLog
 from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse, BedBoardVersion
-from models.enums import UserRole
 from seed import billing, compliance, documents, intake, integrations, messaging, operations, orgs, residents
 from seed.context import SeedContext
 from services.bed_board import board_json

@@ -1,5 +1,5 @@
 """Money: rates and payers, the chart of accounts, invoices, payments, deposits, refunds, dunning,
-reconciliation. Every ledger posting goes through core.ledger; every idempotency key comes from
+reconciliation. Every ledger posting goes through services.ledger; every idempotency key comes from
 the builders in services.billing that the billing activities use."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from core import ledger
-from models.enums import (
+from core.enums import (
     BillingFrequency,
     DepositStatus,
     EntryDirection,
@@ -43,6 +42,7 @@ from models.payments import (
 from seed import dunning
 from seed.context import Plan, SeedContext, day_of, on_day
 from services import billing as billing_svc
+from services import ledger
 
 
 def rates_and_payers(ctx: SeedContext) -> None:
@@ -192,7 +192,7 @@ def post(
     refund: Refund | None = None,
     deposit: Deposit | None = None,
 ) -> uuid.UUID:
-    """Post a journal the way billing activities do: keyed, balanced, through core.ledger."""
+    """Post a journal the way billing activities do: keyed, balanced, through services.ledger."""
     ctx.flush()
     journal = ledger.journal_id_for(key)
     ledger.post_journal(

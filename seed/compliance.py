@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from models.compliance import BaaRecord, BreachIncident, Consent, ConsentDisclosure, PatientNotice
-from models.compliance_extended import BreakGlassEvent, DataAccessRequest, DisclosureAccountingRequest
-from models.enums import (
+from core.enums import (
     BaaStatus,
     BreachRiskLevel,
     BreachStatus,
@@ -21,6 +19,8 @@ from models.enums import (
     RequestStatus,
     UserRole,
 )
+from models.compliance import BaaRecord, BreachIncident, Consent, ConsentDisclosure, PatientNotice
+from models.compliance_extended import BreakGlassEvent, DataAccessRequest, DisclosureAccountingRequest
 from models.residents import ResidentContact
 from seed.context import SeedContext, day_at, day_of, on_day
 from seed.factories import CONTACT_RELATIONS

@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 import models
+from core import enums
 from core.crypto import field_aad
+from core.enums import FileScanStatus, HouseGender, InvoiceStatus, ResidentStatus, UserRole
 from core.fieldcrypt import field_cipher
-from models import enums
 from models.base import ENCRYPTED_FIELDS, Base, EncryptedFieldInfo, _decode
 from models.compliance import Consent
 from models.documents import Document, Signature
-from models.enums import FileScanStatus, HouseGender, InvoiceStatus, ResidentStatus, UserRole
 from models.files import FileUpload
 from models.operations import DrugTest
 from models.orgs import Bed, House, Property, Room

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from models.documents import Document, DocumentTemplate, RetentionPolicy, Signature
-from models.documents_extended import DocumentVersion
-from models.enums import (
+from core.enums import (
     DocumentStatus,
     DocumentType,
     SignatureStatus,
 )
+from models.documents import Document, DocumentTemplate, RetentionPolicy, Signature
+from models.documents_extended import DocumentVersion
 from seed.context import Plan, SeedContext, day_at, day_of, on_day, sha
 
 

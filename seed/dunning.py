@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from models.enums import DunningActionStatus, DunningActionType
+from core.enums import DunningActionStatus, DunningActionType
 from models.payment_extended import DunningConfig
 from models.payments import DunningAction
 from seed.context import SeedContext

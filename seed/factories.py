@@ -17,7 +17,7 @@ import factory
 import factory.random
 from faker import Faker
 
-from models.enums import ContactRelationship, HouseGender
+from core.enums import ContactRelationship, HouseGender
 from models.residents import Resident
 from models.users import User
 from services.intake import NewLead

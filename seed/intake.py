@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from models.enums import (
+from core.enums import (
     AdmissionStatus,
     BillingFrequency,
     HouseGender,

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from models.enums import (
+from core.enums import (
     IntegrationProvider,
     JobStatus,
     MessageChannel,

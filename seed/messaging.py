@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.enums import (
+from core.enums import (
     AnnouncementAudience,
     ConversationType,
     MessageChannel,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import time, timedelta
 
-from models.enums import (
+from core.enums import (
     AttendanceStatus,
     CheckInStatus,
     ChoreFrequency,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.permissions import SECOND_FACTOR_ROLES
-from models.enums import (
+from core.enums import (
     BedStatus,
     HouseGender,
     NarrLevel,
     PropertyType,
     UserRole,
 )
+from core.permissions import SECOND_FACTOR_ROLES
 from models.orgs import Bed, House, Organization, Property, Room
 from models.users import RoleAssignment, User
 from seed.context import SeedContext, day_at, demo_totp_secret

@@ -20,8 +20,7 @@ from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, NotFound, Rejected
-from models.enums import (
+from core.enums import (
     AdmissionStatus,
     BedStatus,
     DischargeReason,
@@ -30,6 +29,7 @@ from models.enums import (
     ResidentStatus,
     WaitlistStatus,
 )
+from core.errors import Conflict, NotFound, Rejected
 from models.orgs import House
 from models.resident_tracking import (
     BedOccupancy,
@@ -632,13 +632,6 @@ def list_residents(
             Resident.current_house_id.in_(select(House.id).where(House.property_id == f.property_id))
         )
     return page(session, ordered(stmt, sort, _RESIDENT_SORT, Resident.id), limit, offset)
-
-
-def get_resident(session: Session, resident_id: uuid.UUID) -> Resident:
-    resident = session.get(Resident, resident_id)
-    if resident is None:
-        raise NotFound("resident not found", field="resident_id")
-    return resident
 
 
 class TransferState(StrEnum):

@@ -1,6 +1,6 @@
 """Billing: rates, periods and proration, rent invoices issued in batches, payments, credits
 and refunds. Plain functions over a tenant Session, shared by the billing activities, the API
-and the seed. Money is integer cents; every posting goes through `core.ledger`.
+and the seed. Money is integer cents; every posting goes through `services.ledger`.
 
 Idempotency: every row written here has a deterministic id or key built by the `*_key` / `*_id`
 functions below, backed by a unique constraint, so a retried activity writes nothing twice.
@@ -25,9 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import Conflict, NotFound, Rejected
-from core.ledger import Journal, Line, debit_minus_credit, journal_id_for, post_journals, reverse_journal
-from models.enums import (
+from core.enums import (
     AdmissionStatus,
     AuditAction,
     BillingFrequency,
@@ -41,6 +39,7 @@ from models.enums import (
     PaymentStatus,
     RefundStatus,
 )
+from core.errors import Conflict, NotFound, Rejected
 from models.orgs import Bed, House
 from models.payment_extended import RateConfig, Refund
 from models.payments import (
@@ -55,6 +54,7 @@ from models.payments import (
     Payment,
 )
 from models.residents import Admission, Resident
+from services.ledger import Journal, Line, debit_minus_credit, journal_id_for, post_journals, reverse_journal
 
 D, C = EntryDirection.DEBIT, EntryDirection.CREDIT
 BILLING_NAMESPACE = uuid.UUID("0b6f3c1e-7f44-4a8e-9d0a-6c2b1f1e0b11")

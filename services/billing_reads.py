@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, case, func, select
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound, Rejected
-from core.ledger import debit_minus_credit
+from core.enums import EntryDirection, InvoiceStatus
+from core.errors import Rejected
 from core.scope import ScopeKind
-from models.enums import EntryDirection, InvoiceStatus
 from models.payments import Invoice, LedgerAccount, LedgerEntry
 from models.residents import Resident
+from services import residents
 from services.billing import DEPOSITS_HELD, RECEIVABLE, RESIDENT_CREDIT
+from services.ledger import debit_minus_credit
 from services.paging import Page, matching, page
 
 
@@ -90,11 +91,6 @@ def _outstanding(session: Session, invoice_ids: list[uuid.UUID]) -> dict[uuid.UU
     return {r[0]: int(r[1]) for r in rows}
 
 
-def visible_resident(session: Session, resident_id: uuid.UUID) -> None:
-    if session.scalar(select(Resident.id).where(Resident.id == resident_id)) is None:
-        raise NotFound("resident not found", field="resident_id")
-
-
 @dataclass(frozen=True)
 class Balance:
     as_of: date
@@ -116,7 +112,7 @@ def _owed_effect(receivable: uuid.UUID | None, credit: uuid.UUID | None) -> Colu
 
 
 def balance(session: Session, resident_id: uuid.UUID, as_of: date) -> Balance:
-    visible_resident(session, resident_id)
+    residents.get_resident(session, resident_id)
     acct = _accounts(session)
     rows = session.execute(
         select(LedgerEntry.account_id, debit_minus_credit())
@@ -161,7 +157,7 @@ def statement(session: Session, resident_id: uuid.UUID, first_day: date, last_da
     an invoice) are left out."""
     if last_day < first_day:
         raise Rejected("to is before from", field="to")
-    visible_resident(session, resident_id)
+    residents.get_resident(session, resident_id)
     acct = _accounts(session)
     effect = _owed_effect(acct.get(RECEIVABLE), acct.get(RESIDENT_CREDIT))
     mine = LedgerEntry.resident_id == resident_id

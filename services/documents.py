@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.enums import DocumentStatus, DocumentType
 from core.errors import Conflict, NotFound, Rejected
 from models.documents import Document, DocumentTemplate, RetentionPolicy
 from models.documents_extended import DocumentVersion
-from models.enums import DocumentStatus, DocumentType
 from models.files import FileUpload
 from models.orgs import Organization
 from models.residents import Resident
+from services import residents
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Declared type → the bytes such a file starts with; a file whose bytes disagree is refused.
@@ -306,7 +307,7 @@ def create_from_template(
     template = session.get(DocumentTemplate, template_id)
     if template is None or template.deleted_at is not None or not template.is_active:
         raise NotFound("no active template with this id", field="template_id")
-    resident = get_resident(session, resident_id)
+    resident = residents.get_resident(session, resident_id)
     content = render(template.body_template, merge_values(session, resident, on))
     doc = Document(
         id=document_id,
@@ -331,13 +332,6 @@ def create_from_template(
         session, doc, content, None, f"rendered from template version {template.version}", created_by
     )
     return doc
-
-
-def get_resident(session: Session, resident_id: uuid.UUID) -> Resident:
-    resident = session.get(Resident, resident_id)
-    if resident is None or resident.deleted_at is not None:
-        raise NotFound("resident not found", field="resident_id")
-    return resident
 
 
 def version_id(document_id: uuid.UUID, version_no: int) -> uuid.UUID:
@@ -440,7 +434,7 @@ def _summaries(session: Session, *where: Any) -> list[DocumentSummary]:
 
 
 def resident_documents(session: Session, resident_id: uuid.UUID) -> list[DocumentSummary]:
-    get_resident(session, resident_id)
+    residents.get_resident(session, resident_id)
     return _summaries(session, Document.resident_id == resident_id)
 
 

@@ -26,10 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import Conflict, NotFound, Rejected
-from core.ledger import Journal, Line, journal_id_for, post_journals
-from core.notify import Email
-from models.enums import (
+from core.enums import (
     AuditAction,
     DunningActionStatus,
     DunningActionType,
@@ -40,6 +37,8 @@ from models.enums import (
     UserRole,
     UserStatus,
 )
+from core.errors import Conflict, NotFound, Rejected
+from core.notify import Email
 from models.orgs import House
 from models.payment_extended import DunningConfig
 from models.payments import DunningAction, Invoice, InvoiceLineItem, LedgerAccount
@@ -47,6 +46,7 @@ from models.residents import Resident
 from models.users import RoleAssignment, User
 from services import billing
 from services.billing import RECEIVABLE, dunning_action_key
+from services.ledger import Journal, Line, journal_id_for, post_journals
 
 D, C = EntryDirection.DEBIT, EntryDirection.CREDIT
 DUNNING_NAMESPACE = uuid.UUID("5d1f0a52-8c1e-4b7b-9a55-2b0c9e4d7a31")

@@ -14,11 +14,11 @@ from sqlalchemy.dialects.postgresql import Range, distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from core.crypto import FieldCipher, field_aad
+from core.enums import BedStatus, HouseGender, PropertyType, WaitlistStatus
 from core.errors import NotFound
 from core.fieldcrypt import field_cipher
 from core.scope import ORG_WIDE, Scope, ScopeKind
 from models.base import note_phi_reads
-from models.enums import BedStatus, HouseGender, PropertyType, WaitlistStatus
 from models.orgs import Bed, House, Property, Room
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Resident

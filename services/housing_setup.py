@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.enums import BedStatus
 from core.errors import Conflict, NotFound
-from models.enums import BedStatus
 from models.orgs import Bed, House, Property, Room
 from models.resident_tracking import BedOccupancy
 

@@ -10,8 +10,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.enums import HouseGender, LeadSource, LeadStatus
 from core.errors import NotFound
-from models.enums import HouseGender, LeadSource, LeadStatus
 from models.residents import Lead
 from services.paging import Page, matching, ordered, page
 

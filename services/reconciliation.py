@@ -28,13 +28,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.enums import AuditAction, EntryDirection, PaymentStatus, ReconciliationStatus, RefundStatus
 from core.errors import NotFound
-from core.ledger import journal_id_for
 from core.stripe_gateway import BalanceTxn, PayoutInfo
-from models.enums import AuditAction, EntryDirection, PaymentStatus, ReconciliationStatus, RefundStatus
 from models.payment_extended import ReconciliationRecord, Refund
 from models.payments import LedgerEntry, Payment
 from services.billing import STRIPE_CLEARING, ensure_accounts, payment_key, refund_key
+from services.ledger import journal_id_for
 
 MISSING_IN_LEDGER = "missing_in_ledger"
 MISSING_IN_STRIPE = "missing_in_stripe"

@@ -24,11 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
+from core.enums import DocumentStatus, SignatureStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.fieldcrypt import blind_digest
 from models.documents import Document, Signature
 from models.documents_extended import SignatureEvent
-from models.enums import DocumentStatus, SignatureStatus
 from models.residents import Resident
 from models.users import User
 from services.documents import StoredFile, file_id, get_document, sha256, stored_file, version

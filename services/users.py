@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.enums import AuditAction, UserRole, UserStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.passwords import hash_password
-from models.enums import AuditAction, UserRole, UserStatus
 from models.users import RoleAssignment, User, UserInvitation, UserSession
 from services import housing_setup as places
 from services.paging import Page, page

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.enums import AdmissionStatus, HouseGender, Priority, ResidentStatus, WaitlistStatus
 from core.errors import Conflict, NotFound
-from models.enums import AdmissionStatus, HouseGender, Priority, ResidentStatus, WaitlistStatus
 from models.orgs import House
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Resident

@@ -10,8 +10,8 @@ import pyotp
 
 from api.auth import MfaOutcome, complete_second_factor, login, resolve, start_enrolment
 from core.db import tenant_session
+from core.enums import UserRole
 from core.passwords import hash_password
-from models.enums import UserRole
 from models.orgs import Organization
 from models.users import RoleAssignment
 from seed.factories import UserFactory

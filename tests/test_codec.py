@@ -13,8 +13,8 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.worker import Worker
 
 from core.codec import codec_from_settings
+from core.enums import UserRole
 from core.temporal import connect
-from models.enums import UserRole
 from tests.factories import OrgFactory
 from tests.phi_workflow import PhiCarrier, PhiInput, echo_phi
 

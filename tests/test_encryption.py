@@ -18,8 +18,8 @@ from cli.admin import rotate_keys, stale_count_now
 from core.audit import seal_pending
 from core.crypto import DecryptionError, key_id_of
 from core.db import tenant_session
+from core.enums import UserRole
 from core.fieldcrypt import field_cipher
-from models.enums import UserRole
 from models.operations_extended import WellnessCheckIn
 from models.residents import Resident
 from models.users import User

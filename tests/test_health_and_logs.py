@@ -9,8 +9,8 @@ import logging
 import httpx
 
 from core.bootstrap import head_revision
+from core.enums import UserRole
 from core.logging import JsonFormatter
-from models.enums import UserRole
 from tests.factories import OrgFactory
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 import models
 from core import audit
 from core.db import tenant_session
-from models.enums import AuditAction
+from core.enums import AuditAction
 from seed import SeedResult, seed_org
 from tests.db import as_app, as_owner
 

@@ -11,7 +11,10 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.db import tenant_session
-from core.ledger import (
+from core.enums import EntryDirection as D
+from core.enums import LedgerAccountType, UserRole
+from models.payments import LedgerAccount, LedgerEntry
+from services.ledger import (
     Line,
     UnbalancedJournal,
     account_balance,
@@ -20,9 +23,6 @@ from core.ledger import (
     resident_balance,
     reverse_journal,
 )
-from models.enums import EntryDirection as D
-from models.enums import LedgerAccountType, UserRole
-from models.payments import LedgerAccount, LedgerEntry
 from tests.db import as_app
 from tests.factories import OrgFactory, SampleOrg
 

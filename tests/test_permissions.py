@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.enums import UserRole
 from core.permissions import ROLE_PERMISSIONS, Perm, role_table_markdown
-from models.enums import UserRole
 from tests.factories import OrgFactory, SampleOrg
 
 

@@ -33,7 +33,8 @@ from temporalio.worker import Replayer
 
 import registry
 from core.codec import EncryptionCodec, data_converter
-from models.enums import UserRole
+from core.enums import UserRole
+from core.process import Actor, Wait
 from services.admission import Application, DischargeKind
 from services.intake import NewLead
 from tests.admission import places
@@ -52,7 +53,6 @@ from workflows.admission import (
     WaitlistRequest,
 )
 from workflows.audit import AuditAnchorWorkflow, anchor_input, anchor_workflow_id
-from workflows.common import Actor, Wait
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeWorkflow, ScreeningDecision
 
 TESTS = Path(__file__).parent

@@ -15,7 +15,7 @@ from api.auth import login
 from cli import seed as seed_mod
 from cli.seed import seed
 from core.db import owner_engine, tenant_session
-from models.enums import UserRole
+from core.enums import UserRole
 from models.residents import Resident
 from seed import SeedResult, seed_org
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from core.audit import seal_pending
 from core.db import tenant_session
-from models.enums import HouseGender, PropertyType, UserRole
+from core.enums import HouseGender, PropertyType, UserRole
 from models.orgs import House, Property
 from tests.factories import OrgFactory
 

@@ -43,8 +43,9 @@ with workflow.unsafe.imports_passed_through():
         ReleaseOffer,
         TransferBed,
     )
+    from core.enums import DischargeReason, Priority, WaitlistStatus
     from core.errors import Conflict, Rejected
-    from models.enums import DischargeReason, Priority, WaitlistStatus
+    from core.process import DB_STEP, Actor, Process, Wait
     from services.admission import (
         ADMINISTRATIVE_REASONS,
         KIND_REASON,
@@ -55,7 +56,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from services.waitlist import Offer
     from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
-    from workflows.common import DB_STEP, Actor, Process, Wait
 
 ADMISSION = Process("admission")
 BED_OFFER = Process("bed-offer")

@@ -16,8 +16,9 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.audit import CheckpointInput
     from core.audit import Checkpoint
-    from workflows.common import DB_STEP, Actor, workflow_id
+    from core.process import DB_STEP, Actor, workflow_id
 
 ANCHOR_EVERY = timedelta(minutes=2)
 CHECKPOINTS_PER_RUN = 200
@@ -25,12 +26,6 @@ CHECKPOINTS_PER_RUN = 200
 
 def anchor_workflow_id(org_id: uuid.UUID) -> str:
     return workflow_id("audit-anchor", org_id, "chain")
-
-
-@dataclass(frozen=True)
-class CheckpointInput:
-    actor: Actor
-    previous: Checkpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +56,6 @@ class AuditAnchorWorkflow:
 
     async def _checkpoint(self) -> Checkpoint | None:
         assert self._actor is not None
-        # By name: activities/audit.py imports this module's contracts.
         cp: Checkpoint | None = await workflow.execute_activity(
             "audit_checkpoint",
             CheckpointInput(self._actor, self._latest),

@@ -51,13 +51,13 @@ with workflow.unsafe.imports_passed_through():
         SettleCard,
         SettleDepositInput,
     )
-    from core.errors import Rejected
 
     # Types of activity results must be importable inside the sandbox by their own module:
     # pydantic resolves their annotations there.
-    from models.enums import DepositStatus, PaymentStatus, RefundStatus
+    from core.enums import DepositStatus, PaymentStatus, RefundStatus
+    from core.errors import Rejected
+    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Process
     from services.billing import Deduction, DepositOutcome, Disposition, RentBatch, validate_deductions
-    from workflows.common import DB_STEP, EXTERNAL_CALL, Actor, Process
     from workflows.dunning import nudge_dunning
 
 __all__ = [

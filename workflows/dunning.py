@@ -39,9 +39,9 @@ with workflow.unsafe.imports_passed_through():
         StepOutcome,
         WriteOffInput,
     )
-    from models.enums import DunningActionStatus, DunningActionType
+    from core.enums import DunningActionStatus, DunningActionType
+    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Process
     from services.dunning import PlannedStep, WrittenOff
-    from workflows.common import DB_STEP, EXTERNAL_CALL, Actor, Process
 
 __all__ = [
     "DunningActionStatus",

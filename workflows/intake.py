@@ -16,10 +16,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, LeadStatusChange, RecordLead
+    from core.enums import LeadStatus
     from core.errors import Conflict
-    from models.enums import LeadStatus
+    from core.process import DB_STEP, Actor, Process, Wait
     from services.intake import NewLead
-    from workflows.common import DB_STEP, Actor, Process, Wait
 
 INTAKE = Process("intake")
 SCREENING_WINDOW = timedelta(days=30)

@@ -12,8 +12,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.reconciliation import ReconcileInput, ReconciliationActivities
+    from core.process import EXTERNAL_CALL, Actor, Process
     from services.reconciliation import DaySummary
-    from workflows.common import EXTERNAL_CALL, Actor, Process
 
 __all__ = ["DaySummary"]
 

@@ -27,10 +27,10 @@ with workflow.unsafe.imports_passed_through():
         SendLink,
         SigningActivities,
     )
+    from core.enums import DocumentStatus, SignatureStatus
     from core.errors import Conflict
-    from models.enums import DocumentStatus, SignatureStatus
+    from core.process import DB_STEP, Actor, Process, Wait
     from services.signing import Link, SignerSpec
-    from workflows.common import DB_STEP, Actor, Process, Wait
 
 SIGNING = Process("signing")
 

@@ -20,15 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from api.deps import TenantDB, TenantDep, require, require_any
+from api.deps import TenantDep, require, require_any
 from api.fields import Day, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
+from api.visible import VisibleAdmission, visible_bed
 from core.config import get_settings
-from core.errors import NotFound
-from core.permissions import Perm
-from core.scope import ScopeKind
-from models.enums import (
+from core.enums import (
     AdmissionStatus,
     DischargeReason,
     HouseGender,
@@ -36,9 +34,12 @@ from models.enums import (
     ResidentStatus,
     WaitlistStatus,
 )
+from core.errors import NotFound
+from core.permissions import Perm
+from core.process import Wait
 from models.resident_tracking import Discharge
 from models.residents import Resident
-from services import admission, bed_board, housing, waitlist
+from services import admission, bed_board, residents, waitlist
 from services.admission import (
     Application,
     DischargeFilter,
@@ -66,7 +67,6 @@ from workflows.admission import (
     Unaccounted,
     WaitlistRequest,
 )
-from workflows.common import Wait
 
 router = APIRouter(tags=["admissions"])
 
@@ -226,26 +226,13 @@ async def get_admission(admission_id: uuid.UUID, _: Reader, db: TenantDep) -> Ad
 
 
 @router.get("/v1/admissions/{admission_id}/journey", response_model=JourneyOut)
-async def journey(admission_id: uuid.UUID, p: Reader, processes: ProcessesDep, db: TenantDep) -> JourneyOut:
+async def journey(_: Reader, admission_id: VisibleAdmission, processes: ProcessesDep) -> JourneyOut:
     """The admission's journey as its workflow holds it: stage, bed, offers, transfers and
     discharge, with every stage so far."""
-    await _visible(p, db, admission_id)
     j = await processes.query(ADMISSION, admission_id, AdmissionWorkflow.journey)
     if j is None:
         raise NotFound("admission not started", field="admission_id")
     return JourneyOut.of(j)
-
-
-async def _visible(
-    p: Principal, db: TenantDB, admission_id: uuid.UUID, beds: dict[str, uuid.UUID] | None = None
-) -> None:
-    """For a house- or property-scoped caller: the admission (and any bed the message names)
-    must be inside its scope, else 404 naming the field, before Temporal hears of it."""
-    if p.scope.kind is ScopeKind.ORG:
-        return
-    await db.run(admission.get_admission, admission_id)
-    for field, bed_id in (beds or {}).items():
-        await db.run(housing.bed_place, bed_id, field)
 
 
 class BedIn(BaseModel):
@@ -261,10 +248,10 @@ class BedIn(BaseModel):
 
 @router.post("/v1/admissions/{admission_id}/bed", response_model=JourneyOut)
 async def assign_bed(
-    admission_id: uuid.UUID, body: BedIn, p: Manager, processes: ProcessesDep, db: TenantDep
+    p: Manager, admission_id: VisibleAdmission, body: BedIn, processes: ProcessesDep, db: TenantDep
 ) -> JourneyOut:
     """Give the application a bed; 409 naming the bed when it is taken for any of those days."""
-    await _visible(p, db, admission_id, {"bed_id": body.bed_id})
+    await visible_bed(p, db, body.bed_id, "bed_id")
     j = await processes.update(
         ADMISSION,
         admission_id,
@@ -284,11 +271,10 @@ class WaitlistIn(BaseModel):
 
 @router.post("/v1/admissions/{admission_id}/waitlist", response_model=JourneyOut)
 async def join_waitlist(
-    admission_id: uuid.UUID, body: WaitlistIn, p: Manager, processes: ProcessesDep, db: TenantDep
+    _: Manager, admission_id: VisibleAdmission, body: WaitlistIn, processes: ProcessesDep
 ) -> JourneyOut:
     """Put a pending admission on the waiting list (this house or any house, urgent first); the
     journey answers once the entry exists."""
-    await _visible(p, db, admission_id)
     j = await processes.update(
         ADMISSION,
         admission_id,
@@ -305,10 +291,9 @@ class OfferAnswerIn(BaseModel):
 
 @router.post("/v1/admissions/{admission_id}/offer", response_model=JourneyOut)
 async def answer_offer(
-    admission_id: uuid.UUID, body: OfferAnswerIn, p: Manager, processes: ProcessesDep, db: TenantDep
+    _: Manager, admission_id: VisibleAdmission, body: OfferAnswerIn, processes: ProcessesDep
 ) -> JourneyOut:
     """Accept (moves in today) or decline the bed offered from the waitlist."""
-    await _visible(p, db, admission_id)
     j = await processes.update(
         ADMISSION, admission_id, AdmissionWorkflow.answer_offer, OfferAnswer(processes.actor, body.accept)
     )
@@ -335,10 +320,10 @@ class TransferIn(BaseModel):
 
 @router.post("/v1/admissions/{admission_id}/transfer", response_model=JourneyOut)
 async def transfer(
-    admission_id: uuid.UUID, body: TransferIn, p: Manager, processes: ProcessesDep, db: TenantDep
+    p: Manager, admission_id: VisibleAdmission, body: TransferIn, processes: ProcessesDep, db: TenantDep
 ) -> JourneyOut:
     """Move an active resident to another bed from `effective_date` on."""
-    await _visible(p, db, admission_id, {"to_bed_id": body.to_bed_id})
+    await visible_bed(p, db, body.to_bed_id, "to_bed_id")
     j = await processes.update(
         ADMISSION,
         admission_id,
@@ -372,10 +357,9 @@ class DischargeIn(BaseModel):
 
 @router.post("/v1/admissions/{admission_id}/discharge", response_model=JourneyOut)
 async def discharge(
-    admission_id: uuid.UUID, body: DischargeIn, p: Manager, processes: ProcessesDep, db: TenantDep
+    _: Manager, admission_id: VisibleAdmission, body: DischargeIn, processes: ProcessesDep
 ) -> JourneyOut:
     """Discharge now: the bed is free at once and offered to the waitlist."""
-    await _visible(p, db, admission_id)
     j = await processes.update(
         ADMISSION,
         admission_id,
@@ -399,11 +383,10 @@ class Signalled(BaseModel):
 
 @router.post("/v1/admissions/{admission_id}/unaccounted", status_code=202, response_model=Signalled)
 async def unaccounted(
-    admission_id: uuid.UUID, body: UnaccountedIn, p: Manager, processes: ProcessesDep, db: TenantDep
+    _: Manager, admission_id: VisibleAdmission, body: UnaccountedIn, processes: ProcessesDep
 ) -> Signalled:
     """Report a resident missing (or back). Unless cancelled, the workflow discharges them as
     left without notice once missing for the configured hours, after a grace period."""
-    await _visible(p, db, admission_id)
     if body.returned:
         await processes.signal(
             ADMISSION, admission_id, AdmissionWorkflow.report_returned, Returned(processes.actor)
@@ -617,7 +600,7 @@ async def list_residents(
 
 
 def _resident(s: Session, resident_id: uuid.UUID) -> ResidentPublic:
-    return ResidentPublic.of(admission.get_resident(s, resident_id))
+    return ResidentPublic.of(residents.get_resident(s, resident_id))
 
 
 @router.get("/v1/residents/{resident_id}", response_model=ResidentPublic, tags=["residents"])

@@ -20,9 +20,7 @@ from api.fields import Day, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
 from api.routes import dunning as dunning_routes
-from core.errors import NotFound, Rejected
-from core.permissions import Perm
-from models.enums import (
+from core.enums import (
     BillingFrequency,
     DepositStatus,
     InvoiceStatus,
@@ -32,6 +30,8 @@ from models.enums import (
     PaymentStatus,
     RefundStatus,
 )
+from core.errors import NotFound, Rejected
+from core.permissions import Perm
 from services import billing, idempotency
 from services.billing import Deduction, Disposition, NewPayer, NewPayment, NewRate
 from workflows.billing import (

@@ -39,9 +39,10 @@ from api.deps import temporal_client
 from api.processes import Processes, StillRunning, process_config
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import InvoiceStatus, PaymentStatus
 from core.errors import Conflict, DomainError, NotFound
+from core.process import Actor
 from core.stripe_gateway import StripeGateway
-from models.enums import InvoiceStatus, PaymentStatus
 from services import billing
 from services.billing import BadLink, PayLink, PayPage
 from workflows.billing import (
@@ -52,7 +53,6 @@ from workflows.billing import (
     IntentSettled,
     PaymentOutcome,
 )
-from workflows.common import Actor
 
 router = APIRouter(prefix="/pay", include_in_schema=False)
 

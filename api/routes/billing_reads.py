@@ -20,8 +20,8 @@ from api.deps import TenantDep, require
 from api.errors import problem_responses
 from api.fields import Day
 from api.pages import Limit, Offset, PageOut
+from core.enums import InvoiceStatus
 from core.permissions import Perm
-from models.enums import InvoiceStatus
 from services import billing_reads
 from services.billing_reads import InvoiceFilter, InvoiceRow
 

@@ -19,8 +19,8 @@ from api.auth import Principal
 from api.deps import require, tenant
 from core import audit
 from core.codec import EncryptionCodec, UnknownKeyError
+from core.enums import AuditAction
 from core.permissions import Perm
-from models.enums import AuditAction
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 Operator = Annotated[Principal, Depends(require(Perm.CODEC_DECODE))]

@@ -20,10 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.fields import Day
+from core.enums import DocumentStatus, DocumentType
 from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
-from models.enums import DocumentStatus, DocumentType
-from services import certificate, documents, signing
+from services import certificate, documents, residents, signing
 from services.documents import DocumentSummary, StoredFile, Verification, file_id
 
 router = APIRouter(tags=["documents"])
@@ -251,7 +251,7 @@ def _record_upload(
     user_id: uuid.UUID,
 ) -> FileOut:
     if resident_id is not None:
-        documents.get_resident(s, resident_id)
+        residents.get_resident(s, resident_id)
     f = documents.record_file(
         s,
         fid,

@@ -18,9 +18,9 @@ from api.auth import Principal
 from api.deps import TenantDep, require
 from api.fields import Trimmed
 from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, start_responses
+from core.enums import DunningActionStatus, DunningActionType, InvoiceStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.permissions import Perm
-from models.enums import DunningActionStatus, DunningActionType, InvoiceStatus
 from models.payment_extended import DunningConfig
 from services import billing, dunning
 from services.dunning import NewConfig, StepSpec

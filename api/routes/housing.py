@@ -26,10 +26,10 @@ from api.errors import problem_responses, replayed_response
 from api.fields import Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
+from core.enums import BedStatus, HouseGender, NarrLevel, PropertyType
 from core.errors import NotFound
 from core.permissions import Perm
 from core.scope import ScopeKind
-from models.enums import BedStatus, HouseGender, NarrLevel, PropertyType
 from models.users import User
 from services import housing_setup as places
 from services import idempotency

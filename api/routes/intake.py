@@ -11,18 +11,18 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
-from api.deps import TenantDB, TenantDep, require
+from api.deps import TenantDep, require
 from api.fields import NO_NUL, Day, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
+from api.visible import VisibleLead
+from core.enums import HouseGender, LeadSource, LeadStatus
 from core.errors import NotFound
 from core.permissions import Perm
-from core.scope import ScopeKind
-from models.enums import HouseGender, LeadSource, LeadStatus
+from core.process import Wait
 from models.residents import Lead
 from services import housing, intake
 from services.intake import LeadFilter, LeadSort, NewLead
-from workflows.common import Wait
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeState, IntakeWorkflow, ScreeningDecision
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
@@ -133,13 +133,6 @@ class IntakeStatus(BaseModel):
         )
 
 
-async def _visible(p: Principal, db: TenantDB, lead_id: uuid.UUID) -> None:
-    """A house- or property-scoped caller reaches only the leads its scope shows (404 like any
-    unknown lead); org-wide callers go straight to the workflow, as before."""
-    if p.scope.kind is not ScopeKind.ORG:
-        await db.run(intake.lead_status, lead_id)
-
-
 def _read_public(s: Session, lead_id: uuid.UUID) -> LeadPublic:
     return LeadPublic.of(intake.get_lead(s, lead_id))
 
@@ -207,11 +200,8 @@ async def get_lead(lead_id: uuid.UUID, _: Reader, db: TenantDep) -> LeadPublic:
 
 
 @router.post("/{lead_id}/decision", response_model=IntakeStatus)
-async def decide(
-    lead_id: uuid.UUID, body: DecisionIn, p: Writer, processes: ProcessesDep, db: TenantDep
-) -> IntakeStatus:
+async def decide(_: Writer, lead_id: VisibleLead, body: DecisionIn, processes: ProcessesDep) -> IntakeStatus:
     """Approve or decline a lead; 409 when it has already been screened."""
-    await _visible(p, db, lead_id)
     state = await processes.update(
         INTAKE,
         lead_id,
@@ -222,11 +212,8 @@ async def decide(
 
 
 @router.get("/{lead_id}/intake", response_model=IntakeStatus)
-async def intake_status(
-    lead_id: uuid.UUID, p: Reader, processes: ProcessesDep, db: TenantDep
-) -> IntakeStatus:
+async def intake_status(_: Reader, lead_id: VisibleLead, processes: ProcessesDep) -> IntakeStatus:
     """Where the lead's intake workflow is: its status, who screened it and every status so far."""
-    await _visible(p, db, lead_id)
     state = await processes.query(INTAKE, lead_id, IntakeWorkflow.state)
     if state is None:
         raise NotFound("intake not started", field="lead_id")

@@ -15,8 +15,8 @@ from api.auth import Principal
 from api.deps import TenantDep, require
 from api.fields import Day
 from api.processes import ProcessesDep, start_responses
+from core.enums import ReconciliationStatus
 from core.permissions import Perm
-from models.enums import ReconciliationStatus
 from models.payment_extended import ReconciliationRecord
 from services import reconciliation
 from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow

@@ -28,14 +28,14 @@ from api.auth import Principal
 from api.deps import TenantDB, TenantDep, client_ip, require, temporal_client
 from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, process_config, start_responses
 from core.config import get_settings
+from core.enums import DocumentStatus, SignatureStatus
 from core.errors import DomainError, NotFound, Rejected
 from core.filestore import file_store_from_settings
 from core.permissions import Perm
-from models.enums import DocumentStatus, SignatureStatus
+from core.process import Actor, Wait
 from services import signing
 from services.documents import get_document
 from services.signing import ESIGN_DISCLOSURES, Evidence, Link, LinkError, SignerSpec, SigningPage
-from workflows.common import Actor, Wait
 from workflows.signing import (
     SIGNING,
     RequestState,

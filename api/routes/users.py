@@ -30,11 +30,11 @@ from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import UserRole, UserStatus
 from core.errors import NotFound
 from core.notify import Email, Notifier, RecordingNotifier, SmtpNotifier
 from core.permissions import Perm, permissions_for
 from core.scope import ScopeKind
-from models.enums import UserRole, UserStatus
 from models.users import User
 from services import idempotency
 from services import users as staff

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from core.db import tenant_session
-from models.enums import HouseGender, LeadStatus
+from core.enums import HouseGender, LeadStatus
 from services import housing, intake
 from services.housing import HouseLayout
 from services.intake import NewLead

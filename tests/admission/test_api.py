@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import func, select
 
 from core.db import tenant_session
-from models.enums import AdmissionStatus, HouseGender, LeadStatus, ResidentStatus, UserRole
+from core.enums import AdmissionStatus, HouseGender, LeadStatus, ResidentStatus, UserRole
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge, ResidentStatusHistory
 from models.residents import Admission, Resident
 from services import intake
@@ -197,7 +197,7 @@ def test_bad_input_is_a_4xx_naming_the_field_and_writes_nothing(stack: str, orgs
     with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
         not_approved = approved_lead(org.org_id)
         with tenant_session(org.org_id, actor_type="test") as s:
-            from models.enums import LeadStatus
+            from core.enums import LeadStatus
             from services import intake
 
             intake.set_status(s, not_approved, LeadStatus.DECLINED)

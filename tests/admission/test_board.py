@@ -16,9 +16,7 @@ from sqlalchemy.dialects.postgresql import Range
 
 from api.routes.admission import BoardOut
 from core.db import tenant_session
-from core.scope import Scope
-from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse
-from models.enums import (
+from core.enums import (
     AdmissionStatus,
     AuditAction,
     BedStatus,
@@ -27,6 +25,8 @@ from models.enums import (
     UserRole,
     WaitlistStatus,
 )
+from core.scope import Scope
+from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse
 from models.orgs import Bed
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Admission, Resident

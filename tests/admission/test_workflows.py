@@ -20,7 +20,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from core.db import tenant_session
-from models.enums import (
+from core.enums import (
     AdmissionStatus,
     BillingFrequency,
     Priority,
@@ -28,6 +28,7 @@ from models.enums import (
     UserRole,
     WaitlistStatus,
 )
+from core.process import Actor, Wait
 from models.payments import Invoice, LedgerEntry
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge, WaitlistEntry
 from models.residents import Admission, Resident
@@ -61,7 +62,6 @@ from workflows.billing import (
     SettleDischarge,
     discharge_key,
 )
-from workflows.common import Actor, Wait
 
 # The settlement's ledger posting (services.billing.settle_discharge).
 CREDITED = "Unused nights credited"

@@ -19,8 +19,8 @@ from temporalio.service import RPCError
 from core import audit
 from core.audit import Checkpoint
 from core.db import tenant_session
+from core.enums import AuditAction
 from models.audit import AuditLog
-from models.enums import AuditAction
 from tests.db import as_owner
 
 BIN = Path(sys.executable).parent
@@ -98,9 +98,9 @@ def anchor_now(org_id: uuid.UUID) -> Checkpoint | None:
 
 def sweep_anchors() -> set[uuid.UUID]:
     """One pass of the worker's anchor sweep against the test stack's Temporal."""
-    from activities.audit import ensure_anchors
     from core.config import get_settings
     from core.temporal import connect
+    from workflows.audit_sequencer import ensure_anchors
 
     async def go() -> set[uuid.UUID]:
         return await ensure_anchors(await connect(), get_settings().task_queue)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from core import audit
-from models.enums import UserRole
+from core.enums import UserRole
 from seed import seed_org
 from tests.audit.helpers import (
     alerts,

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from cli.admin import verify_chains
 from core import audit
 from core.db import tenant_session
+from core.enums import AuditAction, LeadSource, LeadStatus, UserRole
 from models.base import note_phi_read_group
-from models.enums import AuditAction, LeadSource, LeadStatus, UserRole
 from models.residents import Lead
 from tests.audit.helpers import chain, pending, write_events
 from tests.db import as_app, as_owner

@@ -19,7 +19,7 @@ import core.db
 from core import audit
 from core.config import get_settings
 from core.db import app_url, tenant_session
-from models.enums import LeadSource, LeadStatus, UserRole
+from core.enums import LeadSource, LeadStatus, UserRole
 from models.residents import Lead
 from tests.audit.helpers import pending
 from tests.db import as_owner

@@ -15,7 +15,7 @@ from temporalio.service import RPCError
 
 from cli.admin import verify_chains
 from core.config import get_settings
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.audit.helpers import chain, latest_anchor, pending, write_events
 from tests.factories import OrgFactory
 
@@ -53,9 +53,9 @@ def test_the_worker_sequencer_chains_events_within_seconds_and_anchors_the_org(
     stack: str, orgs: OrgFactory
 ) -> None:
     """`stack` runs the worker that executes the anchor workflow."""
-    from activities.audit import run_sequencer
     from core.temporal import connect
     from workflows.audit import AuditAnchorWorkflow, anchor_workflow_id
+    from workflows.audit_sequencer import run_sequencer
 
     org = orgs.create((UserRole.ORG_OWNER,))
     write_events(org.org_id, 5)
@@ -92,8 +92,8 @@ def test_the_worker_sequencer_chains_events_within_seconds_and_anchors_the_org(
 @pytest.mark.usefixtures("stack")
 def test_the_worker_anchors_a_chain_it_did_not_write_on_its_first_sweep(orgs: OrgFactory) -> None:
     """An import, the seed or `keys rotate` chains the events; the worker only finds the chain."""
-    from activities.audit import run_sequencer
     from core.temporal import connect
+    from workflows.audit_sequencer import run_sequencer
 
     org = orgs.create((UserRole.ORG_OWNER,))
     write_events(org.org_id, 3)

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.audit.helpers import alerts, anchor_now, chain, tamper, verify, verify_cli, write_events
 from tests.factories import OrgFactory
 

@@ -12,8 +12,8 @@ from sqlalchemy import insert
 
 from core.crypto import field_aad
 from core.db import tenant_session
+from core.enums import AdmissionStatus, HouseGender, PropertyType, ResidentStatus
 from core.fieldcrypt import field_cipher
-from models.enums import AdmissionStatus, HouseGender, PropertyType, ResidentStatus
 from models.orgs import Bed, House, Property, Room
 from models.residents import Admission, Resident
 

@@ -18,8 +18,9 @@ from temporalio.client import Client, WorkflowHandle
 
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import BillingFrequency
+from core.process import Actor
 from core.stripe_gateway import StripeGateway
-from models.enums import BillingFrequency
 from models.payments import Invoice
 from services import billing
 from services.billing import NewRate
@@ -36,7 +37,6 @@ from workflows.billing import (
     SettleDischarge,
     discharge_key,
 )
-from workflows.common import Actor
 
 NOV = date(2026, 11, 1)
 
@@ -187,7 +187,7 @@ async def card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandl
 
 async def deposit_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     """A resident with a cash deposit leaves on the 21st; staff send itemised deductions."""
-    from models.enums import PaymentMethodType
+    from core.enums import PaymentMethodType
     from services.billing import Deduction
     from workflows.billing import DepositDecision
 

@@ -9,7 +9,7 @@ from datetime import date
 import httpx
 
 from core.db import tenant_session
-from models.enums import UserRole
+from core.enums import UserRole
 from services import billing
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg

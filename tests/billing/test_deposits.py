@@ -17,9 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.base import Deps
 from core.config import get_settings
 from core.db import app_engine, tenant_session
-from core.ledger import account_balance
-from core.stripe_gateway import StripeGateway
-from models.enums import (
+from core.enums import (
     BillingFrequency,
     DepositStatus,
     InvoiceStatus,
@@ -28,10 +26,13 @@ from models.enums import (
     RefundStatus,
     UserRole,
 )
+from core.process import Actor
+from core.stripe_gateway import StripeGateway
 from models.payment_extended import Refund
 from models.payments import LedgerEntry
 from services import billing
 from services.billing import Deduction, Disposition, NewRate
+from services.ledger import account_balance
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
 from workflows.billing import (
@@ -47,7 +48,6 @@ from workflows.billing import (
     SettleDischarge,
     discharge_key,
 )
-from workflows.common import Actor
 
 NOV = date(2026, 11, 1)
 

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core.db import tenant_session
-from core.errors import Conflict, Rejected
-from models.enums import (
+from core.enums import (
     BillingFrequency,
     InvoiceStatus,
     LineItemType,
@@ -19,6 +18,7 @@ from models.enums import (
     PaymentStatus,
     UserRole,
 )
+from core.errors import Conflict, Rejected
 from models.payments import Invoice, InvoiceLineItem, LedgerEntry
 from services import billing
 from services.billing import NewPayment, NewRate

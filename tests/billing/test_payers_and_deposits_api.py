@@ -10,7 +10,7 @@ from datetime import date
 import httpx
 
 from core.db import tenant_session
-from models.enums import UserRole
+from core.enums import UserRole
 from services import billing
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
@@ -200,9 +200,9 @@ def discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, st
     import asyncio
 
     from core.config import get_settings
+    from core.process import Actor
     from core.temporal import connect
     from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
-    from workflows.common import Actor
 
     (rid,) = admit(org.org_id, make_house(org.org_id, beds=1), [(date(2026, 1, 1), None)])
     r = http.post(
@@ -273,7 +273,7 @@ def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
 
     from sqlalchemy import select
 
-    from models.enums import PaymentMethodType
+    from core.enums import PaymentMethodType
     from models.payments import Payment
 
     org, rid = _resident(orgs, stack, 45_000)

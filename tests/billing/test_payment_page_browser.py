@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import tenant_session
+from core.enums import InvoiceStatus, PaymentStatus
 from core.stripe_gateway import StripeGateway
-from models.enums import InvoiceStatus, PaymentStatus
 from models.payments import LedgerEntry, Payment
 from services import billing
 from tests.billing.test_api import SPECIALIST, _billed_org

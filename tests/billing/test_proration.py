@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models.enums import BillingFrequency
+from core.enums import BillingFrequency
 from services.billing import Period, billed_days, period_containing, prorate
 
 M, W, B = BillingFrequency.MONTHLY, BillingFrequency.WEEKLY, BillingFrequency.BIWEEKLY

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from core.db import tenant_session
-from models.enums import PaymentMethodType, UserRole
+from core.enums import PaymentMethodType, UserRole
 from services import billing
 from services.billing import NewPayment
 from tests.dunning.builders import RENT, Billed, billed_org

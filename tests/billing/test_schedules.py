@@ -13,8 +13,8 @@ from temporalio.client import ScheduleActionStartWorkflow
 from cli.main import build_parser
 from cli.schedules import ensure_rent_schedule, sync
 from core.db import tenant_session
+from core.enums import BillingFrequency, UserRole
 from core.temporal import connect
-from models.enums import BillingFrequency, UserRole
 from models.payments import Invoice
 from services import billing
 from services.billing import NewRate

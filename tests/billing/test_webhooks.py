@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.config import get_settings
 from core.db import tenant_session
-from models.enums import PaymentStatus
+from core.enums import PaymentStatus
 from models.integrations import IdempotencyRecord
 from models.payments import Payment
 from tests.billing.test_api import SPECIALIST, _billed_org

@@ -12,8 +12,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import BillingFrequency, InvoiceStatus, PaymentMethodType, PaymentStatus, UserRole
+from core.process import Actor
 from core.stripe_gateway import StripeGateway
-from models.enums import BillingFrequency, InvoiceStatus, PaymentMethodType, PaymentStatus, UserRole
 from models.payments import Invoice, LedgerEntry, Payment
 from services import billing
 from services.billing import NewRate
@@ -31,7 +32,6 @@ from workflows.billing import (
     SettleDischarge,
     discharge_key,
 )
-from workflows.common import Actor
 
 NOV = date(2026, 11, 1)
 

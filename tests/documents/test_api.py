@@ -8,7 +8,7 @@ import uuid
 
 import httpx
 
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.documents.factories import make_resident
 from tests.factories import OrgFactory
 

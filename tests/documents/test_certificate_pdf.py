@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
 
-from models.enums import DocumentStatus
+from core.enums import DocumentStatus
 from services import certificate
 from services.signing import EventLine, Trail
 

@@ -14,10 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from core.db import tenant_session
+from core.enums import DocumentStatus, DocumentType
 from core.errors import Rejected
 from core.filestore import FileStore, IntegrityError, LocalFileStore, S3FileStore
 from models.documents import Document
-from models.enums import DocumentStatus, DocumentType
 from services import documents
 from tests.documents.factories import make_document, make_resident
 from tests.factories import OrgFactory

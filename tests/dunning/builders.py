@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.db import tenant_session
+from core.enums import BillingFrequency, UserRole
 from core.passwords import hash_password
-from models.enums import BillingFrequency, UserRole
 from models.payments import Invoice
 from models.residents import Resident
 from models.users import RoleAssignment

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle
 
+from core.process import Actor
 from tests.dunning.builders import billed_in
-from workflows.common import Actor
 from workflows.dunning import (
     DUNNING,
     WRITE_OFF,

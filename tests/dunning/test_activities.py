@@ -19,15 +19,15 @@ from temporalio.worker import Worker
 import registry
 from activities.dunning import DunningActivities, InvoiceRef, StepInput, StepOutcome
 from core.db import tenant_session
-from core.ledger import journal_id_for
+from core.enums import DunningActionStatus, InvoiceStatus, LineItemType, PaymentMethodType
 from core.notify import RecordingNotifier
-from models.enums import DunningActionStatus, InvoiceStatus, LineItemType, PaymentMethodType
+from core.process import Actor
 from models.payments import InvoiceLineItem, LedgerEntry
 from services import billing, dunning
+from services.ledger import journal_id_for
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.dunning.conftest import SmtpSink, smtp_notifier
 from tests.factories import OrgFactory
-from workflows.common import Actor
 from workflows.dunning import DunningInput, DunningProgress, DunningWorkflow, dunning_id
 
 FEE_LADDER = [

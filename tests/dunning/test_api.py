@@ -12,8 +12,8 @@ import httpx
 from temporalio.client import WorkflowExecutionStatus
 
 from core.db import tenant_session
+from core.enums import UserRole
 from core.temporal import connect
-from models.enums import UserRole
 from services import billing
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.factories import OrgFactory

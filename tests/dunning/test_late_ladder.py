@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 
 from core.db import tenant_session
-from models.enums import DunningActionStatus, DunningActionType
+from core.enums import DunningActionStatus, DunningActionType
 from services import dunning
 from tests.db import as_owner
 from tests.dunning.builders import billed_org

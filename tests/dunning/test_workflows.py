@@ -12,15 +12,15 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from core.db import tenant_session
-from core.ledger import journal_id_for
-from models.enums import DunningActionStatus, InvoiceStatus, LineItemType, PaymentMethodType
+from core.enums import DunningActionStatus, InvoiceStatus, LineItemType, PaymentMethodType
+from core.process import Actor
 from models.payments import DunningAction, InvoiceLineItem, LedgerEntry
 from services import billing, dunning
 from services.billing import NewPayment, read_payment_link
+from services.ledger import journal_id_for
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.dunning.conftest import SmtpSink
 from tests.factories import OrgFactory
-from workflows.common import Actor
 from workflows.dunning import (
     DUNNING,
     WRITE_OFF,
@@ -205,7 +205,7 @@ async def test_a_write_off_stops_the_ladder_and_moves_what_is_owed_to_bad_debt(
         assert billing.get_invoice(s, b.invoice_ids[0]).status is InvoiceStatus.UNCOLLECTIBLE
         assert billing.invoice_outstanding(s, b.invoice_ids[0]) == 0
         acct = dunning.ensure_accounts(s)
-        from core.ledger import account_balance
+        from services.ledger import account_balance
 
         assert account_balance(s, acct[dunning.BAD_DEBT]) == RENT + 2500
         assert billing.trial_balance(s) == 0

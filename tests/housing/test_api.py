@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from api.routes.housing import PROPERTY_EXAMPLE
 from core.db import tenant_session
-from models.enums import UserRole
+from core.enums import UserRole
 from models.orgs import Bed, House, Property, Room
 from tests.factories import OrgFactory, SampleOrg
 from tests.scope.world import build_side

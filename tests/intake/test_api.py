@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.processes import ProcessConfig, process_config
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.factories import OrgFactory
 
 

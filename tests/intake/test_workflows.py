@@ -14,11 +14,11 @@ from activities.base import Deps
 from activities.intake import IntakeActivities, RecordLead
 from core.audit import seal_pending
 from core.db import app_engine, tenant_session
-from models.enums import LeadSource, LeadStatus, UserRole
+from core.enums import LeadSource, LeadStatus, UserRole
+from core.process import Actor
 from models.residents import Lead
 from services.intake import NewLead
 from tests.factories import OrgFactory
-from workflows.common import Actor
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeWorkflow, ScreeningDecision
 
 

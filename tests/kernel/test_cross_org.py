@@ -17,8 +17,8 @@ from fastapi.routing import APIRoute
 
 import registry
 from api.processes import processes
+from core.enums import UserRole
 from core.temporal import connect
-from models.enums import UserRole
 from tests.factories import OrgFactory, SampleOrg
 
 

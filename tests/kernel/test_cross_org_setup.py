@@ -15,7 +15,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from api.routes import billing_reads, housing, users
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.admission.places import house
 from tests.dunning.builders import billed_in
 from tests.factories import OrgFactory, SampleOrg

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from api.processes import ProcessConfig, process_config
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import UserRole
 from core.temporal import connect
-from models.enums import UserRole
 from models.residents import Lead
 from tests.factories import OrgFactory
 from worker import build_worker

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowHandle
 
+from core.process import Actor
 from tests.billing.histories import ensure_localstripe
-from workflows.common import Actor
 from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 

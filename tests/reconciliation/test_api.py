@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.factories import OrgFactory
 from tests.reconciliation.test_workflows import _charge_outside_the_ledger
 

@@ -12,8 +12,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.config import get_settings
 from core.db import tenant_session
+from core.enums import BillingFrequency, PaymentMethodType, PaymentStatus, UserRole
+from core.process import Actor
 from core.stripe_gateway import StripeGateway
-from models.enums import BillingFrequency, PaymentMethodType, PaymentStatus, UserRole
 from models.payment_extended import ReconciliationRecord
 from models.payments import Invoice, Payment
 from services import billing, reconciliation
@@ -28,7 +29,6 @@ from workflows.billing import (
     CardRefundInput,
     CardRefundWorkflow,
 )
-from workflows.common import Actor
 from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 NOV = date(2026, 11, 1)

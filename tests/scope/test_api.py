@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from api.routes import admission as admission_routes
 from api.routes import intake as intake_routes
 from core.db import tenant_session
-from models.enums import ResidentStatus, UserRole
+from core.enums import ResidentStatus, UserRole
 from models.residents import Admission
 from tests.admission.places import approved_lead
 from tests.factories import OrgFactory, SampleOrg

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import resolve
 from core.db import tenant_session
+from core.enums import BedStatus, UserRole
 from core.scope import ORG_WIDE, Scope, ScopeKind
-from models.enums import BedStatus, UserRole
 from models.orgs import Bed, House, Property, Room
 from models.resident_tracking import (
     BedOccupancy,

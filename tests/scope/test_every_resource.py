@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from core.db import tenant_session
-from models.enums import UserRole
+from core.enums import UserRole
 from models.orgs import Bed
 from services import billing
 from tests.documents.factories import make_document
@@ -180,6 +180,27 @@ def test_no_write_with_another_houses_id_succeeds_or_starts_a_process(
                 got.text[:300],
             )
     assert _documents_and_payments(houses) == before
+
+
+# Path ids whose routes message a workflow: their scope guard is a dependency (api/visible.py).
+PROCESS_IDS = {"lead_id", "admission_id"}
+
+
+@pytest.mark.parametrize("caller", ["house_manager", "property_manager"])
+def test_a_process_route_naming_another_houses_id_is_a_404_before_its_body_is_read(
+    stack: str, api_app: FastAPI, houses: Houses, caller: str
+) -> None:
+    """The guard resolves the id before the handler runs, so not even a request with an empty
+    body reaches the handler (and so Temporal): 404 naming the id, not a 422 about the body."""
+    other = houses.b.ids()
+    token = getattr(houses, caller)
+    guarded = [(m, p) for m, p in _routes(api_app) if set(PARAM.findall(p)) & PROCESS_IDS]
+    assert len(guarded) >= 9
+    with httpx.Client(base_url=stack, headers={"Authorization": f"Bearer {token}"}) as http:
+        for method, path in guarded:
+            got = http.request(method, _url(path, other), json={}, timeout=60)
+            field = (set(PARAM.findall(path)) & PROCESS_IDS).pop()
+            assert (got.status_code, got.json().get("field")) == (404, field), (method, path, got.text[:300])
 
 
 def _documents_and_payments(houses: Houses) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import tenant_session
-from models.enums import UserRole
+from core.enums import UserRole
 from models.orgs import Bed, Room
 from services import billing
 from tests.factories import OrgFactory, SampleOrg

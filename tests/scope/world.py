@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import login
 from core.db import tenant_session
+from core.enums import DischargeReason, HouseGender, LeadStatus, Priority, UserRole
 from core.passwords import hash_password
-from models.enums import DischargeReason, HouseGender, LeadStatus, Priority, UserRole
 from models.users import RoleAssignment
 from seed.factories import UserFactory
 from services import admission, housing, intake, waitlist

@@ -17,12 +17,12 @@ from temporalio.converter import DataConverter, WorkflowSerializationContext
 from temporalio.worker import Worker
 
 from core.codec import ENCODING, KEY_ID, EncryptionCodec
+from core.enums import UserRole
+from core.process import workflow_id
 from core.temporal import connect
-from models.enums import UserRole
 from tests.factories import OrgFactory
 from tests.phi_workflow import PhiCarrier, PhiInput, echo_phi
 from tests.security.conftest import audit_rows
-from workflows.common import workflow_id
 
 PHI = "Ottoline Featherstonehaugh"
 

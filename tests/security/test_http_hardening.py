@@ -8,7 +8,7 @@ import pytest
 
 from core.config import get_settings
 from core.db import dispose_engines
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.factories import PASSWORD, OrgFactory
 from tests.harness import api_server, free_port
 from tests.security.conftest import audit_rows, fresh_ip

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.auth import SESSION_COOKIE
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.factories import OrgFactory
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from cli.seed import seed
+from core.enums import UserRole
 from core.permissions import SECOND_FACTOR_ROLES
-from models.enums import UserRole
 from tests.db import as_owner
 from tests.factories import PASSWORD, OrgFactory
 from tests.security.conftest import fresh_ip

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from core.config import get_settings
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.db import as_owner
 from tests.factories import PASSWORD, OrgFactory
 from tests.security.conftest import audit_rows, fresh_ip

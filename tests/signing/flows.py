@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from models.enums import UserRole
+from core.enums import UserRole
 from tests.documents.factories import make_resident, template_id
 from tests.factories import SampleOrg
 

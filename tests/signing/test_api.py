@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from models.enums import UserRole
+from core.enums import UserRole
 from services.signing import make_token, read_token
 from tests.documents.factories import make_resident
 from tests.factories import OrgFactory

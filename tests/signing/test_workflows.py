@@ -17,15 +17,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.signing import LinkAction
 from core.db import tenant_session
+from core.enums import DocumentStatus, SignatureStatus, UserRole
+from core.process import Actor, Wait
 from models.documents import Document, Signature
 from models.documents_extended import DocumentVersion, SignatureEvent
-from models.enums import DocumentStatus, SignatureStatus, UserRole
 from models.files import FileUpload
 from services.signing import Evidence, Link, SignerSpec, read_token
 from tests.documents.factories import make_document, make_resident
 from tests.factories import OrgFactory, SampleOrg
 from tests.signing.conftest import SigningWorker
-from workflows.common import Actor, Wait
 from workflows.signing import (
     SIGNING,
     RequestState,

@@ -18,9 +18,9 @@ from sqlalchemy import func, select, update
 from api.auth import login, resolve
 from api.routes.users import invitation_notifier
 from core.db import tenant_session
+from core.enums import UserRole
 from core.notify import SmtpNotifier
 from core.scope import ScopeKind
-from models.enums import UserRole
 from models.users import User, UserInvitation
 from tests.admission.places import house
 from tests.dunning.conftest import SmtpSink, smtp_notifier

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.orm import Session
 
-from models.enums import EntryDirection
+from core.enums import EntryDirection
 from models.payments import LedgerAccount, LedgerEntry
 
 # uuid5 namespace for journal ids derived from business idempotency keys.
