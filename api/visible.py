@@ -16,7 +16,7 @@ from fastapi import Depends
 from api.auth import Principal
 from api.deps import CurrentUser, TenantDB, TenantDep
 from core.scope import ScopeKind
-from services import admission, housing, intake
+from services import admission, housing, intake, residents
 
 
 def _scoped(p: Principal) -> bool:
@@ -35,8 +35,15 @@ async def _admission(admission_id: uuid.UUID, p: CurrentUser, db: TenantDep) -> 
     return admission_id
 
 
+async def _resident(resident_id: uuid.UUID, p: CurrentUser, db: TenantDep) -> uuid.UUID:
+    if _scoped(p):
+        await db.run(residents.get_resident, resident_id)
+    return resident_id
+
+
 VisibleLead = Annotated[uuid.UUID, Depends(_lead)]
 VisibleAdmission = Annotated[uuid.UUID, Depends(_admission)]
+VisibleResident = Annotated[uuid.UUID, Depends(_resident)]
 
 
 async def visible_bed(p: Principal, db: TenantDB, bed_id: uuid.UUID, field: str) -> None:

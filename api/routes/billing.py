@@ -20,6 +20,7 @@ from api.fields import Day, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes import billing_page, billing_webhooks
 from api.routes import dunning as dunning_routes
+from api.visible import VisibleResident
 from core.enums import (
     BillingFrequency,
     DepositStatus,
@@ -665,7 +666,7 @@ async def get_deposit(resident_id: uuid.UUID, _: Reader, db: TenantDep) -> Depos
 
 @router.post("/residents/{resident_id}/deposit/settlement", response_model=DepositPublic)
 async def settle_deposit(
-    resident_id: uuid.UUID, body: DepositSettlementIn, _: Writer, processes: ProcessesDep, db: TenantDep
+    _: Writer, resident_id: VisibleResident, body: DepositSettlementIn, processes: ProcessesDep, db: TenantDep
 ) -> DepositPublic:
     """Staff's settlement of the deposit after the move-out inspection, sent to the resident's
     discharge-settlement process (started at discharge): itemised deductions, open invoices paid
