@@ -442,6 +442,8 @@ class CardRefundWorkflow:
             **DB_STEP.options(),
         )
         self._outcome = await _refund_through_stripe(inp.actor, inp.refund_id)
+        # Let a waiting `wait_outcome` (the staff request) answer before the run closes.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self._outcome
 
     @workflow.update
