@@ -38,15 +38,14 @@ class Trimmed:
 
     Pydantic's `StringConstraints(strip_whitespace=True, max_length=n)` strips before it
     measures, so it accepted strings longer than the `maxLength` its schema documents; here the
-    limits and the pattern apply to the string as sent (what the schema says), then it is
+    limits apply to the string as sent (what the schema says), then it is
     stripped. `min_length=1` also refuses a blank string, and says so in the pattern."""
 
     max_length: int
     min_length: int = 1
-    pattern: str | None = None
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        pattern = self.pattern or (NOT_BLANK if self.min_length else NO_NUL)
+        pattern = NOT_BLANK if self.min_length else NO_NUL
         inner = core_schema.str_schema(
             min_length=self.min_length, max_length=self.max_length, pattern=pattern
         )
