@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     compliance_extended,
     documents,
     documents_extended,
+    events,
     files,
     integrations,
     messaging,

@@ -25,6 +25,7 @@ from core.enums import UserRole
 from core.passwords import hash_password
 from models.audit import AuditEvent, AuditLog
 from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse, BedBoardVersion
+from models.events import DomainEvent
 from seed import billing, compliance, documents, intake, integrations, messaging, operations, orgs, residents
 from seed.context import SeedContext
 from services.bed_board import board_json
@@ -104,8 +105,9 @@ def seed_org(
     # Today's bed board, built once as the first reader would: the demo's copy (migration 0013).
     with tenant_session(org_id, actor_type="system") as s:
         board_json(s, datetime.now(UTC).date())
-        for cache in (BedBoardVersion, BedBoardSnapshot, BedBoardSnapshotHouse):
-            counts[cache.__tablename__] = int(s.scalar(select(func.count()).select_from(cache)) or 0)
+        # The events the services emitted while the story ran (the outbox, migration 0019).
+        for written in (BedBoardVersion, BedBoardSnapshot, BedBoardSnapshotHouse, DomainEvent):
+            counts[written.__tablename__] = int(s.scalar(select(func.count()).select_from(written)) or 0)
     # The demo's audit trail is chained before it is reported, not a second later by the worker.
     seal_pending(org_id)
     with tenant_session(org_id, actor_type="system") as s:

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from core.enums import HouseGender, LeadSource, LeadStatus
 from core.errors import NotFound
+from core.events import EventType
 from models.residents import Lead
+from services.events import emit
 from services.paging import Page, matching, ordered, page
 
 
@@ -62,7 +64,12 @@ def record_lead(session: Session, lead_id: uuid.UUID, data: NewLead, created_by:
     )
     session.add(lead)
     session.flush()
+    emit(session, EventType.LEAD_CREATED, lead_id, house_id=data.house_preference_id)
     return lead
+
+
+# What screening ends in; each is the lead's decided event, once.
+DECIDED = (LeadStatus.APPROVED, LeadStatus.DECLINED, LeadStatus.LOST)
 
 
 def set_status(
@@ -76,6 +83,15 @@ def set_status(
         lead.status = status
     if reason_code and lead.disposition_reason != reason_code:
         lead.disposition_reason = reason_code
+    if status in DECIDED:
+        emit(
+            session,
+            EventType.LEAD_DECIDED,
+            lead_id,
+            occurrence=status,
+            house_id=lead.house_preference_id,
+            status=status,
+        )
     return lead
 
 

@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 from core.config import get_settings
 from core.enums import DocumentStatus, SignatureStatus
 from core.errors import Conflict, NotFound, Rejected
+from core.events import EventType
 from core.fieldcrypt import blind_digest
 from models.documents import Document, Signature
 from models.documents_extended import SignatureEvent
 from models.residents import Resident
 from models.users import User
 from services.documents import StoredFile, file_id, get_document, sha256, stored_file, version
+from services.events import emit
 
 OPEN = (SignatureStatus.PENDING, SignatureStatus.VIEWED)
 OPEN_DOCUMENT = (DocumentStatus.PENDING_SIGNATURE, DocumentStatus.PARTIALLY_SIGNED)
@@ -430,6 +432,7 @@ def record_decline(session: Session, claims: Link, reason: str | None, ev: Evide
     sig.user_agent = (ev.user_agent or "")[:500] or None
     doc.status = DocumentStatus.VOIDED
     record_event(session, doc, "declined", f"{sig.id}:declined", at, sig=sig, evidence=ev)
+    _closed(session, doc, SignatureStatus.DECLINED)
 
 
 def close(
@@ -450,7 +453,19 @@ def close(
         ):
             sig.status = SignatureStatus.EXPIRED
         doc.status = outcome
+        _closed(session, doc, outcome)
     record_event(session, doc, event, event, at, actor_user_id=actor_user_id)
+
+
+def _closed(session: Session, doc: Document, outcome: DocumentStatus | SignatureStatus) -> None:
+    """Ended unsigned: expired, voided, or declined by a signer."""
+    emit(
+        session,
+        EventType.SIGNATURE_REQUEST_CLOSED,
+        doc.id,
+        resident_id=doc.resident_id,
+        outcome=outcome,
+    )
 
 
 @dataclass(frozen=True)
@@ -602,3 +617,4 @@ def finalize(
     doc.retention_until_date = until or doc.retention_until_date
     session.flush()
     record_event(session, doc, "completed", "completed", at, before=before)
+    emit(session, EventType.DOCUMENT_SIGNED, doc.id, resident_id=doc.resident_id)

@@ -1,0 +1,98 @@
+"""The catalogue of domain events and the pure parts of the outbox: event ids and positions.
+
+An event says that something happened to one subject (a lead, an admission, an invoice...) and
+carries ids and enum values only, never PHI: a webhook receiver, a notifier or a report reads
+what it needs through the API, under its own permissions. Types are versioned in their name
+(`invoice.issued.v1`): a change to what an event carries is a new type, and receivers that
+asked for v1 keep getting v1.
+
+The table, `emit` and the reader are in `services/events.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+EVENTS_NAMESPACE = uuid.UUID("5f0c2a77-8d1e-4c1b-9a3e-2f6b7d0e4c91")
+
+
+class EventType(StrEnum):
+    """Every event a family emits. Add members at the end; never change a value."""
+
+    LEAD_CREATED = "lead.created.v1"
+    LEAD_DECIDED = "lead.decided.v1"
+    RESIDENT_ADMITTED = "resident.admitted.v1"
+    RESIDENT_TRANSFERRED = "resident.transferred.v1"
+    RESIDENT_DISCHARGED = "resident.discharged.v1"
+    INVOICE_ISSUED = "invoice.issued.v1"
+    INVOICE_VOIDED = "invoice.voided.v1"
+    PAYMENT_RECEIVED = "payment.received.v1"
+    PAYMENT_FAILED = "payment.failed.v1"
+    REFUND_COMPLETED = "refund.completed.v1"
+    DEPOSIT_SETTLED = "deposit.settled.v1"
+    DUNNING_STEP_TAKEN = "dunning.step_taken.v1"
+    INVOICE_WRITTEN_OFF = "invoice.written_off.v1"
+    DOCUMENT_SIGNED = "document.signed.v1"
+    SIGNATURE_REQUEST_CLOSED = "signature_request.closed.v1"
+
+    @property
+    def subject(self) -> str:
+        """What the event's `subject_id` names: the first part of the type."""
+        return self.value.split(".", 1)[0]
+
+
+# One sentence per type: the README's catalogue and, later, OpenAPI's `webhooks` section.
+CATALOGUE: dict[EventType, str] = {
+    EventType.LEAD_CREATED: "An inquiry was recorded as a lead.",
+    EventType.LEAD_DECIDED: "Screening ended for a lead: `status` is approved, declined or lost.",
+    EventType.RESIDENT_ADMITTED: "A resident moved into a bed (`bed_id`) under an admission.",
+    EventType.RESIDENT_TRANSFERRED: "A resident moved from one bed to another (`from_bed_id`, `bed_id`).",
+    EventType.RESIDENT_DISCHARGED: "A resident left; `kind` says how (voluntary, administrative, ...).",
+    EventType.INVOICE_ISSUED: "An invoice was issued to a resident.",
+    EventType.INVOICE_VOIDED: "An issued invoice was voided.",
+    EventType.PAYMENT_RECEIVED: "A payment was received (card, cash, check...) and posted to the ledger.",
+    EventType.PAYMENT_FAILED: "A card payment was declined or failed.",
+    EventType.REFUND_COMPLETED: "A refund of a payment or a deposit completed.",
+    EventType.DEPOSIT_SETTLED: "A security deposit was settled after discharge.",
+    EventType.DUNNING_STEP_TAKEN: "A step of an overdue invoice's dunning schedule ran (`step`).",
+    EventType.INVOICE_WRITTEN_OFF: "An overdue invoice's balance was written off.",
+    EventType.DOCUMENT_SIGNED: "Every signer signed a document; the signed copy exists.",
+    EventType.SIGNATURE_REQUEST_CLOSED: (
+        "A signature request ended unsigned: `outcome` is expired, voided or declined."
+    ),
+}
+
+
+def event_id(org_id: uuid.UUID, type_: EventType, subject_id: uuid.UUID, occurrence: str = "") -> uuid.UUID:
+    """The same change always yields the same id, so a retried activity records its event once.
+    `occurrence` tells apart events of one type about one subject (a second transfer)."""
+    return uuid.uuid5(EVENTS_NAMESPACE, f"{org_id}/{type_.value}/{subject_id}/{occurrence}")
+
+
+_CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """Where an event sits in its org's feed: the writing transaction's id, then the row's
+    sequence. Read after a position, a consumer never skips an event committed later (the
+    reader only returns events of transactions older than every one still running)."""
+
+    tx: int
+    seq: int
+
+    def __str__(self) -> str:
+        return f"{self.tx}-{self.seq}"
+
+    @classmethod
+    def parse(cls, text: str) -> Position:
+        m = _CURSOR.match(text)
+        if m is None:
+            raise ValueError("a position is two numbers joined by '-', as a previous page returned it")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+
+START = Position(0, 0)

@@ -1,0 +1,151 @@
+"""The outbox's two ends: `emit` records an event in the caller's transaction, `read_after`
+returns an org's events in order after a position.
+
+An event exists if and only if the change that caused it committed: `emit` only inserts a row
+in the session the change is written in. Its id comes from what happened (`core.events.event_id`),
+so a retried activity that writes the same change emits nothing twice. What a consumer has read
+is its own row's business (a webhook endpoint keeps its position beside it), never a process's
+memory: any replica can continue where another stopped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from core.events import START, EventType, Position, event_id
+from models.events import DomainEvent
+
+PAGE_LIMIT = 500
+
+# Every transaction older than this has finished: rows it wrote are all the rows it will write.
+_SETTLED = text("(pg_snapshot_xmin(pg_current_snapshot()))::text::bigint")
+
+
+def _plain(name: str, value: object) -> str | None:
+    """Ids, enum values and small numbers (a step) only: free text or a date would be a way for
+    PHI in."""
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"event field {name!r} must be an id, an enum member or a number")
+
+
+def emit(
+    session: Session,
+    type_: EventType,
+    subject_id: uuid.UUID,
+    *,
+    occurrence: str = "",
+    resident_id: uuid.UUID | None = None,
+    house_id: uuid.UUID | None = None,
+    **names: uuid.UUID | Enum | int | None,
+) -> uuid.UUID:
+    """Record that `type_` happened to `subject_id`, in the caller's transaction. Returns the
+    event id; emitting the same event again (same type, subject and occurrence) is a no-op."""
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    data = {k: v for k, v in ((k, _plain(k, v)) for k, v in sorted(names.items())) if v is not None}
+    eid = event_id(org_id, type_, subject_id, occurrence)
+    session.execute(
+        insert(DomainEvent)
+        .values(
+            id=eid,
+            org_id=org_id,
+            type=type_.value,
+            subject_id=subject_id,
+            resident_id=resident_id,
+            house_id=house_id,
+            data=data,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    return eid
+
+
+@dataclass(frozen=True)
+class Event:
+    id: uuid.UUID
+    type: EventType
+    subject_id: uuid.UUID
+    resident_id: uuid.UUID | None
+    house_id: uuid.UUID | None
+    data: dict[str, Any]
+    occurred_at: datetime
+    position: Position
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[Event]
+    # Where to read after next time; the position asked for when the page is empty.
+    next: Position
+
+
+def read_after(
+    session: Session,
+    after: Position = START,
+    *,
+    limit: int = 100,
+    types: Collection[EventType] | None = None,
+) -> EventPage:
+    """The org's events after `after`, oldest first, as far as every earlier transaction has
+    finished. The caller's scope applies (row-level security): a house manager reads the
+    events of their own houses and residents. Read in a transaction that has written nothing
+    (its own events would hold the page back)."""
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    q = (
+        select(DomainEvent)
+        .where(
+            DomainEvent.org_id == org_id,
+            tuple_(DomainEvent.tx, DomainEvent.seq) > tuple_(after.tx, after.seq),
+            DomainEvent.tx < _SETTLED,
+        )
+        .order_by(DomainEvent.tx, DomainEvent.seq)
+        .limit(max(1, min(limit, PAGE_LIMIT)))
+    )
+    if types is not None:
+        q = q.where(DomainEvent.type.in_([t.value for t in types]))
+    rows = session.scalars(q).all()
+    events = [
+        Event(
+            r.id,
+            EventType(r.type),
+            r.subject_id,
+            r.resident_id,
+            r.house_id,
+            dict(r.data),
+            r.occurred_at,
+            Position(r.tx, r.seq),
+        )
+        for r in rows
+    ]
+    return EventPage(events, events[-1].position if events else after)
+
+
+def events_about(session: Session, subject_id: uuid.UUID) -> list[EventType]:
+    """The types of the events recorded about one subject, oldest first."""
+    return [
+        EventType(t)
+        for t in session.scalars(
+            select(DomainEvent.type)
+            .where(DomainEvent.subject_id == subject_id)
+            .order_by(DomainEvent.tx, DomainEvent.seq)
+        )
+    ]
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(DomainEvent)) or 0)
