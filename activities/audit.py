@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from temporalio import activity
 
 from activities.base import TenantActivities
-from core import audit
+from core import audit, audit_sealer
 from core.audit import Checkpoint
 from core.enums import AuditAction
 from core.process import Actor
@@ -28,7 +28,7 @@ class AuditActivities(TenantActivities):
     @activity.defn(name="audit_checkpoint")
     def checkpoint(self, inp: CheckpointInput) -> Checkpoint | None:
         try:
-            return audit.checkpoint(inp.actor.org_id, inp.previous)
+            return audit_sealer.checkpoint(inp.actor.org_id, inp.previous)
         except audit.ChainDamaged as damage:
             # Refuse to advance, and say so where an operator looks: the log (ids and seq
             # numbers only) and the org's own audit trail. The anchor keeps its last good

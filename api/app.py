@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 import registry
 from api import docs as api_docs
-from api import errors, middleware
+from api import errors, middleware, processes
 from api.errors import problem_responses
 from api.routes import auth, codec, health
 from core.codec import codec_from_settings
@@ -87,6 +87,7 @@ def create_app() -> FastAPI:
         api_docs.install(app, "/openapi.json")
     middleware.install(app)
     errors.install(app)
+    processes.install(app)
     # What every route of a router can answer besides its own statuses (api/errors.py).
     signed_in = problem_responses(401, 403, 422, 503)
     app.include_router(health.router)

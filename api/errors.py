@@ -26,7 +26,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.fields import NO_NUL, NOT_BLANK
-from api.processes import StillRunning
 from core.errors import DOMAIN_ERRORS, DomainError, conflict_from_integrity
 
 log = logging.getLogger("recoveryos.api")
@@ -179,10 +178,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain(request: Request, exc: DomainError) -> JSONResponse:
         return domain_problem(request, exc, exc.status)
-
-    @app.exception_handler(StillRunning)
-    async def still_running(request: Request, exc: StillRunning) -> JSONResponse:
-        return JSONResponse(status_code=202, content=exc.accepted.model_dump(mode="json"))
 
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError) -> JSONResponse:

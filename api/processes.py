@@ -14,7 +14,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from temporalio.client import (
     Client,
@@ -67,6 +68,14 @@ class StillRunning(Exception):
     def __init__(self, accepted: Accepted) -> None:
         super().__init__(accepted.detail)
         self.accepted = accepted
+
+
+def install(app: FastAPI) -> None:
+    """A step still running when the bounded wait ends is a 202 naming how to follow it."""
+
+    @app.exception_handler(StillRunning)
+    async def still_running(request: Request, exc: StillRunning) -> JSONResponse:
+        return JSONResponse(status_code=202, content=exc.accepted.model_dump(mode="json"))
 
 
 def start_responses(created: type[BaseModel]) -> dict[int | str, dict[str, Any]]:

@@ -328,7 +328,7 @@ def _asgi_costs(token: str, lead_id: uuid.UUID, n: int = 1000) -> None:
 def _verify_bench(entries: int) -> None:
 
     from cli.admin import verify_chains
-    from core import audit
+    from core import audit, audit_sealer
     from core.db import owner_engine, tenant_session
     from core.enums import AuditAction
     from seed import seed_org
@@ -346,7 +346,7 @@ def _verify_bench(entries: int) -> None:
             )
     written = time.perf_counter() - t
     t = time.perf_counter()
-    sealed = audit.seal_pending(org_id, batch=20_000)
+    sealed = audit_sealer.seal_pending(org_id, batch=20_000)
     sealing = time.perf_counter() - t
     t = time.perf_counter()
     (report,) = verify_chains(org_id)
@@ -355,7 +355,7 @@ def _verify_bench(entries: int) -> None:
     entries = report.entries
     # The ceiling: the same HMAC chain over the same rows already in memory.
     with owner_engine().connect() as conn, conn.begin():
-        cur = audit._driver(conn).cursor()
+        cur = audit.driver(conn).cursor()
         cur.execute("SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true)")
         lines = list(
             audit.copy_lines(
@@ -365,7 +365,7 @@ def _verify_bench(entries: int) -> None:
             )
         )
     same_work("chain entries hashed", {"audit verify": entries, "in-memory chain": len(lines)})
-    key = audit._key()[1]
+    key = audit.signing_key()[1]
     t = time.perf_counter()
     prev = audit.ZERO_HASH
     for line in lines:

@@ -31,7 +31,6 @@ import ipaddress
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -58,7 +57,7 @@ _EVENT_COLUMNS = (
     "outcome, source_ip, request_id, details"
 )
 # How values render in COPY text depends on these; pinned for every signer and verifier.
-_PIN_RENDERING = (
+PIN_RENDERING = (
     "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), "
     "set_config('bytea_output', 'hex', true), set_config('app.org_id', %s, true)"
 )
@@ -70,7 +69,7 @@ def key_id(key: bytes) -> str:
 
 
 @lru_cache(maxsize=1)
-def _key() -> tuple[str, bytes]:
+def signing_key() -> tuple[str, bytes]:
     key = get_settings().audit_key()
     return key_id(key), key
 
@@ -82,7 +81,7 @@ def _verification_keys() -> dict[str, bytes]:
 
 
 def reset_key_cache() -> None:
-    _key.cache_clear()
+    signing_key.cache_clear()
     _verification_keys.cache_clear()
 
 
@@ -257,7 +256,7 @@ def _read_group(table: str, names: tuple[str, ...], ids: list[str]) -> list[_Pen
 # --- sealing: events into the chain ----------------------------------------------------------
 
 
-def _driver(conn: Connection) -> psycopg.Connection[Any]:
+def driver(conn: Connection) -> psycopg.Connection[Any]:
     raw = conn.connection.driver_connection
     assert isinstance(raw, psycopg.Connection)
     return raw
@@ -281,9 +280,9 @@ def seal_batch(conn: Connection, org_id: uuid.UUID, limit: int = 5000, wait: boo
     Returns how many were chained; 0 when there were none, or when `wait` is False and another
     sealer holds the org. Nothing is visible to anyone until the caller commits.
     """
-    kid, key = _key()
-    cur = _driver(conn).cursor()
-    cur.execute(_PIN_RENDERING, (str(org_id),))
+    kid, key = signing_key()
+    cur = driver(conn).cursor()
+    cur.execute(PIN_RENDERING, (str(org_id),))
     lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     cur.execute(f"SELECT {lock}(hashtextextended(%s, 0))::text", (f"audit-chain:{org_id}",))
     got = cur.fetchone()
@@ -313,34 +312,6 @@ def seal_batch(conn: Connection, org_id: uuid.UUID, limit: int = 5000, wait: boo
     return len(ids)
 
 
-def seal_pending(org_id: uuid.UUID, batch: int = 5000, wait: bool = True) -> int:
-    """Chain every event of the org that was committed before the call; returns how many.
-
-    Each batch is its own transaction. With `wait` False, an org another sealer is working on
-    is left to it.
-    """
-    from core.db import app_engine
-
-    total = 0
-    with app_engine().connect() as conn:
-        while True:
-            with conn.begin():
-                n = seal_batch(conn, org_id, batch, wait)
-            total += n
-            if n < batch:
-                return total
-
-
-def pending_orgs() -> list[uuid.UUID]:
-    """Orgs with events waiting to be chained (ids only, through a SECURITY DEFINER function)."""
-    from sqlalchemy import text
-
-    from core.db import app_engine
-
-    with app_engine().connect() as conn:
-        return list(conn.execute(text("SELECT audit_pending_orgs()")).scalars())
-
-
 # --- anchoring: signed checkpoints of each chain head ------------------------------------
 
 
@@ -366,12 +337,6 @@ class Checkpoint:
         return hmac.compare_digest(expected, self.signature_hex)
 
 
-def _sign(org_id: uuid.UUID, seq: int, hash_hex: str, at: str) -> Checkpoint:
-    kid, key = _key()
-    unsigned = Checkpoint(org_id, seq, hash_hex, at, kid, "")
-    return Checkpoint(org_id, seq, hash_hex, at, kid, hmac.digest(key, unsigned.message(), "sha256").hex())
-
-
 class ChainDamaged(Exception):
     """The entries since the last checkpoint do not verify: the anchor refuses to certify them.
 
@@ -381,54 +346,6 @@ class ChainDamaged(Exception):
     def __init__(self, org_id: uuid.UUID, seq: int, kind: str, reason: str) -> None:
         super().__init__(f"audit chain of org {org_id} is broken at seq {seq} ({kind}): {reason}")
         self.org_id, self.seq, self.kind, self.reason = org_id, seq, kind, reason
-
-
-# Entries one checkpoint verifies at most (about two seconds): a long chain met for the first
-# time (an import) is certified over several checkpoints, each within the activity's timeout.
-CHECKPOINT_SCAN_LIMIT = 200_000
-
-
-def checkpoint(org_id: uuid.UUID, previous: Checkpoint | None) -> Checkpoint | None:
-    """Seal what is pending, verify the entries since `previous`, then sign the last one.
-
-    An anchor never certifies a chain it has not checked: the entries after the previous
-    checkpoint (all of them for the first one, up to CHECKPOINT_SCAN_LIMIT at a time) are
-    verified against it first, so the cost is per new entry. A broken one raises
-    `ChainDamaged`, and so does a previous checkpoint's entry that was deleted or rewritten:
-    the anchor never moves backwards or sideways, so `audit verify` keeps reporting the
-    damage instead of the anchor forgetting it.
-    """
-    from core.db import app_engine
-
-    seal_pending(org_id)
-    with app_engine().begin() as conn:
-        cur = _driver(conn).cursor()
-        cur.execute(_PIN_RENDERING, (str(org_id),))
-        if previous is not None:
-            cur.execute("SELECT hash FROM audit_logs WHERE org_id = %s AND seq = %s", (org_id, previous.seq))
-            at_previous = cur.fetchone()
-            if at_previous is None:
-                raise ChainDamaged(org_id, previous.seq, "truncated", "the checkpointed entry is gone")
-            if bytes(at_previous[0]).hex() != previous.hash_hex:
-                raise ChainDamaged(org_id, previous.seq, "rewritten", "the checkpointed entry differs")
-        scan = _scan(cur, org_id, previous, limit=CHECKPOINT_SCAN_LIMIT)
-    if scan.damage is not None:
-        raise ChainDamaged(org_id, scan.damage.seq, scan.damage.kind, scan.damage.reason)
-    if scan.last_seq is None or (previous is not None and scan.last_seq == previous.seq):
-        return previous
-    assert scan.last_hash is not None
-    return _sign(org_id, scan.last_seq, scan.last_hash.hex(), datetime.now(UTC).isoformat())
-
-
-def chained_orgs() -> list[uuid.UUID]:
-    """Orgs whose chain has at least one entry (ids only, through a SECURITY DEFINER function),
-    whoever chained it: the worker, the seed, an import or a migration."""
-    from sqlalchemy import text
-
-    from core.db import app_engine
-
-    with app_engine().connect() as conn:
-        return list(conn.execute(text("SELECT audit_chained_orgs()")).scalars())
 
 
 # --- verification ------------------------------------------------------------------------
@@ -468,7 +385,7 @@ def _entry_damage(
     return None
 
 
-def _scan(
+def scan_chain(
     cur: psycopg.Cursor[Any],
     org_id: uuid.UUID,
     after: Checkpoint | None = None,
@@ -563,8 +480,8 @@ def verify_org(conn: Connection, org_id: uuid.UUID, anchor: Checkpoint | None = 
     Runs inside the caller's transaction (which sees the org: the owner, or a session with
     app.org_id set to it).
     """
-    cur = _driver(conn).cursor()
-    cur.execute(_PIN_RENDERING, (str(org_id),))
+    cur = driver(conn).cursor()
+    cur.execute(PIN_RENDERING, (str(org_id),))
     cur.execute("SELECT count(*) FROM audit_events WHERE org_id = %s", (org_id,))
     pending_row = cur.fetchone()
     report = ChainReport(org_id, 0, pending=int(pending_row[0]) if pending_row else 0)
@@ -573,7 +490,7 @@ def verify_org(conn: Connection, org_id: uuid.UUID, anchor: Checkpoint | None = 
         if anchor.org_id != org_id or not anchor.valid():
             reason = "the anchor's signature does not verify: it was not made with our audit key"
             return report._damaged(Damage(anchor.seq, None, "forged-anchor", reason))
-    scan = _scan(cur, org_id, anchor=anchor)
+    scan = scan_chain(cur, org_id, anchor=anchor)
     report.entries = scan.entries
     if scan.damage is not None:
         return report._damaged(scan.damage)

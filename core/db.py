@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.audit import write_audit_trail
 from core.config import APP_ROLE, Settings, get_settings
 from core.scope import ORG_WIDE, Scope
 
@@ -148,8 +149,6 @@ def tenant_session(
     traced back to the process that wrote it. `scope` narrows what the transaction sees within
     the org (an API caller's role assignments); workflows and the seed keep the default.
     """
-    from core.audit import write_audit_trail
-
     session = _Session(bind=engine or app_engine())
     session.info["actor"] = {
         "org_id": uuid.UUID(str(org_id)),

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from core.audit import seal_pending
+from core.audit_sealer import seal_pending
 from core.db import tenant_session
 from core.enums import UserRole
 from core.passwords import hash_password

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 
 import models
 from cli.admin import rotate_keys, stale_count_now
-from core.audit import seal_pending
+from core.audit_sealer import seal_pending
 from core.crypto import DecryptionError, key_id_of
 from core.db import tenant_session
 from core.enums import UserRole

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
-from core.audit import seal_pending
+from core.audit_sealer import seal_pending
 from core.db import tenant_session
 from core.enums import HouseGender, PropertyType, UserRole
 from models.orgs import House, Property

@@ -20,7 +20,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from core import audit
+from core import audit_sealer
 from core.audit import Checkpoint
 from core.process import org_of
 from workflows.audit import AuditAnchorWorkflow, anchor_input, anchor_workflow_id
@@ -37,8 +37,8 @@ STOPPED_QUERY_SECONDS = 30.0
 def seal_all_pending() -> list[uuid.UUID]:
     """One pass over every org with waiting events; returns the orgs this pass chained."""
     sealed = []
-    for org_id in audit.pending_orgs():
-        if audit.seal_pending(org_id, wait=False):
+    for org_id in audit_sealer.pending_orgs():
+        if audit_sealer.seal_pending(org_id, wait=False):
             sealed.append(org_id)
     return sealed
 
@@ -75,7 +75,7 @@ async def ensure_anchors(client: Client, task_queue: str) -> set[uuid.UUID]:
     Visibility lags a start by a moment, so an org may be started twice: the second start
     finds the running workflow and keeps it.
     """
-    chained = await asyncio.to_thread(audit.chained_orgs)
+    chained = await asyncio.to_thread(audit_sealer.chained_orgs)
     anchored = await anchored_orgs(client)
     for org_id in sorted(set(chained) - anchored):
         if await anchor_org(client, task_queue, org_id):

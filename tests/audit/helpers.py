@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
-from core import audit
+from core import audit, audit_sealer
 from core.audit import Checkpoint
 from core.db import tenant_session
 from core.enums import AuditAction
@@ -34,7 +34,7 @@ def write_events(org_id: uuid.UUID, n: int, user_id: uuid.UUID | None = None) ->
 
 def chain(org_id: uuid.UUID) -> list[AuditLog]:
     """The org's chain after folding in everything committed so far."""
-    audit.seal_pending(org_id)
+    audit_sealer.seal_pending(org_id)
     with tenant_session(org_id, actor_type="test") as s:
         rows = list(s.scalars(select(AuditLog).order_by(AuditLog.seq)))
         s.expunge_all()

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from core import audit
+from core import audit_sealer
 from core.enums import UserRole
 from seed import seed_org
 from tests.audit.helpers import (
@@ -128,7 +128,7 @@ def test_removing_a_forged_tail_the_anchor_refused_leaves_a_chain_that_verifies(
     refused = anchor_now(org.org_id)
     assert refused is not None and (refused.seq, refused.hash_hex) == (first.seq, first.hash_hex)
     tamper("DELETE FROM audit_logs WHERE id = :id", id=forged)
-    audit.seal_pending(org.org_id)  # the alert itself joins the chain
+    audit_sealer.seal_pending(org.org_id)  # the alert itself joins the chain
     code, out = verify(org.org_id)
     assert code == 0, out
     later = anchor_now(org.org_id)
@@ -138,13 +138,13 @@ def test_removing_a_forged_tail_the_anchor_refused_leaves_a_chain_that_verifies(
 def test_a_long_chain_met_for_the_first_time_is_certified_a_slice_at_a_time(
     orgs: OrgFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit, "CHECKPOINT_SCAN_LIMIT", 3)
+    monkeypatch.setattr(audit_sealer, "CHECKPOINT_SCAN_LIMIT", 3)
     org = orgs.create((UserRole.ORG_OWNER,))
     write_events(org.org_id, 7)
     head = chain(org.org_id)[-1].seq
     seen, cp = [], None
     while cp is None or cp.seq < head:
-        cp = audit.checkpoint(org.org_id, cp)
+        cp = audit_sealer.checkpoint(org.org_id, cp)
         assert cp is not None and cp.valid()
         seen.append(cp.seq)
     assert seen == [*range(3, head, 3), head]

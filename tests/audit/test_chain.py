@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from cli.admin import verify_chains
-from core import audit
+from core import audit, audit_sealer
 from core.db import tenant_session
 from core.enums import AuditAction, LeadSource, LeadStatus, UserRole
 from models.base import note_phi_read_group
@@ -91,7 +91,7 @@ def test_events_wait_in_the_outbox_until_sealed_and_verify_counts_them(orgs: Org
     assert pending(org.org_id) == 3
     (report,) = verify_chains(org.org_id)
     assert report.ok and report.pending == 3 and report.entries == before
-    assert audit.seal_pending(org.org_id) == 3
+    assert audit_sealer.seal_pending(org.org_id) == 3
     (report,) = verify_chains(org.org_id)
     assert report.ok and report.pending == 0 and report.entries == before + 3
 
@@ -116,7 +116,7 @@ def test_concurrent_writers_and_racing_sequencers_extend_one_chain_without_fork_
     def sequencer(wait: bool) -> None:
         try:
             while writing.is_set():
-                audit.seal_pending(org.org_id, batch=7, wait=wait)
+                audit_sealer.seal_pending(org.org_id, batch=7, wait=wait)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -195,16 +195,16 @@ def test_a_retried_batch_writes_nothing_twice(org: SampleOrg, house: HouseIds) -
 def test_a_rent_batch_is_audited_by_one_chained_entry_naming_every_invoice_and_journal_it_wrote(
     org: SampleOrg, house: HouseIds
 ) -> None:
-    from core import audit
+    from core import audit, audit_sealer
     from models.audit import AuditLog
 
     _rate(org, 90_000, house_id=house.house_id, effective_from=date(2026, 1, 1))
     admit(org.org_id, house, [(date(2026, 1, 1), None)] * 6)
-    audit.seal_pending(org.org_id)
+    audit_sealer.seal_pending(org.org_id)
     with tenant_session(org.org_id, actor_type="test") as s:
         head = s.scalar(select(func.max(AuditLog.seq))) or 0
     assert _run(org, NOV).issued == 6
-    audit.seal_pending(org.org_id)
+    audit_sealer.seal_pending(org.org_id)
     with tenant_session(org.org_id, actor_type="test") as s:
         written = s.scalars(select(AuditLog).where(AuditLog.seq > head)).all()
         invoices = {str(i.id) for i in s.scalars(select(Invoice)).all()}
@@ -225,7 +225,7 @@ def test_a_rent_batch_is_audited_by_one_chained_entry_naming_every_invoice_and_j
     assert report.ok, report.reason
     # A retried batch writes nothing, and so audits nothing.
     assert _run(org, NOV).issued == 0
-    assert audit.seal_pending(org.org_id) == 0
+    assert audit_sealer.seal_pending(org.org_id) == 0
 
 
 def test_partial_payment_then_overpayment_becomes_credit_for_the_next_invoice(

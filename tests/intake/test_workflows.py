@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.base import Deps
 from activities.intake import IntakeActivities, RecordLead
-from core.audit import seal_pending
+from core.audit_sealer import seal_pending
 from core.db import app_engine, tenant_session
 from core.enums import LeadSource, LeadStatus, UserRole
 from core.process import Actor

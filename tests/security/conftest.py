@@ -53,7 +53,7 @@ def fresh_ip() -> str:
 
 
 def audit_rows(org_id: uuid.UUID, action: str) -> list:
-    from core.audit import seal_pending
+    from core.audit_sealer import seal_pending
 
     seal_pending(org_id)  # chained now rather than a second later by the worker's sequencer
     with as_owner() as c:
