@@ -49,26 +49,44 @@ class Family:
     workflows: Sequence[type]
     activities: Sequence[type[TenantActivities]]
     router: APIRouter | None = None
+    # Modules of recording scenarios (each a `SCENARIOS` dict) for tests/test_replay.py, which
+    # writes a scenario's history beside its module. Named, not imported: the worker and the
+    # API never load the tests.
+    histories: Sequence[str] = ()
 
 
 FAMILIES: list[Family] = [
-    Family("audit", [AuditAnchorWorkflow], [AuditActivities]),
-    Family("intake", [IntakeWorkflow], [IntakeActivities], intake_routes.router),
+    Family("audit", [AuditAnchorWorkflow], [AuditActivities], histories=["tests.audit.histories"]),
+    Family(
+        "intake",
+        [IntakeWorkflow],
+        [IntakeActivities],
+        intake_routes.router,
+        histories=["tests.intake.histories"],
+    ),
     Family(
         "admission",
         [AdmissionWorkflow, BedOfferWorkflow],
         [AdmissionActivities],
         admission_routes.router,
+        histories=["tests.admission.histories"],
     ),
     Family("housing", [], [], housing_routes.router),
     Family("users", [], [], users_routes.router),
     Family("documents", [], [], documents_routes.router),
-    Family("signing", [SignatureRequestWorkflow], [SigningActivities], signing_routes.router),
+    Family(
+        "signing",
+        [SignatureRequestWorkflow],
+        [SigningActivities],
+        signing_routes.router,
+        histories=["tests.signing.histories"],
+    ),
     Family(
         "billing",
         [RentRunWorkflow, CardPaymentWorkflow, CardRefundWorkflow, DischargeSettlementWorkflow],
         [BillingActivities],
         billing_routes.router,
+        histories=["tests.billing.histories"],
     ),
     Family("billing-reads", [], [], billing_reads_routes.router),
     Family(
@@ -76,9 +94,14 @@ FAMILIES: list[Family] = [
         [DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow],
         [DunningActivities],
         dunning_routes.router,
+        histories=["tests.dunning.histories"],
     ),
     Family(
-        "reconciliation", [ReconciliationWorkflow], [ReconciliationActivities], reconciliation_routes.router
+        "reconciliation",
+        [ReconciliationWorkflow],
+        [ReconciliationActivities],
+        reconciliation_routes.router,
+        histories=["tests.reconciliation.histories"],
     ),
 ]
 

@@ -7,16 +7,22 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from temporalio.client import Client, WorkflowHandle
 
 from cli.dev import wait_for_port
+from core.process import Actor
 
 BIN = Path(sys.executable).parent
+
+# Records one committed history (tests/test_replay.py): runs its workflow on the test server
+# with the given task queue and actor, and returns the handle whose history is kept.
+Scenario = Callable[[Client, str, Actor], Awaitable[WorkflowHandle]]
 
 
 def free_port() -> int:

@@ -25,6 +25,7 @@ from models.payments import Invoice
 from services import billing
 from services.billing import NewRate
 from tests.billing.builders import admit, make_house
+from tests.harness import Scenario
 from workflows.billing import (
     BILLING,
     PAYMENT,
@@ -214,3 +215,15 @@ async def deposit_settlement(client: Client, queue: str, actor: Actor) -> Workfl
         DepositDecision(actor, [Deduction("damage", 7_500, "Replaced a door handle")]),
     )
     return handle
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "billing-rent-run": rent_run,
+    "billing-card-payment": card_payment,
+    "billing-card-payment-in-browser": card_payment_in_browser,
+    "billing-discharge": discharge,
+    # The same payment after `billing-dunning-nudge`: it signals the invoice's dunning workflow.
+    "billing-card-payment-dunning-nudge": card_payment,
+    "billing-card-refund": card_refund,
+    "billing-deposit-settlement": deposit_settlement,
+}

@@ -13,6 +13,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from core.process import Actor
 from tests.dunning.builders import billed_in
+from tests.harness import Scenario
 from workflows.dunning import (
     DUNNING,
     WRITE_OFF,
@@ -62,3 +63,10 @@ async def sweep(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
         id=DUNNING.id(actor.org_id, f"sweep-{uuid.uuid4().hex[:6]}"),
         task_queue=queue,
     )
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "dunning-ladder": ladder,
+    "dunning-write-off": write_off,
+    "dunning-sweep": sweep,
+}

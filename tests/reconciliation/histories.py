@@ -9,6 +9,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from core.process import Actor
 from tests.billing.histories import ensure_localstripe
+from tests.harness import Scenario
 from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 
@@ -28,3 +29,8 @@ async def reconciliation_day(client: Client, queue: str, actor: Actor) -> Workfl
         id=RECONCILIATION.id(actor.org_id, day.isoformat()),
         task_queue=queue,
     )
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "reconciliation-day": reconciliation_day,
+}
