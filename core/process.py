@@ -9,6 +9,7 @@ org back out of the id to pick that org's key.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -88,3 +89,28 @@ class Wait:
     """The payload of an update that only waits for a milestone (e.g. "recorded")."""
 
     actor: Actor
+
+
+@dataclass(frozen=True)
+class Daily:
+    """A per-org Temporal Schedule that starts one workflow a day, declared by its family in
+    `registry.py`; `recoveryos schedules sync` creates or updates it for every active org.
+
+    The schedule id is the workflow id (`process.id(org, key)`): a day's run and a catch-up
+    after downtime can never run twice at once. At `hour:minute` in the org's timezone, or in
+    UTC when `utc` (Stripe's day is UTC whatever the org's).
+    """
+
+    process: Process
+    key: str
+    run: Callable[..., Any]
+    input: Callable[[Actor], Any]
+    hour: int
+    minute: int
+    utc: bool = False
+
+    def schedule_id(self, org_id: uuid.UUID) -> str:
+        return self.process.id(org_id, self.key)
+
+    def request_id(self) -> str:
+        return f"schedule:{self.process.name}-{self.key}"

@@ -145,3 +145,13 @@ def test_every_event_type_is_described_in_the_catalogue() -> None:
 
     assert set(CATALOGUE) == set(EventType)
     assert all(t.value.endswith(".v1") and t.subject for t in EventType)
+
+
+def test_the_readme_catalogue_lists_every_event_type_with_its_description() -> None:
+    from pathlib import Path
+
+    from core.events import CATALOGUE
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    missing = [t.value for t, d in CATALOGUE.items() if f"| `{t.value}` | {d} |" not in readme]
+    assert missing == []
