@@ -14,32 +14,30 @@ from fastapi import APIRouter
 from activities.admission import AdmissionActivities
 from activities.audit import AuditActivities
 from activities.base import Deps, TenantActivities
-from activities.billing import BillingActivities
-from activities.dunning import DunningActivities
+from activities.billing.dunning import DunningActivities
+from activities.billing.payments import CardPaymentActivities
+from activities.billing.reconciliation import ReconciliationActivities
+from activities.billing.refunds import RefundActivities
+from activities.billing.rent_run import RentRunActivities
+from activities.billing.settlement import SettlementActivities
 from activities.intake import IntakeActivities
-from activities.reconciliation import ReconciliationActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
-from api.routes import billing_reads as billing_reads_routes
 from api.routes import documents as documents_routes
-from api.routes import dunning as dunning_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
-from api.routes import reconciliation as reconciliation_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
 from workflows.audit import AuditAnchorWorkflow
-from workflows.billing import (
-    CardPaymentWorkflow,
-    CardRefundWorkflow,
-    DischargeSettlementWorkflow,
-    RentRunWorkflow,
-)
-from workflows.dunning import DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
+from workflows.billing.dunning import DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
+from workflows.billing.payments import CardPaymentWorkflow
+from workflows.billing.reconciliation import ReconciliationWorkflow
+from workflows.billing.refunds import CardRefundWorkflow
+from workflows.billing.rent_run import RentRunWorkflow
+from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.intake import IntakeWorkflow
-from workflows.reconciliation import ReconciliationWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
 
@@ -83,25 +81,26 @@ FAMILIES: list[Family] = [
     ),
     Family(
         "billing",
-        [RentRunWorkflow, CardPaymentWorkflow, CardRefundWorkflow, DischargeSettlementWorkflow],
-        [BillingActivities],
+        [
+            RentRunWorkflow,
+            CardPaymentWorkflow,
+            CardRefundWorkflow,
+            DischargeSettlementWorkflow,
+            DunningSweepWorkflow,
+            DunningWorkflow,
+            WriteOffWorkflow,
+            ReconciliationWorkflow,
+        ],
+        [
+            RentRunActivities,
+            CardPaymentActivities,
+            RefundActivities,
+            SettlementActivities,
+            DunningActivities,
+            ReconciliationActivities,
+        ],
         billing_routes.router,
-        histories=["tests.billing.histories"],
-    ),
-    Family("billing-reads", [], [], billing_reads_routes.router),
-    Family(
-        "dunning",
-        [DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow],
-        [DunningActivities],
-        dunning_routes.router,
-        histories=["tests.dunning.histories"],
-    ),
-    Family(
-        "reconciliation",
-        [ReconciliationWorkflow],
-        [ReconciliationActivities],
-        reconciliation_routes.router,
-        histories=["tests.reconciliation.histories"],
+        histories=["tests.billing.histories", "tests.dunning.histories", "tests.reconciliation.histories"],
     ),
 ]
 

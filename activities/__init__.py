@@ -1,2 +1,2 @@
-"""Temporal activities: one class per process family, built by the worker with its
-dependencies (see `registry.py`)."""
+"""Temporal activities: one class per process family (or, in a family's package, per process),
+built by the worker with its dependencies (see `registry.py`)."""

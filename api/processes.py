@@ -195,7 +195,7 @@ class Processes:
             raise await self._missing(process, key, exc) from None
 
     async def signal(
-        self, process: Process, key: uuid.UUID, signal: MethodSyncOrAsyncSingleParam[W, A, Any], arg: A
+        self, process: Process, key: uuid.UUID, signal: MethodSyncOrAsyncSingleParam[W, A, Any] | str, arg: A
     ) -> None:
         handle = self._client.get_workflow_handle(self.workflow_id(process, key))
         try:

@@ -75,8 +75,8 @@ def _seed(residents: int) -> uuid.UUID:
     from core.db import tenant_session
     from core.enums import BillingFrequency
     from models.orgs import Organization
-    from services import billing
-    from services.billing import NewRate
+    from services.billing import accounts, rates
+    from services.billing.rates import NewRate
     from tests.billing.builders import admit, make_house
 
     org_id = uuid.uuid4()
@@ -84,12 +84,12 @@ def _seed(residents: int) -> uuid.UUID:
         s.add(Organization(id=org_id, name="Bench org", slug=f"bench-{org_id.hex[:8]}"))
     house = make_house(org_id, beds=residents, rooms=max(1, residents // 4))
     with tenant_session(org_id, actor_type="bench") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", RENT_CENTS, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
         )
-        billing.ensure_accounts(s)
+        accounts.ensure_accounts(s)
     for start in range(0, residents, 2_000):
         admit(org_id, house, [(date(2026, 1, 1), None)] * min(2_000, residents - start), first_bed=start)
     return org_id
@@ -143,7 +143,8 @@ async def _worker_polling(timeout: float = 120) -> None:
 async def _through_temporal(org_id: uuid.UUID, batch: int, per_run: int) -> tuple[float, int, int]:
     from core.process import Actor
     from core.temporal import connect, ensure_search_attributes
-    from workflows.billing import BILLING, RentRunInput, RentRunWorkflow
+    from workflows.billing import BILLING
+    from workflows.billing.rent_run import RentRunInput, RentRunWorkflow
 
     # (Settings were read before the dev server's port was known: pass the address.)
     client = await connect(os.environ["TEMPORAL_ADDRESS"])
@@ -166,16 +167,10 @@ def _raw_sql(org_id: uuid.UUID) -> tuple[float, int]:
 
     from core.db import tenant_session
     from core.enums import BillingFrequency
-    from services.billing import (
-        ACCOUNTS,
-        RECEIVABLE,
-        RENT_REVENUE,
-        invoice_number,
-        journal_id_for,
-        period_containing,
-        rent_invoice_id,
-        rent_invoice_key,
-    )
+    from services.billing.accounts import ACCOUNTS, RECEIVABLE, RENT_REVENUE
+    from services.billing.keys import invoice_number, rent_invoice_id, rent_invoice_key
+    from services.billing.periods import period_containing
+    from services.ledger import journal_id_for
 
     period = period_containing(AS_OF, BillingFrequency.MONTHLY)
     t = time.perf_counter()
@@ -237,7 +232,7 @@ def _totals(org_id: uuid.UUID) -> tuple[int, int, int, int, int]:
 
     from core.db import tenant_session
     from models.payments import Invoice, InvoiceLineItem
-    from services import billing
+    from services.billing import accounts
 
     with tenant_session(org_id, actor_type="bench") as s:
         audit = s.execute(
@@ -250,7 +245,7 @@ def _totals(org_id: uuid.UUID) -> tuple[int, int, int, int, int]:
         return (
             s.scalar(select(func.count()).select_from(Invoice)) or 0,
             s.scalar(select(func.count()).select_from(InvoiceLineItem)) or 0,
-            billing.trial_balance(s),
+            accounts.trial_balance(s),
             int(audit),
             s.scalar(select(func.coalesce(func.sum(Invoice.total_cents), 0))) or 0,
         )

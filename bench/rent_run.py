@@ -26,8 +26,8 @@ def _seed(residents: int) -> uuid.UUID:
     from core.db import tenant_session
     from core.enums import BillingFrequency
     from models.orgs import Organization
-    from services import billing
-    from services.billing import NewRate
+    from services.billing import rates
+    from services.billing.rates import NewRate
     from tests.billing.builders import admit, make_house
 
     org_id = uuid.uuid4()
@@ -35,7 +35,7 @@ def _seed(residents: int) -> uuid.UUID:
         s.add(Organization(id=org_id, name="Bench org", slug=f"bench-{org_id.hex[:8]}"))
     house = make_house(org_id, beds=residents, rooms=100)
     with tenant_session(org_id, actor_type="bench") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", 90_000, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
@@ -51,10 +51,10 @@ def _trial_balance(org_id: uuid.UUID) -> tuple[int, int]:
 
     from core.db import tenant_session
     from models.payments import Invoice
-    from services import billing
+    from services.billing import accounts
 
     with tenant_session(org_id, actor_type="bench") as s:
-        return s.scalar(select(func.count()).select_from(Invoice)) or 0, billing.trial_balance(s)
+        return s.scalar(select(func.count()).select_from(Invoice)) or 0, accounts.trial_balance(s)
 
 
 async def _through_temporal(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
@@ -64,7 +64,8 @@ async def _through_temporal(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
     from core.temporal import connect
     from tests.harness import temporal_dev_server
     from worker import build_worker
-    from workflows.billing import BILLING, RentRunInput, RentRunWorkflow
+    from workflows.billing import BILLING
+    from workflows.billing.rent_run import RentRunInput, RentRunWorkflow
 
     with temporal_dev_server() as (address, _):
         client = await connect(address)
@@ -83,14 +84,14 @@ async def _through_temporal(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
 
 def _direct(org_id: uuid.UUID, batch: int) -> tuple[float, int]:
     from core.db import tenant_session
-    from services import billing
+    from services.billing import rent
 
     t = time.perf_counter()
     after: uuid.UUID | None = None
     issued = 0
     while True:
         with tenant_session(org_id, actor_type="bench") as s:
-            done = billing.issue_rent_batch(s, date(2026, 11, 1), after, batch)
+            done = rent.issue_rent_batch(s, date(2026, 11, 1), after, batch)
         issued += done.issued
         after = done.next_after
         if after is None:

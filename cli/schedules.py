@@ -34,11 +34,13 @@ from temporalio.client import (
 )
 
 from core.config import get_settings
+from core.contracts.billing import DUNNING
 from core.process import Actor
 from core.temporal import org_attributes
-from workflows.billing import BILLING, RENT_RUN_KEY, RentRunInput, RentRunWorkflow
-from workflows.dunning import DUNNING, SWEEP_KEY, DunningSweepWorkflow, SweepInput
-from workflows.reconciliation import DAILY_KEY, RECONCILIATION, ReconcileDay, ReconciliationWorkflow
+from workflows.billing import BILLING
+from workflows.billing.dunning import SWEEP_KEY, DunningSweepWorkflow, SweepInput
+from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION, ReconcileDay, ReconciliationWorkflow
+from workflows.billing.rent_run import RENT_RUN_KEY, RentRunInput, RentRunWorkflow
 
 
 def _daily(

@@ -18,7 +18,7 @@ from core.permissions import ROLE_TITLES, SECOND_FACTOR_ROLES
 from models.orgs import Organization
 from seed import SeedResult, demo_org_id, demo_password, seed_org
 from seed.context import demo_totp_secret
-from services import billing
+from services.billing import links
 
 
 def _print_logins(slug: str, seed_value: int) -> None:
@@ -68,9 +68,9 @@ def _print_payment_link(org_id: uuid.UUID) -> None:
     Stripe test mode). The link is signed now and expires like any other."""
     settings = get_settings()
     with tenant_session(org_id, actor_type="system") as s:
-        invoice_id = billing.payable_invoice(s)
+        invoice_id = links.payable_invoice(s)
     if invoice_id is not None:
-        url = billing.payment_link_url(settings.public_base_url, org_id, invoice_id, datetime.now(UTC))
+        url = links.payment_link_url(settings.public_base_url, org_id, invoice_id, datetime.now(UTC))
         print(f"\n  a resident's payment link (open invoice {invoice_id}):\n    {url}")
 
 

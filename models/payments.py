@@ -244,7 +244,7 @@ class Payment(IdMixin, TenantMixin, AuditColumnsMixin, Base):
     failure_code: Mapped[str | None]
     failure_message: Mapped[str | None]
     # Printed on the receipt a staff member hands over for cash, check or money order; derived
-    # from the payment id (services.billing.receipt_number), unique per org.
+    # from the payment id (services.billing.keys.receipt_number), unique per org.
     receipt_number: Mapped[str | None]
     # Staff member who recorded an offline (cash/check) payment.
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -41,8 +41,9 @@ from models.payments import (
 )
 from seed import dunning
 from seed.context import Plan, SeedContext, day_of, on_day
-from services import billing as billing_svc
 from services import ledger
+from services.billing import invoices
+from services.billing import keys as billing_svc
 
 
 def rates_and_payers(ctx: SeedContext) -> None:
@@ -392,9 +393,9 @@ def billing(ctx: SeedContext) -> None:
     ctx.flush()
     # Drafted above; issued and voided the way the billing workflow does it.
     for inv, start, target in ctx.invoice_targets:
-        billing_svc.issue_invoice(ctx.s, inv.id, start - timedelta(days=2))
+        invoices.issue_invoice(ctx.s, inv.id, start - timedelta(days=2))
         if target is InvoiceStatus.VOID:
-            billing_svc.void_invoice(ctx.s, inv.id, on_day(start, 12))
+            invoices.void_invoice(ctx.s, inv.id, on_day(start, 12))
     for inv, lines in ctx.pending_lines:
         for pos, (ltype, amount, desc) in enumerate(lines):
             rate_id = ctx.rent_rates[inv.house_id].id if ltype is LineItemType.RENT and inv.house_id else None
@@ -572,7 +573,7 @@ def billing(ctx: SeedContext) -> None:
     for inv, _r, amount in paid:
         received[inv.id] = received.get(inv.id, 0) + amount
     for invoice_id, cents in received.items():
-        billing_svc.settle_invoice(ctx.s, invoice_id, cents)
+        invoices.settle_invoice(ctx.s, invoice_id, cents)
 
     # The ledger: every issued invoice, payment, deposit and refund as a balanced journal.
     for inv, r, ls in posted:

@@ -12,8 +12,9 @@ from core.enums import DunningActionStatus, DunningActionType
 from models.payment_extended import DunningConfig
 from models.payments import DunningAction
 from seed.context import SeedContext
-from services import dunning as dunning_svc
-from services.billing import dunning_action_key
+from services.billing import dunning as dunning_svc
+from services.billing import dunning_config
+from services.billing.keys import dunning_action_key
 
 
 def default_config(ctx: SeedContext) -> DunningConfig:
@@ -22,10 +23,10 @@ def default_config(ctx: SeedContext) -> DunningConfig:
             id=ctx.nid(),
             org_id=ctx.org_id,
             name="Standard collections",
-            steps=dunning_svc.DEFAULT_STEPS,
+            steps=dunning_config.DEFAULT_STEPS,
             grace_days=2,
-            late_fee_cents=dunning_svc.DEFAULT_LATE_FEE_CENTS,
-            late_fee_cap_cents=dunning_svc.DEFAULT_LATE_FEE_CAP_CENTS,
+            late_fee_cents=dunning_config.DEFAULT_LATE_FEE_CENTS,
+            late_fee_cap_cents=dunning_config.DEFAULT_LATE_FEE_CAP_CENTS,
         )
     )
 
@@ -39,13 +40,13 @@ def collections(ctx: SeedContext, open_invoices: list[tuple[uuid.UUID, date, uui
             org_id=ctx.org_id,
             house_id=ctx.houses[1].id,
             name=f"{ctx.houses[1].name} gentle schedule",
-            steps=[dunning_svc.DEFAULT_STEPS[0], {**dunning_svc.DEFAULT_STEPS[2], "step": 2}],
+            steps=[dunning_config.DEFAULT_STEPS[0], {**dunning_config.DEFAULT_STEPS[2], "step": 2}],
             grace_days=5,
             late_fee_cents=0,
         )
     )
     ctx.flush()
-    reminder, late_fee = dunning_svc.steps_of(dunning_svc.DEFAULT_STEPS)[:2]
+    reminder, late_fee = dunning_config.steps_of(dunning_config.DEFAULT_STEPS)[:2]
     for invoice_id, due, resident_id in open_invoices:
         reminded = dunning_svc.step_at(due, reminder.days_after_due)
         ctx.add(

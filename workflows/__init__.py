@@ -1,1 +1,1 @@
-"""Temporal workflows, one module per process family (see `registry.py`)."""
+"""Temporal workflows, one module (or package) per process family (see `registry.py`)."""

@@ -55,7 +55,8 @@ with workflow.unsafe.imports_passed_through():
         Placed,
     )
     from services.waitlist import Offer
-    from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
+    from workflows.billing import BILLING
+    from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
 
 ADMISSION = Process("admission")
 BED_OFFER = Process("bed-offer")

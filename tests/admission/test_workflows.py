@@ -32,8 +32,9 @@ from core.process import Actor, Wait
 from models.payments import Invoice, LedgerEntry
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge, WaitlistEntry
 from models.residents import Admission, Resident
-from services import admission, billing
+from services import admission
 from services.admission import Application, DischargeKind
+from services.billing import accounts, rates
 from tests.admission.places import approved_lead, house
 from tests.factories import OrgFactory, SampleOrg
 from workflows.admission import (
@@ -53,17 +54,16 @@ from workflows.admission import (
     Unaccounted,
     WaitlistRequest,
 )
-from workflows.billing import (
-    BILLING,
+from workflows.billing import BILLING
+from workflows.billing.rent_run import RentRunInput, RentRunWorkflow
+from workflows.billing.settlement import (
     DischargeSettled,
     DischargeSettlementWorkflow,
-    RentRunInput,
-    RentRunWorkflow,
     SettleDischarge,
     discharge_key,
 )
 
-# The settlement's ledger posting (services.billing.settle_discharge).
+# The settlement's ledger posting (services.billing.settlement.settle_discharge).
 CREDITED = "Unused nights credited"
 
 
@@ -178,10 +178,10 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
     org, actor = _staff(orgs, "req-journey")
     layout = house(org.org_id, ["A-1", "A-2"])
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
-            billing.NewRate(
+            rates.NewRate(
                 "Rent", 90_000, BillingFrequency.MONTHLY, date(2020, 1, 1), house_id=layout.house_id
             ),
         )
@@ -226,8 +226,8 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
             select(Invoice).where(Invoice.resident_id == rid, Invoice.period_end_date >= discharged_on)
         ).all()
         # Nothing was paid: the unused nights come off what the last invoice still owes.
-        assert billing.invoice_outstanding(s, last.id) == last.total_cents - settled.credited_cents
-        assert billing.trial_balance(s) == 0
+        assert accounts.invoice_outstanding(s, last.id) == last.total_cents - settled.credited_cents
+        assert accounts.trial_balance(s) == 0
         stays = s.scalars(select(BedOccupancy).where(BedOccupancy.resident_id == rid)).all()
         assert sorted((o.bed_id, o.during.lower, o.during.upper) for o in stays) == sorted(
             [
@@ -258,7 +258,7 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
         )
         # Months 0, 1 and 2 billed once each, however many runs.
         assert s.scalar(select(func.count()).select_from(Invoice).where(Invoice.resident_id == rid)) == 3
-        assert billing.trial_balance(s) == 0
+        assert accounts.trial_balance(s) == 0
 
 
 async def test_a_discharge_whose_earlier_settlement_still_runs_is_settled_under_its_own_id(

@@ -15,7 +15,7 @@ from core.stripe_gateway import StripeGateway
 @pytest.fixture
 def stripe_js(api_app: FastAPI) -> Iterator[StripeGateway]:
     """The API as deployed with a publishable key: the payment page takes cards with Stripe.js."""
-    from api.routes.billing_page import CardSettings, card_settings
+    from api.routes.billing.page import CardSettings, card_settings
     from core.config import get_settings
 
     gateway = StripeGateway.from_settings(get_settings())

@@ -22,22 +22,14 @@ from core.enums import BillingFrequency
 from core.process import Actor
 from core.stripe_gateway import StripeGateway
 from models.payments import Invoice
-from services import billing
-from services.billing import NewRate
+from services.billing import deposits, rates, rent
+from services.billing.rates import NewRate
 from tests.billing.builders import admit, make_house
 from tests.harness import Scenario
-from workflows.billing import (
-    BILLING,
-    PAYMENT,
-    CardPaymentInput,
-    CardPaymentWorkflow,
-    DischargeSettlementWorkflow,
-    IntentSettled,
-    RentRunInput,
-    RentRunWorkflow,
-    SettleDischarge,
-    discharge_key,
-)
+from workflows.billing import BILLING
+from workflows.billing.payments import PAYMENT, CardPaymentInput, CardPaymentWorkflow, IntentSettled
+from workflows.billing.rent_run import RentRunInput, RentRunWorkflow
+from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
 
 NOV = date(2026, 11, 1)
 
@@ -45,7 +37,7 @@ NOV = date(2026, 11, 1)
 def _residents(actor: Actor, n: int) -> list[uuid.UUID]:
     house = make_house(actor.org_id, beds=n, name=f"History House {uuid.uuid4().hex[:4]}")
     with tenant_session(actor.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", 60_000, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
@@ -70,7 +62,7 @@ async def card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHand
         raise RuntimeError("the card-payment history needs localstripe: see tests/billing/histories.py")
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(actor.org_id, actor_type="test") as s:
         invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
     payment_id = uuid.uuid4()
@@ -96,7 +88,7 @@ async def card_payment_in_browser(client: Client, queue: str, actor: Actor) -> W
         raise RuntimeError("the card-payment history needs localstripe: see tests/billing/histories.py")
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(actor.org_id, actor_type="test") as s:
         invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
     payment_id = uuid.uuid4()
@@ -117,7 +109,7 @@ async def discharge(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     """A resident billed for November leaves on the 21st."""
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     return await client.start_workflow(
         DischargeSettlementWorkflow.run,
         SettleDischarge(actor, rid, date(2026, 11, 21)),
@@ -156,12 +148,12 @@ def ensure_localstripe() -> StripeGateway:
 
 async def card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     """A November invoice paid by card, then 20,000 of it given back through Stripe."""
-    from workflows.billing import REFUND, CardRefundInput, CardRefundWorkflow
+    from workflows.billing.refunds import REFUND, CardRefundInput, CardRefundWorkflow
 
     gateway = ensure_localstripe()
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(actor.org_id, actor_type="test") as s:
         invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
     payment_id = uuid.uuid4()
@@ -188,13 +180,13 @@ async def card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandl
 
 async def deposit_settlement(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     """A resident with a cash deposit leaves on the 21st; staff send itemised deductions."""
+    from core.contracts.billing import Deduction
     from core.enums import PaymentMethodType
-    from services.billing import Deduction
-    from workflows.billing import DepositDecision
+    from workflows.billing.settlement import DepositDecision
 
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
-        billing.collect_deposit(
+        deposits.collect_deposit(
             s,
             uuid.uuid4(),
             rid,
@@ -203,7 +195,7 @@ async def deposit_settlement(client: Client, queue: str, actor: Actor) -> Workfl
             recorded_by=None,
             received_on=date(2026, 1, 1),
         )
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     handle = await client.start_workflow(
         DischargeSettlementWorkflow.run,
         SettleDischarge(actor, rid, date(2026, 11, 21)),

@@ -10,7 +10,7 @@ import httpx
 
 from core.db import tenant_session
 from core.enums import UserRole
-from services import billing
+from services.billing import invoices, rent
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
 
@@ -36,9 +36,9 @@ def _billed_org(orgs: OrgFactory, http_base: str) -> tuple[SampleOrg, uuid.UUID,
         assert r.status_code == 201, r.text
     (rid,) = admit(org.org_id, house, [(date(2026, 1, 1), None)])
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
-        (inv,) = billing.open_invoices(s, rid)
+        (inv,) = invoices.open_invoices(s, rid)
         return org, rid, inv.id
 
 

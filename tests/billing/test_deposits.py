@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.base import Deps
 from core.config import get_settings
+from core.contracts.billing import Deduction, Disposition
 from core.db import app_engine, tenant_session
 from core.enums import (
     BillingFrequency,
@@ -30,19 +31,15 @@ from core.process import Actor
 from core.stripe_gateway import StripeGateway
 from models.payment_extended import Refund
 from models.payments import LedgerEntry
-from services import billing
-from services.billing import Deduction, Disposition, NewRate
+from services.billing import accounts, deposits, invoices, keys, payments, rates, rent
+from services.billing.rates import NewRate
 from services.ledger import account_balance
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
-from workflows.billing import (
-    BILLING,
-    PAYMENT,
-    REFUND,
-    CardPaymentInput,
-    CardPaymentWorkflow,
-    CardRefundInput,
-    CardRefundWorkflow,
+from workflows.billing import BILLING
+from workflows.billing.payments import PAYMENT, CardPaymentInput, CardPaymentWorkflow
+from workflows.billing.refunds import REFUND, CardRefundInput, CardRefundWorkflow
+from workflows.billing.settlement import (
     DepositDecision,
     DischargeSettlementWorkflow,
     SettleDischarge,
@@ -56,7 +53,7 @@ def _resident(orgs: OrgFactory, cents: int = 90_000) -> tuple[SampleOrg, uuid.UU
     org = orgs.create((UserRole.BILLING_SPECIALIST,))
     house = make_house(org.org_id, beds=1)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", cents, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
@@ -67,16 +64,16 @@ def _resident(orgs: OrgFactory, cents: int = 90_000) -> tuple[SampleOrg, uuid.UU
 
 def _take_deposit(org: SampleOrg, rid: uuid.UUID, cents: int, method: PaymentMethodType) -> None:
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.collect_deposit(
+        deposits.collect_deposit(
             s, uuid.uuid4(), rid, cents, method, recorded_by=None, received_on=date(2026, 1, 1)
         )
 
 
 def _balances(org: SampleOrg) -> dict[str, int]:
     with tenant_session(org.org_id, actor_type="test") as s:
-        acct = billing.ensure_accounts(s)
+        acct = accounts.ensure_accounts(s)
         out = {code: account_balance(s, acct[code]) for code in acct}
-        out["trial"] = billing.trial_balance(s)
+        out["trial"] = accounts.trial_balance(s)
         return out
 
 
@@ -93,15 +90,15 @@ async def test_a_cash_deposit_is_held_as_a_liability_then_returned_less_itemised
     _take_deposit(org, rid, 50_000, PaymentMethodType.CASH)
     held = _balances(org)
     # Cash against the deposits-held liability; no revenue.
-    assert (held[billing.CASH], held[billing.DEPOSITS_HELD], held[billing.RENT_REVENUE]) == (
+    assert (held[accounts.CASH], held[accounts.DEPOSITS_HELD], held[accounts.RENT_REVENUE]) == (
         50_000,
         50_000,
         0,
     )
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
-        (inv,) = billing.open_invoices(s, rid)
+        (inv,) = invoices.open_invoices(s, rid)
         invoice_id = inv.id
     actor = Actor.system(org.org_id)
     # Leaves on the 16th: 15 of 30 nights stay billed (45,000), unpaid; the deposit pays it.
@@ -126,13 +123,13 @@ async def test_a_cash_deposit_is_held_as_a_liability_then_returned_less_itemised
     done = await handle.result()
     assert done.credited_cents == 45_000 and done.deposit == outcome
     after = _balances(org)
-    assert after[billing.DEPOSITS_HELD] == 0 and after["trial"] == 0
-    assert after[billing.DEPOSIT_KEPT] == 3_500
+    assert after[accounts.DEPOSITS_HELD] == 0 and after["trial"] == 0
+    assert after[accounts.DEPOSIT_KEPT] == 3_500
     # 50,000 in, 1,500 back out in cash.
-    assert after[billing.CASH] == 48_500
+    assert after[accounts.CASH] == 48_500
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.get_invoice(s, invoice_id).status is InvoiceStatus.PAID
-        rows = billing.deposit_deductions(s, billing.deposit_id_for(org.org_id, rid))
+        assert invoices.get_invoice(s, invoice_id).status is InvoiceStatus.PAID
+        rows = deposits.deposit_deductions(s, keys.deposit_id_for(org.org_id, rid))
         assert [(r.category, r.amount_cents, r.reason) for r in rows] == [
             ("damage", 2_500, "Broken blind"),
             ("cleaning", 1_000, "Carpet cleaning"),
@@ -177,9 +174,9 @@ async def test_a_deposit_forfeited_at_discharge_becomes_revenue_with_its_reason(
         30_000,
     )
     after = _balances(org)
-    assert (after[billing.DEPOSITS_HELD], after[billing.DEPOSIT_KEPT], after["trial"]) == (0, 40_000, 0)
+    assert (after[accounts.DEPOSITS_HELD], after[accounts.DEPOSIT_KEPT], after["trial"]) == (0, 40_000, 0)
     with tenant_session(org.org_id, actor_type="test") as s:
-        deposit = billing.held_deposit(s, rid)
+        deposit = deposits.held_deposit(s, rid)
         assert (
             deposit is not None
             and deposit.forfeiture_reason == "Left without the notice the agreement requires"
@@ -206,11 +203,11 @@ async def test_deductions_above_the_deposit_are_refused_naming_the_field_and_not
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await handle.execute_update(DischargeSettlementWorkflow.settle_deposit, too_much)
     assert "deductions" in str(err.value.cause)
-    assert _balances(org)[billing.DEPOSITS_HELD] == 20_000
+    assert _balances(org)[accounts.DEPOSITS_HELD] == 20_000
     fine = DepositDecision(actor, [Deduction("damage", 20_000, "Everything")])
     outcome = await handle.execute_update(DischargeSettlementWorkflow.settle_deposit, fine)
     assert outcome is not None and outcome.status is DepositStatus.APPLIED
-    assert _balances(org)[billing.DEPOSITS_HELD] == 0
+    assert _balances(org)[accounts.DEPOSITS_HELD] == 0
 
 
 async def _card_payment(
@@ -236,7 +233,7 @@ async def test_a_card_deposit_is_returned_through_stripe_at_discharge(
         time_skipping, registry_worker, org, 30_000, deposit_resident_id=rid
     )
     held = _balances(org)
-    assert (held[billing.STRIPE_CLEARING], held[billing.DEPOSITS_HELD]) == (30_000, 30_000)
+    assert (held[accounts.STRIPE_CLEARING], held[accounts.DEPOSITS_HELD]) == (30_000, 30_000)
     actor = Actor.system(org.org_id)
     done = await time_skipping.client.execute_workflow(
         DischargeSettlementWorkflow.run,
@@ -252,7 +249,7 @@ async def test_a_card_deposit_is_returned_through_stripe_at_discharge(
     refunds = _gateway().client.v1.refunds.list(params={"payment_intent": intent}).data
     assert [r.amount for r in refunds] == [26_000]
     after = _balances(org)
-    assert (after[billing.STRIPE_CLEARING], after[billing.DEPOSITS_HELD], after["trial"]) == (4_000, 0, 0)
+    assert (after[accounts.STRIPE_CLEARING], after[accounts.DEPOSITS_HELD], after["trial"]) == (4_000, 0, 0)
     with tenant_session(org.org_id, actor_type="test") as s:
         refund = s.scalars(select(Refund)).one()
         assert refund.status is RefundStatus.SUCCEEDED and refund.stripe_refund_id == refunds[0].id
@@ -300,9 +297,9 @@ async def test_a_card_refund_reaches_stripe_once_even_when_the_activity_retries(
     queue, gateway = lossy_worker
     org, rid = _resident(orgs, cents=60_000)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
-        (inv,) = billing.open_invoices(s, rid)
+        (inv,) = invoices.open_invoices(s, rid)
         invoice_id = inv.id
     payment_id, intent = await _card_payment(time_skipping, queue, org, 60_000, invoice_id=invoice_id)
     refund_id = uuid.uuid4()
@@ -318,9 +315,9 @@ async def test_a_card_refund_reaches_stripe_once_even_when_the_activity_retries(
     refunds = gateway.client.v1.refunds.list(params={"payment_intent": intent}).data
     assert [(r.id, r.amount) for r in refunds] == [(outcome.stripe_refund_id, 20_000)]
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.get_payment(s, payment_id).status is PaymentStatus.PARTIALLY_REFUNDED
-        assert billing.invoice_outstanding(s, invoice_id) == 20_000
-        assert billing.get_invoice(s, invoice_id).status is InvoiceStatus.PARTIALLY_PAID
+        assert payments.get_payment(s, payment_id).status is PaymentStatus.PARTIALLY_REFUNDED
+        assert accounts.invoice_outstanding(s, invoice_id) == 20_000
+        assert invoices.get_invoice(s, invoice_id).status is InvoiceStatus.PARTIALLY_PAID
         journals = s.scalar(
             select(func.count(LedgerEntry.journal_id.distinct())).where(LedgerEntry.description == "Refund")
         )

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from core.contracts.billing import RentBatch
 from core.db import tenant_session
 from core.enums import (
     BillingFrequency,
@@ -20,8 +21,10 @@ from core.enums import (
 )
 from core.errors import Conflict, Rejected
 from models.payments import Invoice, InvoiceLineItem, LedgerEntry
-from services import billing
-from services.billing import NewPayment, NewRate
+from services import ledger
+from services.billing import accounts, invoices, payments, rates, refunds, rent
+from services.billing.payments import NewPayment
+from services.billing.rates import NewRate
 from tests.billing.builders import HouseIds, admit, make_house
 from tests.factories import OrgFactory, SampleOrg
 
@@ -31,14 +34,14 @@ NOV = date(2026, 11, 1)
 
 def _rate(org: SampleOrg, cents: int, freq: BillingFrequency = M, **kw: Any) -> None:
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s, uuid.uuid4(), NewRate(name="Rent", amount_cents=cents, billing_frequency=freq, **kw)
         )
 
 
-def _run(org: SampleOrg, as_of: date, limit: int = 100, after: uuid.UUID | None = None) -> billing.RentBatch:
+def _run(org: SampleOrg, as_of: date, limit: int = 100, after: uuid.UUID | None = None) -> RentBatch:
     with tenant_session(org.org_id, actor_type="test") as s:
-        return billing.issue_rent_batch(s, as_of, after, limit)
+        return rent.issue_rent_batch(s, as_of, after, limit)
 
 
 def _invoices(org: SampleOrg) -> dict[uuid.UUID, Invoice]:
@@ -55,7 +58,7 @@ def _counts(org: SampleOrg) -> tuple[int, int, int, int]:
             s.scalar(select(func.count()).select_from(Invoice)) or 0,
             s.scalar(select(func.count()).select_from(InvoiceLineItem)) or 0,
             s.scalar(select(func.count()).select_from(LedgerEntry)) or 0,
-            billing.trial_balance(s),
+            accounts.trial_balance(s),
         )
 
 
@@ -144,16 +147,16 @@ def test_a_month_with_admissions_and_discharges_mid_month_is_prorated(
     assert all((i.period_start_date, i.period_end_date) == (NOV, date(2026, 11, 30)) for i in inv.values())
     assert all(i.status is InvoiceStatus.OPEN for i in inv.values())
     with tenant_session(org.org_id, actor_type="test") as s:
-        acct = billing.ensure_accounts(s)
+        acct = accounts.ensure_accounts(s)
         for i in inv.values():
-            assert billing.invoice_outstanding(s, i.id) == i.total_cents
+            assert accounts.invoice_outstanding(s, i.id) == i.total_cents
         revenue = s.scalar(
             select(func.sum(LedgerEntry.amount_cents)).where(
-                LedgerEntry.account_id == acct[billing.RENT_REVENUE]
+                LedgerEntry.account_id == acct[accounts.RENT_REVENUE]
             )
         )
         assert revenue == 90_000 + 45_000 + 30_000 + 45_000
-        assert billing.trial_balance(s) == 0
+        assert accounts.trial_balance(s) == 0
 
 
 def test_the_most_specific_rate_wins_bed_over_room_over_house(org: SampleOrg, house: HouseIds) -> None:
@@ -217,9 +220,7 @@ def test_a_rent_batch_is_audited_by_one_chained_entry_naming_every_invoice_and_j
     (entry,) = written
     assert (entry.entity_type, entry.action.value, entry.actor_type) == ("invoices", "create", "test")
     assert set(entry.details["invoice_ids"]) == invoices
-    assert set(entry.details["journal_ids"]) == {
-        str(billing.journal_id_for(f"invoice:{i}")) for i in invoices
-    }
+    assert set(entry.details["journal_ids"]) == {str(ledger.journal_id_for(f"invoice:{i}")) for i in invoices}
     assert entry.details["rows"] == {"invoices": 6, "invoice_line_items": 6, "ledger_entries": 12}
     assert [f.id for f in found] == [entry.id]
     assert report.ok, report.reason
@@ -236,28 +237,28 @@ def test_partial_payment_then_overpayment_becomes_credit_for_the_next_invoice(
     _run(org, NOV)
     nov = _invoices(org)[rid]
     with tenant_session(org.org_id, org.users[UserRole.BILLING_SPECIALIST], actor_type="test") as s:
-        cash = billing.record_received_payment(
+        cash = payments.record_received_payment(
             s, uuid.uuid4(), NewPayment(rid, 40_000, PaymentMethodType.CASH, nov.id), recorded_by=None
         )
         assert cash.receipt_number and cash.receipt_number.startswith("RCPT-")
-        assert billing.get_invoice(s, nov.id).status is InvoiceStatus.PARTIALLY_PAID
+        assert invoices.get_invoice(s, nov.id).status is InvoiceStatus.PARTIALLY_PAID
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.record_received_payment(
+        payments.record_received_payment(
             s,
             uuid.uuid4(),
             NewPayment(rid, 70_000, PaymentMethodType.CHECK, nov.id, reference="1042"),
             recorded_by=None,
         )
-        assert billing.get_invoice(s, nov.id).status is InvoiceStatus.PAID
-        acct = billing.ensure_accounts(s)
-        assert billing.resident_credits(s, [rid], acct) == {rid: 20_000}
+        assert invoices.get_invoice(s, nov.id).status is InvoiceStatus.PAID
+        acct = accounts.ensure_accounts(s)
+        assert accounts.resident_credits(s, [rid], acct) == {rid: 20_000}
     _run(org, date(2026, 12, 1))
     with tenant_session(org.org_id, actor_type="test") as s:
         dec = s.scalars(select(Invoice).where(Invoice.period_start_date == date(2026, 12, 1))).one()
-        assert billing.invoice_outstanding(s, dec.id) == 70_000
+        assert accounts.invoice_outstanding(s, dec.id) == 70_000
         assert dec.status is InvoiceStatus.OPEN
-        assert billing.resident_credits(s, [rid], billing.ensure_accounts(s)) == {}
-        assert billing.trial_balance(s) == 0
+        assert accounts.resident_credits(s, [rid], accounts.ensure_accounts(s)) == {}
+        assert accounts.trial_balance(s) == 0
 
 
 def test_a_repeated_payment_record_posts_once(org: SampleOrg, house: HouseIds) -> None:
@@ -267,11 +268,11 @@ def test_a_repeated_payment_record_posts_once(org: SampleOrg, house: HouseIds) -
     pid, inv = uuid.uuid4(), _invoices(org)[rid]
     for _ in range(2):
         with tenant_session(org.org_id, actor_type="test") as s:
-            billing.record_received_payment(
+            payments.record_received_payment(
                 s, pid, NewPayment(rid, 90_000, PaymentMethodType.MONEY_ORDER, inv.id), recorded_by=None
             )
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.invoice_outstanding(s, inv.id) == 0
+        assert accounts.invoice_outstanding(s, inv.id) == 0
         assert (
             s.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.payment_id == pid)) == 2
         )
@@ -285,21 +286,21 @@ def test_refunds_reverse_the_payment_credit_first_then_reopen_the_invoice(
     _run(org, NOV)
     inv, pid = _invoices(org)[rid], uuid.uuid4()
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.record_received_payment(
+        payments.record_received_payment(
             s, pid, NewPayment(rid, 100_000, PaymentMethodType.CASH, inv.id), recorded_by=None
         )
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.record_refund(s, uuid.uuid4(), pid, 15_000, requested_by=None)
+        refunds.record_refund(s, uuid.uuid4(), pid, 15_000, requested_by=None)
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.resident_credits(s, [rid], billing.ensure_accounts(s)) == {}
-        assert billing.invoice_outstanding(s, inv.id) == 5_000
-        assert billing.get_invoice(s, inv.id).status is InvoiceStatus.PARTIALLY_PAID
-        assert billing.get_payment(s, pid).status is PaymentStatus.PARTIALLY_REFUNDED
+        assert accounts.resident_credits(s, [rid], accounts.ensure_accounts(s)) == {}
+        assert accounts.invoice_outstanding(s, inv.id) == 5_000
+        assert invoices.get_invoice(s, inv.id).status is InvoiceStatus.PARTIALLY_PAID
+        assert payments.get_payment(s, pid).status is PaymentStatus.PARTIALLY_REFUNDED
         reversing = s.scalar(
             select(func.count()).select_from(LedgerEntry).where(LedgerEntry.reverses_journal_id.is_not(None))
         )
         assert reversing == 3
         with pytest.raises(Rejected, match="between 1 and 85000"):
-            billing.record_refund(s, uuid.uuid4(), pid, 85_001, requested_by=None)
+            refunds.record_refund(s, uuid.uuid4(), pid, 85_001, requested_by=None)
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.trial_balance(s) == 0
+        assert accounts.trial_balance(s) == 0

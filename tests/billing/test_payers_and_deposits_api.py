@@ -11,7 +11,7 @@ import httpx
 
 from core.db import tenant_session
 from core.enums import UserRole
-from services import billing
+from services.billing import deposits, invoices, rent
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
 
@@ -62,9 +62,9 @@ def test_a_60_40_split_gives_each_payer_their_share_rounded_down_and_the_odd_cen
         assert court.status_code == 201, court.text
         assert len(http.get(f"/v1/billing/residents/{rid}/payers").json()) == 2
         with tenant_session(org.org_id, actor_type="test") as s:
-            billing.issue_rent_batch(s, NOV, None, 10)
+            rent.issue_rent_batch(s, NOV, None, 10)
         with tenant_session(org.org_id, actor_type="test") as s:
-            (inv,) = billing.open_invoices(s, rid)
+            (inv,) = invoices.open_invoices(s, rid)
         got = http.get(f"/v1/billing/invoices/{inv.id}").json()
         shares = {(a["payer_config_id"], a["amount_cents"]) for a in got["allocations"]}
         # 60% of 100,001 is 60,000.6 and 40% is 40,000.4: each rounds down, the cent is the resident's.
@@ -157,9 +157,9 @@ def test_a_card_payment_is_refunded_through_stripe_and_an_offline_one_is_pointed
 
     org, rid = _resident(orgs, stack, 45_000)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
-        (inv,) = billing.open_invoices(s, rid)
+        (inv,) = invoices.open_invoices(s, rid)
     gateway = StripeGateway.from_settings(get_settings())
     assert gateway is not None
     pm = gateway.test_card_method("4242424242424242", 12, 2030, "123")
@@ -202,7 +202,8 @@ def discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, st
     from core.config import get_settings
     from core.process import Actor
     from core.temporal import connect
-    from workflows.billing import BILLING, DischargeSettlementWorkflow, SettleDischarge, discharge_key
+    from workflows.billing import BILLING
+    from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
 
     (rid,) = admit(org.org_id, make_house(org.org_id, beds=1), [(date(2026, 1, 1), None)])
     r = http.post(
@@ -297,7 +298,7 @@ def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
         ).all()
         charged = [p for p in cards if p.stripe_payment_intent_id]
         assert len(charged) == 1, [(p.status, p.stripe_payment_intent_id) for p in cards]
-        held = billing.held_deposit(s, rid)
+        held = deposits.held_deposit(s, rid)
         assert held is not None and held.payment_id == charged[0].id
 
 

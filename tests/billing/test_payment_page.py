@@ -17,7 +17,7 @@ from core.db import tenant_session
 from core.enums import InvoiceStatus, PaymentStatus, UserRole
 from core.stripe_gateway import StripeGateway
 from models.payments import LedgerEntry, Payment
-from services import billing
+from services.billing import accounts, invoices, links
 from tests.billing.test_api import SPECIALIST, _billed_org
 from tests.factories import OrgFactory, SampleOrg
 
@@ -55,8 +55,8 @@ def test_a_resident_pays_an_invoice_from_its_link(stack: str, localstripe: str, 
         after = resident.get(link)
         assert after.status_code == 200 and "nothing to pay" in after.text
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.invoice_outstanding(s, inv) == 0
-        assert billing.trial_balance(s) == 0
+        assert accounts.invoice_outstanding(s, inv) == 0
+        assert accounts.trial_balance(s) == 0
 
 
 def test_a_tampered_or_expired_link_gets_a_clear_page(stack: str, orgs: OrgFactory) -> None:
@@ -65,7 +65,7 @@ def test_a_tampered_or_expired_link_gets_a_clear_page(stack: str, orgs: OrgFacto
         link = _link(staff, inv)
     base, token = link.rsplit("/", 1)
     org_hex, inv_hex, exp, mac = token.split(".")
-    expired = billing.payment_link_token(org.org_id, inv, datetime.now(UTC) - timedelta(days=30))
+    expired = links.payment_link_token(org.org_id, inv, datetime.now(UTC) - timedelta(days=30))
     with httpx.Client(timeout=30) as resident:
         for bad in (
             f"{org_hex}.{inv_hex}.{int(exp) + 86_400}.{mac}",
@@ -115,9 +115,9 @@ def _ledger(org_id: uuid.UUID, inv: uuid.UUID) -> tuple[int, int, int, InvoiceSt
         )
         return (
             int(posted or 0),
-            billing.invoice_outstanding(s, inv),
-            billing.trial_balance(s),
-            billing.get_invoice(s, inv).status,
+            accounts.invoice_outstanding(s, inv),
+            accounts.trial_balance(s),
+            invoices.get_invoice(s, inv).status,
         )
 
 

@@ -27,7 +27,7 @@ from core.db import tenant_session
 from core.enums import InvoiceStatus, PaymentStatus
 from core.stripe_gateway import StripeGateway
 from models.payments import LedgerEntry, Payment
-from services import billing
+from services.billing import accounts, invoices, links
 from tests.billing.test_api import SPECIALIST, _billed_org
 from tests.browser import chromium, phone, screenshot_dir
 from tests.factories import OrgFactory
@@ -83,10 +83,10 @@ def _settled(org_id: uuid.UUID, inv: uuid.UUID) -> tuple[InvoiceStatus, int, int
         )
         payments = list(s.scalars(select(Payment.status).where(Payment.invoice_id == inv)))
         return (
-            billing.get_invoice(s, inv).status,
-            billing.invoice_outstanding(s, inv),
+            invoices.get_invoice(s, inv).status,
+            accounts.invoice_outstanding(s, inv),
             int(journals or 0),
-            billing.trial_balance(s),
+            accounts.trial_balance(s),
             payments,
         )
 
@@ -155,7 +155,7 @@ def test_a_newcomer_pays_the_link_recoveryos_seed_prints(
     inv, link = uuid.UUID(printed.group(1)), printed.group(2)
     org_id = demo_org_id(seed_value)
     with tenant_session(org_id, actor_type="test") as s:
-        shown = billing.pay_page(s, inv)
+        shown = links.pay_page(s, inv)
         before = s.scalar(select(func.count()).select_from(Payment).where(Payment.invoice_id == inv)) or 0
     assert shown.amount_due_cents > 0 and shown.house_name
     due = f"${shown.amount_due_cents // 100:,}.{shown.amount_due_cents % 100:02d}"

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from core.enums import BillingFrequency
-from services.billing import Period, billed_days, period_containing, prorate
+from services.billing.periods import Period, billed_days, period_containing, prorate
 
 M, W, B = BillingFrequency.MONTHLY, BillingFrequency.WEEKLY, BillingFrequency.BIWEEKLY
 

@@ -11,8 +11,8 @@ import pytest
 
 from core.db import tenant_session
 from core.enums import PaymentMethodType, UserRole
-from services import billing
-from services.billing import NewPayment
+from services.billing import payments
+from services.billing.payments import NewPayment
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.factories import OrgFactory
 
@@ -23,7 +23,7 @@ READER = UserRole.BILLING_SPECIALIST
 def _pay(org_id: uuid.UUID, resident: uuid.UUID, cents: int, on: date, invoice: uuid.UUID | None) -> None:
     with tenant_session(org_id, actor_type="test") as s:
         data = NewPayment(resident, cents, PaymentMethodType.CASH, invoice_id=invoice, received_on=on)
-        billing.record_received_payment(s, uuid.uuid4(), data, recorded_by=None)
+        payments.record_received_payment(s, uuid.uuid4(), data, recorded_by=None)
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,20 @@ from temporalio.client import ScheduleActionStartWorkflow
 
 from cli.main import build_parser
 from cli.schedules import ensure_rent_schedule, sync
+from core.contracts.billing import DUNNING
 from core.db import tenant_session
 from core.enums import BillingFrequency, UserRole
 from core.temporal import connect
 from models.payments import Invoice
-from services import billing
-from services.billing import NewRate
+from services.billing import rates
+from services.billing.periods import period_containing
+from services.billing.rates import NewRate
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory
-from workflows.billing import BILLING, RENT_RUN_KEY
-from workflows.dunning import DUNNING, SWEEP_KEY
-from workflows.reconciliation import DAILY_KEY, RECONCILIATION
+from workflows.billing import BILLING
+from workflows.billing.dunning import SWEEP_KEY
+from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION
+from workflows.billing.rent_run import RENT_RUN_KEY
 
 
 async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent(
@@ -31,7 +34,7 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
     org = orgs.create((UserRole.BILLING_SPECIALIST,))
     house = make_house(org.org_id, beds=2)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", 70_000, BillingFrequency.MONTHLY, date(2020, 1, 1), house_id=house.house_id),
@@ -70,8 +73,8 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
         periods = set(s.execute(select(Invoice.period_start_date, Invoice.period_end_date)).all())
     assert periods == {
         (
-            billing.period_containing(today, BillingFrequency.MONTHLY).start,
-            billing.period_containing(today, BillingFrequency.MONTHLY).end,
+            period_containing(today, BillingFrequency.MONTHLY).start,
+            period_containing(today, BillingFrequency.MONTHLY).end,
         )
     }
     await handle.delete()

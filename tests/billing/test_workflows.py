@@ -12,26 +12,25 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.config import get_settings
 from core.db import tenant_session
-from core.enums import BillingFrequency, InvoiceStatus, PaymentMethodType, PaymentStatus, UserRole
+from core.enums import (
+    BillingFrequency,
+    DunningActionType,
+    InvoiceStatus,
+    PaymentMethodType,
+    PaymentStatus,
+    UserRole,
+)
 from core.process import Actor
 from core.stripe_gateway import StripeGateway
 from models.payments import Invoice, LedgerEntry, Payment
-from services import billing
-from services.billing import NewRate
+from services.billing import accounts, invoices, payments, rates, rent
+from services.billing.rates import NewRate
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
-from workflows.billing import (
-    BILLING,
-    PAYMENT,
-    CardPaymentInput,
-    CardPaymentWorkflow,
-    DischargeSettlementWorkflow,
-    IntentSettled,
-    RentRunInput,
-    RentRunWorkflow,
-    SettleDischarge,
-    discharge_key,
-)
+from workflows.billing import BILLING
+from workflows.billing.payments import PAYMENT, CardPaymentInput, CardPaymentWorkflow, IntentSettled
+from workflows.billing.rent_run import RentRunInput, RentRunWorkflow
+from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
 
 NOV = date(2026, 11, 1)
 
@@ -40,7 +39,7 @@ def _org_with_residents(orgs: OrgFactory, n: int, cents: int = 90_000) -> tuple[
     org = orgs.create((UserRole.BILLING_SPECIALIST,))
     house = make_house(org.org_id, beds=n)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", cents, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
@@ -52,7 +51,7 @@ def _ledger(org: SampleOrg) -> tuple[int, int, int]:
     with tenant_session(org.org_id, actor_type="test") as s:
         invoices = s.scalar(select(func.count()).select_from(Invoice)) or 0
         entries = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
-        return invoices, entries, billing.trial_balance(s)
+        return invoices, entries, accounts.trial_balance(s)
 
 
 async def test_a_rent_run_continues_as_new_and_issues_every_invoice_once(
@@ -143,16 +142,16 @@ async def test_a_card_payment_through_a_payment_intent_pays_the_invoice(
     assert outcome.status is PaymentStatus.SUCCEEDED and outcome.intent_id
     assert gateway.get_intent(outcome.intent_id).status == "succeeded"
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert billing.get_invoice(s, invoice_id).status is InvoiceStatus.PAID
+        assert invoices.get_invoice(s, invoice_id).status is InvoiceStatus.PAID
         payment = s.get(Payment, payment_id)
         assert payment is not None and payment.stripe_payment_intent_id == outcome.intent_id
-        assert billing.trial_balance(s) == 0
+        assert accounts.trial_balance(s) == 0
 
 
 def _billed(orgs: OrgFactory, cents: int) -> tuple[SampleOrg, uuid.UUID]:
     org, (rid,) = _org_with_residents(orgs, 1, cents=cents)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
         return org, s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
 
@@ -171,7 +170,7 @@ def _paid(org: SampleOrg, invoice_id: uuid.UUID) -> tuple[InvoiceStatus, int, in
                 LedgerEntry.invoice_id == invoice_id, LedgerEntry.payment_id.is_not(None)
             )
         )
-        return billing.get_invoice(s, invoice_id).status, int(journals or 0), billing.trial_balance(s)
+        return invoices.get_invoice(s, invoice_id).status, int(journals or 0), accounts.trial_balance(s)
 
 
 async def test_a_payment_the_browser_confirms_is_created_here_and_settled_by_the_signal(
@@ -243,12 +242,15 @@ async def test_settling_a_mid_month_discharge_credits_the_unused_nights_once(
     org, (rid,) = _org_with_residents(orgs, 1, cents=90_000)
     actor = Actor.system(org.org_id)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
+        rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
-        (inv,) = billing.open_invoices(s, rid)
+        (inv,) = invoices.open_invoices(s, rid)
         inv_id = inv.id
-        billing.record_received_payment(
-            s, uuid.uuid4(), billing.NewPayment(rid, 90_000, PaymentMethodType.CASH, inv_id), recorded_by=None
+        payments.record_received_payment(
+            s,
+            uuid.uuid4(),
+            payments.NewPayment(rid, 90_000, PaymentMethodType.CASH, inv_id),
+            recorded_by=None,
         )
     # Leaves on the 21st: 20 nights of 30 stay billed (60,000), 30,000 comes back as credit.
     settle = SettleDischarge(actor, rid, date(2026, 11, 21))
@@ -261,10 +263,10 @@ async def test_settling_a_mid_month_discharge_credits_the_unused_nights_once(
         )
         assert done.credited_cents == expected
     with tenant_session(org.org_id, actor_type="test") as s:
-        acct = billing.ensure_accounts(s)
-        assert billing.resident_credits(s, [rid], acct) == {rid: 30_000}
-        assert billing.invoice_outstanding(s, inv_id) == 0
-        assert billing.trial_balance(s) == 0
+        acct = accounts.ensure_accounts(s)
+        assert accounts.resident_credits(s, [rid], acct) == {rid: 30_000}
+        assert accounts.invoice_outstanding(s, inv_id) == 0
+        assert accounts.trial_balance(s) == 0
 
 
 async def test_a_card_payment_that_pays_an_overdue_invoice_stops_its_dunning_at_once(
@@ -272,15 +274,15 @@ async def test_a_card_payment_that_pays_an_overdue_invoice_stops_its_dunning_at_
 ) -> None:
     from core.config import get_settings
     from core.stripe_gateway import StripeGateway
-    from services import dunning
-    from workflows.dunning import DunningInput, DunningWorkflow, Stopped, dunning_id
+    from services.billing import dunning, dunning_config
+    from workflows.billing.dunning import DunningInput, DunningWorkflow, Stopped, dunning_id
 
     org, (rid,) = _org_with_residents(orgs, 1, cents=45_000)
     actor = Actor.system(org.org_id)
-    far = [dunning.StepSpec(1, 3650, dunning.DunningActionType.REMINDER_EMAIL)]
+    far = [dunning_config.StepSpec(1, 3650, DunningActionType.REMINDER_EMAIL)]
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 10)
-        dunning.configure(s, uuid.uuid4(), dunning.NewConfig("Collections", far))
+        rent.issue_rent_batch(s, NOV, None, 10)
+        dunning_config.configure(s, uuid.uuid4(), dunning_config.NewConfig("Collections", far))
     with tenant_session(org.org_id, actor_type="test") as s:
         invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
     ladder = await time_skipping.client.start_workflow(

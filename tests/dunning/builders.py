@@ -17,9 +17,9 @@ from models.payments import Invoice
 from models.residents import Resident
 from models.users import RoleAssignment
 from seed.factories import UserFactory
-from services import billing, dunning
-from services.billing import NewRate
-from services.dunning import DEFAULT_STEPS, NewConfig, steps_of
+from services.billing import dunning_config, rates, rent
+from services.billing.dunning_config import DEFAULT_STEPS, NewConfig, steps_of
+from services.billing.rates import NewRate
 from tests.billing.builders import HouseIds, admit, make_house
 from tests.factories import OrgFactory, SampleOrg
 
@@ -57,7 +57,7 @@ def billed_in(
     e-mails, manager e-mail)."""
     house = make_house(org_id, beds=residents, name=house_name)
     with tenant_session(org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", RENT, BillingFrequency.MONTHLY, date(2020, 1, 1), house_id=house.house_id),
@@ -86,7 +86,7 @@ def billed_in(
             )
         )
     with tenant_session(org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, due, None, 100)
+        rent.issue_rent_batch(s, due, None, 100)
     with tenant_session(org_id, actor_type="test") as s:
         # The rent run makes an invoice due on its run day or its period's first day: pin it.
         invoice_ids = [s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one() for rid in rids]
@@ -107,7 +107,7 @@ def configure(
     late_fee_cap_cents: int | None = 7500,
 ) -> None:
     with tenant_session(org_id, actor_type="test") as s:
-        dunning.configure(
+        dunning_config.configure(
             s,
             uuid.uuid4(),
             NewConfig("Standard collections", steps_of(steps), None, 0, late_fee_cents, late_fee_cap_cents),

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle
 
+from core.contracts.billing import DUNNING
 from core.process import Actor
 from tests.dunning.builders import billed_in
 from tests.harness import Scenario
-from workflows.dunning import (
-    DUNNING,
+from workflows.billing.dunning import (
     WRITE_OFF,
     DunningInput,
     DunningSweepWorkflow,

@@ -17,18 +17,18 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
 import registry
-from activities.dunning import DunningActivities, InvoiceRef, StepInput, StepOutcome
+from activities.billing.dunning import DunningActivities, InvoiceRef, StepInput, StepOutcome
 from core.db import tenant_session
 from core.enums import DunningActionStatus, InvoiceStatus, LineItemType, PaymentMethodType
 from core.notify import RecordingNotifier
 from core.process import Actor
 from models.payments import InvoiceLineItem, LedgerEntry
-from services import billing, dunning
+from services.billing import accounts, dunning, dunning_messages, invoices, keys, payments
 from services.ledger import journal_id_for
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.dunning.conftest import SmtpSink, smtp_notifier
 from tests.factories import OrgFactory
-from workflows.dunning import DunningInput, DunningProgress, DunningWorkflow, dunning_id
+from workflows.billing.dunning import DunningInput, DunningProgress, DunningWorkflow, dunning_id
 
 FEE_LADDER = [
     {"step": 1, "days_after_due": 1, "action_type": "reminder_email"},
@@ -64,7 +64,7 @@ def _fee_rows(b: Billed, step: int) -> tuple[int, int, int]:
         )
         jid = journal_id_for(dunning.late_fee_key(inv_id, step))
         entries = s.scalar(select(func.count()).where(LedgerEntry.journal_id == jid))
-        return int(lines or 0), int(entries or 0), billing.get_invoice(s, inv_id).total_cents
+        return int(lines or 0), int(entries or 0), invoices.get_invoice(s, inv_id).total_cents
 
 
 def test_a_late_fee_step_run_twice_posts_one_fee_line_and_one_journal(orgs: OrgFactory) -> None:
@@ -76,8 +76,8 @@ def test_a_late_fee_step_run_twice_posts_one_fee_line_and_one_journal(orgs: OrgF
     assert _step(b, acts, 2).status is DunningActionStatus.SENT
     assert _fee_rows(b, 2) == (1, 2, RENT + 2500)
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        assert billing.invoice_outstanding(s, b.invoice_ids[0]) == RENT + 2500
-        assert billing.trial_balance(s) == 0
+        assert accounts.invoice_outstanding(s, b.invoice_ids[0]) == RENT + 2500
+        assert accounts.trial_balance(s) == 0
 
 
 def test_concurrent_attempts_of_a_late_fee_step_post_it_once(orgs: OrgFactory) -> None:
@@ -110,7 +110,7 @@ def test_late_fees_stop_at_the_configured_cap(orgs: OrgFactory) -> None:
     ]
     with tenant_session(b.org.org_id, actor_type="test") as s:
         assert dunning.late_fees_charged(s, b.invoice_ids[0]) == 5000  # 3,000 then the 2,000 left
-        assert billing.trial_balance(s) == 0
+        assert accounts.trial_balance(s) == 0
 
 
 def test_a_late_fee_step_with_no_fee_set_is_skipped_and_says_so(orgs: OrgFactory) -> None:
@@ -136,7 +136,7 @@ def test_a_reminder_run_twice_is_sent_once_with_a_message_id_from_its_key(
     assert _step(b, acts, 1).status is DunningActionStatus.SENT
     (msg,) = smtp_sink.messages()
     assert msg["To"] == b.resident_emails[0]
-    assert msg["Message-ID"] == dunning.message_id_for(billing.dunning_action_key(b.invoice_ids[0], 1))
+    assert msg["Message-ID"] == dunning.message_id_for(keys.dunning_action_key(b.invoice_ids[0], 1))
 
 
 def test_a_house_named_with_a_part_2_word_is_not_named_in_the_reminder(
@@ -151,7 +151,7 @@ def test_a_house_named_with_a_part_2_word_is_not_named_in_the_reminder(
     (msg,) = smtp_sink.messages()
     body = msg.get_content()
     assert "your residence" in body and "Harbor" not in body
-    assert dunning.part2_words_in(msg["Subject"] + body) == []
+    assert dunning_messages.part2_words_in(msg["Subject"] + body) == []
 
 
 def test_the_escalation_goes_to_the_house_manager_of_the_invoices_house_only(
@@ -166,7 +166,7 @@ def test_the_escalation_goes_to_the_house_manager_of_the_invoices_house_only(
     # Not the org-wide house manager the org was created with; not the resident.
     assert msg["To"] == b.manager_email
     assert "12 days past due" in msg.get_content()
-    assert dunning.part2_words_in(msg.get_content()) == []
+    assert dunning_messages.part2_words_in(msg.get_content()) == []
 
 
 def test_a_reminder_with_no_address_on_file_is_marked_failed_not_retried_forever(orgs: OrgFactory) -> None:
@@ -189,17 +189,17 @@ def test_a_write_off_refuses_an_invoice_that_owes_nothing(orgs: OrgFactory) -> N
 
     b = billed_org(orgs, NOW.date() - timedelta(days=3), steps=[])
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        billing.record_received_payment(
+        payments.record_received_payment(
             s,
             uuid.uuid4(),
-            billing.NewPayment(b.resident_ids[0], RENT, PaymentMethodType.CASH, b.invoice_ids[0]),
+            payments.NewPayment(b.resident_ids[0], RENT, PaymentMethodType.CASH, b.invoice_ids[0]),
             recorded_by=None,
         )
     with pytest.raises(Conflict) as err, tenant_session(b.org.org_id, actor_type="test") as s:
         dunning.write_off(s, b.invoice_ids[0], NOW.date())
     assert err.value.field == "invoice_id"
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        assert billing.get_invoice(s, b.invoice_ids[0]).status is InvoiceStatus.PAID
+        assert invoices.get_invoice(s, b.invoice_ids[0]).status is InvoiceStatus.PAID
 
 
 class LosesEveryFirstAnswer(DunningActivities):
@@ -252,4 +252,4 @@ async def test_a_ladder_whose_steps_fail_after_commit_still_sends_once_and_charg
     assert len(smtp_sink.messages()) == 1
     assert _fee_rows(b, 2) == (1, 2, RENT + 2500)
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        assert billing.trial_balance(s) == 0
+        assert accounts.trial_balance(s) == 0

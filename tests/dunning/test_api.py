@@ -14,7 +14,7 @@ from temporalio.client import WorkflowExecutionStatus
 from core.db import tenant_session
 from core.enums import UserRole
 from core.temporal import connect
-from services import billing
+from services.billing import accounts, invoices
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.factories import OrgFactory
 
@@ -147,7 +147,7 @@ def test_roles_without_billing_rights_cannot_configure_start_or_write_off(
         assert http.post(f"/v1/dunning/invoices/{inv}/start").status_code == 403
         assert http.post(f"/v1/dunning/invoices/{inv}/write-off").status_code == 403
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        assert billing.get_invoice(s, inv).status.value == "open"
+        assert invoices.get_invoice(s, inv).status.value == "open"
 
 
 def test_a_cash_payment_recorded_by_staff_stops_the_running_ladder_at_once(
@@ -206,4 +206,4 @@ def test_writing_an_invoice_off_stops_its_ladder_and_books_bad_debt(stack: str, 
         assert r.status_code == 409 and r.json()["field"] == "invoice_id"
     for org_id in (b.org.org_id, other.org.org_id):
         with tenant_session(org_id, actor_type="test") as s:
-            assert billing.trial_balance(s) == 0
+            assert accounts.trial_balance(s) == 0

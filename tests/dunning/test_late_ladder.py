@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from core.db import tenant_session
 from core.enums import DunningActionStatus, DunningActionType
-from services import dunning
+from services.billing import dunning
 from tests.db import as_owner
 from tests.dunning.builders import billed_org
 from tests.factories import OrgFactory

@@ -9,14 +9,16 @@ from datetime import date, timedelta
 from temporalio.client import ScheduleActionStartWorkflow
 
 from cli.schedules import ensure_dunning_schedule, sync
+from core.contracts.billing import DUNNING
 from core.db import tenant_session
 from core.temporal import connect
-from services import dunning
+from services.billing import dunning
 from tests.dunning.builders import billed_org
 from tests.factories import OrgFactory
-from workflows.billing import BILLING, RENT_RUN_KEY
-from workflows.dunning import DUNNING, SWEEP_KEY, dunning_id
-from workflows.reconciliation import DAILY_KEY, RECONCILIATION
+from workflows.billing import BILLING
+from workflows.billing.dunning import SWEEP_KEY, dunning_id
+from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION
+from workflows.billing.rent_run import RENT_RUN_KEY
 
 FAR = [{"step": 1, "days_after_due": 3650, "action_type": "reminder_email"}]
 

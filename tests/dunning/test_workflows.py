@@ -11,24 +11,24 @@ from sqlalchemy import func, select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from core.contracts.billing import DUNNING, InvoiceChanged
 from core.db import tenant_session
 from core.enums import DunningActionStatus, InvoiceStatus, LineItemType, PaymentMethodType
 from core.process import Actor
 from models.payments import DunningAction, InvoiceLineItem, LedgerEntry
-from services import billing, dunning
-from services.billing import NewPayment, read_payment_link
+from services.billing import accounts, dunning, dunning_messages, invoices, keys, payments
+from services.billing.links import read_payment_link
+from services.billing.payments import NewPayment
 from services.ledger import journal_id_for
 from tests.dunning.builders import RENT, Billed, billed_org
 from tests.dunning.conftest import SmtpSink
 from tests.factories import OrgFactory
-from workflows.dunning import (
-    DUNNING,
+from workflows.billing.dunning import (
     WRITE_OFF,
     DunningInput,
     DunningProgress,
     DunningSweepWorkflow,
     DunningWorkflow,
-    InvoiceChanged,
     Stopped,
     SweepInput,
     WriteOffRequest,
@@ -70,7 +70,7 @@ async def _ladder_past(
 def _pay_in_full(b: Billed) -> None:
     with tenant_session(b.org.org_id, actor_type="test") as s:
         rid, inv = b.resident_ids[0], b.invoice_ids[0]
-        billing.record_received_payment(
+        payments.record_received_payment(
             s, uuid.uuid4(), NewPayment(rid, RENT, PaymentMethodType.CASH, inv), recorded_by=None
         )
 
@@ -97,11 +97,11 @@ def _fees(b: Billed, n: int = 0) -> tuple[int, int]:
                 InvoiceLineItem.line_type == LineItemType.LATE_FEE,
             )
         )
-        acct = dunning.ensure_accounts(s)
+        acct = accounts.ensure_accounts(s)
         entries = s.scalar(
             select(func.count()).where(
                 LedgerEntry.invoice_id == b.invoice_ids[n],
-                LedgerEntry.account_id == acct[dunning.LATE_FEE_REVENUE],
+                LedgerEntry.account_id == acct[accounts.LATE_FEE_REVENUE],
             )
         )
         return int(lines or 0), int(entries or 0)
@@ -109,7 +109,7 @@ def _fees(b: Billed, n: int = 0) -> tuple[int, int]:
 
 def _trial_balance(b: Billed) -> int:
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        return billing.trial_balance(s)
+        return accounts.trial_balance(s)
 
 
 async def test_the_full_ladder_reminds_charges_a_late_fee_reminds_again_and_escalates_to_the_house_manager(
@@ -128,7 +128,7 @@ async def test_the_full_ladder_reminds_charges_a_late_fee_reminds_again_and_esca
     first, second = smtp_sink.messages(to=b.resident_emails[0])
     (escalation,) = smtp_sink.messages(to=b.manager_email)
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        inv = billing.get_invoice(s, b.invoice_ids[0])
+        inv = invoices.get_invoice(s, b.invoice_ids[0])
         number, total = inv.number, inv.total_cents
         sent_ids = [a.provider_message_id for a in dunning.actions(s, inv.id)]
     assert total == RENT + 2500
@@ -140,12 +140,12 @@ async def test_the_full_ladder_reminds_charges_a_late_fee_reminds_again_and_esca
     link = next(w for w in first_body.split() if "/v1/billing/pay/" in w)
     paylink = read_payment_link(link.rsplit("/", 1)[1], datetime.now(UTC))
     assert (paylink.org_id, paylink.invoice_id) == (b.org.org_id, b.invoice_ids[0])
-    assert first["Message-ID"] == sent_ids[0] == dunning.message_id_for(billing.dunning_action_key(inv.id, 1))
+    assert first["Message-ID"] == sent_ids[0] == dunning.message_id_for(keys.dunning_action_key(inv.id, 1))
     assert escalation["Message-ID"] == sent_ids[3]
     assert number in escalation.get_content() and "14 days past due" in escalation.get_content()
     for msg in (first, second, escalation):
         text = (msg["Subject"] + "\n" + msg.get_content()).lower()
-        assert dunning.part2_words_in(text) == []
+        assert dunning_messages.part2_words_in(text) == []
         # The issue's own list, independent of the service's guard.
         issue_list = "treatment program recovery substance detox rehab clinical diagnosis"
         assert not any(w in text for w in issue_list.split())
@@ -202,13 +202,13 @@ async def test_a_write_off_stops_the_ladder_and_moves_what_is_owed_to_bad_debt(
     assert result.stopped is Stopped.SETTLED and [o.step for o in result.done] == [1, 2]
     assert [a[1:] for a in _actions(b)][2:] == [(SKIPPED, "written off")] * 2
     with tenant_session(b.org.org_id, actor_type="test") as s:
-        assert billing.get_invoice(s, b.invoice_ids[0]).status is InvoiceStatus.UNCOLLECTIBLE
-        assert billing.invoice_outstanding(s, b.invoice_ids[0]) == 0
-        acct = dunning.ensure_accounts(s)
+        assert invoices.get_invoice(s, b.invoice_ids[0]).status is InvoiceStatus.UNCOLLECTIBLE
+        assert accounts.invoice_outstanding(s, b.invoice_ids[0]) == 0
+        acct = accounts.ensure_accounts(s)
         from services.ledger import account_balance
 
-        assert account_balance(s, acct[dunning.BAD_DEBT]) == RENT + 2500
-        assert billing.trial_balance(s) == 0
+        assert account_balance(s, acct[accounts.BAD_DEBT]) == RENT + 2500
+        assert accounts.trial_balance(s) == 0
     assert len(smtp_sink.messages()) == 1
 
 
@@ -220,7 +220,7 @@ async def test_the_daily_sweep_starts_one_ladder_per_overdue_invoice_once(
     b = billed_org(orgs, today - timedelta(days=2), residents=3, steps=far)
     with tenant_session(b.org.org_id, actor_type="test") as s:
         # One paid, one not due until tomorrow: only the third is an overdue open invoice.
-        billing.get_invoice(s, b.invoice_ids[1]).due_date = today + timedelta(days=1)
+        invoices.get_invoice(s, b.invoice_ids[1]).due_date = today + timedelta(days=1)
     _pay_in_full(b)
     actor = Actor.system(b.org.org_id)
     for expected in (1, 0):

@@ -14,7 +14,8 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from api.routes import billing_reads, housing, users
+from api.routes import housing, users
+from api.routes.billing import reads as billing_reads
 from core.enums import UserRole
 from tests.admission.places import house
 from tests.dunning.builders import billed_in

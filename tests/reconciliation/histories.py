@@ -10,7 +10,7 @@ from temporalio.client import Client, WorkflowHandle
 from core.process import Actor
 from tests.billing.histories import ensure_localstripe
 from tests.harness import Scenario
-from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
+from workflows.billing.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 
 async def reconciliation_day(client: Client, queue: str, actor: Actor) -> WorkflowHandle:

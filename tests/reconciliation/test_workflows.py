@@ -11,25 +11,21 @@ from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
 from core.config import get_settings
+from core.contracts.billing import DaySummary
 from core.db import tenant_session
 from core.enums import BillingFrequency, PaymentMethodType, PaymentStatus, UserRole
 from core.process import Actor
 from core.stripe_gateway import StripeGateway
 from models.payment_extended import ReconciliationRecord
 from models.payments import Invoice, Payment
-from services import billing, reconciliation
-from services.billing import NewPayment, NewRate
+from services.billing import invoices, payments, rates, reconciliation, rent
+from services.billing.payments import NewPayment
+from services.billing.rates import NewRate
 from tests.billing.builders import admit, make_house
 from tests.factories import OrgFactory, SampleOrg
-from workflows.billing import (
-    PAYMENT,
-    REFUND,
-    CardPaymentInput,
-    CardPaymentWorkflow,
-    CardRefundInput,
-    CardRefundWorkflow,
-)
-from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
+from workflows.billing.payments import PAYMENT, CardPaymentInput, CardPaymentWorkflow
+from workflows.billing.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
+from workflows.billing.refunds import REFUND, CardRefundInput, CardRefundWorkflow
 
 NOV = date(2026, 11, 1)
 
@@ -45,16 +41,16 @@ def _billed(orgs: OrgFactory, residents: int) -> tuple[SampleOrg, list[uuid.UUID
     org = orgs.create((UserRole.BILLING_SPECIALIST,))
     house = make_house(org.org_id, beds=residents)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.create_rate(
+        rates.create_rate(
             s,
             uuid.uuid4(),
             NewRate("Rent", 30_000, BillingFrequency.MONTHLY, date(2026, 1, 1), house_id=house.house_id),
         )
     rids = admit(org.org_id, house, [(date(2026, 1, 1), None)] * residents)
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, NOV, None, 100)
+        rent.issue_rent_batch(s, NOV, None, 100)
     with tenant_session(org.org_id, actor_type="test") as s:
-        return org, [billing.open_invoices(s, rid)[0].id for rid in rids]
+        return org, [invoices.open_invoices(s, rid)[0].id for rid in rids]
 
 
 async def _pay(
@@ -83,9 +79,7 @@ def _charge_outside_the_ledger(org: SampleOrg, cents: int) -> str:
     return intent.id
 
 
-async def _reconcile(
-    env: WorkflowEnvironment, queue: str, org: SampleOrg, day: date
-) -> reconciliation.DaySummary:
+async def _reconcile(env: WorkflowEnvironment, queue: str, org: SampleOrg, day: date) -> DaySummary:
     return await env.client.execute_workflow(
         ReconciliationWorkflow.run,
         ReconcileDay(Actor.system(org.org_id), day),
@@ -111,7 +105,7 @@ async def test_reconciliation_names_a_charge_the_ledger_lacks_an_amount_mismatch
     ghost_payment = uuid.uuid4()
     with tenant_session(org.org_id, actor_type="test") as s:
         (rid,) = s.scalars(select(Invoice.resident_id).where(Invoice.id == wrong_inv)).all()
-        billing.record_received_payment(
+        payments.record_received_payment(
             s,
             uuid.uuid4(),
             NewPayment(rid, 29_000, PaymentMethodType.CARD, wrong_inv, today),
@@ -119,7 +113,7 @@ async def test_reconciliation_names_a_charge_the_ledger_lacks_an_amount_mismatch
             stripe_payment_intent_id=wrong,
         )
         # And a card payment posted with an intent Stripe never saw.
-        billing.record_received_payment(
+        payments.record_received_payment(
             s,
             ghost_payment,
             NewPayment(rid, 1_000, PaymentMethodType.CARD, wrong_inv, today),

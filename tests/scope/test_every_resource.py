@@ -23,7 +23,7 @@ from sqlalchemy import select
 from core.db import tenant_session
 from core.enums import UserRole
 from models.orgs import Bed
-from services import billing
+from services.billing import accounts, invoices, payers, rent
 from tests.documents.factories import make_document
 from tests.factories import OrgFactory, SampleOrg
 from tests.scope.world import Side, add_login, build_side
@@ -81,9 +81,9 @@ def _house(org: SampleOrg, http: httpx.Client, side: Side) -> House:
     }
     assert http.post("/v1/billing/rates", json=rate).status_code == 201
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, datetime.now(UTC).date(), None, 10)
+        rent.issue_rent_batch(s, datetime.now(UTC).date(), None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
-        invoice = billing.open_invoices(s, side.active)[0]
+        invoice = invoices.open_invoices(s, side.active)[0]
         room_id = s.scalar(select(Bed.room_id).where(Bed.id == side.beds["1"]))
         assert room_id is not None
     body = {
@@ -205,11 +205,11 @@ def test_a_process_route_naming_another_houses_id_is_a_404_before_its_body_is_re
 
 def _documents_and_payments(houses: Houses) -> tuple[Any, ...]:
     with tenant_session(houses.org.org_id, actor_type="test") as s:
-        doc = billing.get_invoice(s, houses.b.invoice_id)
+        doc = invoices.get_invoice(s, houses.b.invoice_id)
         return (
             doc.status,
-            billing.invoice_outstanding(s, houses.b.invoice_id),
-            len(billing.payers_of(s, houses.b.side.active)),
+            accounts.invoice_outstanding(s, houses.b.invoice_id),
+            len(payers.payers_of(s, houses.b.side.active)),
         )
 
 

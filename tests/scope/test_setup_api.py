@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.db import tenant_session
 from core.enums import UserRole
 from models.orgs import Bed, Room
-from services import billing
+from services.billing import rent
 from tests.factories import OrgFactory, SampleOrg
 from tests.scope.world import Side, add_login, build_side
 
@@ -35,7 +35,7 @@ def world(stack: str, orgs: OrgFactory) -> World:
     org = orgs.create((UserRole.PROPERTY_MANAGER,))
     a, b = build_side(org.org_id, "Alder"), build_side(org.org_id, "Beech")
     with tenant_session(org.org_id, actor_type="test") as s:
-        billing.issue_rent_batch(s, datetime.now(UTC).date(), None, 100)
+        rent.issue_rent_batch(s, datetime.now(UTC).date(), None, 100)
     _, hm = add_login(org.org_id, UserRole.HOUSE_MANAGER, house_id=a.house_id)
     _, pm = add_login(org.org_id, UserRole.PROPERTY_MANAGER, property_id=a.property_id)
     return World(org, a, b, {"Authorization": f"Bearer {hm}"}, {"Authorization": f"Bearer {pm}"})

@@ -1,4 +1,4 @@
-"""What staff read about money: invoices by filter, a resident's balance and their statement.
+"""Billing's reads for staff: invoices by filter, a resident's balance and their statement.
 
 Every amount is summed from the ledger's journal lines when asked (never a stored balance):
 what an invoice still owes is its receivable lines; what a resident owes is their receivable
@@ -24,7 +24,7 @@ from core.scope import ScopeKind
 from models.payments import Invoice, LedgerAccount, LedgerEntry
 from models.residents import Resident
 from services import residents
-from services.billing import DEPOSITS_HELD, RECEIVABLE, RESIDENT_CREDIT
+from services.billing.accounts import DEPOSITS_HELD, RECEIVABLE, RESIDENT_CREDIT
 from services.ledger import debit_minus_credit
 from services.paging import Page, matching, page
 

@@ -1,5 +1,6 @@
-"""Reconciliation: the records of each day's Stripe-vs-ledger match (every mismatch named),
-and a run for one day on demand (the same process the daily Schedule starts)."""
+"""Reconciliation, billing's check against Stripe: the records of each day's Stripe-vs-ledger
+match (every mismatch named), and a run for one day on demand (the same process the daily
+Schedule starts)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,26 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from api.auth import Principal
-from api.deps import TenantDep, require
+from api.deps import TenantDep
 from api.fields import Day
 from api.processes import ProcessesDep, start_responses
+from api.routes.billing.deps import Reader, Writer
 from core.enums import ReconciliationStatus
-from core.permissions import Perm
-from models.payment_extended import ReconciliationRecord
-from services import reconciliation
-from workflows.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
+from services.billing import reconciliation
+from workflows.billing.reconciliation import RECONCILIATION, ReconcileDay, ReconciliationWorkflow
 
 router = APIRouter(prefix="/v1/reconciliation", tags=["reconciliation"])
 
-Writer = Annotated[Principal, Depends(require(Perm.BILLING_WRITE))]
-Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
 # One run per (org, day): its process key is derived from the day.
 RUN_NAMESPACE = uuid.UUID("5d0b0c3e-2f7a-4b8e-8c1d-3e9a7f2b6c41")
 
 
 class RecordPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     reconciled_on: Day | None
     transaction_type: str
@@ -61,30 +59,12 @@ class RunPublic(BaseModel):
     )
 
 
-def _public(r: ReconciliationRecord) -> RecordPublic:
-    return RecordPublic(
-        id=r.id,
-        reconciled_on=r.reconciled_on,
-        transaction_type=r.transaction_type,
-        stripe_balance_transaction_id=r.stripe_balance_transaction_id,
-        stripe_payout_id=r.stripe_payout_id,
-        payment_id=r.payment_id,
-        refund_id=r.refund_id,
-        gross_amount_cents=r.gross_amount_cents,
-        fee_amount_cents=r.fee_amount_cents,
-        net_amount_cents=r.net_amount_cents,
-        ledger_amount_cents=r.ledger_amount_cents,
-        status=r.status,
-        mismatch=r.mismatch,
-    )
-
-
 def _records(s: Session, day: date | None, mismatches_only: bool) -> list[RecordPublic]:
-    return [_public(r) for r in reconciliation.records(s, day, mismatches_only)]
+    return [RecordPublic.model_validate(r) for r in reconciliation.records(s, day, mismatches_only)]
 
 
 def _record(s: Session, record_id: uuid.UUID) -> RecordPublic:
-    return _public(reconciliation.get_record(s, record_id))
+    return RecordPublic.model_validate(reconciliation.get_record(s, record_id))
 
 
 @router.get("/records", response_model=list[RecordPublic])

@@ -1,4 +1,4 @@
-"""Dunning processes.
+"""Dunning processes, billing's collections of overdue invoices.
 
 - `DunningSweepWorkflow` (`dunning/<org>/sweep`): started daily by the org's Temporal Schedule;
   finds open invoices past their due date whose ladder is not planned yet, and starts one
@@ -30,7 +30,7 @@ from temporalio.common import WorkflowIDReusePolicy
 with workflow.unsafe.imports_passed_through():
     from temporalio.exceptions import FailureError, WorkflowAlreadyStartedError
 
-    from activities.dunning import (
+    from activities.billing.dunning import (
         DunningActivities,
         InvoiceRef,
         OverduePage,
@@ -39,9 +39,9 @@ with workflow.unsafe.imports_passed_through():
         StepOutcome,
         WriteOffInput,
     )
+    from core.contracts.billing import DUNNING, INVOICE_CHANGED, InvoiceChanged, PlannedStep, WrittenOff
     from core.enums import DunningActionStatus, DunningActionType
     from core.process import DB_STEP, EXTERNAL_CALL, Actor, Process
-    from services.dunning import PlannedStep, WrittenOff
 
 __all__ = [
     "DunningActionStatus",
@@ -52,7 +52,6 @@ __all__ = [
     "WrittenOff",
 ]
 
-DUNNING = Process("dunning")
 WRITE_OFF = Process("dunning-writeoff")
 SWEEP_KEY = "sweep"
 
@@ -62,13 +61,6 @@ class Stopped(StrEnum):
 
     SETTLED = "settled"  # paid, void or written off
     NOTHING_PLANNED = "nothing_planned"  # owed nothing, or no config applies
-
-
-@dataclass(frozen=True)
-class InvoiceChanged:
-    """Sent by a payment or a write-off: re-check the invoice now."""
-
-    actor: Actor
 
 
 @dataclass(frozen=True)
@@ -138,7 +130,7 @@ class DunningWorkflow:
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._nudged, timeout=wait)
 
-    @workflow.signal
+    @workflow.signal(name=INVOICE_CHANGED)
     def invoice_changed(self, _: InvoiceChanged) -> None:
         self._nudged = True
 

@@ -1,7 +1,8 @@
-"""Daily reconciliation: `reconciliation/<org>/…`, started every day by the org's Temporal
-Schedule (for the day before) or on demand for any day, compares that day's Stripe balance
-transactions and payouts with the ledger and writes `reconciliation_records` naming every
-mismatch. Idempotent per (org, day): a re-run updates the same records."""
+"""Daily reconciliation, billing's check against Stripe: `reconciliation/<org>/…`, started
+every day by the org's Temporal Schedule (for the day before) or on demand for any day, compares
+that day's Stripe balance transactions and payouts with the ledger and writes
+`reconciliation_records` naming every mismatch. Idempotent per (org, day): a re-run updates the
+same records."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from datetime import date, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.reconciliation import ReconcileInput, ReconciliationActivities
+    from activities.billing.reconciliation import ReconcileInput, ReconciliationActivities
+    from core.contracts.billing import DaySummary
     from core.process import EXTERNAL_CALL, Actor, Process
-    from services.reconciliation import DaySummary
 
 __all__ = ["DaySummary"]
 

@@ -1,51 +1,42 @@
-"""Dunning: the collections schedule per org or house, an invoice's dunning steps, starting an
-overdue invoice's ladder now, and writing an invoice off (which stops its ladder)."""
+"""Dunning, billing's collections: the schedule per org or house, an invoice's dunning steps,
+starting an overdue invoice's ladder now, and writing an invoice off (which stops its ladder)."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
-from temporalio.service import RPCError
 
-from api.auth import Principal
-from api.deps import TenantDep, require
+from api.deps import TenantDep
 from api.fields import Trimmed
-from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, start_responses
+from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
+from api.routes.billing.deps import Reader, Writer
+from core.contracts.billing import DUNNING
 from core.enums import DunningActionStatus, DunningActionType, InvoiceStatus
-from core.errors import Conflict, NotFound, Rejected
-from core.permissions import Perm
+from core.errors import Conflict, Rejected
 from models.payment_extended import DunningConfig
-from services import billing, dunning
-from services.dunning import NewConfig, StepSpec
-from workflows.dunning import (
-    DUNNING,
+from services.billing import accounts, dunning, dunning_config, invoices
+from services.billing.dunning_config import NewConfig, StepSpec
+from workflows.billing.dunning import (
     WRITE_OFF,
     DunningInput,
     DunningWorkflow,
-    InvoiceChanged,
     WriteOffRequest,
     WriteOffWorkflow,
 )
 
-log = logging.getLogger("recoveryos.dunning")
 router = APIRouter(prefix="/v1/dunning", tags=["dunning"])
-
-Writer = Annotated[Principal, Depends(require(Perm.BILLING_WRITE))]
-Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
 Cents = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Steps run in order of their day; a number given here only orders steps on the same day.
-    step: Annotated[int, Field(ge=1, le=dunning.MAX_STEPS)] | None = None
+    step: Annotated[int, Field(ge=1, le=dunning_config.MAX_STEPS)] | None = None
     days_after_due: Annotated[int, Field(ge=0, le=365)]
     action_type: Literal[
         DunningActionType.REMINDER_EMAIL, DunningActionType.LATE_FEE, DunningActionType.STAFF_ESCALATION
@@ -85,7 +76,7 @@ class ConfigIn(BaseModel):
     name: Annotated[str, Trimmed(100)]
     # None: the org's default; a house id: that house's override.
     house_id: uuid.UUID | None = None
-    steps: Annotated[list[StepIn], Field(min_length=1, max_length=dunning.MAX_STEPS)]
+    steps: Annotated[list[StepIn], Field(min_length=1, max_length=dunning_config.MAX_STEPS)]
     grace_days: Annotated[int, Field(ge=0, le=90)] = 0
     late_fee_cents: Cents = 0
     late_fee_cap_cents: Cents | None = None
@@ -140,7 +131,7 @@ def _config(c: DunningConfig) -> ConfigPublic:
         id=c.id,
         name=c.name,
         house_id=c.house_id,
-        steps=[StepPublic(**s.as_json()) for s in dunning.steps_of(c.steps)],
+        steps=[StepPublic(**s.as_json()) for s in dunning_config.steps_of(c.steps)],
         grace_days=c.grace_days,
         late_fee_cents=c.late_fee_cents,
         late_fee_cap_cents=c.late_fee_cap_cents,
@@ -149,19 +140,19 @@ def _config(c: DunningConfig) -> ConfigPublic:
 
 
 def _configure(s: Session, config_id: uuid.UUID, data: NewConfig) -> ConfigPublic:
-    return _config(dunning.configure(s, config_id, data))
+    return _config(dunning_config.configure(s, config_id, data))
 
 
 def _configs(s: Session) -> list[ConfigPublic]:
-    return [_config(c) for c in dunning.list_configs(s)]
+    return [_config(c) for c in dunning_config.list_configs(s)]
 
 
 def _invoice_dunning(s: Session, invoice_id: uuid.UUID) -> InvoiceDunningPublic:
-    inv = billing.get_invoice(s, invoice_id)
+    inv = invoices.get_invoice(s, invoice_id)
     return InvoiceDunningPublic(
         invoice_id=inv.id,
         invoice_status=inv.status,
-        outstanding_cents=max(billing.invoice_outstanding(s, inv.id), 0),
+        outstanding_cents=max(accounts.invoice_outstanding(s, inv.id), 0),
         actions=[
             ActionPublic(
                 step=a.step_number,
@@ -177,7 +168,7 @@ def _invoice_dunning(s: Session, invoice_id: uuid.UUID) -> InvoiceDunningPublic:
 
 
 def _overdue(s: Session, invoice_id: uuid.UUID, today: date) -> None:
-    inv = billing.get_invoice(s, invoice_id)
+    inv = invoices.get_invoice(s, invoice_id)
     if inv.status not in dunning.OPEN:
         raise Conflict(f"the invoice is {inv.status.value}", field="invoice_id")
     if inv.due_date >= today:
@@ -185,7 +176,7 @@ def _overdue(s: Session, invoice_id: uuid.UUID, today: date) -> None:
 
 
 def _status(s: Session, invoice_id: uuid.UUID) -> InvoiceStatus:
-    return billing.get_invoice(s, invoice_id).status
+    return invoices.get_invoice(s, invoice_id).status
 
 
 @router.put("/config", response_model=ConfigPublic)
@@ -276,7 +267,7 @@ async def write_off(
 ) -> WriteOffPublic:
     """Write what the invoice still owes off as bad debt: the invoice becomes uncollectible and
     its dunning stops at once (steps still scheduled are skipped)."""
-    await db.run(billing.get_invoice, invoice_id)
+    await db.run(invoices.get_invoice, invoice_id)
     request_id, replayed = await processes.claim(
         WRITE_OFF, idempotency_key, WriteOffKey(invoice_id=invoice_id)
     )
@@ -301,20 +292,3 @@ async def write_off(
 
 class WriteOffKey(BaseModel):
     invoice_id: uuid.UUID
-
-
-async def invoice_changed(processes: Processes, invoice_id: uuid.UUID | None) -> None:
-    """Tell an invoice's dunning workflow, if there is one running, that money came in, so it
-    re-checks the invoice at once. Best effort: every step re-checks the invoice anyway."""
-    if invoice_id is None:
-        return
-    with contextlib.suppress(NotFound, Conflict):
-        try:
-            await processes.signal(
-                DUNNING, invoice_id, DunningWorkflow.invoice_changed, InvoiceChanged(processes.actor)
-            )
-        except RPCError as exc:
-            log.warning(
-                "could not reach the dunning workflow",
-                extra={"invoice_id": str(invoice_id), "error": exc.message},
-            )

@@ -1,7 +1,8 @@
-"""Dunning activities: find overdue invoices, plan an invoice's ladder, run one step, stop, write
-off. Database writes are keyed by `dunning_action_key(invoice, step)` (unique per org), so a
-retried activity writes nothing twice; e-mail goes out through the injected notifier between two
-short transactions, never inside one, with a Message-ID derived from the step's key."""
+"""Dunning activities, billing's collections: find overdue invoices, plan an invoice's ladder,
+run one step, stop, write off. Database writes are keyed by `dunning_action_key(invoice, step)`
+(unique per org), so a retried activity writes nothing twice; e-mail goes out through the
+injected notifier between two short transactions, never inside one, with a Message-ID derived
+from the step's key."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from temporalio import activity
 
 from activities.base import Deps, TenantActivities
 from core.config import get_settings
+from core.contracts.billing import PlannedStep, WrittenOff
 from core.enums import DunningActionStatus
 from core.process import Actor
-from services import dunning
-from services.dunning import PlannedStep, WrittenOff
+from services.billing import dunning
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Reconciliation activities: Stripe is read outside any tenant transaction, then the day's
-records are written in one."""
+"""Reconciliation activities, billing's check against Stripe: Stripe is read outside any tenant
+transaction, then the day's records are written in one."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from datetime import date
 from temporalio import activity
 
 from activities.base import TenantActivities
+from core.contracts.billing import DaySummary
 from core.process import Actor
-from services import reconciliation
-from services.reconciliation import DaySummary
+from services.billing import reconciliation
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ReconciliationActivities(TenantActivities):
             if not _said_unconfigured.is_set():
                 _said_unconfigured.set()
                 log.warning("reconciliation skipped: Stripe is not configured (RECOVERYOS_STRIPE_API_KEY)")
-            return reconciliation.DaySummary(inp.day, 0, skipped=SKIPPED_NO_STRIPE)
+            return DaySummary(inp.day, 0, skipped=SKIPPED_NO_STRIPE)
         start, end = reconciliation.day_bounds(inp.day)
         org = str(inp.actor.org_id)
         txns = [t for t in self.stripe.balance_transactions(start, end) if t.metadata.get("org_id") == org]

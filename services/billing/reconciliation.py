@@ -1,5 +1,6 @@
-"""Reconciliation: one day of Stripe balance transactions (and payouts) matched against the
-ledger by Stripe ids, every mismatch named in `reconciliation_records`.
+"""Reconciliation, billing's check of its card money against Stripe: one day of Stripe balance
+transactions (and payouts) matched against the ledger by Stripe ids, every mismatch named in
+`reconciliation_records`.
 
 The rules, per org and UTC day:
 - a Stripe charge is matched to our payment by its PaymentIntent id; a Stripe refund to our
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -28,12 +28,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.contracts.billing import DaySummary
 from core.enums import AuditAction, EntryDirection, PaymentStatus, ReconciliationStatus, RefundStatus
 from core.errors import NotFound
 from core.stripe_gateway import BalanceTxn, PayoutInfo
 from models.payment_extended import ReconciliationRecord, Refund
 from models.payments import LedgerEntry, Payment
-from services.billing import STRIPE_CLEARING, ensure_accounts, payment_key, refund_key
+from services.billing.accounts import STRIPE_CLEARING, ensure_accounts
+from services.billing.keys import payment_key, refund_key
 from services.ledger import journal_id_for
 
 MISSING_IN_LEDGER = "missing_in_ledger"
@@ -51,20 +53,6 @@ def day_bounds(day: date) -> tuple[int, int]:
 
 def record_key(day: date, ref: str) -> str:
     return f"recon:{day.isoformat()}:{ref}"
-
-
-@dataclass(frozen=True)
-class DaySummary:
-    day: date
-    matched: int
-    # Mismatch kind → how many.
-    mismatches: dict[str, int] = field(default_factory=dict)
-    # Why the day was not reconciled at all (a dependency not configured); None when it was.
-    skipped: str | None = None
-
-    @property
-    def clean(self) -> bool:
-        return not self.mismatches
 
 
 def _clearing_sum(session: Session, clearing: uuid.UUID, direction: EntryDirection, **where: Any) -> int:

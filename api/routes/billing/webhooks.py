@@ -16,14 +16,14 @@ from temporalio.client import Client
 
 from api.deps import temporal_client
 from api.errors import problem_responses
-from api.routes.billing_page import system_processes
+from api.routes.billing.page import system_processes
 from core.config import get_settings
 from core.db import tenant_session
 from core.errors import DomainError
 from services import idempotency
-from workflows.billing import PAYMENT, CardPaymentWorkflow, IntentSettled
+from workflows.billing.payments import PAYMENT, CardPaymentWorkflow, IntentSettled
 
-router = APIRouter(prefix="/stripe", tags=["billing"])
+router = APIRouter(prefix="/v1/billing/stripe", tags=["billing"])
 EVENT_SCOPE = "stripe-event"
 SETTLING = {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled"}
 

@@ -43,9 +43,9 @@ from core.enums import InvoiceStatus, PaymentStatus
 from core.errors import Conflict, DomainError, NotFound
 from core.process import Actor
 from core.stripe_gateway import StripeGateway
-from services import billing
-from services.billing import BadLink, PayLink, PayPage
-from workflows.billing import (
+from services.billing import links, payments
+from services.billing.links import BadLink, PayLink, PayPage
+from workflows.billing.payments import (
     PAYMENT,
     SETTLED_STATUSES,
     CardPaymentInput,
@@ -54,14 +54,14 @@ from workflows.billing import (
     PaymentOutcome,
 )
 
-router = APIRouter(prefix="/pay", include_in_schema=False)
+router = APIRouter(prefix="/v1/billing/pay", include_in_schema=False)
 
 PM = re.compile(r"^pm_[A-Za-z0-9_]{3,200}$")
 CARD_NUMBER = re.compile(r"^[0-9]{12,19}$")
 CARD_EXP = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2}|20[0-9]{2})$")
 CARD_CVC = re.compile(r"^[0-9]{3,4}$")
 STRIPE_JS = "https://js.stripe.com/v3/"
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[2] / "static"
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
 _CSP_END = "frame-ancestors 'none'; base-uri 'none'"
 # Stripe.js needs its script, its card iframe and its API (Stripe's documented CSP).
@@ -186,9 +186,9 @@ def resolve(token: str) -> tuple[PayLink, PayPage] | HTMLResponse:
     """The link's invoice, or the page that explains why there is none. A sync dependency:
     FastAPI runs it on its thread pool, outside the event loop."""
     try:
-        link = billing.read_payment_link(token, datetime.now(UTC))
+        link = links.read_payment_link(token, datetime.now(UTC))
         with tenant_session(link.org_id, actor_type="payment-link") as s:
-            return link, billing.pay_page(s, link.invoice_id)
+            return link, links.pay_page(s, link.invoice_id)
     except BadLink as exc:
         return _bad_link(exc)
     except DomainError:
@@ -416,7 +416,7 @@ def _attempt_payment(link: PayLink, attempt: uuid.UUID) -> tuple[str | None, Pay
     """The attempt's intent id, status and amount, if the attempt is for this link's invoice."""
     with tenant_session(link.org_id, actor_type="payment-link") as s:
         try:
-            payment = billing.get_payment(s, attempt)
+            payment = payments.get_payment(s, attempt)
         except NotFound:
             return None
         if payment.invoice_id != link.invoice_id:

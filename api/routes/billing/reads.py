@@ -11,22 +11,20 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.auth import Principal
-from api.deps import TenantDep, require
+from api.deps import TenantDep
 from api.errors import problem_responses
 from api.fields import Day
 from api.pages import Limit, Offset, PageOut
+from api.routes.billing.deps import Reader
 from core.enums import InvoiceStatus
-from core.permissions import Perm
-from services import billing_reads
-from services.billing_reads import InvoiceFilter, InvoiceRow
+from services.billing import reads
+from services.billing.reads import InvoiceFilter, InvoiceRow
 
 router = APIRouter(tags=["billing"])
-Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
 
 
 class InvoiceSummary(BaseModel):
@@ -92,18 +90,16 @@ class StatementOut(BaseModel):
 
 
 def _invoices(s: Session, only: InvoiceFilter, limit: int, offset: int) -> PageOut[InvoiceSummary]:
-    return PageOut.of(billing_reads.invoices(s, only, limit, offset), _summary)
+    return PageOut.of(reads.invoices(s, only, limit, offset), _summary)
 
 
 def _balance(s: Session, resident_id: uuid.UUID, as_of: date) -> BalanceOut:
-    b = billing_reads.balance(s, resident_id, as_of)
+    b = reads.balance(s, resident_id, as_of)
     return BalanceOut(resident_id=resident_id, **asdict(b))
 
 
 def _statement(s: Session, resident_id: uuid.UUID, first: date, last: date) -> StatementOut:
-    return StatementOut.model_validate(
-        billing_reads.statement(s, resident_id, first, last), from_attributes=True
-    )
+    return StatementOut.model_validate(reads.statement(s, resident_id, first, last), from_attributes=True)
 
 
 @router.get(

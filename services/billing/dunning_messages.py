@@ -1,0 +1,124 @@
+"""What dunning says and to whom: reminder and escalation e-mails, the resident's and the house
+managers' addresses, and the wording guard. A message names the house, the invoice, the amount
+and the pay link and nothing clinical (42 CFR Part 2): `assert_no_part2_words` guards every
+message, and a house name that would say what kind of place it is gives way to a neutral one."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.enums import UserRole, UserStatus
+from models.residents import Resident
+from models.users import RoleAssignment, User
+
+# Words that would reveal (or hint at) substance-use treatment: never in a dunning message.
+PART2_WORDS = (
+    "treatment",
+    "program",
+    "recovery",
+    "substance",
+    "detox",
+    "rehab",
+    "clinical",
+    "diagnosis",
+    "addiction",
+    "alcohol",
+    "drug",
+    "sober",
+    "therapy",
+    "counsel",
+    "relapse",
+    "medication",
+    "methadone",
+    "opioid",
+    "narcotic",
+    "patient",
+)
+
+
+_PART2 = re.compile("|".join(PART2_WORDS), re.IGNORECASE)
+
+
+def part2_words_in(text: str) -> list[str]:
+    return sorted({m.group(0).lower() for m in _PART2.finditer(text)})
+
+
+def assert_no_part2_words(text: str) -> None:
+    found = part2_words_in(text)
+    if found:
+        raise ValueError(f"a dunning message may not contain {found}")
+
+
+def neutral(name: str | None, fallback: str) -> str:
+    """A house or operator name, unless it would say what kind of place this is."""
+    return name if name and not part2_words_in(name) else fallback
+
+
+def resident_addresses(session: Session, resident_id: uuid.UUID) -> list[str]:
+    resident = session.get(Resident, resident_id)
+    if resident is not None and resident.email:
+        return [resident.email]
+    users = session.scalars(
+        select(User).where(
+            User.resident_id == resident_id, User.deleted_at.is_(None), User.status == UserStatus.ACTIVE
+        )
+    ).all()
+    return sorted({u.email for u in users if u.email})
+
+
+def house_manager_addresses(session: Session, house_id: uuid.UUID | None) -> list[str]:
+    """The house's own house managers, else the org-wide ones."""
+    for scope in ([house_id] if house_id else []) + [None]:
+        target = RoleAssignment.house_id.is_(None) if scope is None else RoleAssignment.house_id == scope
+        users = session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.role == UserRole.HOUSE_MANAGER,
+                RoleAssignment.deleted_at.is_(None),
+                target,
+                User.deleted_at.is_(None),
+                User.status == UserStatus.ACTIVE,
+            )
+        ).all()
+        found = sorted({u.email for u in users if u.email})
+        if found:
+            return found
+    return []
+
+
+def _dollars(cents: int) -> str:
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def reminder_text(
+    house: str, number: str, owed_cents: int, due: date, pay_url: str, *, second: bool
+) -> tuple[str, str]:
+    subject = f"{'Second reminder' if second else 'Reminder'}: invoice {number} is past due"
+    body = (
+        f"Hello,\n\n"
+        f"Invoice {number} for your housing at {house} was due on {due:%B %-d, %Y}. "
+        f"{_dollars(owed_cents)} is still outstanding.\n\n"
+        f"You can pay securely online here:\n{pay_url}\n\n"
+        f"If you have already paid, thank you, and please disregard this message. "
+        f"If you have questions about this invoice, please speak with your house manager.\n\n"
+        f"{house} billing\n"
+    )
+    return subject, body
+
+
+def escalation_text(house: str, number: str, owed_cents: int, due: date, days: int) -> tuple[str, str]:
+    subject = f"Past-due invoice {number} at {house}"
+    body = (
+        f"Hello,\n\n"
+        f"Invoice {number} at {house} was due on {due:%B %-d, %Y} and is {days} days past due; "
+        f"{_dollars(owed_cents)} is outstanding. Reminders have gone out without a payment.\n\n"
+        f"Please follow up with the resident in person, and sign in to see the invoice.\n\n"
+        f"{house} billing\n"
+    )
+    return subject, body
