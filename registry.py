@@ -29,13 +29,14 @@ from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
+from core.process import Daily
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
 from workflows.audit import AuditAnchorWorkflow
-from workflows.billing.dunning import DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
+from workflows.billing.dunning import SWEEP_SCHEDULE, DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
 from workflows.billing.payments import CardPaymentWorkflow
-from workflows.billing.reconciliation import ReconciliationWorkflow
+from workflows.billing.reconciliation import DAILY_SCHEDULE, ReconciliationWorkflow
 from workflows.billing.refunds import CardRefundWorkflow
-from workflows.billing.rent_run import RentRunWorkflow
+from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
@@ -51,6 +52,8 @@ class Family:
     # writes a scenario's history beside its module. Named, not imported: the worker and the
     # API never load the tests.
     histories: Sequence[str] = ()
+    # Per-org daily Schedules; `recoveryos schedules sync` creates them for every org.
+    schedules: Sequence[Daily] = ()
 
 
 FAMILIES: list[Family] = [
@@ -101,6 +104,7 @@ FAMILIES: list[Family] = [
         ],
         billing_routes.router,
         histories=["tests.billing.histories", "tests.dunning.histories", "tests.reconciliation.histories"],
+        schedules=[RENT_RUN_SCHEDULE, SWEEP_SCHEDULE, DAILY_SCHEDULE],
     ),
 ]
 
@@ -116,3 +120,7 @@ def activities(deps: Deps) -> list[Callable[..., Any]]:
 
 def routers() -> list[APIRouter]:
     return [f.router for f in FAMILIES if f.router is not None]
+
+
+def schedules() -> list[Daily]:
+    return [d for f in FAMILIES for d in f.schedules]

@@ -1,7 +1,8 @@
 """`recoveryos schedules sync`: every organisation's Temporal Schedules, created or brought up
 to date. Idempotent: run it after every deploy and whenever an org is set up.
 
-Three schedules per org:
+Each family declares its daily Schedules in `registry.py` (`Family(schedules=[...])`, each a
+`core.process.Daily`); today:
 - `billing/<org>/rent-run`, daily at 00:05 in the org's timezone, starting the rent run (which
   issues each resident's invoice for the current period once);
 - `dunning/<org>/sweep`, daily at 00:30 in the org's timezone, starting the dunning sweep (which
@@ -16,7 +17,6 @@ import argparse
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import text
 from temporalio.client import (
@@ -33,113 +33,42 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
+import registry
 from core.config import get_settings
-from core.contracts.billing import DUNNING
-from core.process import Actor
+from core.process import Actor, Daily
 from core.temporal import org_attributes
-from workflows.billing import BILLING
-from workflows.billing.dunning import SWEEP_KEY, DunningSweepWorkflow, SweepInput
-from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION, ReconcileDay, ReconciliationWorkflow
-from workflows.billing.rent_run import RENT_RUN_KEY, RentRunInput, RentRunWorkflow
 
 
-def _daily(
-    run: Any,
-    arg: Any,
-    wf_id: str,
-    org_id: uuid.UUID,
-    hour: int,
-    minute: int,
-    timezone: str,
-    task_queue: str,
-    attrs: bool,
-) -> Schedule:
-    """Daily at <hour>:<minute> in `timezone`. A run still going when the next day starts
+def schedule(daily: Daily, org_id: uuid.UUID, timezone: str, task_queue: str, attrs: bool) -> Schedule:
+    """The org's copy of a family's daily Schedule. A run still going when the next day starts
     is left to finish; a missed day (server down) is caught up within three days: each
     scheduled workflow's keys make a catch-up safe."""
+    actor = Actor.system(org_id, request_id=daily.request_id())
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            run,
-            arg,
-            id=wf_id,
+            daily.run,
+            daily.input(actor),
+            id=daily.schedule_id(org_id),
             task_queue=task_queue,
             typed_search_attributes=org_attributes(org_id) if attrs else None,  # type: ignore[arg-type]
         ),
         spec=ScheduleSpec(
-            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)])],
-            time_zone_name=timezone,
+            calendars=[
+                ScheduleCalendarSpec(hour=[ScheduleRange(daily.hour)], minute=[ScheduleRange(daily.minute)])
+            ],
+            time_zone_name="UTC" if daily.utc else timezone,
         ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=3)),
     )
 
 
-def rent_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attributes: bool) -> Schedule:
-    actor = Actor.system(org_id, request_id="schedule:rent-run")
-    wf_id = BILLING.id(org_id, RENT_RUN_KEY)
-    return _daily(
-        RentRunWorkflow.run, RentRunInput(actor), wf_id, org_id, 0, 5, timezone, task_queue, search_attributes
-    )
-
-
-def dunning_schedule(org_id: uuid.UUID, timezone: str, task_queue: str, search_attributes: bool) -> Schedule:
-    """After the rent run: each invoice's ladder starts once (its workflow id)."""
-    actor = Actor.system(org_id, request_id="schedule:dunning-sweep")
-    wf_id = DUNNING.id(org_id, SWEEP_KEY)
-    return _daily(
-        DunningSweepWorkflow.run,
-        SweepInput(actor),
-        wf_id,
-        org_id,
-        0,
-        30,
-        timezone,
-        task_queue,
-        search_attributes,
-    )
-
-
-async def ensure_rent_schedule(
-    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
+async def ensure(
+    client: Client, daily: Daily, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
 ) -> bool:
-    """Create the org's rent-run schedule, or bring an existing one up to date. True when it
-    was created."""
-    schedule = rent_schedule(org_id, timezone, get_settings().task_queue, search_attributes)
-    return await _ensure(client, BILLING.id(org_id, RENT_RUN_KEY), schedule)
-
-
-async def ensure_dunning_schedule(
-    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
-) -> bool:
-    """Create the org's dunning-sweep schedule, or bring an existing one up to date. True when
-    it was created."""
-    schedule = dunning_schedule(org_id, timezone, get_settings().task_queue, search_attributes)
-    return await _ensure(client, DUNNING.id(org_id, SWEEP_KEY), schedule)
-
-
-def reconciliation_schedule(org_id: uuid.UUID, task_queue: str, search_attributes: bool) -> Schedule:
-    """02:15 UTC whatever the org's timezone: Stripe's day is UTC."""
-    actor = Actor.system(org_id, request_id="schedule:reconciliation")
-    wf_id = RECONCILIATION.id(org_id, DAILY_KEY)
-    return _daily(
-        ReconciliationWorkflow.run,
-        ReconcileDay(actor),
-        wf_id,
-        org_id,
-        2,
-        15,
-        "UTC",
-        task_queue,
-        search_attributes,
-    )
-
-
-async def ensure_reconciliation_schedule(
-    client: Client, org_id: uuid.UUID, timezone: str = "UTC", *, search_attributes: bool = True
-) -> bool:
-    """Create the org's daily reconciliation schedule, or bring it up to date. True when
-    created. Stripe's day is UTC whatever the org's timezone."""
-    schedule = reconciliation_schedule(org_id, get_settings().task_queue, search_attributes)
-    return await _ensure(client, RECONCILIATION.id(org_id, DAILY_KEY), schedule)
+    """Create the org's copy of `daily`, or bring an existing one up to date. True when it was
+    created."""
+    built = schedule(daily, org_id, timezone, get_settings().task_queue, search_attributes)
+    return await _ensure(client, daily.schedule_id(org_id), built)
 
 
 async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
@@ -174,8 +103,8 @@ async def sync(client: Client, orgs: list[tuple[uuid.UUID, str]]) -> tuple[int, 
     attrs = await ensure_search_attributes(client)
     created = total = 0
     for org_id, tz in orgs:
-        for ensure in (ensure_rent_schedule, ensure_dunning_schedule, ensure_reconciliation_schedule):
-            created += await ensure(client, org_id, tz, search_attributes=attrs)
+        for daily in registry.schedules():
+            created += await ensure(client, daily, org_id, tz, search_attributes=attrs)
             total += 1
     return created, total - created
 

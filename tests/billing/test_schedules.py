@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from temporalio.client import ScheduleActionStartWorkflow
 
 from cli.main import build_parser
-from cli.schedules import ensure_rent_schedule, sync
+from cli.schedules import ensure, sync
 from core.contracts.billing import DUNNING
 from core.db import tenant_session
 from core.enums import BillingFrequency, UserRole
@@ -25,7 +25,7 @@ from tests.factories import OrgFactory
 from workflows.billing import BILLING
 from workflows.billing.dunning import SWEEP_KEY
 from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION
-from workflows.billing.rent_run import RENT_RUN_KEY
+from workflows.billing.rent_run import RENT_RUN_KEY, RENT_RUN_SCHEDULE
 
 
 async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent(
@@ -41,7 +41,7 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
         )
     admit(org.org_id, house, [(date(2024, 1, 1), None)] * 2)
     client = await connect()
-    assert await ensure_rent_schedule(client, org.org_id, "America/Chicago") is True
+    assert await ensure(client, RENT_RUN_SCHEDULE, org.org_id, "America/Chicago") is True
     created, updated = await sync(client, [(org.org_id, "America/Chicago")])
     # The rent run brought up to date; the dunning sweep and the daily reconciliation
     # created alongside it; a second sync changes nothing.

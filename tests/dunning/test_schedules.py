@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from temporalio.client import ScheduleActionStartWorkflow
 
-from cli.schedules import ensure_dunning_schedule, sync
+from cli.schedules import ensure, sync
 from core.contracts.billing import DUNNING
 from core.db import tenant_session
 from core.temporal import connect
@@ -16,7 +16,7 @@ from services.billing import dunning
 from tests.dunning.builders import billed_org
 from tests.factories import OrgFactory
 from workflows.billing import BILLING
-from workflows.billing.dunning import SWEEP_KEY, dunning_id
+from workflows.billing.dunning import SWEEP_KEY, SWEEP_SCHEDULE, dunning_id
 from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION
 from workflows.billing.rent_run import RENT_RUN_KEY
 
@@ -28,7 +28,7 @@ async def test_the_dunning_schedule_is_created_once_and_a_triggered_sweep_starts
 ) -> None:
     b = billed_org(orgs, date.today() - timedelta(days=4), steps=FAR)
     client = await connect()
-    assert await ensure_dunning_schedule(client, b.org.org_id, "America/Denver") is True
+    assert await ensure(client, SWEEP_SCHEDULE, b.org.org_id, "America/Denver") is True
     # The rent run's and the reconciliation's are new; the sweep's is brought up to date.
     assert await sync(client, [(b.org.org_id, "America/Denver")]) == (2, 1)
     handle = client.get_schedule_handle(DUNNING.id(b.org.org_id, SWEEP_KEY))

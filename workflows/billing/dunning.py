@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from core.contracts.billing import DUNNING, INVOICE_CHANGED, InvoiceChanged, PlannedStep, WrittenOff
     from core.enums import DunningActionStatus, DunningActionType
-    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Process
+    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Daily, Process
 
 __all__ = [
     "DunningActionStatus",
@@ -239,3 +239,8 @@ class WriteOffWorkflow:
             finally:
                 self._done = True
         return self._result
+
+
+# Every day at 00:30 in the org's timezone, after the rent run: each overdue invoice's ladder
+# starts once (its workflow id).
+SWEEP_SCHEDULE = Daily(DUNNING, SWEEP_KEY, DunningSweepWorkflow.run, SweepInput, hour=0, minute=30)

@@ -14,7 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.billing.reconciliation import ReconcileInput, ReconciliationActivities
     from core.contracts.billing import DaySummary
-    from core.process import EXTERNAL_CALL, Actor, Process
+    from core.process import EXTERNAL_CALL, Actor, Daily, Process
 
 __all__ = ["DaySummary"]
 
@@ -50,3 +50,9 @@ class ReconciliationWorkflow:
         await workflow.wait_condition(lambda: self._summary is not None)
         assert self._summary is not None
         return self._summary
+
+
+# Every day at 02:15 UTC whatever the org's timezone: Stripe's day is UTC.
+DAILY_SCHEDULE = Daily(
+    RECONCILIATION, DAILY_KEY, ReconciliationWorkflow.run, ReconcileDay, hour=2, minute=15, utc=True
+)

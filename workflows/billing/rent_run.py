@@ -18,7 +18,8 @@ with workflow.unsafe.imports_passed_through():
     # Types of activity results must be importable inside the sandbox by their own module:
     # pydantic resolves their annotations there.
     from core.contracts.billing import RentBatch
-    from core.process import DB_STEP, Actor
+    from core.process import DB_STEP, Actor, Daily
+    from workflows.billing import BILLING
 
 __all__ = ["RentBatch"]
 
@@ -87,3 +88,7 @@ class RentRunWorkflow:
     @workflow.query
     def progress(self) -> RentRunResult | None:
         return self._progress
+
+
+# Every day at 00:05 in the org's timezone: each resident's invoice for the period, once.
+RENT_RUN_SCHEDULE = Daily(BILLING, RENT_RUN_KEY, RentRunWorkflow.run, RentRunInput, hour=0, minute=5)
