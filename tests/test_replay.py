@@ -33,10 +33,10 @@ from temporalio.worker import Replayer
 
 import registry
 from core.codec import EncryptionCodec, data_converter
+from core.contracts.admission import Application, DischargeKind
+from core.contracts.intake import NewLead
 from core.enums import UserRole
 from core.process import Actor, Wait
-from services.admission import Application, DischargeKind
-from services.intake import NewLead
 from tests.admission import places
 from tests.factories import OrgFactory
 from tests.harness import BIN
@@ -231,7 +231,7 @@ def _last_layout_bed(actor: Actor) -> uuid.UUID:
 
 
 async def _signing_request(client: Client, queue: str, actor: Actor, **kw: int) -> WorkflowHandle:
-    from services.signing import SignerSpec
+    from core.contracts.signing import SignerSpec
     from tests.documents.factories import make_document, make_resident
     from workflows.signing import SIGNING, SignatureRequestInput, SignatureRequestWorkflow
 
@@ -249,8 +249,9 @@ async def _signing_request(client: Client, queue: str, actor: Actor, **kw: int) 
 
 async def _signing_signed(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     from activities.signing import LinkAction
+    from core.contracts.signing import Evidence
     from core.db import tenant_session
-    from services.signing import Evidence, current_link, read_token
+    from services.signing import current_link, read_token
     from workflows.signing import SignatureRequestWorkflow
 
     handle = await _signing_request(client, queue, actor)

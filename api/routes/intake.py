@@ -16,13 +16,14 @@ from api.fields import NO_NUL, Day, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.visible import VisibleLead
+from core.contracts.intake import NewLead
 from core.enums import HouseGender, LeadSource, LeadStatus
 from core.errors import NotFound
 from core.permissions import Perm
 from core.process import Wait
 from models.residents import Lead
 from services import housing, intake
-from services.intake import LeadFilter, LeadSort, NewLead
+from services.intake import LeadFilter, LeadSort
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeState, IntakeWorkflow, ScreeningDecision
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
