@@ -1,7 +1,7 @@
-"""Admission activities: the resident journey's writes, through services/admission.py and
-services/waitlist.py. Every id a write creates comes from the workflow (`workflow.uuid4()`),
-so a retried activity finds its own earlier row instead of writing a second one; times come
-from the workflow too, so simulated months in tests are months in the database."""
+"""Admission activities: the resident journey's writes, through the services/admission/ package.
+Every id a write creates comes from the workflow (`workflow.uuid4()`), so a retried activity finds
+its own earlier row instead of writing a second one; times come from the workflow too, so
+simulated months in tests are months in the database."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from datetime import date, datetime
 from temporalio import activity
 
 from activities.base import TenantActivities
+from core.contracts.admission import (
+    Application,
+    Discharged,
+    DischargeKind,
+    Offer,
+    Opened,
+    Placed,
+    Transferred,
+)
 from core.enums import DischargeReason, Priority, WaitlistStatus
 from core.process import Actor
-from services import admission, waitlist
-from services.admission import Application, Discharged, DischargeKind, Opened, Placed, Transferred
-from services.waitlist import Offer
+from services.admission import applications, discharge, placement, transfers, waitlist
 
 SOURCE = "workflow:Admission"
 
@@ -108,7 +115,7 @@ class AdmissionActivities(TenantActivities):
     @activity.defn(name="admission.open_application")
     def open_application(self, inp: OpenApplication) -> Opened:
         with self.session(inp.actor) as s:
-            return admission.open_application(
+            return applications.open_application(
                 s,
                 inp.admission_id,
                 inp.new_resident_id,
@@ -121,7 +128,7 @@ class AdmissionActivities(TenantActivities):
     @activity.defn(name="admission.place")
     def place(self, inp: PlaceInBed) -> Placed:
         with self.session(inp.actor) as s:
-            return admission.place(
+            return placement.place(
                 s,
                 inp.occupancy_id,
                 inp.admission_id,
@@ -135,7 +142,7 @@ class AdmissionActivities(TenantActivities):
     @activity.defn(name="admission.move_in")
     def move_in(self, inp: MoveIn) -> None:
         with self.session(inp.actor) as s:
-            admission.move_in(s, inp.admission_id, inp.at, by=inp.actor.user_id, source=SOURCE)
+            placement.move_in(s, inp.admission_id, inp.at, by=inp.actor.user_id, source=SOURCE)
 
     @activity.defn(name="admission.join_waitlist")
     def join_waitlist(self, inp: JoinWaitlist) -> uuid.UUID:
@@ -154,7 +161,7 @@ class AdmissionActivities(TenantActivities):
     @activity.defn(name="admission.transfer")
     def transfer(self, inp: TransferBed) -> Transferred:
         with self.session(inp.actor) as s:
-            return admission.transfer(
+            return transfers.transfer(
                 s,
                 inp.transfer_id,
                 inp.occupancy_id,
@@ -169,12 +176,12 @@ class AdmissionActivities(TenantActivities):
     @activity.defn(name="admission.complete_transfer")
     def complete_transfer(self, inp: CompleteTransfer) -> None:
         with self.session(inp.actor) as s:
-            admission.complete_transfer(s, inp.transfer_id, inp.at)
+            transfers.complete_transfer(s, inp.transfer_id, inp.at)
 
     @activity.defn(name="admission.discharge")
     def discharge(self, inp: DischargeResident) -> Discharged:
         with self.session(inp.actor) as s:
-            return admission.discharge(
+            return discharge.discharge(
                 s,
                 inp.discharge_id,
                 inp.admission_id,

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from temporalio import activity
 
 from activities.base import TenantActivities
+from core.contracts.intake import NewLead
 from core.enums import LeadStatus
 from core.process import Actor
 from services import intake
-from services.intake import NewLead
 
 
 @dataclass(frozen=True)

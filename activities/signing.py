@@ -11,12 +11,12 @@ from datetime import datetime
 from temporalio import activity
 
 from activities.base import Deps, TenantActivities
+from core.contracts.signing import Evidence, Link, SignerSpec
 from core.enums import DocumentStatus
 from core.notify import Delivery
 from core.process import Actor
 from services import certificate, signing
 from services.documents import file_id, storage_key
-from services.signing import Evidence, Link, SignerSpec
 
 
 @dataclass(frozen=True)

@@ -50,3 +50,7 @@ class Trimmed:
             min_length=self.min_length, max_length=self.max_length, pattern=pattern
         )
         return core_schema.no_info_after_validator_function(str.strip, inner)
+
+
+# Free text a person writes about a decision (why a move, a discharge, a place in a queue).
+Reason = Annotated[str, Trimmed(2000)]

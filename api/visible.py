@@ -16,7 +16,8 @@ from fastapi import Depends
 from api.auth import Principal
 from api.deps import CurrentUser, TenantDB, TenantDep
 from core.scope import ScopeKind
-from services import admission, housing, intake, residents
+from services import housing, intake, residents
+from services.admission import applications
 
 
 def _scoped(p: Principal) -> bool:
@@ -31,7 +32,7 @@ async def _lead(lead_id: uuid.UUID, p: CurrentUser, db: TenantDep) -> uuid.UUID:
 
 async def _admission(admission_id: uuid.UUID, p: CurrentUser, db: TenantDep) -> uuid.UUID:
     if _scoped(p):
-        await db.run(admission.get_admission, admission_id)
+        await db.run(applications.get_admission, admission_id)
     return admission_id
 
 

@@ -270,7 +270,8 @@ def signature_events(ctx: SeedContext) -> None:
     the signing service as the SignatureRequest workflow writes them."""
     from sqlalchemy import select
 
-    from services.signing import Evidence, record_event
+    from core.contracts.signing import Evidence
+    from services.signing import record_event
 
     ctx.flush()
     signed = ctx.s.scalars(

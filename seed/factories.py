@@ -17,10 +17,10 @@ import factory
 import factory.random
 from faker import Faker
 
+from core.contracts.intake import NewLead
 from core.enums import ContactRelationship, HouseGender
 from models.residents import Resident
 from models.users import User
-from services.intake import NewLead
 
 FAKE = Faker("en_US")
 

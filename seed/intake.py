@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from core.contracts.intake import NewLead
 from core.enums import (
     AdmissionStatus,
     BillingFrequency,
@@ -16,10 +17,9 @@ from core.enums import (
 from models.residents import Admission, Lead
 from seed import factories
 from seed.context import SeedContext, day_at, day_of, on_day
-from services import admission as admission_svc
 from services import idempotency
 from services import intake as intake_svc
-from services.intake import NewLead
+from services.admission import beds as admission_svc
 from workflows.intake import INTAKE
 
 

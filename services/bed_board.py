@@ -56,7 +56,7 @@ SELECT v.version, s.version AS built, h.house_id, h.property_id, h.vacant,
 
 
 def board_json(session: Session, on: date, only: BoardFilter = ALL) -> bytes:
-    """The board of `on` as the JSON of `api.routes.admission.BoardOut`."""
+    """The board of `on` as the JSON of `api.routes.admission.bed_board.BoardOut`."""
     scope: Scope = session.info.get("scope", ORG_WIDE)
     if only.status is not None or scope.kind is not ScopeKind.ORG:
         board = bed_board(session, on, only)

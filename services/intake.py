@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.contracts.intake import NewLead
 from core.enums import HouseGender, LeadSource, LeadStatus
 from core.errors import NotFound
 from core.events import EventType
 from models.residents import Lead
 from services.events import emit
 from services.paging import Page, matching, ordered, page
-
-
-@dataclass(frozen=True)
-class NewLead:
-    """What a staff member records about an inquiry. PHI: it lives in the database, and in a
-    workflow input only until the first activity has stored it."""
-
-    first_name: str
-    last_name: str
-    email: str | None = None
-    phone: str | None = None
-    source: LeadSource = LeadSource.OTHER
-    notes: str | None = None
-    date_of_birth: date | None = None
-    primary_substance: str | None = None
-    housing_gender: HouseGender | None = None
-    desired_move_in_date: date | None = None
-    house_preference_id: uuid.UUID | None = None
 
 
 def record_lead(session: Session, lead_id: uuid.UUID, data: NewLead, created_by: uuid.UUID | None) -> Lead:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
+from core.contracts.signing import Evidence, Link, SignerSpec
 from core.enums import DocumentStatus, SignatureStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.events import EventType
@@ -67,18 +68,6 @@ class LinkError(Conflict):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Link:
-    """A checked token: its claims and its digest (the token itself goes no further)."""
-
-    org_id: uuid.UUID
-    document_id: uuid.UUID
-    signature_id: uuid.UUID
-    expires_at: datetime
-    # Hex SHA-256 of the token (payloads carry text, not bytes).
-    digest: str
-
-
 def _mac(payload: str) -> str:
     digest = blind_digest("signing-link", payload)[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -114,23 +103,6 @@ def read_token(token: str, now: datetime) -> Link:
 
 def link_url(token: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/sign/{token}"
-
-
-@dataclass(frozen=True)
-class SignerSpec:
-    """Who signs, in list order: a resident, a staff user, or (neither) an external signer."""
-
-    role: str
-    resident_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Where a signer acted from. PII (the IP): kept in the database, encrypted."""
-
-    ip: str | None
-    user_agent: str | None
 
 
 def signature_id(document_id: uuid.UUID, order: int) -> uuid.UUID:

@@ -43,18 +43,18 @@ with workflow.unsafe.imports_passed_through():
         ReleaseOffer,
         TransferBed,
     )
-    from core.enums import DischargeReason, Priority, WaitlistStatus
-    from core.errors import Conflict, Rejected
-    from core.process import DB_STEP, Actor, Process, Wait
-    from services.admission import (
+    from core.contracts.admission import (
         ADMINISTRATIVE_REASONS,
         KIND_REASON,
         Application,
         Discharged,
         DischargeKind,
+        Offer,
         Placed,
     )
-    from services.waitlist import Offer
+    from core.enums import DischargeReason, Priority, WaitlistStatus
+    from core.errors import Conflict, Rejected
+    from core.process import DB_STEP, Actor, Process, Wait
     from workflows.billing import BILLING
     from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
 

@@ -16,10 +16,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities, LeadStatusChange, RecordLead
+    from core.contracts.intake import NewLead
     from core.enums import LeadStatus
     from core.errors import Conflict
     from core.process import DB_STEP, Actor, Process, Wait
-    from services.intake import NewLead
 
 INTAKE = Process("intake")
 SCREENING_WINDOW = timedelta(days=30)

@@ -27,10 +27,10 @@ with workflow.unsafe.imports_passed_through():
         SendLink,
         SigningActivities,
     )
+    from core.contracts.signing import Link, SignerSpec
     from core.enums import DocumentStatus, SignatureStatus
     from core.errors import Conflict
     from core.process import DB_STEP, Actor, Process, Wait
-    from services.signing import Link, SignerSpec
 
 SIGNING = Process("signing")
 

@@ -100,6 +100,8 @@ class FileOut(BaseModel):
 
 
 class VerificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     sha256: str
     matches: bool
     document_id: uuid.UUID | None
@@ -297,6 +299,4 @@ async def verify_pdf(_: Manager, db: TenantDep, file: Annotated[UploadFile, File
     data = await file.read(documents.MAX_UPLOAD_BYTES + 1)
     digest = documents.check_upload(data, "application/pdf")
     v: Verification = await db.run(documents.verify, digest)
-    return VerificationOut(
-        sha256=v.sha256, matches=v.matches, document_id=v.document_id, version_no=v.version_no
-    )
+    return VerificationOut.model_validate(v)

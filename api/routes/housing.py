@@ -64,6 +64,12 @@ def _example(example: dict[str, Any]) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
 
 
+class RowOut(BaseModel):
+    """A place as stored: each field read from the row's attribute of the same name."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 # --- properties --------------------------------------------------------------------------------
 
 PROPERTY_EXAMPLE: dict[str, Any] = {
@@ -102,7 +108,7 @@ class PropertyPatch(BaseModel):
     certified_until: datetime | None = None
 
 
-class PropertyOut(BaseModel):
+class PropertyOut(RowOut):
     id: uuid.UUID
     name: str
     property_type: PropertyType
@@ -148,7 +154,7 @@ class HousePatch(BaseModel):
     phone: Phone | None = None
 
 
-class HouseOut(BaseModel):
+class HouseOut(RowOut):
     id: uuid.UUID
     property_id: uuid.UUID
     name: str
@@ -178,7 +184,7 @@ class RoomPatch(BaseModel):
     floor: int | None = Field(None, ge=-5, le=200)
 
 
-class RoomOut(BaseModel):
+class RoomOut(RowOut):
     id: uuid.UUID
     house_id: uuid.UUID
     name: str
@@ -206,7 +212,7 @@ class BedPatch(BaseModel):
     weekly_rate_cents: Cents | None = None
 
 
-class BedOut(BaseModel):
+class BedOut(RowOut):
     id: uuid.UUID
     room_id: uuid.UUID
     label: str
@@ -217,6 +223,7 @@ class BedOut(BaseModel):
 class RemovedOut(BaseModel):
     """What a soft delete took with it (the place itself included)."""
 
+    model_config = ConfigDict(from_attributes=True)
     houses: int
     rooms: int
     beds: int
@@ -235,43 +242,39 @@ def _check_manager(s: Session, values: dict[str, Any]) -> None:
         raise NotFound("user not found", field="house_manager_id")
 
 
-def _out(out: type[BaseModel], row: Any) -> Any:
-    return out.model_validate({name: getattr(row, name) for name in out.model_fields})
-
-
 def _create(
-    s: Session, kind: Kind, out: type[BaseModel], body: BaseModel, key: str | None, user_id: uuid.UUID
+    s: Session, kind: Kind, out: type[RowOut], body: BaseModel, key: str | None, user_id: uuid.UUID
 ) -> tuple[Any, bool]:
     place_id, replayed = uuid.uuid4(), False
     if key is not None:
         digest = idempotency.request_digest(body.model_dump(mode="json"))
         place_id, replayed = idempotency.claim(s, f"setup-{kind.name}", key, digest, place_id, user_id)
     if replayed:
-        return _out(out, places.get(s, kind, place_id)), True
+        return out.model_validate(places.get(s, kind, place_id)), True
     values = body.model_dump()
     _check_manager(s, values)
-    return _out(out, places.create(s, kind, place_id, values)), False
+    return out.model_validate(places.create(s, kind, place_id, values)), False
 
 
-def _update(s: Session, kind: Kind, out: type[BaseModel], place_id: uuid.UUID, body: BaseModel) -> Any:
+def _update(s: Session, kind: Kind, out: type[RowOut], place_id: uuid.UUID, body: BaseModel) -> Any:
     changes = {
         k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k in _NULLABLE
     }
     _check_manager(s, changes)
-    return _out(out, places.update(s, kind, place_id, changes, datetime.now(UTC).date()))
+    return out.model_validate(places.update(s, kind, place_id, changes, datetime.now(UTC).date()))
 
 
 def _list(
-    s: Session, kind: Kind, out: type[BaseModel], parent_id: uuid.UUID | None, limit: int, offset: int
+    s: Session, kind: Kind, out: type[RowOut], parent_id: uuid.UUID | None, limit: int, offset: int
 ) -> Any:
     if parent_id is not None and kind.parent is not None:
         places.get(s, kind.parent, parent_id, field=kind.parent_column)
-    return PageOut.of(page(s, places.listing(kind, parent_id), limit, offset), lambda r: _out(out, r))
+    return PageOut.of(page(s, places.listing(kind, parent_id), limit, offset), out.model_validate)
 
 
 def _delete(s: Session, kind: Kind, place_id: uuid.UUID) -> RemovedOut:
     removed = places.delete(s, kind, place_id, datetime.now(UTC).date())
-    return RemovedOut(houses=removed.houses, rooms=removed.rooms, beds=removed.beds)
+    return RemovedOut.model_validate(removed)
 
 
 def _org_wide_to_create(kind: Kind) -> Callable[[Principal], None]:
@@ -286,7 +289,7 @@ def _org_wide_to_create(kind: Kind) -> Callable[[Principal], None]:
 
 
 def _routes(
-    kind: Kind, plural: str, body_in: type[BaseModel], patch: type[BaseModel], out: type[BaseModel], what: str
+    kind: Kind, plural: str, body_in: type[BaseModel], patch: type[BaseModel], out: type[RowOut], what: str
 ) -> None:
     base = f"/v1/{plural}"
     item = f"{base}/{{{kind.id_field}}}"
@@ -322,7 +325,7 @@ def _routes(
         return made
 
     async def read_place(place_id: PlaceId, _: Reader, db: TenantDep) -> Any:
-        return await db.run(lambda s: _out(out, places.get(s, kind, place_id)))
+        return await db.run(lambda s: out.model_validate(places.get(s, kind, place_id)))
 
     async def change_place(place_id: PlaceId, body: patch, _: Writer, db: TenantDep) -> Any:  # type: ignore[valid-type]
         return await db.run(_update, kind, out, place_id, body)

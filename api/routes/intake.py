@@ -16,14 +16,15 @@ from api.fields import NO_NUL, Day, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.visible import VisibleLead
+from core.contracts.intake import NewLead
 from core.enums import HouseGender, LeadSource, LeadStatus
 from core.errors import NotFound
 from core.permissions import Perm
 from core.process import Wait
 from models.residents import Lead
 from services import housing, intake
-from services.intake import LeadFilter, LeadSort, NewLead
-from workflows.intake import INTAKE, Decision, IntakeInput, IntakeState, IntakeWorkflow, ScreeningDecision
+from services.intake import LeadFilter, LeadSort
+from workflows.intake import INTAKE, Decision, IntakeInput, IntakeWorkflow, ScreeningDecision
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
 
@@ -121,16 +122,12 @@ class DecisionIn(BaseModel):
 
 
 class IntakeStatus(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     lead_id: uuid.UUID = Field(description="the lead")
     status: LeadStatus = Field(description="the lead's status as its intake workflow sees it")
     decided_by: uuid.UUID | None = Field(description="the user who screened it, once screened")
     history: list[LeadStatus] = Field(description="every status the lead has had, oldest first")
-
-    @classmethod
-    def of(cls, state: IntakeState) -> IntakeStatus:
-        return cls(
-            lead_id=state.lead_id, status=state.status, decided_by=state.decided_by, history=state.history
-        )
 
 
 def _read_public(s: Session, lead_id: uuid.UUID) -> LeadPublic:
@@ -208,7 +205,7 @@ async def decide(_: Writer, lead_id: VisibleLead, body: DecisionIn, processes: P
         IntakeWorkflow.decide,
         ScreeningDecision(processes.actor, body.decision, body.reason_code),
     )
-    return IntakeStatus.of(state)
+    return IntakeStatus.model_validate(state)
 
 
 @router.get("/{lead_id}/intake", response_model=IntakeStatus)
@@ -217,4 +214,4 @@ async def intake_status(_: Reader, lead_id: VisibleLead, processes: ProcessesDep
     state = await processes.query(INTAKE, lead_id, IntakeWorkflow.state)
     if state is None:
         raise NotFound("intake not started", field="lead_id")
-    return IntakeStatus.of(state)
+    return IntakeStatus.model_validate(state)

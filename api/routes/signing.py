@@ -28,6 +28,7 @@ from api.auth import Principal
 from api.deps import TenantDB, TenantDep, client_ip, require, temporal_client
 from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, process_config, start_responses
 from core.config import get_settings
+from core.contracts.signing import Evidence, Link, SignerSpec
 from core.enums import DocumentStatus, SignatureStatus
 from core.errors import DomainError, NotFound, Rejected
 from core.filestore import file_store_from_settings
@@ -35,7 +36,7 @@ from core.permissions import Perm
 from core.process import Actor, Wait
 from services import signing
 from services.documents import get_document
-from services.signing import ESIGN_DISCLOSURES, Evidence, Link, LinkError, SignerSpec, SigningPage
+from services.signing import ESIGN_DISCLOSURES, LinkError, SigningPage
 from workflows.signing import (
     SIGNING,
     RequestState,

@@ -88,6 +88,8 @@ class GrantIn(BaseModel):
 
 
 class GrantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     role: UserRole
     house_id: uuid.UUID | None
     property_id: uuid.UUID | None
@@ -193,7 +195,7 @@ def _shown(u: User, grants: list[Grant]) -> UserOut:
         first_name=u.first_name or "",
         last_name=u.last_name or "",
         status=u.status,
-        roles=[GrantOut(role=g.role, house_id=g.house_id, property_id=g.property_id) for g in grants],
+        roles=[GrantOut.model_validate(g) for g in grants],
         mfa_enabled=u.mfa_enabled,
         last_login_at=u.last_login_at,
     )

@@ -9,8 +9,8 @@ import uuid
 
 from temporalio.client import Client, WorkflowHandle
 
+from core.contracts.admission import Application, DischargeKind
 from core.process import Actor, Wait
-from services.admission import Application, DischargeKind
 from tests.admission import places
 from tests.harness import Scenario
 from workflows.admission import (

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+from core.contracts.intake import NewLead
 from core.db import tenant_session
 from core.enums import HouseGender, LeadStatus
 from services import housing, intake
 from services.housing import HouseLayout
-from services.intake import NewLead
 
 
 def house(

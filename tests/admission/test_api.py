@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from core.contracts.intake import NewLead
 from core.db import tenant_session
 from core.enums import AdmissionStatus, HouseGender, LeadStatus, ResidentStatus, UserRole
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge, ResidentStatusHistory
 from models.residents import Admission, Resident
 from services import intake
-from services.intake import NewLead
 from tests.admission.places import approved_lead, house
 from tests.factories import OrgFactory, SampleOrg
 

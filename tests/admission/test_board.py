@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import Range
 
-from api.routes.admission import BoardOut
+from api.routes.admission.bed_board import BoardOut
 from core.db import tenant_session
 from core.enums import (
     AdmissionStatus,

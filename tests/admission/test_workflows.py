@@ -19,6 +19,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from core.contracts.admission import Application, DischargeKind
 from core.db import tenant_session
 from core.enums import (
     AdmissionStatus,
@@ -32,8 +33,7 @@ from core.process import Actor, Wait
 from models.payments import Invoice, LedgerEntry
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge, WaitlistEntry
 from models.residents import Admission, Resident
-from services import admission
-from services.admission import Application, DischargeKind
+from services.admission import applications
 from services.billing import accounts, rates
 from tests.admission.places import approved_lead, house
 from tests.factories import OrgFactory, SampleOrg
@@ -246,7 +246,7 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
     assert (j.stage, j.resident_id) == (Stage.ACTIVE, rid)
 
     with tenant_session(org.org_id, actor_type="test") as s:
-        assert [h.to_status for h in admission.status_history(s, rid)] == [
+        assert [h.to_status for h in applications.status_history(s, rid)] == [
             ResidentStatus.APPLICANT,
             ResidentStatus.ACTIVE,
             ResidentStatus.DISCHARGED,
@@ -453,7 +453,7 @@ async def test_a_worker_killed_after_a_placement_committed_resumes_on_a_new_work
             return (
                 stays or 0,
                 admissions or 0,
-                [h.to_status for h in admission.status_history(s, a.resident_id)],
+                [h.to_status for h in applications.status_history(s, a.resident_id)],
             )
 
     committed = rows()

@@ -6,8 +6,8 @@ import uuid
 
 from temporalio.client import Client, WorkflowHandle
 
+from core.contracts.intake import NewLead
 from core.process import Actor
-from services.intake import NewLead
 from tests.harness import Scenario
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeWorkflow, ScreeningDecision
 

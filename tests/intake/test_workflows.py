@@ -13,11 +13,11 @@ from temporalio.testing import WorkflowEnvironment
 from activities.base import Deps
 from activities.intake import IntakeActivities, RecordLead
 from core.audit_sealer import seal_pending
+from core.contracts.intake import NewLead
 from core.db import app_engine, tenant_session
 from core.enums import LeadSource, LeadStatus, UserRole
 from core.process import Actor
 from models.residents import Lead
-from services.intake import NewLead
 from tests.factories import OrgFactory
 from workflows.intake import INTAKE, Decision, IntakeInput, IntakeWorkflow, ScreeningDecision
 

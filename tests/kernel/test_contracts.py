@@ -14,12 +14,12 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from core.codec import data_converter
+from core.contracts.intake import NewLead
 from core.db import tenant_session
 from core.enums import LeadStatus, UserRole
 from core.errors import Conflict, NotFound, Rejected, conflict_from_integrity
 from core.process import Actor, org_of, workflow_id
 from models.integrations import IdempotencyRecord
-from services.intake import NewLead
 from tests.factories import OrgFactory
 
 

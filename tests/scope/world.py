@@ -11,14 +11,15 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from api.auth import login
+from core.contracts.admission import Application, DischargeKind
+from core.contracts.intake import NewLead
 from core.db import tenant_session
 from core.enums import DischargeReason, HouseGender, LeadStatus, Priority, UserRole
 from core.passwords import hash_password
 from models.users import RoleAssignment
 from seed.factories import UserFactory
-from services import admission, housing, intake, waitlist
-from services.admission import Application, DischargeKind
-from services.intake import NewLead
+from services import housing, intake
+from services.admission import applications, discharge, placement, transfers, waitlist
 from tests.factories import PASSWORD
 
 
@@ -72,16 +73,16 @@ def build_side(org_id: uuid.UUID, name: str, gender: HouseGender = HouseGender.C
         for i, (adm, res) in enumerate(zip(side.admissions, residents, strict=True)):
             lead = _approved(s, f"{name}{i}")
             side.converted_leads[i] = lead
-            admission.open_application(
+            applications.open_application(
                 s, adm, res, Application(side.house_id, 22500, lead_id=lead), now, by=None, source="test"
             )
         a_active, a_discharged, a_waiting = side.admissions
-        admission.place(s, uuid.uuid4(), a_active, side.beds["1"], today, now, by=None, source="test")
-        admission.transfer(
+        placement.place(s, uuid.uuid4(), a_active, side.beds["1"], today, now, by=None, source="test")
+        transfers.transfer(
             s, side.transfer, uuid.uuid4(), a_active, side.beds["2"], today, now, None, by=None
         )
-        admission.place(s, uuid.uuid4(), a_discharged, side.beds["1"], today, now, by=None, source="test")
-        admission.discharge(
+        placement.place(s, uuid.uuid4(), a_discharged, side.beds["1"], today, now, by=None, source="test")
+        discharge.discharge(
             s,
             side.discharge,
             a_discharged,

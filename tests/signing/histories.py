@@ -13,7 +13,7 @@ from tests.harness import Scenario
 
 
 async def _request(client: Client, queue: str, actor: Actor, **kw: int) -> WorkflowHandle:
-    from services.signing import SignerSpec
+    from core.contracts.signing import SignerSpec
     from tests.documents.factories import make_document, make_resident
     from workflows.signing import SIGNING, SignatureRequestInput, SignatureRequestWorkflow
 
@@ -31,8 +31,9 @@ async def _request(client: Client, queue: str, actor: Actor, **kw: int) -> Workf
 
 async def signed(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     from activities.signing import LinkAction
+    from core.contracts.signing import Evidence
     from core.db import tenant_session
-    from services.signing import Evidence, current_link, read_token
+    from services.signing import current_link, read_token
     from workflows.signing import SignatureRequestWorkflow
 
     handle = await _request(client, queue, actor)

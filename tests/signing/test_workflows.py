@@ -16,13 +16,14 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.signing import LinkAction
+from core.contracts.signing import Evidence, Link, SignerSpec
 from core.db import tenant_session
 from core.enums import DocumentStatus, SignatureStatus, UserRole
 from core.process import Actor, Wait
 from models.documents import Document, Signature
 from models.documents_extended import DocumentVersion, SignatureEvent
 from models.files import FileUpload
-from services.signing import Evidence, Link, SignerSpec, read_token
+from services.signing import read_token
 from tests.documents.factories import make_document, make_resident
 from tests.factories import OrgFactory, SampleOrg
 from tests.signing.conftest import SigningWorker

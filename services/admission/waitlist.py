@@ -11,24 +11,18 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.contracts.admission import Offer
 from core.enums import AdmissionStatus, HouseGender, Priority, ResidentStatus, WaitlistStatus
 from core.errors import Conflict, NotFound
 from models.orgs import House
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Resident
-from services.admission import get_admission, record_status
+from services.admission.applications import get_admission, record_status
 from services.housing import bed_place, open_range
 
 OPEN = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 # Urgent first, then by arrival: the order every read and every offer uses.
 QUEUE_ORDER = (WaitlistEntry.priority.desc(), WaitlistEntry.added_at, WaitlistEntry.id)
-
-
-@dataclass(frozen=True)
-class Offer:
-    entry_id: uuid.UUID
-    admission_id: uuid.UUID
-    bed_id: uuid.UUID
 
 
 def join(
