@@ -33,14 +33,15 @@ class EventType(StrEnum):
     PAYMENT_FAILED = "payment.failed.v1"
     REFUND_COMPLETED = "refund.completed.v1"
     DEPOSIT_SETTLED = "deposit.settled.v1"
-    DUNNING_STEP_TAKEN = "dunning.step_taken.v1"
+    DUNNING_STEP_TAKEN = "invoice.dunning_step_taken.v1"
     INVOICE_WRITTEN_OFF = "invoice.written_off.v1"
     DOCUMENT_SIGNED = "document.signed.v1"
-    SIGNATURE_REQUEST_CLOSED = "signature_request.closed.v1"
+    SIGNATURE_REQUEST_CLOSED = "document.signature_request_closed.v1"
 
     @property
     def subject(self) -> str:
-        """What the event's `subject_id` names: the first part of the type."""
+        """What the event's `subject_id` names: the first part of the type (a resident, an
+        invoice...); the event's other ids are in its data."""
         return self.value.split(".", 1)[0]
 
 
@@ -48,16 +49,16 @@ class EventType(StrEnum):
 CATALOGUE: dict[EventType, str] = {
     EventType.LEAD_CREATED: "An inquiry was recorded as a lead.",
     EventType.LEAD_DECIDED: "Screening ended for a lead: `status` is approved, declined or lost.",
-    EventType.RESIDENT_ADMITTED: "A resident moved into a bed (`bed_id`) under an admission.",
-    EventType.RESIDENT_TRANSFERRED: "A resident moved from one bed to another (`from_bed_id`, `bed_id`).",
-    EventType.RESIDENT_DISCHARGED: "A resident left; `kind` says how (voluntary, administrative, ...).",
+    EventType.RESIDENT_ADMITTED: "A resident moved into their bed (`admission_id`, `bed_id`).",
+    EventType.RESIDENT_TRANSFERRED: "A resident moved to another bed (`transfer_id`, `bed_id`).",
+    EventType.RESIDENT_DISCHARGED: "A resident left (`discharge_id`); `kind` says how: planned, voluntary...",
     EventType.INVOICE_ISSUED: "An invoice was issued to a resident.",
     EventType.INVOICE_VOIDED: "An issued invoice was voided.",
     EventType.PAYMENT_RECEIVED: "A payment was received (card, cash, check...) and posted to the ledger.",
     EventType.PAYMENT_FAILED: "A card payment was declined or failed.",
-    EventType.REFUND_COMPLETED: "A refund of a payment or a deposit completed.",
-    EventType.DEPOSIT_SETTLED: "A security deposit was settled after discharge.",
-    EventType.DUNNING_STEP_TAKEN: "A step of an overdue invoice's dunning schedule ran (`step`).",
+    EventType.REFUND_COMPLETED: "A refund of a payment or a deposit completed (`payment_id`).",
+    EventType.DEPOSIT_SETTLED: "A deposit was settled after discharge: `status` is refunded or applied.",
+    EventType.DUNNING_STEP_TAKEN: "A step of an overdue invoice's dunning schedule ran (`step`, `action`).",
     EventType.INVOICE_WRITTEN_OFF: "An overdue invoice's balance was written off.",
     EventType.DOCUMENT_SIGNED: "Every signer signed a document; the signed copy exists.",
     EventType.SIGNATURE_REQUEST_CLOSED: (

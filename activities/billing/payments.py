@@ -140,7 +140,6 @@ class CardPaymentActivities(StripeActivities):
                     NewPayment(payment.resident_id, payment.amount_cents, payment.method, payment.invoice_id),
                     recorded_by=None,
                 )
-            elif payment.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING):
-                payment.status = PaymentStatus.FAILED
-                payment.failure_code = inp.status
+            else:
+                payments.fail_payment(s, payment, inp.status)
             return PaymentOutcome(payment.id, payment.status, inp.intent_id, payment.failure_code)

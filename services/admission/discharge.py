@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from core.contracts.admission import Discharged, DischargeKind
 from core.enums import AdmissionStatus, DischargeReason, ResidentStatus
 from core.errors import Conflict, Rejected
+from core.events import EventType
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge
 from models.residents import Admission, Resident
 from services.admission.applications import get_admission, record_status
 from services.admission.beds import day_start, end_hold
+from services.events import emit
 
 
 def discharge(
@@ -92,6 +94,18 @@ def discharge(
         reason=kind.value,
     )
     session.flush()
+    emit(
+        session,
+        EventType.RESIDENT_DISCHARGED,
+        resident.id,
+        occurrence=str(discharge_id),
+        resident_id=resident.id,
+        house_id=house_id,
+        admission_id=admission.id,
+        discharge_id=discharge_id,
+        bed_id=bed_id,
+        kind=kind,
+    )
     return _discharged(row, admission)
 
 

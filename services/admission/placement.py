@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from core.contracts.admission import Placed
 from core.enums import AdmissionStatus, ResidentStatus, WaitlistStatus
 from core.errors import Conflict, Rejected
+from core.events import EventType
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Admission, Resident
 from services.admission.applications import get_admission, record_status
 from services.admission.beds import check_house_rule, hold_bed
+from services.events import emit
 from services.housing import bed_place
 
 
@@ -30,6 +32,16 @@ def _move_in(session: Session, admission: Admission, at: datetime, by: uuid.UUID
     resident.move_in_date = admission.scheduled_move_in_date
     resident.move_out_date = None
     record_status(session, resident, ResidentStatus.ACTIVE, admission_id=admission.id, by=by, source=source)
+    emit(
+        session,
+        EventType.RESIDENT_ADMITTED,
+        resident.id,
+        occurrence=str(admission.id),
+        resident_id=resident.id,
+        house_id=admission.house_id,
+        admission_id=admission.id,
+        bed_id=admission.bed_id,
+    )
 
 
 def place(

@@ -16,6 +16,7 @@ from core import audit
 from core.contracts.billing import Deduction, DepositOutcome, Disposition, validate_deductions
 from core.enums import AuditAction, DepositStatus, PaymentMethodType, PaymentStatus, RefundStatus
 from core.errors import Conflict, NotFound, Rejected
+from core.events import EventType
 from models.payment_extended import Refund
 from models.payments import Deposit, DepositDeduction, Invoice, LedgerEntry, Payment
 from models.residents import Admission, Resident
@@ -43,6 +44,7 @@ from services.billing.keys import (
 )
 from services.billing.payments import OFFLINE_METHODS, get_payment
 from services.billing.refunds import complete_refund
+from services.events import emit
 from services.ledger import Journal, Line, debit_minus_credit, journal_id_for, post_journals
 
 
@@ -341,6 +343,9 @@ def settle_deposit(
         "deposits",
         deposit.id,
         {"settled": deposit.status.value, "deductions": len(rows), "refund_cents": left if refund_id else 0},
+    )
+    emit(
+        session, EventType.DEPOSIT_SETTLED, deposit.id, resident_id=deposit.resident_id, status=deposit.status
     )
     outcome = deposit_outcome(session, deposit)
     return DepositOutcome(**{**outcome.__dict__, "refund_pending": pending})

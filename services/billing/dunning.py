@@ -29,6 +29,7 @@ from core import audit
 from core.contracts.billing import DUNNING, INVOICE_CHANGED, InvoiceChanged, PlannedStep, WrittenOff
 from core.enums import AuditAction, DunningActionStatus, DunningActionType, InvoiceStatus, LineItemType
 from core.errors import Conflict, NotFound
+from core.events import EventType
 from core.notify import Email
 from core.process import Actor, Process
 from models.payment_extended import DunningConfig
@@ -54,6 +55,7 @@ from services.billing.dunning_messages import (
 from services.billing.invoices import get_invoice, house_name
 from services.billing.keys import dunning_action_key
 from services.billing.links import payment_link_url
+from services.events import emit
 from services.ledger import Journal, Line, journal_id_for, post_journals
 
 log = logging.getLogger("recoveryos.dunning")
@@ -263,7 +265,20 @@ def finish_step(
             action.id,
             {"action_type": action.action_type.value},
         )
+        _step_taken(session, action)
     return action
+
+
+def _step_taken(session: Session, action: DunningAction) -> None:
+    emit(
+        session,
+        EventType.DUNNING_STEP_TAKEN,
+        action.invoice_id,
+        occurrence=str(action.step_number),
+        resident_id=action.resident_id,
+        step=action.step_number,
+        action=action.action_type,
+    )
 
 
 def _first_reminder_step(session: Session, invoice_id: uuid.UUID) -> int:
@@ -341,6 +356,7 @@ def _late_fee(session: Session, inv: Invoice, action: DunningAction, at: datetim
     _post(session, inv, key, (RECEIVABLE, LATE_FEE_REVENUE), fee, at.date(), "Late fee")
     action.status = DunningActionStatus.SENT
     audit.record(session, AuditAction.EXECUTE, "dunning_actions", action.id, {"action_type": "late_fee"})
+    _step_taken(session, action)
 
 
 def _post(
@@ -375,6 +391,7 @@ def write_off(session: Session, invoice_id: uuid.UUID, on: date) -> WrittenOff:
     inv.status = InvoiceStatus.UNCOLLECTIBLE
     skipped = skip_remaining(session, inv.id, "written off")
     audit.record(session, AuditAction.UPDATE, "invoices", inv.id, {"status": "uncollectible"})
+    emit(session, EventType.INVOICE_WRITTEN_OFF, inv.id, resident_id=inv.resident_id, house_id=inv.house_id)
     return WrittenOff(inv.id, owed, skipped)
 
 

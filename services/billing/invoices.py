@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from core.enums import InvoiceStatus
 from core.errors import Conflict, NotFound
+from core.events import EventType
 from models.orgs import House
 from models.payments import Invoice
 from services.billing.accounts import invoice_outstanding
+from services.events import emit
 
 
 def get_invoice(session: Session, invoice_id: uuid.UUID) -> Invoice:
@@ -29,6 +31,7 @@ def issue_invoice(session: Session, invoice_id: uuid.UUID, issued_date: date) ->
     if inv.status is InvoiceStatus.DRAFT:
         inv.status = InvoiceStatus.OPEN
         inv.issued_date = issued_date
+        emit(session, EventType.INVOICE_ISSUED, inv.id, resident_id=inv.resident_id, house_id=inv.house_id)
     elif inv.issued_date is None:
         raise Conflict(f"invoice {inv.number} is {inv.status.value}", field="invoice_id")
     return inv
@@ -52,6 +55,7 @@ def void_invoice(session: Session, invoice_id: uuid.UUID, at: datetime) -> Invoi
         raise Conflict(f"invoice {inv.number} is {inv.status.value}", field="invoice_id")
     inv.status = InvoiceStatus.VOID
     inv.voided_at = at
+    emit(session, EventType.INVOICE_VOIDED, inv.id, resident_id=inv.resident_id, house_id=inv.house_id)
     return inv
 
 

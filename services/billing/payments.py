@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.enums import InvoiceStatus, PaymentMethodType, PaymentStatus
 from core.errors import NotFound, Rejected
+from core.events import EventType
 from models.payments import PayerConfig, Payment
 from services.billing.accounts import (
     CASH,
@@ -25,6 +26,7 @@ from services.billing.accounts import (
 )
 from services.billing.invoices import get_invoice, refresh_status
 from services.billing.keys import payment_key, receipt_number
+from services.events import emit
 from services.ledger import Journal, Line, journal_id_for, post_journals
 
 # Money staff take in hand (posted to cash, with a receipt number); anything else went through
@@ -108,7 +110,29 @@ def record_received_payment(
     )
     if inv is not None:
         refresh_status(session, inv)
+    emit(
+        session,
+        EventType.PAYMENT_RECEIVED,
+        payment_id,
+        resident_id=data.resident_id,
+        invoice_id=data.invoice_id,
+        method=data.method,
+    )
     return payment
+
+
+def fail_payment(session: Session, payment: Payment, code: str) -> None:
+    """A card payment Stripe declined or that failed: nothing posts; once."""
+    if payment.status in (PaymentStatus.PENDING, PaymentStatus.PROCESSING):
+        payment.status = PaymentStatus.FAILED
+        payment.failure_code = code
+        emit(
+            session,
+            EventType.PAYMENT_FAILED,
+            payment.id,
+            resident_id=payment.resident_id,
+            invoice_id=payment.invoice_id,
+        )
 
 
 def get_payment(session: Session, payment_id: uuid.UUID) -> Payment:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.enums import PaymentStatus, RefundStatus
 from core.errors import Conflict, NotFound, Rejected
+from core.events import EventType
 from models.payment_extended import Refund
 from models.payments import Deposit, Payment
 from services.billing.accounts import (
@@ -30,6 +31,7 @@ from services.billing.accounts import (
 from services.billing.invoices import get_invoice, refresh_status
 from services.billing.keys import payment_key, refund_key
 from services.billing.payments import OFFLINE_METHODS, get_payment
+from services.events import emit
 from services.ledger import Journal, Line, journal_id_for, post_journals, reverse_journal
 
 
@@ -182,6 +184,14 @@ def complete_refund(
         )
         if payment.invoice_id is not None:
             refresh_status(session, get_invoice(session, payment.invoice_id))
+    emit(
+        session,
+        EventType.REFUND_COMPLETED,
+        refund.id,
+        resident_id=refund.resident_id,
+        payment_id=payment.id,
+        deposit_id=refund.deposit_id,
+    )
     return refund
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.contracts.billing import RentBatch
 from core.enums import AdmissionStatus, AuditAction, BillingFrequency, InvoiceStatus, LineItemType
+from core.events import EventType
 from models.orgs import Bed
 from models.payments import Invoice, InvoiceLineItem, InvoicePayerAllocation
 from models.residents import Admission
@@ -39,6 +40,7 @@ from services.billing.keys import invoice_number, rent_invoice_id, rent_invoice_
 from services.billing.payers import PayerBook
 from services.billing.periods import Period, billed_days, period_containing, prorate
 from services.billing.rates import RECURRING, Rate, RateBook
+from services.events import Subject, emit_many
 from services.ledger import Journal, Line, journal_id_for, post_journals
 
 
@@ -226,6 +228,14 @@ def issue_rent_batch(session: Session, as_of: date, after: uuid.UUID | None, lim
             if credit == total:
                 paid.append(inv_id)
     post_journals(session, org_id, journals)
+    emit_many(
+        session,
+        EventType.INVOICE_ISSUED,
+        [
+            Subject(inv_id, planned[inv_id][0].resident_id, planned[inv_id][0].house_id)
+            for inv_id in sorted(inserted)
+        ],
+    )
     if paid:
         session.execute(update(Invoice).where(Invoice.id.in_(paid)).values(status=InvoiceStatus.PAID))
     # Bulk inserts bypass the per-row audit of ORM flushes, deliberately: the batch is audited
