@@ -1,6 +1,6 @@
 """Applications: the pending admission and the resident it is for (made from an approved lead,
 or a former resident's own record on readmission), the lookup of an admission, and the status
-history every step of the journey appends to."""
+history every step of the journey appends to, and the events a stay emits."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.contracts.admission import Application, Opened
+from core.contracts.admission import Application, DischargeKind, Opened
 from core.enums import AdmissionStatus, LeadStatus, ResidentStatus
 from core.errors import Conflict, NotFound, Rejected
+from core.events import EventType
 from models.resident_tracking import ResidentStatusHistory
 from models.residents import Admission, Lead, Resident
+from services.events import emit
 from services.housing import get_house
 
 # A resident may start a new application only from these statuses (readmission).
@@ -158,4 +160,28 @@ def status_history(session: Session, resident_id: uuid.UUID) -> list[ResidentSta
             .where(ResidentStatusHistory.resident_id == resident_id)
             .order_by(ResidentStatusHistory.occurred_at)
         )
+    )
+
+
+def stay_event(
+    session: Session,
+    type_: EventType,
+    admission: Admission,
+    occurrence: uuid.UUID,
+    house_id: uuid.UUID | None,
+    **ids: uuid.UUID | DischargeKind | None,
+) -> None:
+    """A resident's event about their stay: about the resident, naming the admission and the
+    house that scopes it; `occurrence` (the admission, transfer or discharge) tells one from
+    another."""
+    rid = admission.resident_id
+    emit(
+        session,
+        type_,
+        rid,
+        occurrence=str(occurrence),
+        resident_id=rid,
+        house_id=house_id,
+        admission_id=admission.id,
+        **ids,
     )

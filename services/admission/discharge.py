@@ -16,9 +16,8 @@ from core.errors import Conflict, Rejected
 from core.events import EventType
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge
 from models.residents import Admission, Resident
-from services.admission.applications import get_admission, record_status
+from services.admission.applications import get_admission, record_status, stay_event
 from services.admission.beds import day_start, end_hold
-from services.events import emit
 
 
 def discharge(
@@ -94,16 +93,13 @@ def discharge(
         reason=kind.value,
     )
     session.flush()
-    emit(
+    stay_event(
         session,
         EventType.RESIDENT_DISCHARGED,
-        resident.id,
-        occurrence=str(discharge_id),
-        resident_id=resident.id,
-        house_id=house_id,
-        admission_id=admission.id,
+        admission,
+        discharge_id,
+        house_id,
         discharge_id=discharge_id,
-        bed_id=bed_id,
         kind=kind,
     )
     return _discharged(row, admission)

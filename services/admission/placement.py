@@ -16,9 +16,8 @@ from core.errors import Conflict, Rejected
 from core.events import EventType
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Admission, Resident
-from services.admission.applications import get_admission, record_status
+from services.admission.applications import get_admission, record_status, stay_event
 from services.admission.beds import check_house_rule, hold_bed
-from services.events import emit
 from services.housing import bed_place
 
 
@@ -32,14 +31,12 @@ def _move_in(session: Session, admission: Admission, at: datetime, by: uuid.UUID
     resident.move_in_date = admission.scheduled_move_in_date
     resident.move_out_date = None
     record_status(session, resident, ResidentStatus.ACTIVE, admission_id=admission.id, by=by, source=source)
-    emit(
+    stay_event(
         session,
         EventType.RESIDENT_ADMITTED,
-        resident.id,
-        occurrence=str(admission.id),
-        resident_id=resident.id,
-        house_id=admission.house_id,
-        admission_id=admission.id,
+        admission,
+        admission.id,
+        admission.house_id,
         bed_id=admission.bed_id,
     )
 

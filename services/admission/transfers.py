@@ -16,9 +16,8 @@ from core.errors import Conflict, NotFound, Rejected
 from core.events import EventType
 from models.resident_tracking import BedOccupancy, BedTransfer
 from models.residents import Resident
-from services.admission.applications import get_admission
+from services.admission.applications import get_admission, stay_event
 from services.admission.beds import check_house_rule, day_start, end_hold, hold_bed
-from services.events import emit
 from services.housing import bed_place
 
 
@@ -104,16 +103,12 @@ def complete_transfer(session: Session, transfer_id: uuid.UUID, at: datetime) ->
     session.flush()
     resident.current_bed_id = row.to_bed_id
     resident.current_house_id = row.to_house_id
-    emit(
+    stay_event(
         session,
         EventType.RESIDENT_TRANSFERRED,
-        resident.id,
-        occurrence=str(row.id),
-        resident_id=resident.id,
-        house_id=row.to_house_id,
-        admission_id=admission.id,
+        admission,
+        row.id,
+        row.to_house_id,
         transfer_id=row.id,
-        from_bed_id=row.from_bed_id,
         bed_id=row.to_bed_id,
-        from_house_id=row.from_house_id,
     )
