@@ -38,6 +38,8 @@ from temporalio.converter import (
     WorkflowSerializationContext,
 )
 
+from core.process import org_of
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 _ORG_PREFIX = "org/"
@@ -45,17 +47,6 @@ _ORG_PREFIX = "org/"
 
 class UnknownKeyError(Exception):
     pass
-
-
-def org_from_workflow_id(wf_id: str | None) -> uuid.UUID | None:
-    """`<process>/<org_uuid>/<key>` → the org; kept here so the codec imports no workflow code."""
-    parts = (wf_id or "").split("/", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        return uuid.UUID(parts[1])
-    except ValueError:
-        return None
 
 
 def org_key_id(org_id: uuid.UUID, master_kid: str) -> str:
@@ -103,7 +94,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         wf_id = None
         if isinstance(context, WorkflowSerializationContext | ActivitySerializationContext):
             wf_id = context.workflow_id
-        return self.for_org(org_from_workflow_id(wf_id))
+        return self.for_org(org_of(wf_id or ""))
 
     def for_org(self, org_id: uuid.UUID | None) -> Self:
         return self._copy(org_id, self.only_org)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import html
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -20,6 +19,7 @@ from api.auth import (
     LoginResult,
     MfaOutcome,
     Principal,
+    SessionInfo,
     Throttled,
     complete_second_factor,
     list_sessions,
@@ -66,16 +66,6 @@ class EnrolmentOut(BaseModel):
 class ActivatedOut(BaseModel):
     # Shown once; each works once in place of a TOTP code.
     recovery_codes: list[str]
-
-
-class SessionOut(BaseModel):
-    id: uuid.UUID
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-    user_agent: str | None
-    second_factor_pending: bool
-    current: bool
 
 
 def _too_many(exc: Throttled) -> HTTPException:
@@ -176,12 +166,11 @@ def me(p: CurrentUser) -> MeOut:
     )
 
 
-@router.get("/v1/auth/sessions", response_model=list[SessionOut])
-async def my_sessions(p: CurrentUser) -> list[SessionOut]:
+@router.get("/v1/auth/sessions", response_model=list[SessionInfo])
+async def my_sessions(p: CurrentUser) -> list[SessionInfo]:
     """This user's live sessions (when and from where they were last used), to spot one that is not
     theirs."""
-    rows = await asyncio.to_thread(list_sessions, p)
-    return [SessionOut(**r.__dict__) for r in rows]
+    return await asyncio.to_thread(list_sessions, p)
 
 
 @router.delete("/v1/auth/sessions/{session_id}", status_code=204, responses=problem_responses(403, 404))

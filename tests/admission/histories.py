@@ -27,22 +27,24 @@ from workflows.admission import (
 )
 
 
+async def _opened(client: Client, queue: str, actor: Actor, house_id: uuid.UUID) -> WorkflowHandle:
+    """An application from a freshly approved lead, opened."""
+    admission_id = uuid.uuid4()
+    app = Application(house_id, 20000, 50000, lead_id=places.approved_lead(actor.org_id))
+    handle = await client.start_workflow(
+        AdmissionWorkflow.run,
+        AdmissionInput(actor, admission_id, app),
+        id=ADMISSION.id(actor.org_id, admission_id),
+        task_queue=queue,
+    )
+    await handle.execute_update(AdmissionWorkflow.wait_opened, Wait(actor))
+    return handle
+
+
 async def journey(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     """Application → bed → transfer → waitlisted neighbour → discharge (offer + settlement)."""
     layout = places.house(actor.org_id, ["H-1", "H-2"])
-    first, second = uuid.uuid4(), uuid.uuid4()
-    handles = []
-    for admission_id in (first, second):
-        app = Application(layout.house_id, 20000, 50000, lead_id=places.approved_lead(actor.org_id))
-        handle = await client.start_workflow(
-            AdmissionWorkflow.run,
-            AdmissionInput(actor, admission_id, app),
-            id=ADMISSION.id(actor.org_id, admission_id),
-            task_queue=queue,
-        )
-        await handle.execute_update(AdmissionWorkflow.wait_opened, Wait(actor))
-        handles.append(handle)
-    journey, waiting = handles
+    journey, waiting = [await _opened(client, queue, actor, layout.house_id) for _ in range(2)]
     await journey.execute_update(AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["H-1"]))
     await journey.execute_update(AdmissionWorkflow.transfer, TransferRequest(actor, layout.beds["H-2"]))
     await waiting.execute_update(AdmissionWorkflow.join_waitlist, WaitlistRequest(actor))
@@ -65,19 +67,7 @@ async def bed_offer_passed_on(client: Client, queue: str, actor: Actor) -> Workf
 
     layout = places.house(actor.org_id, ["P-1"], name="Passing House")
     elsewhere = places.house(actor.org_id, ["Q-1"], name="Quince House")
-    handles = []
-    for _ in range(4):
-        admission_id = uuid.uuid4()
-        app = Application(layout.house_id, 20000, 50000, lead_id=places.approved_lead(actor.org_id))
-        handle = await client.start_workflow(
-            AdmissionWorkflow.run,
-            AdmissionInput(actor, admission_id, app),
-            id=ADMISSION.id(actor.org_id, admission_id),
-            task_queue=queue,
-        )
-        await handle.execute_update(AdmissionWorkflow.wait_opened, Wait(actor))
-        handles.append(handle)
-    leaving, *waiting = handles
+    leaving, *waiting = [await _opened(client, queue, actor, layout.house_id) for _ in range(4)]
     await leaving.execute_update(AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["P-1"]))
     for handle in waiting:
         await handle.execute_update(AdmissionWorkflow.join_waitlist, WaitlistRequest(actor))

@@ -56,28 +56,32 @@ async def rent_run(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     )
 
 
-async def card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
-    gateway = StripeGateway.from_settings(get_settings())
-    if gateway is None:
-        raise RuntimeError("the card-payment history needs localstripe: see tests/billing/histories.py")
+def _november_invoice(actor: Actor) -> uuid.UUID:
+    """One resident's November rent invoice, issued."""
     (rid,) = _residents(actor, 1)
     with tenant_session(actor.org_id, actor_type="test") as s:
         rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(actor.org_id, actor_type="test") as s:
-        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+        return s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+
+
+async def _pay_by_card(client: Client, queue: str, actor: Actor, gateway: StripeGateway) -> WorkflowHandle:
+    """The November invoice paid with Stripe's test Visa, server-side."""
     payment_id = uuid.uuid4()
+    card = gateway.test_card_method("4242424242424242", 12, 2030, "123")
     return await client.start_workflow(
         CardPaymentWorkflow.run,
-        CardPaymentInput(
-            actor,
-            payment_id,
-            invoice_id,
-            60_000,
-            gateway.test_card_method("4242424242424242", 12, 2030, "123"),
-        ),
+        CardPaymentInput(actor, payment_id, _november_invoice(actor), 60_000, card),
         id=PAYMENT.id(actor.org_id, payment_id),
         task_queue=queue,
     )
+
+
+async def card_payment(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    gateway = StripeGateway.from_settings(get_settings())
+    if gateway is None:
+        raise RuntimeError("the card-payment history needs localstripe: see tests/billing/histories.py")
+    return await _pay_by_card(client, queue, actor, gateway)
 
 
 async def card_payment_in_browser(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
@@ -86,11 +90,7 @@ async def card_payment_in_browser(client: Client, queue: str, actor: Actor) -> W
     gateway = StripeGateway.from_settings(get_settings())
     if gateway is None:
         raise RuntimeError("the card-payment history needs localstripe: see tests/billing/histories.py")
-    (rid,) = _residents(actor, 1)
-    with tenant_session(actor.org_id, actor_type="test") as s:
-        rent.issue_rent_batch(s, NOV, None, 10)
-    with tenant_session(actor.org_id, actor_type="test") as s:
-        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
+    invoice_id = _november_invoice(actor)
     payment_id = uuid.uuid4()
     handle = await client.start_workflow(
         CardPaymentWorkflow.run,
@@ -150,25 +150,9 @@ async def card_refund(client: Client, queue: str, actor: Actor) -> WorkflowHandl
     """A November invoice paid by card, then 20,000 of it given back through Stripe."""
     from workflows.billing.refunds import REFUND, CardRefundInput, CardRefundWorkflow
 
-    gateway = ensure_localstripe()
-    (rid,) = _residents(actor, 1)
-    with tenant_session(actor.org_id, actor_type="test") as s:
-        rent.issue_rent_batch(s, NOV, None, 10)
-    with tenant_session(actor.org_id, actor_type="test") as s:
-        invoice_id = s.scalars(select(Invoice.id).where(Invoice.resident_id == rid)).one()
-    payment_id = uuid.uuid4()
-    await client.execute_workflow(
-        CardPaymentWorkflow.run,
-        CardPaymentInput(
-            actor,
-            payment_id,
-            invoice_id,
-            60_000,
-            gateway.test_card_method("4242424242424242", 12, 2030, "123"),
-        ),
-        id=PAYMENT.id(actor.org_id, payment_id),
-        task_queue=queue,
-    )
+    paid = await _pay_by_card(client, queue, actor, ensure_localstripe())
+    await paid.result()
+    payment_id = uuid.UUID(paid.id.rsplit("/", 1)[1])
     refund_id = uuid.uuid4()
     return await client.start_workflow(
         CardRefundWorkflow.run,
