@@ -51,22 +51,19 @@ def documents(ctx: SeedContext) -> None:
         ),
     ]
     for name, dtype, version, active, signers in specs:
-        t = ctx.add(
-            DocumentTemplate(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                name=name,
-                document_type=dtype,
-                description=f"{name}, version {version}",
-                body_template=(
-                    f"{name}\n\nThis agreement is between {{{{ org.name }}}} and "
-                    "{{ resident.first_name }} {{ resident.last_name }}, effective {{ date }}."
-                ),
-                version=version,
-                is_active=active,
-                required_signers=signers,
-                is_part2=dtype is not DocumentType.HOUSE_RULES,
-            )
+        t = ctx.new(
+            DocumentTemplate,
+            name=name,
+            document_type=dtype,
+            description=f"{name}, version {version}",
+            body_template=(
+                f"{name}\n\nThis agreement is between {{{{ org.name }}}} and "
+                "{{ resident.first_name }} {{ resident.last_name }}, effective {{ date }}."
+            ),
+            version=version,
+            is_active=active,
+            required_signers=signers,
+            is_part2=dtype is not DocumentType.HOUSE_RULES,
         )
         if active:
             templates[name] = t
@@ -82,15 +79,12 @@ def documents(ctx: SeedContext) -> None:
         (DocumentType.INCIDENT_REPORT, 7, "Insurance carrier requirement: 7 years", "created"),
         (DocumentType.HOUSE_RULES, 3, "Operational policy", "signed"),
     ]:
-        ctx.add(
-            RetentionPolicy(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                document_type=dtype,
-                retain_years=years,
-                retain_from=frm,
-                legal_basis=basis,
-            )
+        ctx.new(
+            RetentionPolicy,
+            document_type=dtype,
+            retain_years=years,
+            retain_from=frm,
+            legal_basis=basis,
         )
     ctx.flush()
 
@@ -109,43 +103,37 @@ def documents(ctx: SeedContext) -> None:
             f"Residency agreement between {ctx.name} and {r.person.full} for {r.house.name}, "
             f"weekly rent ${r.weekly_rate / 100:.2f}, move-in {r.move_in.isoformat()}."
         )
-        doc = ctx.add(
-            Document(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                resident_id=r.id,
-                template_id=agreement.id,
-                template_version=2,
-                document_type=DocumentType.RESIDENCY_AGREEMENT,
-                status=DocumentStatus.SIGNED,
-                title="Residency agreement",
-                content=body,
-                file_upload_id=ctx.signed_pdfs[r.id].id,
-                content_sha256=sha(body),
-                completed_at=signed_at + timedelta(hours=1),
-                retention_until_date=day_of(7 * 365),
-            )
+        doc = ctx.new(
+            Document,
+            resident_id=r.id,
+            template_id=agreement.id,
+            template_version=2,
+            document_type=DocumentType.RESIDENCY_AGREEMENT,
+            status=DocumentStatus.SIGNED,
+            title="Residency agreement",
+            content=body,
+            file_upload_id=ctx.signed_pdfs[r.id].id,
+            content_sha256=sha(body),
+            completed_at=signed_at + timedelta(hours=1),
+            retention_until_date=day_of(7 * 365),
         )
         docs.append((doc, body, r))
         consent_body = ctx.p(
             f"I, {r.person.full}, authorize {ctx.name} to disclose attendance and drug screen results "
             f"to my treatment provider. Expires one year from signing."
         )
-        cdoc = ctx.add(
-            Document(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                resident_id=r.id,
-                template_id=consent_t.id,
-                template_version=1,
-                document_type=DocumentType.CONSENT_FORM,
-                status=DocumentStatus.SIGNED,
-                title="Consent to disclose (42 CFR Part 2)",
-                content=consent_body,
-                content_sha256=sha(consent_body),
-                completed_at=signed_at,
-                expires_at=signed_at + timedelta(days=365),
-            )
+        cdoc = ctx.new(
+            Document,
+            resident_id=r.id,
+            template_id=consent_t.id,
+            template_version=1,
+            document_type=DocumentType.CONSENT_FORM,
+            status=DocumentStatus.SIGNED,
+            title="Consent to disclose (42 CFR Part 2)",
+            content=consent_body,
+            content_sha256=sha(consent_body),
+            completed_at=signed_at,
+            expires_at=signed_at + timedelta(days=365),
         )
         docs.append((cdoc, consent_body, r))
         ctx.consent_docs[r.id] = cdoc
@@ -155,33 +143,27 @@ def documents(ctx: SeedContext) -> None:
         f"House rules acknowledgement for {pending_res.person.full}: curfew, chores, meetings, "
         f"random screening, visitors on weekends only."
     )
-    pending_doc = ctx.add(
-        Document(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            resident_id=pending_res.id,
-            template_id=templates["House rules"].id,
-            template_version=1,
-            document_type=DocumentType.HOUSE_RULES,
-            status=DocumentStatus.PENDING_SIGNATURE,
-            title="House rules acknowledgement",
-            content=rules_body,
-            expires_at=day_at(7, 17),
-            is_part2=False,
-        )
+    pending_doc = ctx.new(
+        Document,
+        resident_id=pending_res.id,
+        template_id=templates["House rules"].id,
+        template_version=1,
+        document_type=DocumentType.HOUSE_RULES,
+        status=DocumentStatus.PENDING_SIGNATURE,
+        title="House rules acknowledgement",
+        content=rules_body,
+        expires_at=day_at(7, 17),
+        is_part2=False,
     )
     docs.append((pending_doc, rules_body, pending_res))
     posted = "House rules (posted copy): quiet hours 10pm to 7am; chores by Sunday evening."
-    org_doc = ctx.add(
-        Document(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            document_type=DocumentType.HOUSE_RULES,
-            status=DocumentStatus.DRAFT,
-            title="House rules (posted copy)",
-            content=posted,
-            is_part2=False,
-        )
+    org_doc = ctx.new(
+        Document,
+        document_type=DocumentType.HOUSE_RULES,
+        status=DocumentStatus.DRAFT,
+        title="House rules (posted copy)",
+        content=posted,
+        is_part2=False,
     )
     docs.append((org_doc, posted, None))
     ctx.flush()
@@ -189,78 +171,64 @@ def documents(ctx: SeedContext) -> None:
     ip = f"198.51.100.{ctx.rng.randint(2, 250)}"
     ctx.p(ip)
     for doc, body, dr in docs:
-        ctx.add(
-            DocumentVersion(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                document_id=doc.id,
-                version_no=1,
-                content=body,
-                content_sha256=sha(body),
-                file_upload_id=ctx.signed_pdfs[dr.id].id
-                if dr is not None and doc.document_type is DocumentType.RESIDENCY_AGREEMENT
-                else None,
-                change_summary=ctx.p(f"Generated from template for {dr.person.full}")
-                if dr is not None
-                else None,
-            )
+        ctx.new(
+            DocumentVersion,
+            document_id=doc.id,
+            version_no=1,
+            content=body,
+            content_sha256=sha(body),
+            file_upload_id=ctx.signed_pdfs[dr.id].id
+            if dr is not None and doc.document_type is DocumentType.RESIDENCY_AGREEMENT
+            else None,
+            change_summary=ctx.p(f"Generated from template for {dr.person.full}") if dr is not None else None,
         )
         if dr is None:
             continue
         if doc.status is DocumentStatus.SIGNED:
             assert dr.move_in is not None
             signed_at = on_day(dr.move_in, 16)
-            sig = ctx.add(
-                Signature(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    document_id=doc.id,
-                    signer_resident_id=dr.id,
-                    signer_role="resident",
-                    signer_name=dr.person.full,
-                    signer_email=ctx.email_for(dr.person),
-                    status=SignatureStatus.SIGNED,
-                    signing_order=1,
-                    viewed_at=signed_at - timedelta(minutes=10),
-                    esign_consent_at=signed_at - timedelta(minutes=5),
-                    signed_at=signed_at,
-                    typed_signature=dr.person.full,
-                    ip_address=ip,
-                    user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)",
-                    signed_content_sha256=sha(body),
-                )
+            sig = ctx.new(
+                Signature,
+                document_id=doc.id,
+                signer_resident_id=dr.id,
+                signer_role="resident",
+                signer_name=dr.person.full,
+                signer_email=ctx.email_for(dr.person),
+                status=SignatureStatus.SIGNED,
+                signing_order=1,
+                viewed_at=signed_at - timedelta(minutes=10),
+                esign_consent_at=signed_at - timedelta(minutes=5),
+                signed_at=signed_at,
+                typed_signature=dr.person.full,
+                ip_address=ip,
+                user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)",
+                signed_content_sha256=sha(body),
             )
             sigs.append(sig)
             if doc.document_type is DocumentType.CONSENT_FORM:
                 ctx.consent_signatures[dr.id] = sig
             else:
-                ctx.add(
-                    Signature(
-                        id=ctx.nid(),
-                        org_id=ctx.org_id,
-                        document_id=doc.id,
-                        signer_user_id=ctx.house_manager.id,
-                        signer_role="house_manager",
-                        status=SignatureStatus.SIGNED,
-                        signing_order=2,
-                        signed_at=signed_at + timedelta(minutes=30),
-                        signed_content_sha256=sha(body),
-                    )
+                ctx.new(
+                    Signature,
+                    document_id=doc.id,
+                    signer_user_id=ctx.house_manager.id,
+                    signer_role="house_manager",
+                    status=SignatureStatus.SIGNED,
+                    signing_order=2,
+                    signed_at=signed_at + timedelta(minutes=30),
+                    signed_content_sha256=sha(body),
                 )
         else:
-            ctx.add(
-                Signature(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    document_id=doc.id,
-                    signer_resident_id=dr.id,
-                    signer_role="resident",
-                    signer_name=dr.person.full,
-                    status=SignatureStatus.VIEWED,
-                    signing_token_hash=sha(secrets.token_urlsafe(32)),
-                    token_expires_at=day_at(7, 17),
-                    viewed_at=day_at(-1, 19),
-                )
+            ctx.new(
+                Signature,
+                document_id=doc.id,
+                signer_resident_id=dr.id,
+                signer_role="resident",
+                signer_name=dr.person.full,
+                status=SignatureStatus.VIEWED,
+                signing_token_hash=sha(secrets.token_urlsafe(32)),
+                token_expires_at=day_at(7, 17),
+                viewed_at=day_at(-1, 19),
             )
     ctx.flush()
 

@@ -15,8 +15,8 @@ from core.enums import (
     ResidentStatus,
 )
 from models.residents import Admission, Lead
-from seed import factories
 from seed.context import SeedContext, day_at, day_of, on_day
+from seed.factories.people import NewLeadFactory
 from services import idempotency
 from services import intake as intake_svc
 from services.admission import beds as admission_svc
@@ -95,7 +95,7 @@ def leads(ctx: SeedContext) -> None:
                 details["disposition_reason"] = (
                     f"{who.first} needs medically supervised withdrawal first; referred to detox."
                 )
-            data = factories.NewLeadFactory.build(
+            data = NewLeadFactory.build(
                 person=who,
                 source=source,
                 notes=f"{who.first} {who.last} asked about {'women' if k % 2 == 0 else 'men'}'s "
@@ -131,65 +131,56 @@ def admissions(ctx: SeedContext) -> None:
             assert r.bed is not None and r.move_in is not None
             admitted = on_day(r.move_in, 15)
             # The first resident of each men's house moved from bed 1 to bed 0 (bed_transfers).
-            r.admission = ctx.add(
-                Admission(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    resident_id=r.id,
-                    house_id=r.house.id,
-                    bed_id=r.bed.id,
-                    lead_id=r.lead.id if r.lead else None,
-                    status=AdmissionStatus.ACTIVE,
-                    scheduled_move_in_date=r.move_in,
-                    admitted_at=admitted,
-                    expected_length_days=180,
-                    intake_by_user_id=ctx.case_manager.id,
-                    weekly_rate_cents=r.weekly_rate,
-                    deposit_cents=50000,
-                    billing_frequency=BillingFrequency.WEEKLY,
-                    rate_config_id=rate.id,
-                    payer_config_id=r.payer.id if r.payer else None,
-                    intake_notes=notes,
-                )
+            r.admission = ctx.new(
+                Admission,
+                resident_id=r.id,
+                house_id=r.house.id,
+                bed_id=r.bed.id,
+                lead_id=r.lead.id if r.lead else None,
+                status=AdmissionStatus.ACTIVE,
+                scheduled_move_in_date=r.move_in,
+                admitted_at=admitted,
+                expected_length_days=180,
+                intake_by_user_id=ctx.case_manager.id,
+                weekly_rate_cents=r.weekly_rate,
+                deposit_cents=50000,
+                billing_frequency=BillingFrequency.WEEKLY,
+                rate_config_id=rate.id,
+                payer_config_id=r.payer.id if r.payer else None,
+                intake_notes=notes,
             )
         elif r.status is ResidentStatus.DISCHARGED:
             assert r.bed is not None and r.move_in is not None and r.move_out is not None
-            r.admission = ctx.add(
-                Admission(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    resident_id=r.id,
-                    house_id=r.house.id,
-                    bed_id=r.bed.id,
-                    status=AdmissionStatus.COMPLETED,
-                    scheduled_move_in_date=r.move_in,
-                    admitted_at=on_day(r.move_in, 15),
-                    ended_at=on_day(r.move_out, 12),
-                    expected_length_days=120,
-                    intake_by_user_id=ctx.case_manager.id,
-                    weekly_rate_cents=r.weekly_rate,
-                    deposit_cents=50000,
-                    rate_config_id=rate.id,
-                    intake_notes=notes,
-                )
+            r.admission = ctx.new(
+                Admission,
+                resident_id=r.id,
+                house_id=r.house.id,
+                bed_id=r.bed.id,
+                status=AdmissionStatus.COMPLETED,
+                scheduled_move_in_date=r.move_in,
+                admitted_at=on_day(r.move_in, 15),
+                ended_at=on_day(r.move_out, 12),
+                expected_length_days=120,
+                intake_by_user_id=ctx.case_manager.id,
+                weekly_rate_cents=r.weekly_rate,
+                deposit_cents=50000,
+                rate_config_id=rate.id,
+                intake_notes=notes,
             )
         else:
             # The waitlisted resident had an earlier pending admission that was cancelled.
-            r.admission = ctx.add(
-                Admission(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    resident_id=r.id,
-                    house_id=r.house.id,
-                    status=AdmissionStatus.CANCELLED,
-                    scheduled_move_in_date=day_of(-10),
-                    weekly_rate_cents=r.weekly_rate,
-                    deposit_cents=50000,
-                    intake_notes=notes,
-                    cancellation_reason=ctx.p(
-                        f"{r.person.first} was readmitted to inpatient care the day before move-in."
-                    ),
-                )
+            r.admission = ctx.new(
+                Admission,
+                resident_id=r.id,
+                house_id=r.house.id,
+                status=AdmissionStatus.CANCELLED,
+                scheduled_move_in_date=day_of(-10),
+                weekly_rate_cents=r.weekly_rate,
+                deposit_cents=50000,
+                intake_notes=notes,
+                cancellation_reason=ctx.p(
+                    f"{r.person.first} was readmitted to inpatient care the day before move-in."
+                ),
             )
     ctx.flush()
 

@@ -28,40 +28,31 @@ from seed.context import SeedContext, day_at
 
 def platform(ctx: SeedContext) -> None:
     key = secrets.token_hex(24)
-    ctx.add(
-        ApiKey(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            name="Accounting export",
-            key_prefix=key[:8],
-            key_hash=hashlib.sha256(key.encode()).digest(),
-            scopes=["billing:read", "property:read"],
-            last_used_at=day_at(-1, 6),
-            expires_at=day_at(365, 0),
-        )
+    ctx.new(
+        ApiKey,
+        name="Accounting export",
+        key_prefix=key[:8],
+        key_hash=hashlib.sha256(key.encode()).digest(),
+        scopes=["billing:read", "property:read"],
+        last_used_at=day_at(-1, 6),
+        expires_at=day_at(365, 0),
     )
     hooks = [
-        ctx.add(
-            Webhook(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                url=f"https://hooks.example.com/recoveryos/{ctx.slug}/billing",
-                description="Accounting system",
-                event_types=["payment.succeeded", "invoice.issued"],
-                secret=secrets.token_urlsafe(32),
-                last_success_at=day_at(-1, 10),
-            )
+        ctx.new(
+            Webhook,
+            url=f"https://hooks.example.com/recoveryos/{ctx.slug}/billing",
+            description="Accounting system",
+            event_types=["payment.succeeded", "invoice.issued"],
+            secret=secrets.token_urlsafe(32),
+            last_success_at=day_at(-1, 10),
         ),
-        ctx.add(
-            Webhook(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                url=f"https://crm.example.org/webhooks/{ctx.slug}",
-                description="Referral CRM",
-                event_types=["resident.admitted"],
-                secret=secrets.token_urlsafe(32),
-                failure_count=2,
-            )
+        ctx.new(
+            Webhook,
+            url=f"https://crm.example.org/webhooks/{ctx.slug}",
+            description="Referral CRM",
+            event_types=["resident.admitted"],
+            secret=secrets.token_urlsafe(32),
+            failure_count=2,
         ),
     ]
     ctx.flush()
@@ -86,71 +77,56 @@ def platform(ctx: SeedContext) -> None:
                 delivered_at=day_at(-1, 10) if ok else None,
             )
         )
-    ctx.add(
-        IntegrationConfig(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            provider=IntegrationProvider.STRIPE,
-            config={"account_id": f"acct_demo{ctx.seed_value}", "mode": "test"},
-            credentials={"api_key": "sk_test_" + secrets.token_hex(12)},
-            is_enabled=True,
-        )
+    ctx.new(
+        IntegrationConfig,
+        provider=IntegrationProvider.STRIPE,
+        config={"account_id": f"acct_demo{ctx.seed_value}", "mode": "test"},
+        credentials={"api_key": "sk_test_" + secrets.token_hex(12)},
+        is_enabled=True,
     )
-    ctx.add(
-        IntegrationConfig(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            provider=IntegrationProvider.TWILIO,
-            config={"from_number": "+18285550100"},
-            credentials={
-                "account_sid": "AC" + secrets.token_hex(16),
-                "auth_token": secrets.token_hex(16),
-            },
-            is_enabled=False,
-        )
+    ctx.new(
+        IntegrationConfig,
+        provider=IntegrationProvider.TWILIO,
+        config={"from_number": "+18285550100"},
+        credentials={
+            "account_sid": "AC" + secrets.token_hex(16),
+            "auth_token": secrets.token_hex(16),
+        },
+        is_enabled=False,
     )
     for role, user in ctx.users.items():
         events = (
             ["payment.due"] if role is UserRole.RESIDENT else ["incident.reported", "announcement.published"]
         )
         for ev in events:
-            ctx.add(
-                NotificationPreference(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    user_id=user.id,
-                    channel=MessageChannel.EMAIL,
-                    event_type=ev,
-                    enabled=True,
-                )
-            )
-        ctx.add(
-            NotificationPreference(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
+            ctx.new(
+                NotificationPreference,
                 user_id=user.id,
-                channel=MessageChannel.SMS,
-                event_type="announcement.published",
-                enabled=role is UserRole.HOUSE_MANAGER,
+                channel=MessageChannel.EMAIL,
+                event_type=ev,
+                enabled=True,
             )
+        ctx.new(
+            NotificationPreference,
+            user_id=user.id,
+            channel=MessageChannel.SMS,
+            event_type="announcement.published",
+            enabled=role is UserRole.HOUSE_MANAGER,
         )
     for job, cron in [
         ("rent_invoicing", "0 6 * * 1"),
         ("consent_expiry", "0 2 * * *"),
         ("dunning", "0 9 * * *"),
     ]:
-        ctx.add(
-            ScheduledJob(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                job_type=job,
-                temporal_schedule_id=f"{job}-{ctx.org_id}",
-                cron=cron,
-                status=JobStatus.SCHEDULED,
-                last_run_at=day_at(-1, 6),
-                next_run_at=day_at(1, 6),
-                payload={"org_id": str(ctx.org_id)},
-            )
+        ctx.new(
+            ScheduledJob,
+            job_type=job,
+            temporal_schedule_id=f"{job}-{ctx.org_id}",
+            cron=cron,
+            status=JobStatus.SCHEDULED,
+            last_run_at=day_at(-1, 6),
+            next_run_at=day_at(1, 6),
+            payload={"org_id": str(ctx.org_id)},
         )
     now = datetime.now(UTC)
     for role in (UserRole.ORG_OWNER, UserRole.HOUSE_MANAGER):

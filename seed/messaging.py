@@ -28,26 +28,20 @@ def messaging(ctx: SeedContext) -> None:
         for r in [r for r in ctx.residents if r.current][:3]
     ]
     staff_msgs.append((ctx.house_manager, ctx.p("I can take the van; will log mileage afterwards.")))
-    staff_conv = ctx.add(
-        Conversation(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            conversation_type=ConversationType.STAFF,
-            subject="Weekly case review",
-            last_message_at=day_at(-2, 8 + len(staff_msgs)),
-        )
+    staff_conv = ctx.new(
+        Conversation,
+        conversation_type=ConversationType.STAFF,
+        subject="Weekly case review",
+        last_message_at=day_at(-2, 8 + len(staff_msgs)),
     )
     convs.append((staff_conv, staff, staff_msgs))
     for house in ctx.houses:
-        conv = ctx.add(
-            Conversation(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                conversation_type=ConversationType.HOUSE,
-                house_id=house.id,
-                subject=f"{house.name} announcements",
-                last_message_at=day_at(-2, 9),
-            )
+        conv = ctx.new(
+            Conversation,
+            conversation_type=ConversationType.HOUSE,
+            house_id=house.id,
+            subject=f"{house.name} announcements",
+            last_message_at=day_at(-2, 9),
         )
         members = [ctx.house_manager]
         if first.house is house:
@@ -64,14 +58,11 @@ def messaging(ctx: SeedContext) -> None:
                 ],
             )
         )
-    direct = ctx.add(
-        Conversation(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            conversation_type=ConversationType.DIRECT,
-            subject=ctx.p(f"{first.person.first}'s court date"),
-            last_message_at=day_at(-2, 11),
-        )
+    direct = ctx.new(
+        Conversation,
+        conversation_type=ConversationType.DIRECT,
+        subject=ctx.p(f"{first.person.first}'s court date"),
+        last_message_at=day_at(-2, 11),
     )
     convs.append(
         (
@@ -91,41 +82,32 @@ def messaging(ctx: SeedContext) -> None:
     for conv, members, msgs in convs:
         joined = day_at(-30, 9)
         for u in members:
-            ctx.add(
-                ConversationMember(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    conversation_id=conv.id,
-                    user_id=u.id,
-                    joined_at=joined,
-                    last_read_at=day_at(-1, 20),
-                )
+            ctx.new(
+                ConversationMember,
+                conversation_id=conv.id,
+                user_id=u.id,
+                joined_at=joined,
+                last_read_at=day_at(-1, 20),
             )
         for k, (sender, body) in enumerate(msgs):
             sent = day_at(-2, 9 + k)
-            ctx.add(
-                Message(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    conversation_id=conv.id,
-                    sender_user_id=sender.id,
-                    body=body,
-                    channel=MessageChannel.IN_APP,
-                    sent_at=sent,
-                    edited_at=sent + timedelta(minutes=3) if k == 1 else None,
-                    file_upload_id=ctx.misc_file.id if conv is staff_conv and k == 0 else None,
-                )
+            ctx.new(
+                Message,
+                conversation_id=conv.id,
+                sender_user_id=sender.id,
+                body=body,
+                channel=MessageChannel.IN_APP,
+                sent_at=sent,
+                edited_at=sent + timedelta(minutes=3) if k == 1 else None,
+                file_upload_id=ctx.misc_file.id if conv is staff_conv and k == 0 else None,
             )
     # A member who left the staff thread.
-    ctx.add(
-        ConversationMember(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            conversation_id=direct.id,
-            user_id=ctx.users[UserRole.PEER_SUPPORT].id,
-            joined_at=day_at(-30, 9),
-            left_at=day_at(-20, 9),
-        )
+    ctx.new(
+        ConversationMember,
+        conversation_id=direct.id,
+        user_id=ctx.users[UserRole.PEER_SUPPORT].id,
+        joined_at=day_at(-30, 9),
+        left_at=day_at(-20, 9),
     )
     anns = [
         Announcement(
@@ -178,12 +160,9 @@ def messaging(ctx: SeedContext) -> None:
     ctx.flush()
     for a in anns:
         for u in [ctx.users[UserRole.ORG_OWNER], ctx.house_manager, res_user]:
-            ctx.add(
-                AnnouncementRead(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    announcement_id=a.id,
-                    user_id=u.id,
-                    read_at=a.publish_at + timedelta(hours=2),
-                )
+            ctx.new(
+                AnnouncementRead,
+                announcement_id=a.id,
+                user_id=u.id,
+                read_at=a.publish_at + timedelta(hours=2),
             )

@@ -15,7 +15,7 @@ from core.permissions import SECOND_FACTOR_ROLES
 from models.orgs import Bed, House, Organization, Property, Room
 from models.users import RoleAssignment, User
 from seed.context import SeedContext, day_at, demo_totp_secret
-from seed.factories import TOWNS
+from seed.factories.people import TOWNS
 from services import users as staff_users
 
 PROPERTY_NAMES = ["Larkspur Commons", "Sassafras Ridge", "Bluebonnet Court", "Hemlock Hollow"]
@@ -41,17 +41,14 @@ def staff(ctx: SeedContext) -> None:
             continue
         who = ctx.person()
         email = ctx.p(f"{role.value}@{ctx.slug}.example.com")
-        user = ctx.add(
-            User(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                email=email,
-                first_name=who.first,
-                last_name=who.last,
-                phone=ctx.phone(),
-                password_hash=ctx.password_hash,
-                mfa_enabled=role in SECOND_FACTOR_ROLES,
-            )
+        user = ctx.new(
+            User,
+            email=email,
+            first_name=who.first,
+            last_name=who.last,
+            phone=ctx.phone(),
+            password_hash=ctx.password_hash,
+            mfa_enabled=role in SECOND_FACTOR_ROLES,
         )
         if role in SECOND_FACTOR_ROLES:
             # Enrolled with a printed demo secret: these roles cannot sign in without it.
@@ -65,19 +62,16 @@ def places(ctx: SeedContext) -> None:
     for k in range(ctx.scale):
         town, state, postal = TOWNS[k % len(TOWNS)]
         suffix = "" if k < len(PROPERTY_NAMES) else f" {k // len(PROPERTY_NAMES) + 1}"
-        prop = ctx.add(
-            Property(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                name=PROPERTY_NAMES[k % len(PROPERTY_NAMES)] + suffix,
-                property_type=PropertyType.SINGLE_FAMILY if k % 2 == 0 else PropertyType.MULTI_FAMILY,
-                address_line1=f"{140 + 12 * k} Larkspur Lane",
-                city=town,
-                state=state,
-                postal_code=postal,
-                certification_body="NC Alliance for Recovery Residences",
-                certified_until=day_at(300 + k),
-            )
+        prop = ctx.new(
+            Property,
+            name=PROPERTY_NAMES[k % len(PROPERTY_NAMES)] + suffix,
+            property_type=PropertyType.SINGLE_FAMILY if k % 2 == 0 else PropertyType.MULTI_FAMILY,
+            address_line1=f"{140 + 12 * k} Larkspur Lane",
+            city=town,
+            state=state,
+            postal_code=postal,
+            certification_body="NC Alliance for Recovery Residences",
+            certified_until=day_at(300 + k),
         )
         ctx.properties.append(prop)
     ctx.flush()
@@ -100,14 +94,11 @@ def places(ctx: SeedContext) -> None:
     ctx.flush()
     for house in ctx.houses:
         rooms = [
-            ctx.add(
-                Room(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    house_id=house.id,
-                    name=f"Room {r}",
-                    floor=1 + r // 3,
-                )
+            ctx.new(
+                Room,
+                house_id=house.id,
+                name=f"Room {r}",
+                floor=1 + r // 3,
             )
             for r in range(1, 4)
         ]
@@ -126,41 +117,32 @@ def places(ctx: SeedContext) -> None:
             elif b == 5:
                 status = BedStatus.OUT_OF_SERVICE if men else BedStatus.RESERVED
             beds.append(
-                ctx.add(
-                    Bed(
-                        id=ctx.nid(),
-                        org_id=ctx.org_id,
-                        room_id=ctx.house_rooms[house.id][b // 2].id,
-                        label="A" if b % 2 == 0 else "B",
-                        status=status,
-                        weekly_rate_cents=22500 if b < 4 else 25000,
-                    )
+                ctx.new(
+                    Bed,
+                    room_id=ctx.house_rooms[house.id][b // 2].id,
+                    label="A" if b % 2 == 0 else "B",
+                    status=status,
+                    weekly_rate_cents=22500 if b < 4 else 25000,
                 )
             )
         ctx.house_beds[house.id] = beds
     ctx.flush()
     for i, prop in enumerate(ctx.properties):
-        ctx.add(
-            RoleAssignment(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
-                role=UserRole.PROPERTY_MANAGER,
-                property_id=prop.id,
-            )
+        ctx.new(
+            RoleAssignment,
+            user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
+            role=UserRole.PROPERTY_MANAGER,
+            property_id=prop.id,
         )
         if i == 0:
             for role, user in ctx.users.items():
                 if role is UserRole.PROPERTY_MANAGER:
                     continue
-                ctx.add(
-                    RoleAssignment(
-                        id=ctx.nid(),
-                        org_id=ctx.org_id,
-                        user_id=user.id,
-                        role=role,
-                        house_id=ctx.houses[0].id if role is UserRole.HOUSE_MANAGER else None,
-                    )
+                ctx.new(
+                    RoleAssignment,
+                    user_id=user.id,
+                    role=role,
+                    house_id=ctx.houses[0].id if role is UserRole.HOUSE_MANAGER else None,
                 )
 
 

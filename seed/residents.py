@@ -18,7 +18,7 @@ from models.resident_tracking import BedTransfer, Discharge, ResidentStatusHisto
 from models.residents import Resident
 from models.users import RoleAssignment, User
 from seed.context import BLOCK, Plan, SeedContext, day_at, day_of, on_day
-from seed.factories import ALLERGIES, DIAGNOSES, INSURERS, LEGAL, MEDICATIONS, SUBSTANCES, birth_date
+from seed.factories.people import ALLERGIES, DIAGNOSES, INSURERS, LEGAL, MEDICATIONS, SUBSTANCES, birth_date
 
 
 def residents(ctx: SeedContext) -> None:
@@ -113,17 +113,14 @@ def residents(ctx: SeedContext) -> None:
     # The resident login belongs to the first resident.
     first_res = ctx.residents[0]
     email = ctx.p(f"{UserRole.RESIDENT.value}@{ctx.slug}.example.com")
-    user = ctx.add(
-        User(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            email=email,
-            first_name=first_res.person.first,
-            last_name=first_res.person.last,
-            phone=ctx.phone(),
-            password_hash=ctx.password_hash,
-            resident_id=first_res.id,
-        )
+    user = ctx.new(
+        User,
+        email=email,
+        first_name=first_res.person.first,
+        last_name=first_res.person.last,
+        phone=ctx.phone(),
+        password_hash=ctx.password_hash,
+        resident_id=first_res.id,
     )
     ctx.users[UserRole.RESIDENT] = user
     ctx.emails[UserRole.RESIDENT] = email
@@ -163,133 +160,111 @@ def lifecycle(ctx: SeedContext) -> None:
                 )
             )
         for frm, to, when, reason in steps:
-            ctx.add(
-                ResidentStatusHistory(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    resident_id=r.id,
-                    admission_id=adm.id if to is not ResidentStatus.APPLICANT else None,
-                    from_status=frm,
-                    to_status=to,
-                    occurred_at=when,
-                    changed_by=ctx.case_manager.id,
-                    source="user",
-                    reason=reason,
-                )
+            ctx.new(
+                ResidentStatusHistory,
+                resident_id=r.id,
+                admission_id=adm.id if to is not ResidentStatus.APPLICANT else None,
+                from_status=frm,
+                to_status=to,
+                occurred_at=when,
+                changed_by=ctx.case_manager.id,
+                source="user",
+                reason=reason,
             )
     for b in range(ctx.scale):
         block = ctx.residents[8 * b : 8 * b + 8]
         mover = block[0]
         assert mover.admission is not None and mover.bed is not None
         beds = ctx.house_beds[mover.house.id]
-        ctx.add(
-            BedTransfer(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                resident_id=mover.id,
-                admission_id=mover.admission.id,
-                from_bed_id=beds[1].id,
-                to_bed_id=mover.bed.id,
-                from_house_id=mover.house.id,
-                to_house_id=mover.house.id,
-                effective_at=day_at(-20, 11),
-                completed_at=day_at(-20, 13),
-                requested_by_user_id=ctx.house_manager.id,
-                approved_by_user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
-                reason=ctx.p(
-                    f"{mover.person.first} asked to move after a roommate conflict over night shifts."
-                ),
-            )
+        ctx.new(
+            BedTransfer,
+            resident_id=mover.id,
+            admission_id=mover.admission.id,
+            from_bed_id=beds[1].id,
+            to_bed_id=mover.bed.id,
+            from_house_id=mover.house.id,
+            to_house_id=mover.house.id,
+            effective_at=day_at(-20, 11),
+            completed_at=day_at(-20, 13),
+            requested_by_user_id=ctx.house_manager.id,
+            approved_by_user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
+            reason=ctx.p(f"{mover.person.first} asked to move after a roommate conflict over night shifts."),
         )
         gone = block[6]
         assert gone.admission is not None and gone.move_out is not None
         stay_days = (gone.move_out - (gone.move_in or gone.move_out)).days
-        ctx.add(
-            Discharge(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                resident_id=gone.id,
-                admission_id=gone.admission.id,
-                house_id=gone.house.id,
-                bed_id=gone.bed.id if gone.bed else None,
-                discharged_at=on_day(gone.move_out, 12),
-                reason=DischargeReason.RELAPSE,
-                is_planned=False,
-                discharged_by_user_id=ctx.house_manager.id,
-                approved_by_user_id=ctx.users[UserRole.EXECUTIVE_DIRECTOR].id,
-                eligible_for_readmission=True,
-                readmission_eligible_date=gone.move_out + timedelta(days=30),
-                belongings_hold_until_date=gone.move_out + timedelta(days=14),
-                deposit_refund_cents=35000,
-                reason_details=ctx.p(
-                    f"{gone.person.first} had a positive screen for {gone.substance} and admitted use "
-                    f"at a family gathering."
-                ),
-                summary=ctx.p(
-                    f"{gone.person.full} stayed {stay_days} days, "
-                    f"completed phase one and held a job at a bakery before the relapse."
-                ),
-                aftercare_plan=ctx.p(
-                    f"Intensive outpatient three evenings a week; continue MOUD; {gone.person.first} "
-                    f"to call "
-                    f"sponsor daily."
-                ),
-                referred_to=ctx.p("Blue Ridge Intensive Outpatient Program"),
-                forwarding_address=ctx.address(),
-                forwarding_phone=ctx.phone(),
-            )
+        ctx.new(
+            Discharge,
+            resident_id=gone.id,
+            admission_id=gone.admission.id,
+            house_id=gone.house.id,
+            bed_id=gone.bed.id if gone.bed else None,
+            discharged_at=on_day(gone.move_out, 12),
+            reason=DischargeReason.RELAPSE,
+            is_planned=False,
+            discharged_by_user_id=ctx.house_manager.id,
+            approved_by_user_id=ctx.users[UserRole.EXECUTIVE_DIRECTOR].id,
+            eligible_for_readmission=True,
+            readmission_eligible_date=gone.move_out + timedelta(days=30),
+            belongings_hold_until_date=gone.move_out + timedelta(days=14),
+            deposit_refund_cents=35000,
+            reason_details=ctx.p(
+                f"{gone.person.first} had a positive screen for {gone.substance} and admitted use "
+                f"at a family gathering."
+            ),
+            summary=ctx.p(
+                f"{gone.person.full} stayed {stay_days} days, "
+                f"completed phase one and held a job at a bakery before the relapse."
+            ),
+            aftercare_plan=ctx.p(
+                f"Intensive outpatient three evenings a week; continue MOUD; {gone.person.first} "
+                f"to call "
+                f"sponsor daily."
+            ),
+            referred_to=ctx.p("Blue Ridge Intensive Outpatient Program"),
+            forwarding_address=ctx.address(),
+            forwarding_phone=ctx.phone(),
         )
         waiting = block[7]
-        ctx.add(
-            WaitlistEntry(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                resident_id=waiting.id,
-                house_id=waiting.house.id,
-                housing_gender=waiting.gender,
-                status=WaitlistStatus.WAITING,
-                priority=Priority.HIGH,
-                added_at=day_at(-9, 9),
-                requested_move_in_date=day_of(10),
-                notes=ctx.p(
-                    f"{waiting.person.first} expects discharge from inpatient care in about ten days."
-                ),
-            )
+        ctx.new(
+            WaitlistEntry,
+            resident_id=waiting.id,
+            house_id=waiting.house.id,
+            housing_gender=waiting.gender,
+            status=WaitlistStatus.WAITING,
+            priority=Priority.HIGH,
+            added_at=day_at(-9, 9),
+            requested_move_in_date=day_of(10),
+            notes=ctx.p(f"{waiting.person.first} expects discharge from inpatient care in about ten days."),
         )
         for bb, lead in ctx.screening_leads:
             if bb != b:
                 continue
             women = ctx.houses[2 * b + 1]
-            ctx.add(
-                WaitlistEntry(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    lead_id=lead.id,
-                    house_id=women.id,
-                    housing_gender=HouseGender.WOMEN,
-                    status=WaitlistStatus.OFFERED,
-                    priority=Priority.NORMAL,
-                    added_at=day_at(-6, 9),
-                    requested_move_in_date=day_of(5),
-                    offered_bed_id=ctx.house_beds[women.id][5].id,
-                    offered_at=day_at(-1, 16),
-                    offer_expires_at=day_at(2, 16),
-                    notes=ctx.p("Court liaison confirmed the referral; offer sent by phone and email."),
-                )
+            ctx.new(
+                WaitlistEntry,
+                lead_id=lead.id,
+                house_id=women.id,
+                housing_gender=HouseGender.WOMEN,
+                status=WaitlistStatus.OFFERED,
+                priority=Priority.NORMAL,
+                added_at=day_at(-6, 9),
+                requested_move_in_date=day_of(5),
+                offered_bed_id=ctx.house_beds[women.id][5].id,
+                offered_at=day_at(-1, 16),
+                offer_expires_at=day_at(2, 16),
+                notes=ctx.p("Court liaison confirmed the referral; offer sent by phone and email."),
             )
         # A removed entry for a converted lead (placed long ago).
         placed = block[1]
         if placed.lead is not None and placed.admission is not None:
-            ctx.add(
-                WaitlistEntry(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    lead_id=placed.lead.id,
-                    house_id=placed.house.id,
-                    housing_gender=placed.gender,
-                    status=WaitlistStatus.PLACED,
-                    added_at=on_day(placed.move_in or day_of(-60), 9) - timedelta(days=12),
-                    placed_at=on_day(placed.move_in or day_of(-60), 15),
-                    admission_id=placed.admission.id,
-                )
+            ctx.new(
+                WaitlistEntry,
+                lead_id=placed.lead.id,
+                house_id=placed.house.id,
+                housing_gender=placed.gender,
+                status=WaitlistStatus.PLACED,
+                added_at=on_day(placed.move_in or day_of(-60), 9) - timedelta(days=12),
+                placed_at=on_day(placed.move_in or day_of(-60), 15),
+                admission_id=placed.admission.id,
             )

@@ -14,7 +14,7 @@ from core.enums import UserRole
 from core.passwords import hash_password
 from models.orgs import Organization
 from models.users import RoleAssignment
-from seed.factories import UserFactory
+from seed.factories.people import UserFactory
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)

@@ -16,7 +16,7 @@ from core.passwords import hash_password
 from models.payments import Invoice
 from models.residents import Resident
 from models.users import RoleAssignment
-from seed.factories import UserFactory
+from seed.factories.people import UserFactory
 from services.billing import dunning_config, rates, rent
 from services.billing.dunning_config import DEFAULT_STEPS, NewConfig, steps_of
 from services.billing.rates import NewRate

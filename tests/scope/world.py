@@ -17,7 +17,7 @@ from core.db import tenant_session
 from core.enums import DischargeReason, HouseGender, LeadStatus, Priority, UserRole
 from core.passwords import hash_password
 from models.users import RoleAssignment
-from seed.factories import UserFactory
+from seed.factories.people import UserFactory
 from services import housing, intake
 from services.admission import applications, discharge, placement, transfers, waitlist
 from tests.factories import PASSWORD

@@ -1,4 +1,4 @@
-"""Fake people, contact details and rows, for the demo seed and the tests.
+"""Fake people, their contact details and their logins, for the demo seed and the tests.
 
 factory_boy declarations over one Faker generator. `reseed(n)` resets both factory_boy's and
 Faker's random state, so one seed value always yields the same people in the same order.
@@ -20,7 +20,7 @@ from faker import Faker
 from core.contracts.intake import NewLead
 from core.enums import ContactRelationship, HouseGender
 from models.residents import Resident
-from models.users import User
+from models.users import RoleAssignment, User
 
 FAKE = Faker("en_US")
 
@@ -134,6 +134,20 @@ class UserFactory(factory.Factory[User]):
     first_name = factory.SelfAttribute("person.first")
     last_name = factory.SelfAttribute("person.last")
     phone = factory.LazyFunction(phone)
+
+
+class RoleAssignmentFactory(factory.Factory[RoleAssignment]):
+    """A role held by `user` (a User, e.g. from UserFactory), org-wide unless given a house or
+    property. Flush the user first: nothing orders the two INSERTs without a relationship."""
+
+    class Meta:
+        model = RoleAssignment
+
+    class Params:
+        user = None
+
+    org_id = factory.SelfAttribute("user.org_id")
+    user_id = factory.SelfAttribute("user.id")
 
 
 class ResidentFactory(factory.Factory[Resident]):

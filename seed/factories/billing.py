@@ -1,0 +1,98 @@
+"""Money rows of the demo seed: rates, payers, payment methods, payments, reconciliation lines.
+
+Idempotency keys and journal ids are not drawn here: the seed takes them from the same builders
+the billing activities use, at the call site.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+
+from core.enums import (
+    BillingFrequency,
+    EntryDirection,
+    LedgerAccountType,
+    LineItemType,
+    PaymentMethodType,
+    PaymentStatus,
+)
+from models.payment_extended import PaymentMethod, RateConfig, ReconciliationRecord
+from models.payments import LedgerAccount, PayerConfig, Payment
+
+# The chart of accounts: (code, name, type, normal balance).
+ACCOUNTS = [
+    ("1000", "Operating cash", LedgerAccountType.ASSET, EntryDirection.DEBIT),
+    ("1100", "Accounts receivable", LedgerAccountType.ASSET, EntryDirection.DEBIT),
+    ("2100", "Resident deposits held", LedgerAccountType.LIABILITY, EntryDirection.CREDIT),
+    ("3000", "Owner's equity", LedgerAccountType.EQUITY, EntryDirection.CREDIT),
+    ("4000", "Rent revenue", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
+    ("4100", "Program and testing fees", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
+    ("6100", "Payment processing fees", LedgerAccountType.EXPENSE, EntryDirection.DEBIT),
+]
+
+
+class LedgerAccountFactory(factory.Factory[LedgerAccount]):
+    class Meta:
+        model = LedgerAccount
+
+    is_system = True
+
+
+class RateConfigFactory(factory.Factory[RateConfig]):
+    """A weekly rent rate unless told otherwise."""
+
+    class Meta:
+        model = RateConfig
+
+    line_type = LineItemType.RENT
+    billing_frequency = BillingFrequency.WEEKLY
+
+
+class PayerConfigFactory(factory.Factory[PayerConfig]):
+    """An organisation paying all of a resident's charges monthly, reached through `contact`
+    (a Person)."""
+
+    class Meta:
+        model = PayerConfig
+
+    class Params:
+        contact = None
+
+    is_individual = False
+    contact_name = factory.SelfAttribute("contact.full")
+    billing_frequency = BillingFrequency.MONTHLY
+    split_percentage = Decimal("100.00")
+
+
+class PaymentMethodFactory(factory.Factory[PaymentMethod]):
+    """A saved method: Stripe's token for it, never the card or account number."""
+
+    class Meta:
+        model = PaymentMethod
+
+    method_type = PaymentMethodType.CARD
+    stripe_payment_method_id = factory.LazyAttribute(lambda o: f"pm_{o.id.hex[:24]}")
+
+
+class PaymentFactory(factory.Factory[Payment]):
+    """Money received, by card when it has a `payment_method_id` (Stripe's intent id follows
+    from its own id), otherwise recorded by staff."""
+
+    class Meta:
+        model = Payment
+
+    status = PaymentStatus.SUCCEEDED
+
+
+class ReconciliationRecordFactory(factory.Factory[ReconciliationRecord]):
+    """Stripe's balance transaction for a row of ours (`of`: a payment or refund)."""
+
+    class Meta:
+        model = ReconciliationRecord
+
+    class Params:
+        of = None
+
+    stripe_balance_transaction_id = factory.LazyAttribute(lambda o: f"txn_{o.of.id.hex[:24]}")
