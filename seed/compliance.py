@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from core.enums import (
     BaaStatus,
@@ -22,207 +23,253 @@ from core.enums import (
 from models.compliance import BaaRecord, BreachIncident, Consent, ConsentDisclosure, PatientNotice
 from models.compliance_extended import BreakGlassEvent, DataAccessRequest, DisclosureAccountingRequest
 from models.residents import ResidentContact
-from seed.context import SeedContext, day_at, day_of, on_day
+from models.users import User
+from seed.context import Plan, SeedContext, day_at, day_of, on_day
+from seed.factories.compliance import BaaRecordFactory, ConsentFactory
 from seed.factories.people import CONTACT_RELATIONS
 
 
 def consents(ctx: SeedContext) -> None:
-    sponsor_consents: dict[uuid.UUID, Consent] = {}
+    """Every current resident's treatment consent; position 2's family, position 3's revoked
+    employer and position 4's court consent; everyone's contacts; disclosures and notices."""
+    family: dict[uuid.UUID, Consent] = {}
     for r in ctx.residents:
         if not r.current:
             continue
-        assert r.move_in is not None
-        provider = ctx.person()
-        r.consent = ctx.new(
-            Consent,
-            resident_id=r.id,
-            consent_type=ConsentType.TREATMENT,
-            status=ConsentStatus.ACTIVE,
-            recipient_name=ctx.p(f"Dr. {provider.full}"),
-            recipient_organization=ctx.p("Blue Ridge Intensive Outpatient Program"),
-            recipient_is_entity=False,
-            purpose=ctx.p(f"Coordinate {r.person.first}'s outpatient treatment and medication management"),
-            information_scope=ctx.p("Drug screen results, meeting attendance and house incident reports"),
-            effective_date=r.move_in,
-            expires_at=on_day(r.move_in, 16) + timedelta(days=365),
-            signature_id=ctx.consent_signatures[r.id].id,
-            document_id=ctx.consent_docs[r.id].id,
-        )
+        r.consent = _treatment_consent(ctx, r)
         if r.i == 2:
-            parent = ctx.person()
-            sponsor_consents[r.id] = ctx.new(
-                Consent,
-                resident_id=r.id,
-                consent_type=ConsentType.FAMILY,
-                status=ConsentStatus.ACTIVE,
-                recipient_name=ctx.p(parent.full),
-                purpose=ctx.p(f"Let {parent.first} know whether {r.person.first} is attending meetings"),
-                information_scope=ctx.p("Residency status and meeting attendance only"),
-                effective_date=r.move_in,
-                expiration_event=ctx.p(f"{r.person.first}'s discharge from {r.house.name}"),
-            )
+            family[r.id] = _family_consent(ctx, r)
         if r.i == 4:
-            ctx.new(
-                Consent,
-                resident_id=r.id,
-                consent_type=ConsentType.COURT,
-                status=ConsentStatus.ACTIVE,
-                recipient_name=ctx.p("Coordinator, District 28 treatment court"),
-                recipient_organization=ctx.p("District 28 Adult Treatment Court"),
-                recipient_is_entity=True,
-                purpose=ctx.p(f"Compliance reporting for {r.person.first}'s recovery court agreement"),
-                information_scope=ctx.p("Drug screen results, curfew compliance and discharge date"),
-                effective_date=r.move_in,
-                expires_at=day_at(240, 12),
-                expiration_event=ctx.p("Completion of the recovery court program"),
-            )
+            _court_consent(ctx, r)
         if r.i == 3:
-            employer = ctx.person()
-            ctx.new(
-                Consent,
-                resident_id=r.id,
-                consent_type=ConsentType.EMPLOYER,
-                status=ConsentStatus.REVOKED,
-                recipient_name=ctx.p(employer.full),
-                recipient_organization=ctx.p("Riverbend Bakery and Cafe"),
-                purpose=ctx.p(f"Verify {r.person.first}'s residence for a work schedule accommodation"),
-                information_scope=ctx.p("Confirmation of residence only"),
-                effective_date=r.move_in,
-                expires_at=day_at(60, 12),
-                revoked_at=day_at(-5, 15),
-                revocation_reason=ctx.p(
-                    f"{r.person.first} changed jobs and no longer wants the employer contacted"
-                ),
-            )
+            _employer_consent(ctx, r)
     ctx.flush()
     for idx, r in enumerate(ctx.residents):
-        contact = ctx.person()
+        _contacts(ctx, r, idx, family.get(r.id))
+    for r in ctx.residents:
+        if r.current and r.consent is not None:
+            _disclosure_and_notice(ctx, r, r.consent)
+    ctx.flush()
+
+
+def _treatment_consent(ctx: SeedContext, r: Plan) -> Consent:
+    assert r.move_in is not None
+    provider = ctx.person()
+    return ctx.new(
+        ConsentFactory.build,
+        plan=r,
+        consent_type=ConsentType.TREATMENT,
+        recipient_name=ctx.p(f"Dr. {provider.full}"),
+        recipient_organization=ctx.p("Blue Ridge Intensive Outpatient Program"),
+        recipient_is_entity=False,
+        purpose=ctx.p(f"Coordinate {r.person.first}'s outpatient treatment and medication management"),
+        information_scope=ctx.p("Drug screen results, meeting attendance and house incident reports"),
+        expires_at=on_day(r.move_in, 16) + timedelta(days=365),
+        signature_id=ctx.consent_signatures[r.id].id,
+        document_id=ctx.consent_docs[r.id].id,
+    )
+
+
+def _family_consent(ctx: SeedContext, r: Plan) -> Consent:
+    parent = ctx.person()
+    return ctx.new(
+        ConsentFactory.build,
+        plan=r,
+        consent_type=ConsentType.FAMILY,
+        recipient_name=ctx.p(parent.full),
+        purpose=ctx.p(f"Let {parent.first} know whether {r.person.first} is attending meetings"),
+        information_scope=ctx.p("Residency status and meeting attendance only"),
+        expiration_event=ctx.p(f"{r.person.first}'s discharge from {r.house.name}"),
+    )
+
+
+def _court_consent(ctx: SeedContext, r: Plan) -> None:
+    ctx.new(
+        ConsentFactory.build,
+        plan=r,
+        consent_type=ConsentType.COURT,
+        recipient_name=ctx.p("Coordinator, District 28 treatment court"),
+        recipient_organization=ctx.p("District 28 Adult Treatment Court"),
+        recipient_is_entity=True,
+        purpose=ctx.p(f"Compliance reporting for {r.person.first}'s recovery court agreement"),
+        information_scope=ctx.p("Drug screen results, curfew compliance and discharge date"),
+        expires_at=day_at(240, 12),
+        expiration_event=ctx.p("Completion of the recovery court program"),
+    )
+
+
+def _employer_consent(ctx: SeedContext, r: Plan) -> None:
+    employer = ctx.person()
+    ctx.new(
+        ConsentFactory.build,
+        plan=r,
+        consent_type=ConsentType.EMPLOYER,
+        status=ConsentStatus.REVOKED,
+        recipient_name=ctx.p(employer.full),
+        recipient_organization=ctx.p("Riverbend Bakery and Cafe"),
+        purpose=ctx.p(f"Verify {r.person.first}'s residence for a work schedule accommodation"),
+        information_scope=ctx.p("Confirmation of residence only"),
+        expires_at=day_at(60, 12),
+        revoked_at=day_at(-5, 15),
+        revocation_reason=ctx.p(f"{r.person.first} changed jobs and no longer wants the employer contacted"),
+    )
+
+
+def _contacts(ctx: SeedContext, r: Plan, idx: int, family: Consent | None) -> None:
+    """An emergency contact for everyone (the consented parent for position 2), a sponsor for
+    current residents, a probation officer for position 4."""
+    contact = ctx.person()
+    ctx.new(
+        ResidentContact,
+        resident_id=r.id,
+        relationship_type=CONTACT_RELATIONS[idx % len(CONTACT_RELATIONS)],
+        first_name=contact.first,
+        last_name=contact.last,
+        phone=ctx.phone(),
+        alternate_phone=ctx.phone() if idx % 2 == 0 else None,
+        email=ctx.email_for(contact),
+        address=ctx.address(),
+        notes=ctx.p(f"Call {contact.first} first in an emergency; prefers text after 6pm."),
+        is_emergency_contact=True,
+        is_primary=True,
+        consent_id=family.id if family is not None else None,
+    )
+    if r.current:
+        sponsor = ctx.person(r.gender)
         ctx.new(
             ResidentContact,
             resident_id=r.id,
-            relationship_type=CONTACT_RELATIONS[idx % len(CONTACT_RELATIONS)],
-            first_name=contact.first,
-            last_name=contact.last,
+            relationship_type=ContactRelationship.SPONSOR,
+            first_name=sponsor.first,
+            last_name=sponsor.last,
             phone=ctx.phone(),
-            alternate_phone=ctx.phone() if idx % 2 == 0 else None,
-            email=ctx.email_for(contact),
-            address=ctx.address(),
-            notes=ctx.p(f"Call {contact.first} first in an emergency; prefers text after 6pm."),
-            is_emergency_contact=True,
-            is_primary=True,
-            consent_id=sponsor_consents[r.id].id if r.id in sponsor_consents else None,
+            notes=ctx.p(f"{sponsor.first} has sponsored {r.person.first} since treatment."),
         )
-        if r.current:
-            sponsor = ctx.person(r.gender)
-            ctx.new(
-                ResidentContact,
-                resident_id=r.id,
-                relationship_type=ContactRelationship.SPONSOR,
-                first_name=sponsor.first,
-                last_name=sponsor.last,
-                phone=ctx.phone(),
-                notes=ctx.p(f"{sponsor.first} has sponsored {r.person.first} since treatment."),
-            )
-        if r.i == 4:
-            po = ctx.person()
-            ctx.new(
-                ResidentContact,
-                resident_id=r.id,
-                relationship_type=ContactRelationship.PROBATION_OFFICER,
-                first_name=po.first,
-                last_name=po.last,
-                phone=ctx.phone(),
-                organization_name=ctx.p("Buncombe County Adult Probation Office"),
-            )
-    for r in ctx.residents:
-        if not r.current or r.consent is None:
-            continue
-        assert r.move_in is not None
-        if r.n % 2 == 1:
-            ctx.add(
-                ConsentDisclosure(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    consent_id=r.consent.id,
-                    resident_id=r.id,
-                    disclosed_at=day_at(-ctx.rng.randint(2, 20), 14),
-                    disclosed_by_user_id=ctx.case_manager.id,
-                    recipient=ctx.p("Blue Ridge Intensive Outpatient Program, attn. intake team"),
-                    information_disclosed=ctx.p(
-                        f"{r.person.first}'s last four drug screen results (all negative) and meeting log"
-                    ),
-                    purpose=ctx.p("Treatment coordination under the signed consent"),
-                    method=DisclosureMethod.ELECTRONIC,
-                    redisclosure_notice_included=True,
-                )
-            )
-        delivered = on_day(r.move_in, 15)
-        refused = r.i == 3
+    if r.i == 4:
+        po = ctx.person()
         ctx.new(
-            PatientNotice,
+            ResidentContact,
             resident_id=r.id,
-            notice_type=PatientNoticeType.COMBINED,
-            notice_version="2026-01",
-            delivered_at=delivered,
-            acknowledged_at=None if refused else delivered + timedelta(minutes=20),
-            method=DisclosureMethod.IN_PERSON,
-            refusal_note=ctx.p(
-                f"{r.person.first} took a copy but declined to sign the acknowledgement; staff "
-                f"explained the notice verbally."
-            )
-            if refused
-            else None,
+            relationship_type=ContactRelationship.PROBATION_OFFICER,
+            first_name=po.first,
+            last_name=po.last,
+            phone=ctx.phone(),
+            organization_name=ctx.p("Buncombe County Adult Probation Office"),
         )
-    ctx.flush()
+
+
+def _disclosure_and_notice(ctx: SeedContext, r: Plan, consent: Consent) -> None:
+    """Odd numbers' treatment provider got their screens under the consent; everyone was given
+    the patient notice at move-in (position 3 refused to sign for it)."""
+    assert r.move_in is not None
+    if r.n % 2 == 1:
+        ctx.add(
+            ConsentDisclosure(
+                id=ctx.nid(),
+                org_id=ctx.org_id,
+                consent_id=consent.id,
+                resident_id=r.id,
+                disclosed_at=day_at(-ctx.rng.randint(2, 20), 14),
+                disclosed_by_user_id=ctx.case_manager.id,
+                recipient=ctx.p("Blue Ridge Intensive Outpatient Program, attn. intake team"),
+                information_disclosed=ctx.p(
+                    f"{r.person.first}'s last four drug screen results (all negative) and meeting log"
+                ),
+                purpose=ctx.p("Treatment coordination under the signed consent"),
+                method=DisclosureMethod.ELECTRONIC,
+                redisclosure_notice_included=True,
+            )
+        )
+    delivered = on_day(r.move_in, 15)
+    refused = r.i == 3
+    ctx.new(
+        PatientNotice,
+        resident_id=r.id,
+        notice_type=PatientNoticeType.COMBINED,
+        notice_version="2026-01",
+        delivered_at=delivered,
+        acknowledged_at=None if refused else delivered + timedelta(minutes=20),
+        method=DisclosureMethod.IN_PERSON,
+        refusal_note=ctx.p(
+            f"{r.person.first} took a copy but declined to sign the acknowledgement; staff "
+            f"explained the notice verbally."
+        )
+        if refused
+        else None,
+    )
 
 
 def compliance(ctx: SeedContext) -> None:
-    co = ctx.users[UserRole.COMPLIANCE_OFFICER]
+    officer = ctx.users[UserRole.COMPLIANCE_OFFICER]
     current = [r for r in ctx.residents if r.current]
+    hosting = _baas(ctx)
+    ctx.flush()
+    _breach(ctx, officer, hosting, current[:2])
+    _accounting_requests(ctx, officer, current)
+    for k, r in enumerate(current[:3]):
+        _access_request(ctx, officer, r, k)
+    occurred = day_at(-4, 2, 30)
+    ctx.new(
+        BreakGlassEvent,
+        user_id=ctx.users[UserRole.PEER_SUPPORT].id,
+        resident_id=current[-1].id,
+        reason=ctx.p(
+            f"Suspected overdose: {current[-1].person.first} unresponsive; EMS asked for medications."
+        ),
+        occurred_at=occurred,
+        expires_at=occurred + timedelta(hours=4),
+        created_at=occurred,
+        reviewed_by_user_id=officer.id,
+        reviewed_at=occurred + timedelta(days=1),
+        review_outcome=BreakGlassReviewOutcome.JUSTIFIED,
+        review_notes=ctx.p("Access limited to the medication list and emergency contact; appropriate."),
+    )
+    ctx.flush()
+
+
+def _baas(ctx: SeedContext) -> BaaRecord:
+    """The hosting vendor's (returned) and the lab's, and a fax relay's, terminated."""
     vendor_contact = ctx.person()
     lab_contact = ctx.person()
     hosting = ctx.new(
-        BaaRecord,
+        BaaRecordFactory.build,
         vendor_name="Nimbus Cloud Hosting LLC",
         services_description="Managed database and object storage hosting",
         is_qso=False,
-        status=BaaStatus.ACTIVE,
         signed_date=day_of(-300),
-        effective_date=day_of(-300),
         expires_date=day_of(430),
-        contact_name=vendor_contact.full,
+        contact=vendor_contact,
         contact_email=ctx.email_for(vendor_contact),
     )
     ctx.new(
-        BaaRecord,
+        BaaRecordFactory.build,
         vendor_name="Piedmont Toxicology Laboratories",
         services_description="Urine drug testing and confirmation",
         is_qso=True,
-        status=BaaStatus.ACTIVE,
         signed_date=day_of(-500),
-        effective_date=day_of(-500),
         expires_date=day_of(230),
-        contact_name=lab_contact.full,
+        contact=lab_contact,
         contact_email=ctx.email_for(lab_contact),
     )
     ctx.new(
-        BaaRecord,
+        BaaRecordFactory.build,
         vendor_name="Paperless Fax Relay Inc.",
         services_description="Fax to email gateway (retired)",
         status=BaaStatus.TERMINATED,
         signed_date=day_of(-900),
-        effective_date=day_of(-900),
         expires_date=day_of(-100),
         terminated_date=day_of(-120),
     )
-    ctx.flush()
+    return hosting
+
+
+def _breach(ctx: SeedContext, officer: User, hosting: BaaRecord, affected: list[Plan]) -> None:
     discovered = day_at(-12, 10)
-    affected = current[:2]
     ctx.new(
         BreachIncident,
         occurred_at=discovered - timedelta(days=3),
         discovered_at=discovered,
-        reported_by_user_id=co.id,
+        reported_by_user_id=officer.id,
         status=BreachStatus.RISK_ASSESSED,
         risk_level=BreachRiskLevel.MODERATE,
         baa_record_id=hosting.id,
@@ -240,11 +287,16 @@ def compliance(ctx: SeedContext) -> None:
         affected_resident_ids=[str(r.id) for r in affected],
         notification_deadline_at=discovered + timedelta(days=50),
     )
+
+
+def _accounting_requests(ctx: SeedContext, officer: User, current: list[Plan]) -> None:
+    """The first resident's fulfilled request for an accounting of disclosures; the second's,
+    just received."""
     requester = current[0]
     ctx.new(
         DisclosureAccountingRequest,
         resident_id=requester.id,
-        received_by_user_id=co.id,
+        received_by_user_id=officer.id,
         requested_at=day_at(-20, 11),
         due_at=day_at(40, 11),
         status=RequestStatus.FULFILLED,
@@ -255,71 +307,51 @@ def compliance(ctx: SeedContext) -> None:
         notes=ctx.p(f"{requester.person.first} asked in person for every disclosure to the court or family."),
     )
     if len(current) > 1:
-        other = current[1]
         ctx.new(
             DisclosureAccountingRequest,
-            resident_id=other.id,
-            received_by_user_id=co.id,
+            resident_id=current[1].id,
+            received_by_user_id=officer.id,
             requested_at=day_at(-3, 11),
             due_at=day_at(57, 11),
             status=RequestStatus.RECEIVED,
             period_start_date=day_of(-365),
             period_end_date=day_of(-3),
         )
-    for k, r in enumerate(current[:3]):
-        requested = day_at(-10 - k, 10)
-        if k == 0:
-            ctx.new(
-                DataAccessRequest,
-                request_type=DataAccessRequestType.ACCESS,
-                resident_id=r.id,
-                received_by_user_id=co.id,
-                requested_at=requested,
-                due_at=requested + timedelta(days=30),
-                extended_due_at=requested + timedelta(days=55),
-                status=RequestStatus.IN_PROGRESS,
-                details=ctx.p(f"{r.person.first} wants copies of all drug screen results since move-in."),
-            )
-        elif k == 1:
-            ctx.new(
-                DataAccessRequest,
-                request_type=DataAccessRequestType.AMENDMENT,
-                resident_id=r.id,
-                received_by_user_id=co.id,
-                requested_at=requested,
-                due_at=requested + timedelta(days=60),
-                status=RequestStatus.DENIED,
-                details=ctx.p(f"{r.person.first} asks to remove the conflict incident from the record."),
-                denial_reason=ctx.p(
-                    "The incident report is accurate and complete; statement of disagreement offered."
-                ),
-            )
-        else:
-            ctx.new(
-                DataAccessRequest,
-                request_type=DataAccessRequestType.CONFIDENTIAL_COMMUNICATION,
-                resident_id=r.id,
-                received_by_user_id=co.id,
-                requested_at=requested,
-                due_at=requested + timedelta(days=20),
-                status=RequestStatus.FULFILLED,
-                fulfilled_at=requested + timedelta(days=2),
-                details=ctx.p(f"{r.person.first} asks that mail go to a PO box, not the family home."),
-            )
-    occurred = day_at(-4, 2, 30)
+
+
+def _access_request(ctx: SeedContext, officer: User, r: Plan, k: int) -> None:
+    """The `k`th current resident's: an access request under way, a denied amendment, a
+    fulfilled request for confidential communication."""
+    requested = day_at(-10 - k, 10)
+    first = r.person.first
+    more: dict[str, Any]
+    if k == 0:
+        kind, days, status = DataAccessRequestType.ACCESS, 30, RequestStatus.IN_PROGRESS
+        more = {
+            "extended_due_at": requested + timedelta(days=55),
+            "details": ctx.p(f"{first} wants copies of all drug screen results since move-in."),
+        }
+    elif k == 1:
+        kind, days, status = DataAccessRequestType.AMENDMENT, 60, RequestStatus.DENIED
+        more = {
+            "details": ctx.p(f"{first} asks to remove the conflict incident from the record."),
+            "denial_reason": ctx.p(
+                "The incident report is accurate and complete; statement of disagreement offered."
+            ),
+        }
+    else:
+        kind, days, status = DataAccessRequestType.CONFIDENTIAL_COMMUNICATION, 20, RequestStatus.FULFILLED
+        more = {
+            "fulfilled_at": requested + timedelta(days=2),
+            "details": ctx.p(f"{first} asks that mail go to a PO box, not the family home."),
+        }
     ctx.new(
-        BreakGlassEvent,
-        user_id=ctx.users[UserRole.PEER_SUPPORT].id,
-        resident_id=current[-1].id,
-        reason=ctx.p(
-            f"Suspected overdose: {current[-1].person.first} unresponsive; EMS asked for medications."
-        ),
-        occurred_at=occurred,
-        expires_at=occurred + timedelta(hours=4),
-        created_at=occurred,
-        reviewed_by_user_id=co.id,
-        reviewed_at=occurred + timedelta(days=1),
-        review_outcome=BreakGlassReviewOutcome.JUSTIFIED,
-        review_notes=ctx.p("Access limited to the medication list and emergency contact; appropriate."),
+        DataAccessRequest,
+        request_type=kind,
+        resident_id=r.id,
+        received_by_user_id=officer.id,
+        requested_at=requested,
+        due_at=requested + timedelta(days=days),
+        status=status,
+        **more,
     )
-    ctx.flush()

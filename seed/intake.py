@@ -14,8 +14,9 @@ from core.enums import (
     LeadStatus,
     ResidentStatus,
 )
-from models.residents import Admission, Lead
-from seed.context import SeedContext, day_at, day_of, on_day
+from models.residents import Lead
+from seed.context import Plan, SeedContext, day_at, day_of, on_day
+from seed.factories.intake import AdmissionFactory
 from seed.factories.people import NewLeadFactory
 from services import idempotency
 from services import intake as intake_svc
@@ -35,76 +36,23 @@ def _lead(ctx: SeedContext, data: NewLead, status: LeadStatus, **details: Any) -
     return lead
 
 
+# The prospects of each block: how far each got, and how they found us.
+PROSPECTS = [
+    (LeadStatus.NEW, LeadSource.WEBSITE),
+    (LeadStatus.CONTACTED, LeadSource.PHONE),
+    (LeadStatus.SCREENING, LeadSource.REFERRAL_COURT),
+    (LeadStatus.DECLINED, LeadSource.REFERRAL_FAMILY),
+]
+
+
 def leads(ctx: SeedContext) -> None:
+    """Per block: the two residents who came in through the lead pipeline, and `PROSPECTS`."""
     ctx.flush()
     for b in range(ctx.scale):
-        block = ctx.residents[8 * b : 8 * b + 8]
-        # Two residents came in through the lead pipeline.
-        for r in block[:2]:
-            moved_in = r.move_in or day_of(-60)
-            r.lead = _lead(
-                ctx,
-                NewLead(
-                    first_name=r.person.first,
-                    last_name=r.person.last,
-                    phone=ctx.phone(),
-                    primary_substance=r.substance,
-                    notes=f"{r.person.first} called from the detox unit; discharge planned "
-                    f"{ctx.rng.randint(2, 9)} days out, wants a bed close to work.",
-                    source=LeadSource.REFERRAL_TREATMENT,
-                    house_preference_id=r.house.id,
-                    housing_gender=r.gender,
-                    desired_move_in_date=r.move_in,
-                ),
-                LeadStatus.CONVERTED,
-                assigned_to_user_id=ctx.case_manager.id,
-                last_contacted_at=on_day(moved_in, 10) - timedelta(days=3),
-                converted_resident_id=r.id,
-                converted_at=on_day(moved_in, 11) - timedelta(days=1),
-            )
-        plans = [
-            (LeadStatus.NEW, LeadSource.WEBSITE),
-            (LeadStatus.CONTACTED, LeadSource.PHONE),
-            (LeadStatus.SCREENING, LeadSource.REFERRAL_COURT),
-            (LeadStatus.DECLINED, LeadSource.REFERRAL_FAMILY),
-        ]
-        for k, (status, source) in enumerate(plans):
-            gender = HouseGender.WOMEN if k % 2 == 0 else HouseGender.MEN
-            who = ctx.person(gender)
-            referrer = ctx.person() if source is LeadSource.REFERRAL_COURT else None
-            details: dict[str, Any] = {
-                "assigned_to_user_id": ctx.case_manager.id,
-                "last_contacted_at": None if status is LeadStatus.NEW else day_at(-ctx.rng.randint(1, 5), 14),
-            }
-            if status in (LeadStatus.CONTACTED, LeadStatus.SCREENING):
-                details["next_follow_up_at"] = day_at(ctx.rng.randint(1, 4), 10)
-            if referrer is not None:
-                details["referral_source_name"] = "Buncombe County Adult Drug Treatment Court"
-                details["referral_contact"] = {
-                    "name": ctx.p(referrer.full),
-                    "phone": ctx.p(ctx.phone()),
-                    "email": ctx.p(ctx.email_for(referrer)),
-                }
-            if status is LeadStatus.SCREENING:
-                details["screening_answers"] = {
-                    "days_sober": ctx.rng.randint(5, 60),
-                    "currently_in_treatment": True,
-                    "housing_situation": ctx.p(f"Staying with {who.first}'s cousin on a couch until Friday"),
-                }
-            if status is LeadStatus.DECLINED:
-                details["disposition_reason"] = (
-                    f"{who.first} needs medically supervised withdrawal first; referred to detox."
-                )
-            data = NewLeadFactory.build(
-                person=who,
-                source=source,
-                notes=f"{who.first} {who.last} asked about {'women' if k % 2 == 0 else 'men'}'s "
-                f"beds and whether MOUD is allowed; left voicemail #{ctx.rng.randint(1, 4)}.",
-                house_preference_id=ctx.houses[2 * b + (0 if gender is HouseGender.MEN else 1)].id,
-                housing_gender=gender,
-                desired_move_in_date=day_of(ctx.rng.randint(3, 30)),
-            )
-            lead = _lead(ctx, data, status, **details)
+        for r in ctx.residents[8 * b : 8 * b + 2]:
+            r.lead = _converted(ctx, r)
+        for k, (status, source) in enumerate(PROSPECTS):
+            lead = _prospect(ctx, b, k, status, source)
             if status is LeadStatus.NEW:
                 # The website form posts with an Idempotency-Key; the API claims it like this.
                 idempotency.claim(
@@ -120,7 +68,75 @@ def leads(ctx: SeedContext) -> None:
                 ctx.screening_leads.append((b, lead))
 
 
+def _converted(ctx: SeedContext, r: Plan) -> Lead:
+    """The lead that became resident `r`, referred by their treatment centre."""
+    moved_in = r.move_in or day_of(-60)
+    return _lead(
+        ctx,
+        NewLead(
+            first_name=r.person.first,
+            last_name=r.person.last,
+            phone=ctx.phone(),
+            primary_substance=r.substance,
+            notes=f"{r.person.first} called from the detox unit; discharge planned "
+            f"{ctx.rng.randint(2, 9)} days out, wants a bed close to work.",
+            source=LeadSource.REFERRAL_TREATMENT,
+            house_preference_id=r.house.id,
+            housing_gender=r.gender,
+            desired_move_in_date=r.move_in,
+        ),
+        LeadStatus.CONVERTED,
+        assigned_to_user_id=ctx.case_manager.id,
+        last_contacted_at=on_day(moved_in, 10) - timedelta(days=3),
+        converted_resident_id=r.id,
+        converted_at=on_day(moved_in, 11) - timedelta(days=1),
+    )
+
+
+def _prospect(ctx: SeedContext, b: int, k: int, status: LeadStatus, source: LeadSource) -> Lead:
+    """The `k`th prospect of block `b`, alternately for the women's and the men's house, with
+    what staff noted as it got to `status`."""
+    gender = HouseGender.WOMEN if k % 2 == 0 else HouseGender.MEN
+    who = ctx.person(gender)
+    referrer = ctx.person() if source is LeadSource.REFERRAL_COURT else None
+    details: dict[str, Any] = {
+        "assigned_to_user_id": ctx.case_manager.id,
+        "last_contacted_at": None if status is LeadStatus.NEW else day_at(-ctx.rng.randint(1, 5), 14),
+    }
+    if status in (LeadStatus.CONTACTED, LeadStatus.SCREENING):
+        details["next_follow_up_at"] = day_at(ctx.rng.randint(1, 4), 10)
+    if referrer is not None:
+        details["referral_source_name"] = "Buncombe County Adult Drug Treatment Court"
+        details["referral_contact"] = {
+            "name": ctx.p(referrer.full),
+            "phone": ctx.p(ctx.phone()),
+            "email": ctx.p(ctx.email_for(referrer)),
+        }
+    if status is LeadStatus.SCREENING:
+        details["screening_answers"] = {
+            "days_sober": ctx.rng.randint(5, 60),
+            "currently_in_treatment": True,
+            "housing_situation": ctx.p(f"Staying with {who.first}'s cousin on a couch until Friday"),
+        }
+    if status is LeadStatus.DECLINED:
+        details["disposition_reason"] = (
+            f"{who.first} needs medically supervised withdrawal first; referred to detox."
+        )
+    data = NewLeadFactory.build(
+        person=who,
+        source=source,
+        notes=f"{who.first} {who.last} asked about {'women' if k % 2 == 0 else 'men'}'s "
+        f"beds and whether MOUD is allowed; left voicemail #{ctx.rng.randint(1, 4)}.",
+        house_preference_id=ctx.houses[2 * b + (0 if gender is HouseGender.MEN else 1)].id,
+        housing_gender=gender,
+        desired_move_in_date=day_of(ctx.rng.randint(3, 30)),
+    )
+    return _lead(ctx, data, status, **details)
+
+
 def admissions(ctx: SeedContext) -> None:
+    """Current residents placed in their bed, the discharged one's completed stay, and the
+    waitlisted one's cancelled admission."""
     for r in ctx.residents:
         rate = ctx.rent_rates[r.house.id]
         notes = ctx.p(
@@ -129,21 +145,17 @@ def admissions(ctx: SeedContext) -> None:
         )
         if r.current:
             assert r.bed is not None and r.move_in is not None
-            admitted = on_day(r.move_in, 15)
             # The first resident of each men's house moved from bed 1 to bed 0 (bed_transfers).
             r.admission = ctx.new(
-                Admission,
-                resident_id=r.id,
-                house_id=r.house.id,
+                AdmissionFactory.build,
+                plan=r,
                 bed_id=r.bed.id,
                 lead_id=r.lead.id if r.lead else None,
                 status=AdmissionStatus.ACTIVE,
                 scheduled_move_in_date=r.move_in,
-                admitted_at=admitted,
+                admitted_at=on_day(r.move_in, 15),
                 expected_length_days=180,
                 intake_by_user_id=ctx.case_manager.id,
-                weekly_rate_cents=r.weekly_rate,
-                deposit_cents=50000,
                 billing_frequency=BillingFrequency.WEEKLY,
                 rate_config_id=rate.id,
                 payer_config_id=r.payer.id if r.payer else None,
@@ -152,9 +164,8 @@ def admissions(ctx: SeedContext) -> None:
         elif r.status is ResidentStatus.DISCHARGED:
             assert r.bed is not None and r.move_in is not None and r.move_out is not None
             r.admission = ctx.new(
-                Admission,
-                resident_id=r.id,
-                house_id=r.house.id,
+                AdmissionFactory.build,
+                plan=r,
                 bed_id=r.bed.id,
                 status=AdmissionStatus.COMPLETED,
                 scheduled_move_in_date=r.move_in,
@@ -162,21 +173,16 @@ def admissions(ctx: SeedContext) -> None:
                 ended_at=on_day(r.move_out, 12),
                 expected_length_days=120,
                 intake_by_user_id=ctx.case_manager.id,
-                weekly_rate_cents=r.weekly_rate,
-                deposit_cents=50000,
                 rate_config_id=rate.id,
                 intake_notes=notes,
             )
         else:
             # The waitlisted resident had an earlier pending admission that was cancelled.
             r.admission = ctx.new(
-                Admission,
-                resident_id=r.id,
-                house_id=r.house.id,
+                AdmissionFactory.build,
+                plan=r,
                 status=AdmissionStatus.CANCELLED,
                 scheduled_move_in_date=day_of(-10),
-                weekly_rate_cents=r.weekly_rate,
-                deposit_cents=50000,
                 intake_notes=notes,
                 cancellation_reason=ctx.p(
                     f"{r.person.first} was readmitted to inpatient care the day before move-in."

@@ -27,6 +27,15 @@ from seed.context import SeedContext, day_at
 
 
 def platform(ctx: SeedContext) -> None:
+    _api_key(ctx)
+    _webhooks(ctx)
+    _integrations(ctx)
+    _notification_preferences(ctx)
+    _scheduled_jobs(ctx)
+    _sessions(ctx)
+
+
+def _api_key(ctx: SeedContext) -> None:
     key = secrets.token_hex(24)
     ctx.new(
         ApiKey,
@@ -37,6 +46,10 @@ def platform(ctx: SeedContext) -> None:
         last_used_at=day_at(-1, 6),
         expires_at=day_at(365, 0),
     )
+
+
+def _webhooks(ctx: SeedContext) -> None:
+    """The accounting system's webhook, delivered; the referral CRM's, failing and retried."""
     hooks = [
         ctx.new(
             Webhook,
@@ -58,17 +71,15 @@ def platform(ctx: SeedContext) -> None:
     ctx.flush()
     for k, hook in enumerate(hooks):
         ok = k == 0
+        event = "payment.succeeded" if ok else "resident.admitted"
         ctx.add(
             WebhookDelivery(
                 id=ctx.nid(),
                 org_id=ctx.org_id,
                 webhook_id=hook.id,
                 event_id=ctx.nid(),
-                event_type="payment.succeeded" if ok else "resident.admitted",
-                payload={
-                    "event": "payment.succeeded" if ok else "resident.admitted",
-                    "org_id": str(ctx.org_id),
-                },
+                event_type=event,
+                payload={"event": event, "org_id": str(ctx.org_id)},
                 status=WebhookDeliveryStatus.DELIVERED if ok else WebhookDeliveryStatus.FAILED,
                 attempt=1 if ok else 2,
                 last_attempt_at=day_at(-1, 10),
@@ -77,6 +88,10 @@ def platform(ctx: SeedContext) -> None:
                 delivered_at=day_at(-1, 10) if ok else None,
             )
         )
+
+
+def _integrations(ctx: SeedContext) -> None:
+    """Stripe in test mode; Twilio configured but off. Credentials are fresh secrets."""
     ctx.new(
         IntegrationConfig,
         provider=IntegrationProvider.STRIPE,
@@ -88,31 +103,25 @@ def platform(ctx: SeedContext) -> None:
         IntegrationConfig,
         provider=IntegrationProvider.TWILIO,
         config={"from_number": "+18285550100"},
-        credentials={
-            "account_sid": "AC" + secrets.token_hex(16),
-            "auth_token": secrets.token_hex(16),
-        },
+        credentials={"account_sid": "AC" + secrets.token_hex(16), "auth_token": secrets.token_hex(16)},
         is_enabled=False,
     )
+
+
+def _notification_preferences(ctx: SeedContext) -> None:
+    """E-mail for the events each login cares about; announcements by text for the house
+    manager only."""
     for role, user in ctx.users.items():
         events = (
             ["payment.due"] if role is UserRole.RESIDENT else ["incident.reported", "announcement.published"]
         )
-        for ev in events:
-            ctx.new(
-                NotificationPreference,
-                user_id=user.id,
-                channel=MessageChannel.EMAIL,
-                event_type=ev,
-                enabled=True,
-            )
-        ctx.new(
-            NotificationPreference,
-            user_id=user.id,
-            channel=MessageChannel.SMS,
-            event_type="announcement.published",
-            enabled=role is UserRole.HOUSE_MANAGER,
-        )
+        prefs = [(MessageChannel.EMAIL, ev, True) for ev in events]
+        prefs.append((MessageChannel.SMS, "announcement.published", role is UserRole.HOUSE_MANAGER))
+        for channel, ev, enabled in prefs:
+            ctx.new(NotificationPreference, user_id=user.id, channel=channel, event_type=ev, enabled=enabled)
+
+
+def _scheduled_jobs(ctx: SeedContext) -> None:
     for job, cron in [
         ("rent_invoicing", "0 6 * * 1"),
         ("consent_expiry", "0 2 * * *"),
@@ -128,6 +137,10 @@ def platform(ctx: SeedContext) -> None:
             next_run_at=day_at(1, 6),
             payload={"org_id": str(ctx.org_id)},
         )
+
+
+def _sessions(ctx: SeedContext) -> None:
+    """The owner and the house manager signed in; sessions expire from now, not the anchor."""
     now = datetime.now(UTC)
     for role in (UserRole.ORG_OWNER, UserRole.HOUSE_MANAGER):
         ctx.add(

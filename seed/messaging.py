@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from core.enums import (
     AnnouncementAudience,
@@ -16,77 +17,21 @@ from models.messaging_extended import AnnouncementRead
 from models.users import User
 from seed.context import SeedContext, day_at
 
+# A conversation, its members, and its messages by sender.
+Thread = tuple[Conversation, list[User], list[tuple[User, str]]]
+
 
 def messaging(ctx: SeedContext) -> None:
-    staff = [u for role, u in ctx.users.items() if role is not UserRole.RESIDENT]
     res_user = ctx.users[UserRole.RESIDENT]
-    first = ctx.residents[0]
-    cm = ctx.case_manager
-    convs: list[tuple[Conversation, list[User], list[tuple[User, str]]]] = []
-    staff_msgs: list[tuple[User, str]] = [
-        (cm, ctx.p(f"{r.person.first} has a clinic appointment Thursday; can someone drive?"))
-        for r in [r for r in ctx.residents if r.current][:3]
-    ]
-    staff_msgs.append((ctx.house_manager, ctx.p("I can take the van; will log mileage afterwards.")))
-    staff_conv = ctx.new(
-        Conversation,
-        conversation_type=ConversationType.STAFF,
-        subject="Weekly case review",
-        last_message_at=day_at(-2, 8 + len(staff_msgs)),
-    )
-    convs.append((staff_conv, staff, staff_msgs))
-    for house in ctx.houses:
-        conv = ctx.new(
-            Conversation,
-            conversation_type=ConversationType.HOUSE,
-            house_id=house.id,
-            subject=f"{house.name} announcements",
-            last_message_at=day_at(-2, 9),
-        )
-        members = [ctx.house_manager]
-        if first.house is house:
-            members.append(res_user)
-        convs.append(
-            (
-                conv,
-                members,
-                [
-                    (
-                        ctx.house_manager,
-                        ctx.p(f"Reminder for {house.name}: inspection Saturday at 10, rooms ready."),
-                    )
-                ],
-            )
-        )
-    direct = ctx.new(
-        Conversation,
-        conversation_type=ConversationType.DIRECT,
-        subject=ctx.p(f"{first.person.first}'s court date"),
-        last_message_at=day_at(-2, 11),
-    )
-    convs.append(
-        (
-            direct,
-            [cm, res_user],
-            [
-                (
-                    cm,
-                    ctx.p(f"Hi {first.person.first}, your progress letter for the judge is ready to sign."),
-                ),
-                (res_user, ctx.p("Thank you! Can I pick it up after my shift at the bakery?")),
-                (cm, ctx.p("Yes, I am in the office until five. Bring your attendance slips too.")),
-            ],
-        )
-    )
+    threads = [_staff_thread(ctx), *_house_threads(ctx), _direct_thread(ctx)]
     ctx.flush()
-    for conv, members, msgs in convs:
-        joined = day_at(-30, 9)
+    for conv, members, msgs in threads:
         for u in members:
             ctx.new(
                 ConversationMember,
                 conversation_id=conv.id,
                 user_id=u.id,
-                joined_at=joined,
+                joined_at=day_at(-30, 9),
                 last_read_at=day_at(-1, 20),
             )
         for k, (sender, body) in enumerate(msgs):
@@ -99,64 +44,17 @@ def messaging(ctx: SeedContext) -> None:
                 channel=MessageChannel.IN_APP,
                 sent_at=sent,
                 edited_at=sent + timedelta(minutes=3) if k == 1 else None,
-                file_upload_id=ctx.misc_file.id if conv is staff_conv and k == 0 else None,
+                file_upload_id=ctx.misc_file.id if conv is threads[0][0] and k == 0 else None,
             )
-    # A member who left the staff thread.
+    # A member who left the direct thread.
     ctx.new(
         ConversationMember,
-        conversation_id=direct.id,
+        conversation_id=threads[-1][0].id,
         user_id=ctx.users[UserRole.PEER_SUPPORT].id,
         joined_at=day_at(-30, 9),
         left_at=day_at(-20, 9),
     )
-    anns = [
-        Announcement(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            audience=AnnouncementAudience.ORG,
-            title="Holiday office hours",
-            body=ctx.p(
-                "The office closes at noon on Thanksgiving Eve; the on-call line stays open all night."
-            ),
-            publish_at=day_at(-5, 8),
-            expires_at=day_at(30, 8),
-            priority=Priority.NORMAL,
-        ),
-        Announcement(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            audience=AnnouncementAudience.HOUSE,
-            house_id=ctx.houses[0].id,
-            title="Fire drill this week",
-            body=ctx.p(
-                f"Fire drill Wednesday evening; {first.person.first} is this month's safety captain for "
-                f"{ctx.houses[0].name}."
-            ),
-            publish_at=day_at(-2, 8),
-            expires_at=day_at(5, 8),
-            priority=Priority.HIGH,
-        ),
-        Announcement(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            audience=AnnouncementAudience.PROPERTY,
-            property_id=ctx.properties[0].id,
-            title="Driveway resurfacing",
-            body=ctx.p("Contractors resurface the shared driveway Monday; park on the street from 7am."),
-            publish_at=day_at(-1, 8),
-            priority=Priority.LOW,
-        ),
-        Announcement(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            audience=AnnouncementAudience.RESIDENTS,
-            title="Alumni dinner",
-            body=ctx.p("Alumni dinner on the 15th: three graduates will share their stories of recovery."),
-            publish_at=day_at(-3, 8),
-        ),
-    ]
-    for a in anns:
-        ctx.add(a)
+    anns = _announcements(ctx)
     ctx.flush()
     for a in anns:
         for u in [ctx.users[UserRole.ORG_OWNER], ctx.house_manager, res_user]:
@@ -166,3 +64,99 @@ def messaging(ctx: SeedContext) -> None:
                 user_id=u.id,
                 read_at=a.publish_at + timedelta(hours=2),
             )
+
+
+def _staff_thread(ctx: SeedContext) -> Thread:
+    """The weekly case review among all staff: rides to clinic appointments."""
+    staff = [u for role, u in ctx.users.items() if role is not UserRole.RESIDENT]
+    msgs: list[tuple[User, str]] = [
+        (ctx.case_manager, ctx.p(f"{r.person.first} has a clinic appointment Thursday; can someone drive?"))
+        for r in [r for r in ctx.residents if r.current][:3]
+    ]
+    msgs.append((ctx.house_manager, ctx.p("I can take the van; will log mileage afterwards.")))
+    conv = ctx.new(
+        Conversation,
+        conversation_type=ConversationType.STAFF,
+        subject="Weekly case review",
+        last_message_at=day_at(-2, 8 + len(msgs)),
+    )
+    return conv, staff, msgs
+
+
+def _house_threads(ctx: SeedContext) -> list[Thread]:
+    """Each house's announcements, from its manager (the resident login follows its own house)."""
+    threads: list[Thread] = []
+    for house in ctx.houses:
+        conv = ctx.new(
+            Conversation,
+            conversation_type=ConversationType.HOUSE,
+            house_id=house.id,
+            subject=f"{house.name} announcements",
+            last_message_at=day_at(-2, 9),
+        )
+        members = [ctx.house_manager]
+        if ctx.residents[0].house is house:
+            members.append(ctx.users[UserRole.RESIDENT])
+        reminder = ctx.p(f"Reminder for {house.name}: inspection Saturday at 10, rooms ready.")
+        threads.append((conv, members, [(ctx.house_manager, reminder)]))
+    return threads
+
+
+def _direct_thread(ctx: SeedContext) -> Thread:
+    """The case manager and the resident login about a letter for court."""
+    cm, res_user, first = ctx.case_manager, ctx.users[UserRole.RESIDENT], ctx.residents[0].person.first
+    conv = ctx.new(
+        Conversation,
+        conversation_type=ConversationType.DIRECT,
+        subject=ctx.p(f"{first}'s court date"),
+        last_message_at=day_at(-2, 11),
+    )
+    msgs = [
+        (cm, ctx.p(f"Hi {first}, your progress letter for the judge is ready to sign.")),
+        (res_user, ctx.p("Thank you! Can I pick it up after my shift at the bakery?")),
+        (cm, ctx.p("Yes, I am in the office until five. Bring your attendance slips too.")),
+    ]
+    return conv, [cm, res_user], msgs
+
+
+def _announcements(ctx: SeedContext) -> list[Announcement]:
+    """To the whole org, to the first house, to the first property, to residents."""
+    first_house = ctx.houses[0]
+    captain = ctx.residents[0].person.first
+    # (audience, title, body, published (days from the anchor), more fields)
+    specs: list[tuple[AnnouncementAudience, str, str, int, dict[str, Any]]] = [
+        (
+            AnnouncementAudience.ORG,
+            "Holiday office hours",
+            "The office closes at noon on Thanksgiving Eve; the on-call line stays open all night.",
+            -5,
+            {"expires_at": day_at(30, 8), "priority": Priority.NORMAL},
+        ),
+        (
+            AnnouncementAudience.HOUSE,
+            "Fire drill this week",
+            f"Fire drill Wednesday evening; {captain} is this month's safety captain for {first_house.name}.",
+            -2,
+            {"house_id": first_house.id, "expires_at": day_at(5, 8), "priority": Priority.HIGH},
+        ),
+        (
+            AnnouncementAudience.PROPERTY,
+            "Driveway resurfacing",
+            "Contractors resurface the shared driveway Monday; park on the street from 7am.",
+            -1,
+            {"property_id": ctx.properties[0].id, "priority": Priority.LOW},
+        ),
+        (
+            AnnouncementAudience.RESIDENTS,
+            "Alumni dinner",
+            "Alumni dinner on the 15th: three graduates will share their stories of recovery.",
+            -3,
+            {},
+        ),
+    ]
+    return [
+        ctx.new(
+            Announcement, audience=audience, title=title, body=ctx.p(body), publish_at=day_at(day, 8), **more
+        )
+        for audience, title, body, day, more in specs
+    ]

@@ -13,9 +13,9 @@ from core.enums import (
 )
 from core.permissions import SECOND_FACTOR_ROLES
 from models.orgs import Bed, House, Organization, Property, Room
-from models.users import RoleAssignment, User
+from models.users import User
 from seed.context import SeedContext, day_at, demo_totp_secret
-from seed.factories.people import TOWNS
+from seed.factories.people import TOWNS, RoleAssignmentFactory, UserFactory
 from services import users as staff_users
 
 PROPERTY_NAMES = ["Larkspur Commons", "Sassafras Ridge", "Bluebonnet Court", "Hemlock Hollow"]
@@ -42,11 +42,9 @@ def staff(ctx: SeedContext) -> None:
         who = ctx.person()
         email = ctx.p(f"{role.value}@{ctx.slug}.example.com")
         user = ctx.new(
-            User,
+            UserFactory.build,
             email=email,
-            first_name=who.first,
-            last_name=who.last,
-            phone=ctx.phone(),
+            person=who,
             password_hash=ctx.password_hash,
             mfa_enabled=role in SECOND_FACTOR_ROLES,
         )
@@ -59,88 +57,87 @@ def staff(ctx: SeedContext) -> None:
 
 
 def places(ctx: SeedContext) -> None:
+    """Per block of the plan one property with a men's and a women's house, three rooms each
+    with two beds; the staff's role assignments, scoped to them."""
     for k in range(ctx.scale):
-        town, state, postal = TOWNS[k % len(TOWNS)]
-        suffix = "" if k < len(PROPERTY_NAMES) else f" {k // len(PROPERTY_NAMES) + 1}"
-        prop = ctx.new(
-            Property,
-            name=PROPERTY_NAMES[k % len(PROPERTY_NAMES)] + suffix,
-            property_type=PropertyType.SINGLE_FAMILY if k % 2 == 0 else PropertyType.MULTI_FAMILY,
-            address_line1=f"{140 + 12 * k} Larkspur Lane",
-            city=town,
-            state=state,
-            postal_code=postal,
-            certification_body="NC Alliance for Recovery Residences",
-            certified_until=day_at(300 + k),
-        )
-        ctx.properties.append(prop)
+        ctx.properties.append(_property(ctx, k))
     ctx.flush()
     for prop in ctx.properties:
         for house_name, gender in HOUSE_NAMES:
-            house = ctx.add(
-                House(
-                    id=ctx.nid(),
-                    org_id=ctx.org_id,
-                    property_id=prop.id,
-                    name=house_name,
-                    gender=gender,
-                    narr_level=NarrLevel.LEVEL_2 if gender is HouseGender.MEN else NarrLevel.LEVEL_3,
-                    capacity=6,
-                    house_manager_id=ctx.house_manager.id,
-                    phone=f"(828) 555-02{ctx.rng.randint(0, 99):02d}",
+            ctx.houses.append(
+                ctx.add(
+                    House(
+                        id=ctx.nid(),
+                        org_id=ctx.org_id,
+                        property_id=prop.id,
+                        name=house_name,
+                        gender=gender,
+                        narr_level=NarrLevel.LEVEL_2 if gender is HouseGender.MEN else NarrLevel.LEVEL_3,
+                        capacity=6,
+                        house_manager_id=ctx.house_manager.id,
+                        phone=f"(828) 555-02{ctx.rng.randint(0, 99):02d}",
+                    )
                 )
             )
-            ctx.houses.append(house)
     ctx.flush()
     for house in ctx.houses:
-        rooms = [
-            ctx.new(
-                Room,
-                house_id=house.id,
-                name=f"Room {r}",
-                floor=1 + r // 3,
-            )
-            for r in range(1, 4)
+        ctx.house_rooms[house.id] = [
+            ctx.new(Room, house_id=house.id, name=f"Room {r}", floor=1 + r // 3) for r in range(1, 4)
         ]
-        ctx.house_rooms[house.id] = rooms
     ctx.flush()
     for house in ctx.houses:
-        beds: list[Bed] = []
-        men = house.gender is HouseGender.MEN
-        for b in range(6):
-            # Plan (see residents()): beds 0, 2, 4 hold current residents; bed 1 was vacated
-            # by a transfer; bed 3 was the discharged resident's; bed 5 is out of service in
-            # the men's house and reserved for a waitlist offer in the women's house.
-            status = BedStatus.AVAILABLE
-            if b in (0, 2, 4):
-                status = BedStatus.OCCUPIED
-            elif b == 5:
-                status = BedStatus.OUT_OF_SERVICE if men else BedStatus.RESERVED
-            beds.append(
-                ctx.new(
-                    Bed,
-                    room_id=ctx.house_rooms[house.id][b // 2].id,
-                    label="A" if b % 2 == 0 else "B",
-                    status=status,
-                    weekly_rate_cents=22500 if b < 4 else 25000,
-                )
-            )
-        ctx.house_beds[house.id] = beds
+        ctx.house_beds[house.id] = [_bed(ctx, house, b) for b in range(6)]
     ctx.flush()
+    _role_assignments(ctx)
+
+
+def _property(ctx: SeedContext, k: int) -> Property:
+    town, state, postal = TOWNS[k % len(TOWNS)]
+    suffix = "" if k < len(PROPERTY_NAMES) else f" {k // len(PROPERTY_NAMES) + 1}"
+    return ctx.new(
+        Property,
+        name=PROPERTY_NAMES[k % len(PROPERTY_NAMES)] + suffix,
+        property_type=PropertyType.SINGLE_FAMILY if k % 2 == 0 else PropertyType.MULTI_FAMILY,
+        address_line1=f"{140 + 12 * k} Larkspur Lane",
+        city=town,
+        state=state,
+        postal_code=postal,
+        certification_body="NC Alliance for Recovery Residences",
+        certified_until=day_at(300 + k),
+    )
+
+
+def _bed(ctx: SeedContext, house: House, b: int) -> Bed:
+    """Bed `b` of the house, as the plan uses it (see residents()): beds 0, 2, 4 hold current
+    residents; bed 1 was vacated by a transfer; bed 3 was the discharged resident's; bed 5 is
+    out of service in the men's house and reserved for a waitlist offer in the women's house."""
+    status = BedStatus.AVAILABLE
+    if b in (0, 2, 4):
+        status = BedStatus.OCCUPIED
+    elif b == 5:
+        status = BedStatus.OUT_OF_SERVICE if house.gender is HouseGender.MEN else BedStatus.RESERVED
+    return ctx.new(
+        Bed,
+        room_id=ctx.house_rooms[house.id][b // 2].id,
+        label="A" if b % 2 == 0 else "B",
+        status=status,
+        weekly_rate_cents=22500 if b < 4 else 25000,
+    )
+
+
+def _role_assignments(ctx: SeedContext) -> None:
+    """The property manager for every property; everyone else org-wide, the house manager for
+    the first house."""
     for i, prop in enumerate(ctx.properties):
-        ctx.new(
-            RoleAssignment,
-            user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
-            role=UserRole.PROPERTY_MANAGER,
-            property_id=prop.id,
-        )
+        pm = ctx.users[UserRole.PROPERTY_MANAGER]
+        ctx.new(RoleAssignmentFactory.build, user=pm, role=UserRole.PROPERTY_MANAGER, property_id=prop.id)
         if i == 0:
             for role, user in ctx.users.items():
                 if role is UserRole.PROPERTY_MANAGER:
                     continue
                 ctx.new(
-                    RoleAssignment,
-                    user_id=user.id,
+                    RoleAssignmentFactory.build,
+                    user=user,
                     role=role,
                     house_id=ctx.houses[0].id if role is UserRole.HOUSE_MANAGER else None,
                 )
