@@ -22,11 +22,10 @@ from core.enums import (
 )
 from models.compliance import BaaRecord, BreachIncident, Consent, ConsentDisclosure, PatientNotice
 from models.compliance_extended import BreakGlassEvent, DataAccessRequest, DisclosureAccountingRequest
-from models.residents import ResidentContact
 from models.users import User
 from seed.context import Plan, SeedContext, day_at, day_of, on_day
-from seed.factories.compliance import BaaRecordFactory, ConsentFactory
-from seed.factories.people import CONTACT_RELATIONS
+from seed.factories.compliance import BaaRecordFactory, ConsentFactory, ResidentContactFactory
+from seed.factories.people import CONTACT_RELATIONS, Person
 
 
 def consents(ctx: SeedContext) -> None:
@@ -120,11 +119,10 @@ def _contacts(ctx: SeedContext, r: Plan, idx: int, family: Consent | None) -> No
     current residents, a probation officer for position 4."""
     contact = ctx.person()
     ctx.new(
-        ResidentContact,
-        resident_id=r.id,
+        ResidentContactFactory.build,
+        plan=r,
+        person=contact,
         relationship_type=CONTACT_RELATIONS[idx % len(CONTACT_RELATIONS)],
-        first_name=contact.first,
-        last_name=contact.last,
         phone=ctx.phone(),
         alternate_phone=ctx.phone() if idx % 2 == 0 else None,
         email=ctx.email_for(contact),
@@ -137,22 +135,20 @@ def _contacts(ctx: SeedContext, r: Plan, idx: int, family: Consent | None) -> No
     if r.current:
         sponsor = ctx.person(r.gender)
         ctx.new(
-            ResidentContact,
-            resident_id=r.id,
+            ResidentContactFactory.build,
+            plan=r,
+            person=sponsor,
             relationship_type=ContactRelationship.SPONSOR,
-            first_name=sponsor.first,
-            last_name=sponsor.last,
             phone=ctx.phone(),
             notes=ctx.p(f"{sponsor.first} has sponsored {r.person.first} since treatment."),
         )
     if r.i == 4:
         po = ctx.person()
         ctx.new(
-            ResidentContact,
-            resident_id=r.id,
+            ResidentContactFactory.build,
+            plan=r,
+            person=po,
             relationship_type=ContactRelationship.PROBATION_OFFICER,
-            first_name=po.first,
-            last_name=po.last,
             phone=ctx.phone(),
             organization_name=ctx.p("Buncombe County Adult Probation Office"),
         )
@@ -231,33 +227,43 @@ def _baas(ctx: SeedContext) -> BaaRecord:
     """The hosting vendor's (returned) and the lab's, and a fax relay's, terminated."""
     vendor_contact = ctx.person()
     lab_contact = ctx.person()
-    hosting = ctx.new(
-        BaaRecordFactory.build,
-        vendor_name="Nimbus Cloud Hosting LLC",
-        services_description="Managed database and object storage hosting",
+
+    def agreement(
+        vendor: str, services: str, signed: int, expires: int, contact: Person | None = None, **more: Any
+    ) -> BaaRecord:
+        return ctx.new(
+            BaaRecordFactory.build,
+            vendor_name=vendor,
+            services_description=services,
+            signed_date=day_of(signed),
+            expires_date=day_of(expires),
+            contact=contact,
+            contact_email=ctx.email_for(contact) if contact else None,
+            **more,
+        )
+
+    hosting = agreement(
+        "Nimbus Cloud Hosting LLC",
+        "Managed database and object storage hosting",
+        -300,
+        430,
         is_qso=False,
-        signed_date=day_of(-300),
-        expires_date=day_of(430),
         contact=vendor_contact,
-        contact_email=ctx.email_for(vendor_contact),
     )
-    ctx.new(
-        BaaRecordFactory.build,
-        vendor_name="Piedmont Toxicology Laboratories",
-        services_description="Urine drug testing and confirmation",
+    agreement(
+        "Piedmont Toxicology Laboratories",
+        "Urine drug testing and confirmation",
+        -500,
+        230,
         is_qso=True,
-        signed_date=day_of(-500),
-        expires_date=day_of(230),
         contact=lab_contact,
-        contact_email=ctx.email_for(lab_contact),
     )
-    ctx.new(
-        BaaRecordFactory.build,
-        vendor_name="Paperless Fax Relay Inc.",
-        services_description="Fax to email gateway (retired)",
+    agreement(
+        "Paperless Fax Relay Inc.",
+        "Fax to email gateway (retired)",
+        -900,
+        -100,
         status=BaaStatus.TERMINATED,
-        signed_date=day_of(-900),
-        expires_date=day_of(-100),
         terminated_date=day_of(-120),
     )
     return hosting

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from core.enums import (
@@ -84,6 +84,17 @@ CURFEWS = [
     (None, "Phase 2 curfew", 60, time(23, 0), time(23, 59), 15, -400, None),
     (1, "Willow House phase 1", 0, time(21, 30), time(22, 30), 5, -200, 165),
 ]
+# How each kind of incident stands: severity, status, how long after it was reported, where.
+REPORTS = {
+    IncidentType.RELAPSE: (IncidentSeverity.HIGH, IncidentStatus.CLOSED, timedelta(hours=1), "back porch"),
+    IncidentType.CURFEW_VIOLATION: (
+        IncidentSeverity.LOW,
+        IncidentStatus.OPEN,
+        timedelta(minutes=30),
+        "front door",
+    ),
+    IncidentType.CONFLICT: (IncidentSeverity.MEDIUM, IncidentStatus.RESOLVED, timedelta(hours=2), "kitchen"),
+}
 
 
 @dataclass
@@ -391,80 +402,78 @@ def _incidents(ctx: SeedContext) -> dict[uuid.UUID, Incident]:
     return incidents
 
 
+def _report(ctx: SeedContext, r: Plan, kind: IncidentType, occurred: datetime) -> dict[str, Any]:
+    """What every incident report says (`REPORTS`), as the house manager filed it. Its id is
+    drawn here, before the details that follow it."""
+    severity, status, reported_after, location = REPORTS[kind]
+    return {
+        "id": ctx.nid(),
+        "org_id": ctx.org_id,
+        "plan": r,
+        "incident_type": kind,
+        "severity": severity,
+        "status": status,
+        "occurred_at": occurred,
+        "reported_at": occurred + reported_after,
+        "reported_by_user_id": ctx.house_manager.id,
+        "location": location,
+    }
+
+
 def _relapse(ctx: SeedContext, r: Plan) -> Incident:
     witness = ctx.person()
     occurred = r.drug_tests[0].collected_at - timedelta(hours=12)
     first = r.person.first
-    return ctx.new(
-        IncidentFactory.build,
-        plan=r,
-        incident_type=IncidentType.RELAPSE,
-        severity=IncidentSeverity.HIGH,
-        status=IncidentStatus.CLOSED,
-        occurred_at=occurred,
-        reported_at=occurred + timedelta(hours=1),
-        reported_by_user_id=ctx.house_manager.id,
-        location="back porch",
-        naloxone_administered=False,
-        drug_test_id=r.drug_tests[0].id,
-        follow_up_due_date=occurred.date() + timedelta(days=3),
-        resolved_at=occurred + timedelta(days=2),
-        resolved_by_user_id=ctx.users[UserRole.EXECUTIVE_DIRECTOR].id,
-        description=ctx.p(
-            f"{r.person.full} returned after curfew visibly impaired and later admitted "
-            f"using {r.substance} with an old friend."
-        ),
-        involved_parties=[{"resident_id": str(r.id), "role": "primary"}],
-        witnesses=[
-            {
-                "name": witness.full,
-                "statement": ctx.p(f"{witness.first} saw {first} stumble on the porch steps."),
-            }
-        ],
-        actions_taken=ctx.p(f"Stayed with {first}, checked breathing, naloxone ready; paged on-call."),
-        resolution_notes=ctx.p(f"{first} chose discharge to intensive outpatient care."),
+    return ctx.add(
+        IncidentFactory.build(
+            **_report(ctx, r, IncidentType.RELAPSE, occurred),
+            naloxone_administered=False,
+            drug_test_id=r.drug_tests[0].id,
+            follow_up_due_date=occurred.date() + timedelta(days=3),
+            resolved_at=occurred + timedelta(days=2),
+            resolved_by_user_id=ctx.users[UserRole.EXECUTIVE_DIRECTOR].id,
+            description=ctx.p(
+                f"{r.person.full} returned after curfew visibly impaired and later admitted "
+                f"using {r.substance} with an old friend."
+            ),
+            involved_parties=[{"resident_id": str(r.id), "role": "primary"}],
+            witnesses=[
+                {
+                    "name": witness.full,
+                    "statement": ctx.p(f"{witness.first} saw {first} stumble on the porch steps."),
+                }
+            ],
+            actions_taken=ctx.p(f"Stayed with {first}, checked breathing, naloxone ready; paged on-call."),
+            resolution_notes=ctx.p(f"{first} chose discharge to intensive outpatient care."),
+        )
     )
 
 
 def _late_return(ctx: SeedContext, r: Plan) -> Incident:
     occurred = day_at(-1, 22, 40)
-    return ctx.new(
-        IncidentFactory.build,
-        plan=r,
-        incident_type=IncidentType.CURFEW_VIOLATION,
-        severity=IncidentSeverity.LOW,
-        status=IncidentStatus.OPEN,
-        occurred_at=occurred,
-        reported_at=occurred + timedelta(minutes=30),
-        reported_by_user_id=ctx.house_manager.id,
-        location="front door",
-        follow_up_due_date=day_of(2),
-        description=ctx.p(f"{r.person.full} came in 40 minutes late; the night-shift bus broke down."),
+    return ctx.add(
+        IncidentFactory.build(
+            **_report(ctx, r, IncidentType.CURFEW_VIOLATION, occurred),
+            follow_up_due_date=day_of(2),
+            description=ctx.p(f"{r.person.full} came in 40 minutes late; the night-shift bus broke down."),
+        )
     )
 
 
 def _conflict(ctx: SeedContext, r: Plan) -> Incident:
     occurred = day_at(-8, 16)
+    first = r.person.first
     return ctx.add(
         IncidentFactory.build(
-            id=ctx.nid(),
-            org_id=ctx.org_id,
-            plan=r,
-            incident_type=IncidentType.CONFLICT,
-            severity=IncidentSeverity.MEDIUM,
-            status=IncidentStatus.RESOLVED,
-            occurred_at=occurred,
-            reported_at=occurred + timedelta(hours=2),
-            reported_by_user_id=ctx.house_manager.id,
-            location="kitchen",
+            **_report(ctx, r, IncidentType.CONFLICT, occurred),
             police_involved=True,
             resolved_at=occurred + timedelta(days=1),
             resolved_by_user_id=ctx.house_manager.id,
             description=ctx.p(
-                f"Shouting match between {r.person.first} and a housemate over kitchen chores; "
+                f"Shouting match between {first} and a housemate over kitchen chores; "
                 f"a neighbour called the police."
             ),
             police_report_number=ctx.p(f"WPD-26-{ctx.rng.randint(100000, 999999)}"),
-            resolution_notes=ctx.p(f"Mediated house meeting; {r.person.first} apologised."),
+            resolution_notes=ctx.p(f"Mediated house meeting; {first} apologised."),
         )
     )

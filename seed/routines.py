@@ -8,9 +8,14 @@ from datetime import timedelta
 
 from core.enums import AttendanceStatus, CheckInStatus, ChoreStatus, MeetingKind, ResidentStatus, UserRole
 from models.operations import Chore, ChoreAssignment, CurfewConfig, Incident, Meeting, MeetingAttendance, Pass
-from models.operations_extended import ClinicalAssessment, MeetingRequirement
+from models.operations_extended import MeetingRequirement
 from seed.context import Plan, SeedContext, day_at, day_of, on_day
-from seed.factories.operations import CurfewCheckInFactory, DailyCheckInFactory, WellnessCheckInFactory
+from seed.factories.operations import (
+    ClinicalAssessmentFactory,
+    CurfewCheckInFactory,
+    DailyCheckInFactory,
+    WellnessCheckInFactory,
+)
 from seed.factories.people import OPIOIDS
 
 
@@ -197,20 +202,17 @@ def _wellness(ctx: SeedContext, r: Plan, d: int) -> None:
 def assessments(ctx: SeedContext, r: Plan) -> None:
     """A PHQ-9 at move-in; position 1 also brought a BAM from their outpatient clinician."""
     assert r.move_in is not None and r.admission is not None
-    consent_id = r.consent.id if r.consent else None
     ctx.add(
-        ClinicalAssessment(
+        ClinicalAssessmentFactory.build(
             id=ctx.nid(),
             org_id=ctx.org_id,
-            resident_id=r.id,
-            admission_id=r.admission.id,
+            plan=r,
             instrument="PHQ-9",
             instrument_version="2001",
             administered_at=on_day(r.move_in, 17),
             administered_by_user_id=ctx.case_manager.id,
             completed_at=on_day(r.move_in, 17, 20),
             next_due_date=day_of(ctx.rng.randint(5, 40)),
-            consent_id=consent_id,
             score=ctx.rng.randint(4, 19),
             subscale_scores={},
             severity=ctx.pick(["mild", "moderate", "moderately severe"]),
@@ -222,15 +224,13 @@ def assessments(ctx: SeedContext, r: Plan) -> None:
     )
     if r.i == 1:
         ctx.add(
-            ClinicalAssessment(
+            ClinicalAssessmentFactory.build(
                 id=ctx.nid(),
                 org_id=ctx.org_id,
-                resident_id=r.id,
-                admission_id=r.admission.id,
+                plan=r,
                 instrument="BAM",
                 administered_at=day_at(-10, 14),
                 completed_at=day_at(-10, 14, 30),
-                consent_id=consent_id,
                 file_id=ctx.id_scans[r.id].id,
                 score=ctx.rng.randint(5, 30),
                 subscale_scores={"use": 1, "risk": 9, "protective": 18},

@@ -5,27 +5,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from core.enums import IncidentStatus, MaintenanceStatus, Priority, TaskStatus, UserRole
 from models.operations import Incident, Task
 from models.operations_extended import MaintenanceRequest, Vehicle
+from models.orgs import House
 from seed.context import Plan, SeedContext, day_at, day_of
 
 
 def maintenance(ctx: SeedContext, current: list[Plan]) -> None:
     """A fixed leak at every house; a window latch a resident broke at every other one."""
     for h, house in enumerate(ctx.houses):
-        ctx.new(
-            MaintenanceRequest,
-            house_id=house.id,
+        _repair(
+            ctx,
+            house,
             category="plumbing",
             title="Leaking kitchen faucet",
             description="Drip under the sink; cabinet floor is wet.",
             priority=Priority.NORMAL,
             status=MaintenanceStatus.RESOLVED,
-            reported_by_user_id=ctx.house_manager.id,
             reported_at=day_at(-12, 9),
-            assigned_to_user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
             vendor_name="Ridgeline Plumbing Co.",
             scheduled_for=day_at(-10, 10),
             resolved_at=day_at(-10, 12),
@@ -35,17 +35,15 @@ def maintenance(ctx: SeedContext, current: list[Plan]) -> None:
         )
         if h % 2 == 0:
             damager = next((r for r in current if r.house is house), None)
-            ctx.new(
-                MaintenanceRequest,
-                house_id=house.id,
+            _repair(
+                ctx,
+                house,
                 room_id=ctx.house_rooms[house.id][1].id,
                 category="structural",
                 title="Broken window latch",
                 priority=Priority.HIGH,
                 status=MaintenanceStatus.SCHEDULED,
-                reported_by_user_id=ctx.house_manager.id,
                 reported_at=day_at(-2, 18),
-                assigned_to_user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
                 scheduled_for=day_at(2, 10),
                 estimated_cost_cents=9000,
                 chargeback_resident_id=damager.id if damager else None,
@@ -56,6 +54,17 @@ def maintenance(ctx: SeedContext, current: list[Plan]) -> None:
                 if damager
                 else None,
             )
+
+
+def _repair(ctx: SeedContext, house: House, **details: Any) -> None:
+    """Reported by the house manager, given to the property manager."""
+    ctx.new(
+        MaintenanceRequest,
+        house_id=house.id,
+        reported_by_user_id=ctx.house_manager.id,
+        assigned_to_user_id=ctx.users[UserRole.PROPERTY_MANAGER].id,
+        **details,
+    )
 
 
 def vehicles(ctx: SeedContext, current: list[Plan]) -> None:

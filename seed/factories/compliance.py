@@ -1,4 +1,4 @@
-"""Compliance rows of the demo seed: consents and business associate agreements."""
+"""Compliance rows of the demo seed: consents, residents' contacts, business associate agreements."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ import factory
 
 from core.enums import BaaStatus, ConsentStatus
 from models.compliance import BaaRecord, Consent
+from models.residents import ResidentContact
+from seed.factories.base import ResidentRowFactory
 
 
-class ConsentFactory(factory.Factory[Consent]):
-    """An active consent of the resident of `plan` (the seed's Plan), from their move-in day."""
+class ConsentFactory(ResidentRowFactory[Consent]):
+    """An active consent of the resident of `plan`, from their move-in day."""
 
     class Meta:
         model = Consent
 
-    class Params:
-        plan = None
-
-    resident_id = factory.SelfAttribute("plan.id")
     status = ConsentStatus.ACTIVE
     effective_date = factory.SelfAttribute("plan.move_in")
 
@@ -35,3 +33,16 @@ class BaaRecordFactory(factory.Factory[BaaRecord]):
     status = BaaStatus.ACTIVE
     effective_date = factory.SelfAttribute("signed_date")
     contact_name = factory.LazyAttribute(lambda o: o.contact.full if o.contact else None)
+
+
+class ResidentContactFactory(ResidentRowFactory[ResidentContact]):
+    """Someone in the life of the resident of `plan`: `person` (a Person) gives the name."""
+
+    class Meta:
+        model = ResidentContact
+
+    class Params:
+        person = None
+
+    first_name = factory.SelfAttribute("person.first")
+    last_name = factory.SelfAttribute("person.last")

@@ -1,36 +1,15 @@
-"""House-operations rows of the demo seed: what residents do and what happens to them at a house.
-
-A `plan` is anything with an `id` and a `house` (the seed's Plan): its resident's row, at its
-resident's house.
-"""
+"""House-operations rows of the demo seed: what residents do and what happens to them at a house."""
 
 from __future__ import annotations
-
-from typing import TypeVar
 
 import factory
 
 from core.enums import DrugTestType, MeetingKind
-from models.base import Base
 from models.operations import Chore, CurfewConfig, DailyCheckIn, DrugTest, Incident, Meeting, Pass
-from models.operations_extended import CurfewCheckIn, MaintenanceRequest, Vehicle, WellnessCheckIn
-
-T = TypeVar("T", bound=Base)
+from models.operations_extended import ClinicalAssessment, CurfewCheckIn, WellnessCheckIn
+from seed.factories.base import PlanRowFactory, ResidentRowFactory
 
 LAB = "Piedmont Toxicology"
-
-
-class PlanRowFactory(factory.Factory[T]):
-    """A row about one resident at their house."""
-
-    class Meta:
-        abstract = True
-
-    class Params:
-        plan = None
-
-    resident_id = factory.SelfAttribute("plan.id")
-    house_id = factory.SelfAttribute("plan.house.id")
 
 
 class ChoreFactory(factory.Factory[Chore]):
@@ -115,15 +94,11 @@ class WellnessCheckInFactory(PlanRowFactory[WellnessCheckIn]):
         model = WellnessCheckIn
 
 
-class VehicleFactory(factory.Factory[Vehicle]):
-    class Meta:
-        model = Vehicle
-
-    license_plate_state = "NC"
-
-
-class MaintenanceRequestFactory(factory.Factory[MaintenanceRequest]):
-    """A repair at a house, reported by its house manager and given to the property manager."""
+class ClinicalAssessmentFactory(ResidentRowFactory[ClinicalAssessment]):
+    """An assessment during the resident's admission, under their treatment consent if any."""
 
     class Meta:
-        model = MaintenanceRequest
+        model = ClinicalAssessment
+
+    admission_id = factory.SelfAttribute("plan.admission.id")
+    consent_id = factory.LazyAttribute(lambda o: o.plan.consent.id if o.plan.consent else None)
