@@ -5,16 +5,18 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyotp
+from sqlalchemy.orm import Session
 
 from api.auth import MfaOutcome, complete_second_factor, login, resolve, start_enrolment
 from core.db import tenant_session
 from core.enums import UserRole
 from core.passwords import hash_password
 from models.orgs import Organization
-from models.users import RoleAssignment
-from seed.factories.people import UserFactory
+from models.users import User
+from seed.factories.people import RoleAssignmentFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -65,6 +67,26 @@ class SampleOrg:
         return {"Authorization": f"Bearer {self.token(role)}"}
 
 
+def add_user(
+    s: Session,
+    role: UserRole,
+    *,
+    house_id: uuid.UUID | None = None,
+    property_id: uuid.UUID | None = None,
+    also: tuple[UserRole, ...] = (),
+    **fields: Any,
+) -> User:
+    """A user built from `fields` (UserFactory's: org_id, email, names, password_hash, ...)
+    holding `role`, scoped to a house or property if given, and any `also` roles org-wide."""
+    user = UserFactory.build(**fields)
+    s.add(user)
+    s.flush()
+    s.add(RoleAssignmentFactory.build(user=user, role=role, house_id=house_id, property_id=property_id))
+    for extra in also:
+        s.add(RoleAssignmentFactory.build(user=user, role=extra))
+    return user
+
+
 class OrgFactory:
     def create(self, roles: tuple[UserRole, ...] = tuple(UserRole)) -> SampleOrg:
         n = next(_counter)
@@ -77,16 +99,15 @@ class OrgFactory:
             s.flush()
             for role in roles:
                 email = f"{role.value}.{org_id.hex[:8]}@example.test"
-                user = UserFactory.build(
+                user = add_user(
+                    s,
+                    role,
                     org_id=org_id,
                     email=email,
                     first_name="Test",
                     last_name=role.value.title(),
                     password_hash=password_hash,
                 )
-                s.add(user)
-                s.flush()
-                s.add(RoleAssignment(org_id=org_id, user_id=user.id, role=role))
                 org.users[role] = user.id
                 org.emails[role] = email
         return org

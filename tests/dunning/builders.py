@@ -15,13 +15,11 @@ from core.enums import BillingFrequency, UserRole
 from core.passwords import hash_password
 from models.payments import Invoice
 from models.residents import Resident
-from models.users import RoleAssignment
-from seed.factories.people import UserFactory
 from services.billing import dunning_config, rates, rent
 from services.billing.dunning_config import DEFAULT_STEPS, NewConfig, steps_of
 from services.billing.rates import NewRate
 from tests.billing.builders import HouseIds, admit, make_house
-from tests.factories import OrgFactory, SampleOrg
+from tests.factories import OrgFactory, SampleOrg, add_user
 
 RENT = 90_000
 
@@ -71,19 +69,15 @@ def billed_in(
             r = s.get(Resident, rid)
             assert r is not None
             r.email = addr
-        user = UserFactory.build(
+        add_user(
+            s,
+            UserRole.HOUSE_MANAGER,
+            house_id=house.house_id,
             org_id=org_id,
             email=manager,
             first_name="Hana",
             last_name="Keeper",
             password_hash=hash_password("x" * 12),
-        )
-        s.add(user)
-        s.flush()
-        s.add(
-            RoleAssignment(
-                org_id=org_id, user_id=user.id, role=UserRole.HOUSE_MANAGER, house_id=house.house_id
-            )
         )
     with tenant_session(org_id, actor_type="test") as s:
         rent.issue_rent_batch(s, due, None, 100)

@@ -16,11 +16,9 @@ from core.contracts.intake import NewLead
 from core.db import tenant_session
 from core.enums import DischargeReason, HouseGender, LeadStatus, Priority, UserRole
 from core.passwords import hash_password
-from models.users import RoleAssignment
-from seed.factories.people import UserFactory
 from services import housing, intake
 from services.admission import applications, discharge, placement, transfers, waitlist
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, add_user
 
 
 @dataclass
@@ -111,7 +109,12 @@ def add_login(
     roles without a second factor (house/property manager, peer support, resident)."""
     email = f"{role.value}.{uuid.uuid4().hex[:10]}@example.test"
     with tenant_session(org_id, actor_type="test") as s:
-        user = UserFactory.build(
+        user = add_user(
+            s,
+            role,
+            house_id=house_id,
+            property_id=property_id,
+            also=also,
             org_id=org_id,
             email=email,
             first_name="Scoped",
@@ -119,15 +122,6 @@ def add_login(
             password_hash=hash_password(PASSWORD),
             resident_id=resident_id,
         )
-        s.add(user)
-        s.flush()
-        s.add(
-            RoleAssignment(
-                org_id=org_id, user_id=user.id, role=role, house_id=house_id, property_id=property_id
-            )
-        )
-        for extra in also:
-            s.add(RoleAssignment(org_id=org_id, user_id=user.id, role=extra))
         user_id = user.id
     got = login(email, PASSWORD, request_id="test", source_ip="127.0.0.1", user_agent="pytest")
     assert got is not None and not got.mfa_pending
