@@ -1,7 +1,7 @@
 """The demo organisation: one module per process family, each telling its part of the story
-through factories (people) and the domain code the processes run (ledger postings through
-`services.ledger`, leads through `services.intake`, idempotency keys and workflow-owned statuses
-through `services.billing`).
+through factories (`seed.factories`, the shapes of its rows) and the domain code the processes
+run (ledger postings through `services.ledger`, leads through `services.intake`, idempotency keys
+and workflow-owned statuses through `services.billing`).
 
 Everything is written in one `tenant_session` as `recoveryos_app`, so row-level security,
 the audit-column triggers, the balanced-journal trigger and the audit chain apply exactly as

@@ -2,8 +2,8 @@
 reconciliation. Every ledger posting goes through services.ledger; every idempotency key comes from
 the builders in services.billing that the billing activities use.
 
-`billing` runs the steps in the order their rows were first written: each step draws row ids and
-values from the seed's rng, so the order is part of what a seed value means.
+`billing` calls its steps in a fixed order: each step draws row ids and values from the seed's
+rng, so the order is part of what a seed value means.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from models.payments import (
 from seed import dunning
 from seed.context import Plan, SeedContext, day_of, on_day
 from seed.factories.billing import (
-    ACCOUNTS,
     LedgerAccountFactory,
     PayerConfigFactory,
     PaymentFactory,
@@ -53,6 +52,18 @@ from seed.factories.billing import (
 from services import ledger
 from services.billing import invoices
 from services.billing import keys as billing_svc
+
+# The chart of accounts: (code, name, type, normal balance).
+ACCOUNTS = [
+    ("1000", "Operating cash", LedgerAccountType.ASSET, EntryDirection.DEBIT),
+    ("1100", "Accounts receivable", LedgerAccountType.ASSET, EntryDirection.DEBIT),
+    ("2100", "Resident deposits held", LedgerAccountType.LIABILITY, EntryDirection.CREDIT),
+    ("3000", "Owner's equity", LedgerAccountType.EQUITY, EntryDirection.CREDIT),
+    ("4000", "Rent revenue", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
+    ("4100", "Program and testing fees", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
+    ("6100", "Payment processing fees", LedgerAccountType.EXPENSE, EntryDirection.DEBIT),
+]
+
 
 Lines = list[tuple[LineItemType, int]]
 

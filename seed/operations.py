@@ -1,8 +1,8 @@
 """House operations: chores, curfew, check-ins, drug tests, meetings, passes, incidents, maintenance,
 vehicles, tasks, clinical assessments.
 
-`operations` runs the steps in the order their rows were first written: each step draws row ids
-and values from the seed's rng, so the order is part of what a seed value means.
+`operations` calls its steps in a fixed order: each step draws row ids and values from the
+seed's rng, so the order is part of what a seed value means.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from models.operations_extended import ChoreTemplate, MeetingRequirement, Meetin
 from seed import routines, upkeep
 from seed.context import Plan, SeedContext, day_at, day_of, on_day
 from seed.factories.operations import (
-    LAB,
     ChoreFactory,
     CurfewConfigFactory,
     DrugTestFactory,
@@ -50,6 +49,7 @@ class ChoreSpec:
     checklist: list[str]
 
 
+LAB = "Piedmont Toxicology"
 ORG_CHORES = [
     ChoreSpec(
         "Kitchen deep clean",
@@ -160,7 +160,7 @@ def _house_rules(ctx: SeedContext, current: list[Plan]) -> HouseRules:
 
 
 def _chore_template(ctx: SeedContext, spec: ChoreSpec, house_id: uuid.UUID | None = None) -> ChoreTemplate:
-    return ctx.add(ChoreTemplate(id=ctx.nid(), org_id=ctx.org_id, house_id=house_id, **asdict(spec)))
+    return ctx.new(ChoreTemplate, house_id=house_id, **asdict(spec))
 
 
 def _chore_templates(ctx: SeedContext) -> tuple[list[ChoreTemplate], dict[uuid.UUID, ChoreTemplate]]:

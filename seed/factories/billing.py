@@ -12,25 +12,12 @@ import factory
 
 from core.enums import (
     BillingFrequency,
-    EntryDirection,
-    LedgerAccountType,
     LineItemType,
     PaymentMethodType,
     PaymentStatus,
 )
 from models.payment_extended import PaymentMethod, RateConfig, ReconciliationRecord
 from models.payments import LedgerAccount, PayerConfig, Payment
-
-# The chart of accounts: (code, name, type, normal balance).
-ACCOUNTS = [
-    ("1000", "Operating cash", LedgerAccountType.ASSET, EntryDirection.DEBIT),
-    ("1100", "Accounts receivable", LedgerAccountType.ASSET, EntryDirection.DEBIT),
-    ("2100", "Resident deposits held", LedgerAccountType.LIABILITY, EntryDirection.CREDIT),
-    ("3000", "Owner's equity", LedgerAccountType.EQUITY, EntryDirection.CREDIT),
-    ("4000", "Rent revenue", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
-    ("4100", "Program and testing fees", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
-    ("6100", "Payment processing fees", LedgerAccountType.EXPENSE, EntryDirection.DEBIT),
-]
 
 
 class LedgerAccountFactory(factory.Factory[LedgerAccount]):

@@ -9,8 +9,6 @@ from models.operations import Chore, CurfewConfig, DailyCheckIn, DrugTest, Incid
 from models.operations_extended import ClinicalAssessment, CurfewCheckIn, WellnessCheckIn
 from seed.factories.base import PlanRowFactory, ResidentRowFactory
 
-LAB = "Piedmont Toxicology"
-
 
 class ChoreFactory(factory.Factory[Chore]):
     """A house's chore made from a template (`template`), which gives its name, area and rhythm."""
