@@ -134,24 +134,22 @@ def _contacts(ctx: SeedContext, r: Plan, idx: int, family: Consent | None) -> No
     )
     if r.current:
         sponsor = ctx.person(r.gender)
-        ctx.new(
-            ResidentContactFactory.build,
-            plan=r,
-            person=sponsor,
-            relationship_type=ContactRelationship.SPONSOR,
-            phone=ctx.phone(),
-            notes=ctx.p(f"{sponsor.first} has sponsored {r.person.first} since treatment."),
-        )
+        notes = ctx.p(f"{sponsor.first} has sponsored {r.person.first} since treatment.")
+        _contact(ctx, r, sponsor, ContactRelationship.SPONSOR, notes=notes)
     if r.i == 4:
-        po = ctx.person()
-        ctx.new(
-            ResidentContactFactory.build,
-            plan=r,
-            person=po,
-            relationship_type=ContactRelationship.PROBATION_OFFICER,
-            phone=ctx.phone(),
-            organization_name=ctx.p("Buncombe County Adult Probation Office"),
-        )
+        office = ctx.p("Buncombe County Adult Probation Office")
+        _contact(ctx, r, ctx.person(), ContactRelationship.PROBATION_OFFICER, organization_name=office)
+
+
+def _contact(ctx: SeedContext, r: Plan, who: Person, relationship: ContactRelationship, **more: Any) -> None:
+    ctx.new(
+        ResidentContactFactory.build,
+        plan=r,
+        person=who,
+        relationship_type=relationship,
+        phone=ctx.phone(),
+        **more,
+    )
 
 
 def _disclosure_and_notice(ctx: SeedContext, r: Plan, consent: Consent) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from core.enums import (
     DocumentStatus,
@@ -114,6 +115,21 @@ def _resident_documents(ctx: SeedContext, templates: dict[str, DocumentTemplate]
     ctx.consent_signatures = {}
     ctx.consent_docs = {}
     docs: list[Written] = []
+
+    def signed(r: Plan, template: str, title: str, body: str, **more: Any) -> Document:
+        doc = ctx.new(
+            DocumentFactory.build,
+            template=templates[template],
+            resident_id=r.id,
+            status=DocumentStatus.SIGNED,
+            title=title,
+            content=body,
+            content_sha256=sha(body),
+            **more,
+        )
+        docs.append((doc, body, r))
+        return doc
+
     for r in ctx.residents:
         if not r.current:
             continue
@@ -123,35 +139,27 @@ def _resident_documents(ctx: SeedContext, templates: dict[str, DocumentTemplate]
             f"Residency agreement between {ctx.name} and {r.person.full} for {r.house.name}, "
             f"weekly rent ${r.weekly_rate / 100:.2f}, move-in {r.move_in.isoformat()}."
         )
-        doc = ctx.new(
-            DocumentFactory.build,
-            template=templates["Residency agreement"],
-            resident_id=r.id,
-            status=DocumentStatus.SIGNED,
-            title="Residency agreement",
-            content=body,
+        signed(
+            r,
+            "Residency agreement",
+            "Residency agreement",
+            body,
             file_upload_id=ctx.signed_pdfs[r.id].id,
-            content_sha256=sha(body),
             completed_at=signed_at + timedelta(hours=1),
             retention_until_date=day_of(7 * 365),
         )
-        docs.append((doc, body, r))
         consent_body = ctx.p(
             f"I, {r.person.full}, authorize {ctx.name} to disclose attendance and drug screen results "
             f"to my treatment provider. Expires one year from signing."
         )
-        ctx.consent_docs[r.id] = ctx.new(
-            DocumentFactory.build,
-            template=templates["Part 2 consent to disclose"],
-            resident_id=r.id,
-            status=DocumentStatus.SIGNED,
-            title="Consent to disclose (42 CFR Part 2)",
-            content=consent_body,
-            content_sha256=sha(consent_body),
+        ctx.consent_docs[r.id] = signed(
+            r,
+            "Part 2 consent to disclose",
+            "Consent to disclose (42 CFR Part 2)",
+            consent_body,
             completed_at=signed_at,
             expires_at=signed_at + timedelta(days=365),
         )
-        docs.append((ctx.consent_docs[r.id], consent_body, r))
     return docs
 
 
