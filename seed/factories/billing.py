@@ -1,7 +1,7 @@
 """Money rows of the demo seed: rates, payers, payment methods, payments, reconciliation lines.
 
-Idempotency keys and journal ids are not drawn here: the seed takes them from the same builders
-the billing activities use, at the call site.
+Idempotency keys and journal ids are not made here: the seed takes them, at the call site, from
+the same builders the billing activities use.
 """
 
 from __future__ import annotations
@@ -64,8 +64,7 @@ class PaymentMethodFactory(factory.Factory[PaymentMethod]):
 
 
 class PaymentFactory(factory.Factory[Payment]):
-    """Money received, by card when it has a `payment_method_id` (Stripe's intent id follows
-    from its own id), otherwise recorded by staff."""
+    """Money received (pass `status` for an attempt that failed)."""
 
     class Meta:
         model = Payment

@@ -122,7 +122,8 @@ CONTACT_RELATIONS = [
 
 
 class UserFactory(factory.Factory[User]):
-    """A staff login. Pass `org_id`, `email` and `password_hash`; the name and phone are fake."""
+    """A login. Pass `org_id`, `email` and `password_hash`; the name (from `person`, or given)
+    and the phone are fake."""
 
     class Meta:
         model = User
@@ -138,7 +139,8 @@ class UserFactory(factory.Factory[User]):
 
 class RoleAssignmentFactory(factory.Factory[RoleAssignment]):
     """A role held by `user` (a User, e.g. from UserFactory), org-wide unless given a house or
-    property. Flush the user first: nothing orders the two INSERTs without a relationship."""
+    property. Flush the user first: only `user_id` is set, so the session does not order the
+    two INSERTs."""
 
     class Meta:
         model = RoleAssignment
