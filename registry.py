@@ -1,6 +1,8 @@
-"""Every process family in one list: its workflows, its activity class and its router.
+"""Every process family in one list: its workflows, activity classes, router, daily Schedules,
+seed story and replay scenarios.
 
-Adding a family is one line here; the worker, the API and the test fixtures read this list.
+Adding a family is one entry here; the worker, the API, `schedules sync`, the seed and the
+replay tests read this list.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ from api.routes import intake as intake_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from core.process import Daily
+from seed import billing as seed_billing
+from seed import compliance as seed_compliance
+from seed import documents as seed_documents
+from seed import intake as seed_intake
+from seed import integrations as seed_integrations
+from seed import messaging as seed_messaging
+from seed import operations as seed_operations
+from seed import orgs as seed_orgs
+from seed import residents as seed_residents
+from seed.story import Stage, Step, ordered
 from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
 from workflows.audit import AuditAnchorWorkflow
 from workflows.billing.dunning import SWEEP_SCHEDULE, DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
@@ -45,8 +57,8 @@ from workflows.signing import SignatureRequestWorkflow
 @dataclass(frozen=True)
 class Family:
     name: str
-    workflows: Sequence[type]
-    activities: Sequence[type[TenantActivities]]
+    workflows: Sequence[type] = ()
+    activities: Sequence[type[TenantActivities]] = ()
     router: APIRouter | None = None
     # Modules of recording scenarios (each a `SCENARIOS` dict) for tests/test_replay.py, which
     # writes a scenario's history beside its module. Named, not imported: the worker and the
@@ -54,6 +66,8 @@ class Family:
     histories: Sequence[str] = ()
     # Per-org daily Schedules; `recoveryos schedules sync` creates them for every org.
     schedules: Sequence[Daily] = ()
+    # Its part of the demo organisation (`recoveryos seed`), each step in its stage.
+    seed: Sequence[Step] = ()
 
 
 FAMILIES: list[Family] = [
@@ -64,6 +78,7 @@ FAMILIES: list[Family] = [
         [IntakeActivities],
         intake_routes.router,
         histories=["tests.intake.histories"],
+        seed=[Step(Stage.INQUIRIES, seed_intake.leads)],
     ),
     Family(
         "admission",
@@ -71,16 +86,39 @@ FAMILIES: list[Family] = [
         [AdmissionActivities],
         admission_routes.router,
         histories=["tests.admission.histories"],
+        seed=[
+            Step(Stage.PEOPLE, seed_residents.residents),
+            Step(Stage.JOURNEYS, seed_intake.admissions),
+            Step(Stage.JOURNEYS, seed_intake.bed_occupancies),
+            Step(Stage.JOURNEYS, seed_residents.lifecycle),
+        ],
     ),
-    Family("housing", [], [], housing_routes.router),
-    Family("users", [], [], users_routes.router),
-    Family("documents", [], [], documents_routes.router),
+    Family("housing", router=housing_routes.router, seed=[Step(Stage.PLACES, seed_orgs.places)]),
+    Family(
+        "users",
+        router=users_routes.router,
+        seed=[
+            Step(Stage.ORGANISATION, seed_orgs.organisation),
+            Step(Stage.ORGANISATION, seed_orgs.staff),
+            Step(Stage.LAST, seed_orgs.invitation),
+        ],
+    ),
+    Family("documents", router=documents_routes.router, seed=[Step(Stage.RECORDS, seed_documents.documents)]),
     Family(
         "signing",
         [SignatureRequestWorkflow],
         [SigningActivities],
         signing_routes.router,
         histories=["tests.signing.histories"],
+        seed=[Step(Stage.RECORDS, seed_documents.signature_events)],
+    ),
+    # Tables only until their issues land: Part 2 consents and compliance records.
+    Family(
+        "compliance",
+        seed=[
+            Step(Stage.RECORDS, seed_compliance.consents),
+            Step(Stage.DAILY_LIFE, seed_compliance.compliance),
+        ],
     ),
     Family(
         "billing",
@@ -105,7 +143,12 @@ FAMILIES: list[Family] = [
         billing_routes.router,
         histories=["tests.billing.histories", "tests.dunning.histories", "tests.reconciliation.histories"],
         schedules=[RENT_RUN_SCHEDULE, SWEEP_SCHEDULE, DAILY_SCHEDULE],
+        seed=[Step(Stage.TERMS, seed_billing.rates_and_payers), Step(Stage.RECORDS, seed_billing.billing)],
     ),
+    # Tables only until their issues land: house operations, messaging, integrations.
+    Family("operations", seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)]),
+    Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
+    Family("integrations", seed=[Step(Stage.DAILY_LIFE, seed_integrations.platform)]),
 ]
 
 
@@ -124,3 +167,8 @@ def routers() -> list[APIRouter]:
 
 def schedules() -> list[Daily]:
     return [d for f in FAMILIES for d in f.schedules]
+
+
+def seed_story() -> list[Step]:
+    """Every family's seed steps, stage by stage (seed/story.py)."""
+    return ordered(step for f in FAMILIES for step in f.seed)

@@ -36,6 +36,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import registry
 from bench.checks import same_work
 from bench.stack import start_postgres
 
@@ -101,7 +102,7 @@ def _seed() -> tuple[uuid.UUID, str, uuid.UUID]:
     from core.enums import UserRole
     from seed import seed_org
 
-    result = seed_org(uuid.uuid4(), seed_value=7, slug="bench")
+    result = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=7, slug="bench")
     # A role that reads leads without a second factor (no Part 2 clinical access).
     _uid, email = result.users[UserRole.PROPERTY_MANAGER]
     got = login(email, result.password, request_id="bench", source_ip="127.0.0.1", user_agent="bench")
@@ -333,7 +334,7 @@ def _verify_bench(entries: int) -> None:
     from core.enums import AuditAction
     from seed import seed_org
 
-    org_id = seed_org(uuid.uuid4(), seed_value=8, slug="verify-bench").org_id
+    org_id = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=8, slug="verify-bench").org_id
     t = time.perf_counter()
     with tenant_session(org_id, actor_type="bench") as s:
         for start in range(0, entries, 10_000):

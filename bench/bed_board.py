@@ -41,6 +41,7 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
+import registry
 from bench.checks import same_work
 from bench.stack import start_postgres
 
@@ -57,7 +58,7 @@ def _reader() -> tuple[uuid.UUID, uuid.UUID, str, str]:
     from core.enums import UserRole
     from seed import seed_org
 
-    result = seed_org(uuid.uuid4(), seed_value=11, slug="board-bench")
+    result = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=11, slug="board-bench")
     tokens = []
     for role in (UserRole.BILLING_SPECIALIST, UserRole.HOUSE_MANAGER):
         _, email = result.users[role]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pyotp
 
 import models
+import registry
 from core.bootstrap import current_revision
 from core.config import get_settings
 from core.db import tenant_session
@@ -102,7 +103,7 @@ def seed(scale: int, seed_value: int) -> int:
         _print_payment_link(org_id)
         _schedule(org_id)
         return 0
-    result = seed_org(org_id, scale=scale, seed_value=seed_value, name=name, slug=slug)
+    result = seed_org(org_id, registry.seed_story(), scale=scale, seed_value=seed_value, name=name, slug=slug)
     _print_summary(result, name, slug, seed_value)
     _print_payment_link(org_id)
     _schedule(org_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,8 +27,8 @@ from core.passwords import hash_password
 from models.audit import AuditEvent, AuditLog
 from models.bed_board import BedBoardSnapshot, BedBoardSnapshotHouse, BedBoardVersion
 from models.events import DomainEvent
-from seed import billing, compliance, documents, intake, integrations, messaging, operations, orgs, residents
 from seed.context import SeedContext
+from seed.story import Step
 from services.bed_board import board_json
 
 # Fixed namespace for the CLI's demo org id: uuid5(DEMO_NAMESPACE, "recoveryos-demo-<seed>").
@@ -52,37 +53,17 @@ def demo_password(seed_value: int) -> str:
     return f"recovery-demo-{seed_value}"
 
 
-def _story(ctx: SeedContext) -> None:
-    orgs.organisation(ctx)
-    orgs.staff(ctx)
-    orgs.places(ctx)
-    billing.rates_and_payers(ctx)
-    residents.residents(ctx)
-    intake.leads(ctx)
-    intake.admissions(ctx)
-    intake.bed_occupancies(ctx)
-    residents.lifecycle(ctx)
-    documents.documents(ctx)
-    documents.signature_events(ctx)
-    compliance.consents(ctx)
-    billing.billing(ctx)
-    operations.operations(ctx)
-    compliance.compliance(ctx)
-    messaging.messaging(ctx)
-    integrations.platform(ctx)
-    orgs.invitation(ctx)
-    ctx.flush()
-
-
 def seed_org(
     org_id: uuid.UUID,
+    story: Sequence[Step],
     *,
     scale: int = 1,
     seed_value: int = 42,
     name: str | None = None,
     slug: str | None = None,
 ) -> SeedResult:
-    """Create one fully populated demo organisation with id `org_id`."""
+    """Create one fully populated demo organisation with id `org_id`, telling `story` (every
+    family's steps, in order: `registry.seed_story()`)."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
     started = time.monotonic()
@@ -99,7 +80,9 @@ def seed_org(
             slug=slug,
             password_hash=hash_password(password),
         )
-        _story(ctx)
+        for step in story:
+            step.run(ctx)
+        ctx.flush()
     counts = dict(ctx.counts)
     counts["organizations"] = 1
     # Today's bed board, built once as the first reader would: the demo's copy (migration 0013).

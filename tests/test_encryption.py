@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, text
 
 import models
+import registry
 from cli.admin import rotate_keys, stale_count_now
 from core.audit_sealer import seal_pending
 from core.crypto import DecryptionError, key_id_of
@@ -31,7 +32,7 @@ from tests.factories import OrgFactory
 
 @pytest.fixture(scope="module")
 def seeded(database: str) -> SeedResult:
-    return seed_org(uuid.uuid4(), seed_value=1234, slug=f"enc-{uuid.uuid4().hex[:6]}")
+    return seed_org(uuid.uuid4(), registry.seed_story(), seed_value=1234, slug=f"enc-{uuid.uuid4().hex[:6]}")
 
 
 # The operator's own wording, merged with no resident's data (rendering writes to encrypted
@@ -135,7 +136,7 @@ def own_database(pg_cluster: str, database: str) -> Iterator[str]:
 
 
 def test_key_rotation_reencrypts_everything_and_resumes_after_interruption(own_database: str) -> None:
-    result = seed_org(uuid.uuid4(), seed_value=99, slug="rotation")
+    result = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=99, slug="rotation")
     old = field_cipher().ring.active
     ring = json.loads(os.environ["RECOVERYOS_FIELD_KEYS"])
     ring["field-2"] = base64.b64encode(secrets.token_bytes(32)).decode()

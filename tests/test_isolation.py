@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import models
+import registry
 from core import audit
 from core.db import tenant_session
 from core.enums import AuditAction
@@ -23,8 +24,8 @@ ALL_TABLES = [*TENANT_TABLES, "organizations"]
 
 @pytest.fixture(scope="module")
 def two_orgs(database: str) -> tuple[SeedResult, SeedResult]:
-    a = seed_org(uuid.uuid4(), seed_value=11, slug=f"iso-a-{uuid.uuid4().hex[:6]}")
-    b = seed_org(uuid.uuid4(), seed_value=12, slug=f"iso-b-{uuid.uuid4().hex[:6]}")
+    a = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=11, slug=f"iso-a-{uuid.uuid4().hex[:6]}")
+    b = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=12, slug=f"iso-b-{uuid.uuid4().hex[:6]}")
     for org in (a, b):  # the seed chains its audit events: leave one waiting in the outbox
         with tenant_session(org.org_id, actor_type="test") as s:
             audit.record(s, AuditAction.EXECUTE, "isolation_check")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+import registry
 from core.db import tenant_session
 from core.enums import EntryDirection as D
 from core.enums import LedgerAccountType, UserRole
@@ -154,7 +155,7 @@ def test_entries_are_immutable_and_corrections_are_reversals(orgs: OrgFactory) -
 def test_resident_balance_sums_only_that_residents_entries(orgs: OrgFactory) -> None:
     from seed import seed_org
 
-    result = seed_org(uuid.uuid4(), seed_value=7)
+    result = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=7)
     with tenant_session(result.org_id, actor_type="test") as s:
         rows = s.execute(
             text(

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 import models
+import registry
 from api.auth import login
 from cli import seed as seed_mod
 from cli.seed import seed
@@ -28,7 +29,7 @@ def _new_slug(prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def seeded(database: str) -> SeedResult:
-    return seed_org(uuid.uuid4(), seed_value=7, slug=_new_slug("seedtest"))
+    return seed_org(uuid.uuid4(), registry.seed_story(), seed_value=7, slug=_new_slug("seedtest"))
 
 
 def _table_counts(org_id: uuid.UUID) -> dict[str, int]:
@@ -71,7 +72,7 @@ def test_seed_has_one_user_per_role_and_they_log_in(seeded: SeedResult) -> None:
 
 
 def test_seed_is_deterministic(seeded: SeedResult) -> None:
-    other = seed_org(uuid.uuid4(), seed_value=7, slug=_new_slug("seedtwin"))
+    other = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=7, slug=_new_slug("seedtwin"))
     assert other.counts == seeded.counts
     assert len(other.phi) == len(seeded.phi)
 
@@ -88,7 +89,7 @@ def test_seed_is_deterministic(seeded: SeedResult) -> None:
         ids_b = set(s.execute(text("SELECT id FROM residents")).scalars())
     assert not ids_a & ids_b
     # A different seed gives different people.
-    third = seed_org(uuid.uuid4(), seed_value=8, slug=_new_slug("seedother"))
+    third = seed_org(uuid.uuid4(), registry.seed_story(), seed_value=8, slug=_new_slug("seedother"))
     assert first_resident(third.org_id) != first_resident(seeded.org_id)
 
 

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+import registry
 from core import audit_sealer
 from core.enums import UserRole
 from seed import seed_org
@@ -34,7 +35,9 @@ def _line(out: str, org_id: uuid.UUID) -> str:
 @pytest.fixture(scope="module")
 def seeded() -> uuid.UUID:
     """A demo org as `recoveryos seed` writes it: chained by the seed, not by a worker."""
-    return seed_org(uuid.uuid4(), seed_value=18, slug=f"anchor-{uuid.uuid4().hex[:6]}").org_id
+    return seed_org(
+        uuid.uuid4(), registry.seed_story(), seed_value=18, slug=f"anchor-{uuid.uuid4().hex[:6]}"
+    ).org_id
 
 
 def test_a_chain_without_an_anchor_is_reported_unanchored_not_ok(orgs: OrgFactory) -> None:
