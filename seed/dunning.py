@@ -6,14 +6,16 @@ keyed as the dunning activities key them."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from core.enums import DunningActionStatus, DunningActionType
+from core.enums import DunningActionStatus
 from models.payment_extended import DunningConfig
 from models.payments import DunningAction
 from seed.context import SeedContext
 from services.billing import dunning as dunning_svc
 from services.billing import dunning_config
+from services.billing.dunning_config import StepSpec
 from services.billing.keys import dunning_action_key
 
 
@@ -49,35 +51,37 @@ def collections(ctx: SeedContext, open_invoices: list[tuple[uuid.UUID, date, uui
     reminder, late_fee = dunning_config.steps_of(dunning_config.DEFAULT_STEPS)[:2]
     for invoice_id, due, resident_id in open_invoices:
         reminded = dunning_svc.step_at(due, reminder.days_after_due)
-        ctx.add(
-            DunningAction(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                invoice_id=invoice_id,
-                resident_id=resident_id,
-                dunning_config_id=conf.id,
-                action_type=DunningActionType.REMINDER_EMAIL,
-                status=DunningActionStatus.SENT,
-                step_number=reminder.step,
-                scheduled_for=reminded,
-                executed_at=reminded + timedelta(minutes=2),
-                idempotency_key=dunning_action_key(invoice_id, reminder.step),
-                template_key=reminder.template_key,
-                provider_message_id=dunning_svc.message_id_for(dunning_action_key(invoice_id, reminder.step)),
-            )
-        )
-        ctx.add(
-            DunningAction(
-                id=ctx.nid(),
-                org_id=ctx.org_id,
-                invoice_id=invoice_id,
-                resident_id=resident_id,
-                dunning_config_id=conf.id,
-                action_type=DunningActionType.LATE_FEE,
-                status=DunningActionStatus.SCHEDULED,
-                step_number=late_fee.step,
-                scheduled_for=dunning_svc.step_at(due, late_fee.days_after_due),
-                idempotency_key=dunning_action_key(invoice_id, late_fee.step),
-                template_key=late_fee.template_key,
-            )
-        )
+        message = dunning_svc.message_id_for(dunning_action_key(invoice_id, reminder.step))
+        sent = {"executed_at": reminded + timedelta(minutes=2), "provider_message_id": message}
+        _action(ctx, conf, invoice_id, resident_id, reminder, DunningActionStatus.SENT, reminded, **sent)
+        late_at = dunning_svc.step_at(due, late_fee.days_after_due)
+        _action(ctx, conf, invoice_id, resident_id, late_fee, DunningActionStatus.SCHEDULED, late_at)
+
+
+def _action(
+    ctx: SeedContext,
+    conf: DunningConfig,
+    invoice_id: uuid.UUID,
+    resident_id: uuid.UUID,
+    step: StepSpec,
+    status: DunningActionStatus,
+    at: datetime,
+    **done: Any,
+) -> None:
+    """One step of an invoice's ladder, as the dunning workflow plans it (and, when `done`
+    names when and how, as it ran it)."""
+    action = DunningAction(
+        id=ctx.nid(),
+        org_id=ctx.org_id,
+        invoice_id=invoice_id,
+        resident_id=resident_id,
+        dunning_config_id=conf.id,
+        action_type=step.action_type,
+        status=status,
+        step_number=step.step,
+        scheduled_for=at,
+        idempotency_key=dunning_action_key(invoice_id, step.step),
+        template_key=step.template_key,
+        **done,
+    )
+    ctx.add(action)

@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
 
 from cli.dev import wait_for_port
 from core.process import Actor
@@ -97,3 +98,18 @@ def api_server(app: Any, lifespan: str = "on") -> Iterator[str]:
     finally:
         server.should_exit = True
         t.join(10)
+
+
+def phi_worker(client: Client, task_queue: str) -> Worker:
+    """A worker for the codec tests' PHI-carrying workflow (tests/phi_workflow.py)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.phi_workflow import PhiCarrier, echo_phi
+
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[PhiCarrier],
+        activities=[echo_phi],
+        activity_executor=ThreadPoolExecutor(2),
+    )

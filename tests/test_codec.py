@@ -4,19 +4,18 @@ only a signed-in operator can decode them through the codec endpoint."""
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from google.protobuf.json_format import MessageToDict
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.worker import Worker
 
 from core.codec import codec_from_settings
 from core.enums import UserRole
 from core.temporal import connect
 from tests.factories import OrgFactory
-from tests.phi_workflow import PhiCarrier, PhiInput, echo_phi
+from tests.harness import phi_worker
+from tests.phi_workflow import PhiCarrier, PhiInput
 
 PHI = "Zebediah Quarrington-Velasquez"
 
@@ -31,13 +30,7 @@ async def _raw_history_text(address: str, workflow_id: str) -> str:
 async def test_phi_in_input_result_and_failure_never_reaches_the_server(temporal_address: str) -> None:
     client = await connect(temporal_address)
     queue = f"phi-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        client,
-        task_queue=queue,
-        workflows=[PhiCarrier],
-        activities=[echo_phi],
-        activity_executor=ThreadPoolExecutor(2),
-    ):
+    async with phi_worker(client, queue):
         ok_id, bad_id = f"phi-ok-{uuid.uuid4()}", f"phi-bad-{uuid.uuid4()}"
         result = await client.execute_workflow(PhiCarrier.run, PhiInput(PHI), id=ok_id, task_queue=queue)
         assert result == f"processed {PHI}"

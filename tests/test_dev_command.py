@@ -167,9 +167,16 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
             proc.kill()
 
 
-async def _schedule_ids(address: str) -> set[str]:
+async def _schedule_ids(address: str, org_id: str) -> set[str]:
+    """The org's schedules as Temporal lists them. The list comes from its visibility store,
+    which catches up a moment after a schedule is created: ask again for a few seconds."""
     client = await Client.connect(address)
-    return {s.id async for s in await client.list_schedules()}
+    for _ in range(50):
+        ids = {s.id async for s in await client.list_schedules()}
+        if len({i for i in ids if f"/{org_id}/" in i}) >= 3:
+            break
+        await asyncio.sleep(0.2)
+    return ids
 
 
 def _seed_pay_and_schedule(tmp_path: Path, tport: int) -> None:
@@ -188,7 +195,7 @@ def _seed_pay_and_schedule(tmp_path: Path, tport: int) -> None:
     assert "schedules: 3 created" in seeded.stdout, seeded.stdout[-1500:]
     org = re.search(r"id ([0-9a-f-]{36})\)", seeded.stdout)
     assert org is not None
-    ids = asyncio.run(_schedule_ids(f"127.0.0.1:{tport}"))
+    ids = asyncio.run(_schedule_ids(f"127.0.0.1:{tport}", org.group(1)))
     for family in ("billing", "dunning", "reconciliation"):
         assert any(i.startswith(f"{family}/{org.group(1)}/") for i in ids), (family, ids)
     link = re.search(r"payment link \(open invoice [0-9a-f-]+\):\s+(\S+)", seeded.stdout)

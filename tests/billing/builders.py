@@ -8,14 +8,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+import httpx
 from sqlalchemy import insert
 
 from core.crypto import field_aad
 from core.db import tenant_session
-from core.enums import AdmissionStatus, HouseGender, PropertyType, ResidentStatus
+from core.enums import AdmissionStatus, HouseGender, PropertyType, ResidentStatus, UserRole
 from core.fieldcrypt import field_cipher
 from models.orgs import Bed, House, Property, Room
 from models.residents import Admission, Resident
+from tests.factories import OrgFactory, SampleOrg
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,27 @@ def admit(
             ],
         )
     return resident_ids
+
+
+def rated_resident(
+    orgs: OrgFactory, http_base: str, cents: int, rate_name: str = "Rent"
+) -> tuple[SampleOrg, uuid.UUID]:
+    """An org whose billing specialist set a monthly house rate over HTTP, and one resident
+    admitted on 2026-01-01 under it; (org, resident)."""
+    org = orgs.create((UserRole.BILLING_SPECIALIST, UserRole.HOUSE_MANAGER))
+    house = make_house(org.org_id, beds=1)
+    headers = org.headers(UserRole.BILLING_SPECIALIST)
+    with httpx.Client(base_url=http_base, headers=headers, timeout=30) as http:
+        r = http.post(
+            "/v1/billing/rates",
+            json={
+                "name": rate_name,
+                "amount_cents": cents,
+                "billing_frequency": "monthly",
+                "effective_from": "2026-01-01",
+                "house_id": str(house.house_id),
+            },
+        )
+        assert r.status_code == 201, r.text
+    (rid,) = admit(org.org_id, house, [(date(2026, 1, 1), None)])
+    return org, rid

@@ -11,7 +11,7 @@ import httpx
 from core.db import tenant_session
 from core.enums import UserRole
 from services.billing import invoices, rent
-from tests.billing.builders import admit, make_house
+from tests.billing.builders import rated_resident
 from tests.factories import OrgFactory, SampleOrg
 
 NOV = date(2026, 11, 1)
@@ -20,21 +20,7 @@ SPECIALIST = UserRole.BILLING_SPECIALIST
 
 def _billed_org(orgs: OrgFactory, http_base: str) -> tuple[SampleOrg, uuid.UUID, uuid.UUID]:
     """An org with one resident and November's rent invoice issued; (org, resident, invoice)."""
-    org = orgs.create((SPECIALIST, UserRole.HOUSE_MANAGER))
-    house = make_house(org.org_id, beds=1)
-    with httpx.Client(base_url=http_base, headers=org.headers(SPECIALIST), timeout=30) as http:
-        r = http.post(
-            "/v1/billing/rates",
-            json={
-                "name": "Standard rent",
-                "amount_cents": 90_000,
-                "billing_frequency": "monthly",
-                "effective_from": "2026-01-01",
-                "house_id": str(house.house_id),
-            },
-        )
-        assert r.status_code == 201, r.text
-    (rid,) = admit(org.org_id, house, [(date(2026, 1, 1), None)])
+    org, rid = rated_resident(orgs, http_base, 90_000, "Standard rent")
     with tenant_session(org.org_id, actor_type="test") as s:
         rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:

@@ -12,36 +12,17 @@ import httpx
 from core.db import tenant_session
 from core.enums import UserRole
 from services.billing import deposits, invoices, rent
-from tests.billing.builders import admit, make_house
+from tests.billing.builders import admit, make_house, rated_resident
 from tests.factories import OrgFactory, SampleOrg
 
 NOV = date(2026, 11, 1)
 SPECIALIST = UserRole.BILLING_SPECIALIST
 
 
-def _resident(orgs: OrgFactory, http_base: str, cents: int) -> tuple[SampleOrg, uuid.UUID]:
-    org = orgs.create((SPECIALIST, UserRole.HOUSE_MANAGER))
-    house = make_house(org.org_id, beds=1)
-    with httpx.Client(base_url=http_base, headers=org.headers(SPECIALIST), timeout=30) as http:
-        r = http.post(
-            "/v1/billing/rates",
-            json={
-                "name": "Rent",
-                "amount_cents": cents,
-                "billing_frequency": "monthly",
-                "effective_from": "2026-01-01",
-                "house_id": str(house.house_id),
-            },
-        )
-        assert r.status_code == 201, r.text
-    (rid,) = admit(org.org_id, house, [(date(2026, 1, 1), None)])
-    return org, rid
-
-
 def test_a_60_40_split_gives_each_payer_their_share_rounded_down_and_the_odd_cent_to_the_resident(
     stack: str, orgs: OrgFactory
 ) -> None:
-    org, rid = _resident(orgs, stack, 100_001)
+    org, rid = rated_resident(orgs, stack, 100_001)
     with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=30) as http:
         family = http.post(
             f"/v1/billing/residents/{rid}/payers",
@@ -87,7 +68,7 @@ def test_a_60_40_split_gives_each_payer_their_share_rounded_down_and_the_odd_cen
 
 
 def test_payer_configs_that_do_not_add_up_are_refused_naming_the_field(stack: str, orgs: OrgFactory) -> None:
-    org, rid = _resident(orgs, stack, 90_000)
+    org, rid = rated_resident(orgs, stack, 90_000)
     url = f"/v1/billing/residents/{rid}/payers"
     with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=30) as http:
         first = {"payer_type": "family", "share_percent": "60", "effective_to": "2030-01-01"}
@@ -128,7 +109,7 @@ def test_payer_configs_that_do_not_add_up_are_refused_naming_the_field(stack: st
 def test_a_deposit_is_taken_once_and_settled_only_through_the_discharge_process(
     stack: str, orgs: OrgFactory
 ) -> None:
-    org, rid = _resident(orgs, stack, 90_000)
+    org, rid = rated_resident(orgs, stack, 90_000)
     body = {"resident_id": str(rid), "amount_cents": 50_000, "method": "money_order", "reference": "MO-1"}
     with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=30) as http:
         taken = http.post("/v1/billing/deposits", json=body, headers={"Idempotency-Key": "dep-1"})
@@ -155,7 +136,7 @@ def test_a_card_payment_is_refunded_through_stripe_and_an_offline_one_is_pointed
     from core.config import get_settings
     from core.stripe_gateway import StripeGateway
 
-    org, rid = _resident(orgs, stack, 45_000)
+    org, rid = rated_resident(orgs, stack, 45_000)
     with tenant_session(org.org_id, actor_type="test") as s:
         rent.issue_rent_batch(s, NOV, None, 10)
     with tenant_session(org.org_id, actor_type="test") as s:
@@ -277,7 +258,7 @@ def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
     from core.enums import PaymentMethodType
     from models.payments import Payment
 
-    org, rid = _resident(orgs, stack, 45_000)
+    org, rid = rated_resident(orgs, stack, 45_000)
     pm = _card("4242424242424242")
     body = {"deposit_resident_id": str(rid), "amount_cents": 50_000, "payment_method": pm}
     headers = org.headers(SPECIALIST)
@@ -305,7 +286,7 @@ def test_two_card_deposits_sent_at_once_for_one_resident_charge_the_card_once(
 def test_a_declined_card_deposit_can_be_taken_again_with_another_card(
     stack: str, localstripe: str, orgs: OrgFactory
 ) -> None:
-    org, rid = _resident(orgs, stack, 45_000)
+    org, rid = rated_resident(orgs, stack, 45_000)
     declined, good = _card("4000000000000341"), _card("4242424242424242")
     body = {"deposit_resident_id": str(rid), "amount_cents": 50_000}
     with httpx.Client(base_url=stack, headers=org.headers(SPECIALIST), timeout=60) as http:

@@ -7,21 +7,20 @@ import asyncio
 import base64
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from google.protobuf.json_format import MessageToDict
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.converter import DataConverter, WorkflowSerializationContext
-from temporalio.worker import Worker
 
 from core.codec import ENCODING, KEY_ID, EncryptionCodec
 from core.enums import UserRole
 from core.process import workflow_id
 from core.temporal import connect
 from tests.factories import OrgFactory
-from tests.phi_workflow import PhiCarrier, PhiInput, echo_phi
+from tests.harness import phi_worker
+from tests.phi_workflow import PhiCarrier, PhiInput
 from tests.security.conftest import audit_rows
 
 PHI = "Ottoline Featherstonehaugh"
@@ -32,13 +31,7 @@ async def _run_for(address: str, org_id: uuid.UUID) -> list[Payload]:
     client = await connect(address)
     queue = f"org-keys-{uuid.uuid4().hex[:8]}"
     wid = workflow_id("phi", org_id, uuid.uuid4())
-    async with Worker(
-        client,
-        task_queue=queue,
-        workflows=[PhiCarrier],
-        activities=[echo_phi],
-        activity_executor=ThreadPoolExecutor(2),
-    ):
+    async with phi_worker(client, queue):
         assert await client.execute_workflow(PhiCarrier.run, PhiInput(PHI), id=wid, task_queue=queue) == (
             f"processed {PHI}"
         )
