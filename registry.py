@@ -42,7 +42,8 @@ from seed import operations as seed_operations
 from seed import orgs as seed_orgs
 from seed import residents as seed_residents
 from seed.story import Stage, Step, ordered
-from workflows.admission import AdmissionWorkflow, BedOfferWorkflow
+from workflows.admission.bed_offer import BedOfferWorkflow
+from workflows.admission.journey import AdmissionWorkflow
 from workflows.audit import AuditAnchorWorkflow
 from workflows.billing.dunning import SWEEP_SCHEDULE, DunningSweepWorkflow, DunningWorkflow, WriteOffWorkflow
 from workflows.billing.payments import CardPaymentWorkflow

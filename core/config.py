@@ -51,9 +51,9 @@ class Settings(BaseSettings):
     task_queue: str = "recoveryos"
     # How long a POST that starts a process waits for the worker before answering 202.
     process_wait_seconds: float = 15.0
-    # The resident journey (workflows/admission.py): how long a waitlisted person has to accept a
-    # freed bed, how long a resident may be unaccounted for before the workflow discharges them
-    # as "left without notice", and the least time staff get after reporting it to cancel.
+    # The resident journey (workflows/admission/journey.py): how long a waitlisted person has to
+    # accept a freed bed, how long a resident may be unaccounted for before the workflow discharges
+    # them as "left without notice", and the least time staff get after reporting it to cancel.
     admission_offer_hours: int = Field(default=48, ge=1)
     admission_unaccounted_hours: int = Field(default=72, ge=1)
     admission_grace_hours: int = Field(default=24, ge=0)

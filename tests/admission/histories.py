@@ -16,8 +16,10 @@ from tests.harness import Scenario
 from workflows.admission import (
     ADMISSION,
     BED_OFFER,
+)
+from workflows.admission.journey import AdmissionWorkflow
+from workflows.admission.messages import (
     AdmissionInput,
-    AdmissionWorkflow,
     AssignBed,
     DischargeRequest,
     OfferAnswer,

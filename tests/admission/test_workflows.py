@@ -40,8 +40,10 @@ from tests.factories import OrgFactory, SampleOrg
 from workflows.admission import (
     ADMISSION,
     BED_OFFER,
+)
+from workflows.admission.journey import AdmissionWorkflow
+from workflows.admission.messages import (
     AdmissionInput,
-    AdmissionWorkflow,
     AssignBed,
     BedOfferResult,
     DischargeRequest,

@@ -27,10 +27,10 @@ from core.enums import AdmissionStatus, DischargeReason, Priority
 from core.errors import NotFound
 from core.process import Wait
 from services.admission import applications
-from workflows.admission import (
-    ADMISSION,
+from workflows.admission import ADMISSION
+from workflows.admission.journey import AdmissionWorkflow
+from workflows.admission.messages import (
     AdmissionInput,
-    AdmissionWorkflow,
     AssignBed,
     DischargeRequest,
     Journey,

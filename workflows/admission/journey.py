@@ -1,31 +1,13 @@
-"""The resident journey after intake: application → a bed (or the waitlist) → residency →
-transfers → discharge, as one `Admission` workflow per admission; a freed bed offered down the
-waitlist by a `BedOffer` workflow per bed; and the hand-over of the final invoice and deposit
-settlement to billing.
-
-Intake hands over through the API: `POST /v1/admissions` for an approved lead starts this
-workflow (intake's workflow and its histories are unchanged). Updates answer the caller
-(assign a bed, answer an offer, transfer, discharge); signals carry what needs no answer
-(a resident unaccounted for, or back); the `journey` query shows one journey's progress.
-The workflow keeps ids, dates and statuses only; free-text reasons travel in an (encrypted)
-update payload to the activity that stores them and are not kept in workflow state.
-
-Billing seam: on discharge the journey starts billing's `BillingDischargeSettlement` as a child
-workflow with `SettleDischarge(actor, resident_id, discharged_on)`, id
-`billing/<org>/discharge-<resident_id>` (billing's `discharge_key`), and does not wait for it
-(parent-close policy ABANDON: the settlement outlives the journey). Histories recorded before
-this seam started the placeholder type `BillingFinalSettlement` instead; they replay through
-the `billing-settlement` patch.
-"""
+"""`AdmissionWorkflow` (`admission/<org>/<admission id>`): one admission from application to a
+bed (or the waitlist), residency, transfers and discharge; each freed bed handed to a bed offer,
+and on discharge the final bill handed to billing (`handover`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError, WorkflowAlreadyStartedError
@@ -37,159 +19,42 @@ with workflow.unsafe.imports_passed_through():
         DischargeResident,
         JoinWaitlist,
         MoveIn,
-        OfferNext,
         OpenApplication,
         PlaceInBed,
-        ReleaseOffer,
         TransferBed,
     )
     from core.contracts.admission import (
         ADMINISTRATIVE_REASONS,
         KIND_REASON,
-        Application,
         Discharged,
         DischargeKind,
-        Offer,
         Placed,
     )
-    from core.enums import DischargeReason, Priority, WaitlistStatus
     from core.errors import Conflict, Rejected
-    from core.process import DB_STEP, Actor, Process, Wait
-    from workflows.billing import BILLING
-    from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
-
-ADMISSION = Process("admission")
-BED_OFFER = Process("bed-offer")
-# Before the `billing-settlement` patch: the placeholder hand-over, kept for replay only.
-LEGACY_SETTLEMENT = Process("settlement")
-LEGACY_SETTLEMENT_TYPE = "BillingFinalSettlement"
-
-
-class Stage(StrEnum):
-    APPLIED = "applied"
-    WAITLISTED = "waitlisted"
-    OFFERED = "offered"
-    RESERVED = "reserved"
-    ACTIVE = "active"
-    DISCHARGED = "discharged"
-    REFUSED = "refused"
-
-
-@dataclass(frozen=True)
-class Timing:
-    """The journey's clocks, in hours (settings `admission_*_hours`)."""
-
-    offer_hours: int = 48
-    unaccounted_hours: int = 72
-    grace_hours: int = 24
-
-
-@dataclass(frozen=True)
-class AdmissionInput:
-    actor: Actor
-    admission_id: uuid.UUID
-    application: Application
-    timing: Timing = Timing()
-
-
-@dataclass(frozen=True)
-class AssignBed:
-    actor: Actor
-    bed_id: uuid.UUID
-    move_in_date: date | None = None  # None: today
-
-
-@dataclass(frozen=True)
-class WaitlistRequest:
-    actor: Actor
-    priority: Priority = Priority.NORMAL
-    any_house: bool = False  # False: wait for the application's house
-
-
-@dataclass(frozen=True)
-class BedOffered:
-    actor: Actor
-    entry_id: uuid.UUID
-    bed_id: uuid.UUID
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class OfferWithdrawn:
-    actor: Actor
-    entry_id: uuid.UUID
-    bed_id: uuid.UUID
-
-
-@dataclass(frozen=True)
-class OfferAnswer:
-    actor: Actor
-    accept: bool
-
-
-@dataclass(frozen=True)
-class TransferRequest:
-    actor: Actor
-    to_bed_id: uuid.UUID
-    effective_date: date | None = None  # None: today
-    reason: str | None = None  # PHI: stored by the activity, not kept by the workflow
-
-
-@dataclass(frozen=True)
-class DischargeRequest:
-    actor: Actor
-    kind: DischargeKind
-    reason: DischargeReason | None = None  # required for an administrative discharge
-    on: date | None = None  # None: today
-    details: str | None = None  # PHI: stored by the activity, not kept by the workflow
-
-
-@dataclass(frozen=True)
-class Unaccounted:
-    """Staff report a resident missing since `since` (later: missed curfew check-ins)."""
-
-    actor: Actor
-    since: datetime
-
-
-@dataclass(frozen=True)
-class Returned:
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class OpenOffer:
-    entry_id: uuid.UUID
-    bed_id: uuid.UUID
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class PendingTransfer:
-    transfer_id: uuid.UUID
-    from_bed_id: uuid.UUID
-    to_bed_id: uuid.UUID
-    effective_date: date
-
-
-@dataclass
-class Journey:
-    admission_id: uuid.UUID
-    stage: Stage = Stage.APPLIED
-    resident_id: uuid.UUID | None = None
-    house_id: uuid.UUID | None = None
-    bed_id: uuid.UUID | None = None
-    move_in_date: date | None = None
-    waitlist_entry_id: uuid.UUID | None = None
-    offer: OpenOffer | None = None
-    transfers: list[PendingTransfer] = field(default_factory=list)
-    unaccounted_since: datetime | None = None
-    discharge_due_at: datetime | None = None
-    discharge_id: uuid.UUID | None = None
-    discharge_kind: DischargeKind | None = None
-    readmission: bool = False
-    refusal: str | None = None
-    history: list[Stage] = field(default_factory=list)
+    from core.process import DB_STEP, Actor, Wait
+    from workflows.admission import BED_OFFER
+    from workflows.admission.bed_offer import BedOfferWorkflow
+    from workflows.admission.handover import hand_over_to_billing
+    from workflows.admission.messages import (
+        BED_OFFERED,
+        OFFER_WITHDRAWN,
+        AdmissionInput,
+        AssignBed,
+        BedOffered,
+        BedOfferInput,
+        DischargeRequest,
+        Journey,
+        OfferAnswer,
+        OfferAnswered,
+        OfferWithdrawn,
+        OpenOffer,
+        PendingTransfer,
+        Returned,
+        Stage,
+        TransferRequest,
+        Unaccounted,
+        WaitlistRequest,
+    )
 
 
 def _today() -> date:
@@ -352,7 +217,7 @@ class AdmissionWorkflow:
     def _validate_join_waitlist(self, req: WaitlistRequest) -> None:
         self._require(Stage.APPLIED, field_="admission_id")
 
-    @workflow.signal
+    @workflow.signal(name=BED_OFFERED)
     async def bed_offered(self, offer: BedOffered) -> None:
         j = self._journey()
         if j.stage is Stage.WAITLISTED:
@@ -362,7 +227,7 @@ class AdmissionWorkflow:
             # Placed meanwhile: let the bed go to the next person at once.
             await self._answer_bed_offer(offer.entry_id, offer.bed_id, accepted=False)
 
-    @workflow.signal
+    @workflow.signal(name=OFFER_WITHDRAWN)
     def offer_withdrawn(self, w: OfferWithdrawn) -> None:
         j = self._journey()
         if j.offer is not None and j.offer.entry_id == w.entry_id and j.stage is Stage.OFFERED:
@@ -507,32 +372,8 @@ class AdmissionWorkflow:
     async def _hand_over(self, d: Discharged) -> None:
         """The freed bed goes to the waitlist; the final bill to billing. Neither is awaited:
         both outlive this journey."""
-        org = self._input().actor.org_id
         await self._offer_bed(d.bed_id)
-        if not workflow.patched("billing-settlement"):
-            # Replaying a journey that handed over to the placeholder: the same command.
-            await workflow.start_child_workflow(
-                LEGACY_SETTLEMENT_TYPE,
-                d,
-                id=LEGACY_SETTLEMENT.id(org, d.admission_id),
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            )
-            return
-        settle = SettleDischarge(Actor.system(org), d.resident_id, d.discharged_on)
-        try:
-            await self._settle(settle, BILLING.id(org, discharge_key(d.resident_id)))
-        except WorkflowAlreadyStartedError:
-            # The settlement of this resident's previous stay is still running: this stay's
-            # gets its own id rather than being lost.
-            await self._settle(settle, BILLING.id(org, f"{discharge_key(d.resident_id)}-{d.discharge_id}"))
-
-    async def _settle(self, settle: SettleDischarge, wf_id: str) -> None:
-        await workflow.start_child_workflow(
-            DischargeSettlementWorkflow.run,
-            settle,
-            id=wf_id,
-            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-        )
+        await hand_over_to_billing(self._input().actor.org_id, d)
 
     async def _offer_bed(self, bed_id: uuid.UUID) -> None:
         inp = self._input()
@@ -570,84 +411,3 @@ class AdmissionWorkflow:
         if j is None or j.stage not in stages:
             now = j.stage.value if j else "opening"
             raise Conflict(f"the admission is {now}; this needs {' or '.join(stages)}", field=field_)
-
-
-# --- the waitlist ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BedOfferInput:
-    actor: Actor
-    bed_id: uuid.UUID
-    offer_hours: int = 48
-
-
-@dataclass(frozen=True)
-class OfferAnswered:
-    actor: Actor
-    entry_id: uuid.UUID
-    accepted: bool
-
-
-@dataclass
-class BedOfferResult:
-    bed_id: uuid.UUID
-    offered_to: list[uuid.UUID] = field(default_factory=list)
-    placed_entry_id: uuid.UUID | None = None
-
-
-@workflow.defn(name="BedOffer")
-class BedOfferWorkflow:
-    """A freed bed goes to the first waiting person with a deadline to accept; on decline or
-    expiry it passes to the next, until someone takes it, it is taken otherwise, or nobody
-    is left waiting."""
-
-    def __init__(self) -> None:
-        self._answers: dict[uuid.UUID, bool] = {}
-
-    @workflow.run
-    async def run(self, inp: BedOfferInput) -> BedOfferResult:
-        result = BedOfferResult(inp.bed_id)
-        window = timedelta(hours=inp.offer_hours)
-        while True:
-            now = workflow.now()
-            offer: Offer | None = await workflow.execute_activity_method(
-                AdmissionActivities.offer_next,
-                OfferNext(inp.actor, inp.bed_id, tuple(result.offered_to), now, now + window),
-                **DB_STEP.options(),
-            )
-            if offer is None:
-                return result
-            result.offered_to.append(entry_id := offer.entry_id)
-            journey = workflow.get_external_workflow_handle(
-                ADMISSION.id(inp.actor.org_id, offer.admission_id)
-            )
-            try:
-                await journey.signal(
-                    AdmissionWorkflow.bed_offered,
-                    BedOffered(inp.actor, offer.entry_id, inp.bed_id, now + window),
-                )
-                await workflow.wait_condition(lambda: entry_id in self._answers, timeout=window)
-            except (FailureError, TimeoutError):
-                pass
-            if self._answers.get(offer.entry_id):
-                result.placed_entry_id = offer.entry_id
-                return result
-            status = await workflow.execute_activity_method(
-                AdmissionActivities.release_offer,
-                ReleaseOffer(inp.actor, offer.entry_id, inp.bed_id),
-                **DB_STEP.options(),
-            )
-            if status is WaitlistStatus.PLACED:
-                result.placed_entry_id = offer.entry_id
-                return result
-            if offer.entry_id not in self._answers:
-                with contextlib.suppress(FailureError):
-                    await journey.signal(
-                        AdmissionWorkflow.offer_withdrawn,
-                        OfferWithdrawn(inp.actor, offer.entry_id, inp.bed_id),
-                    )
-
-    @workflow.signal
-    def answered(self, answer: OfferAnswered) -> None:
-        self._answers[answer.entry_id] = answer.accepted

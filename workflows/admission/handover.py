@@ -1,0 +1,47 @@
+"""The journey's hand-over of a discharge to billing (the seam in the package docstring): the
+settlement is started as an abandoned child, so it outlives the journey that started it."""
+
+from __future__ import annotations
+
+import uuid
+
+from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from core.contracts.admission import Discharged
+    from core.process import Actor, Process
+    from workflows.billing import BILLING
+    from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
+
+# Before the `billing-settlement` patch: the placeholder hand-over, kept for replay only.
+LEGACY_SETTLEMENT = Process("settlement")
+LEGACY_SETTLEMENT_TYPE = "BillingFinalSettlement"
+
+
+async def hand_over_to_billing(org: uuid.UUID, d: Discharged) -> None:
+    if not workflow.patched("billing-settlement"):
+        # Replaying a journey that handed over to the placeholder: the same command.
+        await workflow.start_child_workflow(
+            LEGACY_SETTLEMENT_TYPE,
+            d,
+            id=LEGACY_SETTLEMENT.id(org, d.admission_id),
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )
+        return
+    settle = SettleDischarge(Actor.system(org), d.resident_id, d.discharged_on)
+    try:
+        await _settle(settle, BILLING.id(org, discharge_key(d.resident_id)))
+    except WorkflowAlreadyStartedError:
+        # The settlement of this resident's previous stay is still running: this stay's
+        # gets its own id rather than being lost.
+        await _settle(settle, BILLING.id(org, f"{discharge_key(d.resident_id)}-{d.discharge_id}"))
+
+
+async def _settle(settle: SettleDischarge, wf_id: str) -> None:
+    await workflow.start_child_workflow(
+        DischargeSettlementWorkflow.run,
+        settle,
+        id=wf_id,
+        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+    )
