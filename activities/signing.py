@@ -1,4 +1,4 @@
-"""Signing activities: each writes through services/signing.py in one tenant transaction and
+"""Signing activities: each writes through services/signing/ in one tenant transaction and
 is idempotent (deterministic signature ids, per-event keys, a finished document is left alone).
 The file store and the notifier are called outside any transaction."""
 
@@ -15,8 +15,9 @@ from core.contracts.signing import Evidence, Link, SignerSpec
 from core.enums import DocumentStatus
 from core.notify import Delivery
 from core.process import Actor
-from services import certificate, signing
-from services.documents import file_id, storage_key
+from services import certificate
+from services.documents import file_id, sha256, storage_key
+from services.signing import ceremony, completion, links, trail
 
 
 @dataclass(frozen=True)
@@ -82,57 +83,57 @@ class SigningActivities(TenantActivities):
     @activity.defn(name="signing.prepare")
     def prepare(self, inp: PrepareSigners) -> list[uuid.UUID]:
         with self.session(inp.actor) as s:
-            return signing.prepare(s, inp.document_id, inp.signers, inp.actor.user_id)
+            return links.prepare(s, inp.document_id, inp.signers, inp.actor.user_id)
 
     @activity.defn(name="signing.send_link")
     def send_link(self, inp: SendLink) -> bool:
         with self.session(inp.actor) as s:
-            token = signing.issue_link(
+            token = links.issue_link(
                 s, inp.signature_id, inp.expires_at, inp.kind, inp.n, inp.at, inp.actor.user_id
             )
         if token is None:
             return False
         self.notifier.deliver(
-            Delivery(inp.actor.org_id, inp.signature_id, inp.kind, signing.link_url(token), inp.at)
+            Delivery(inp.actor.org_id, inp.signature_id, inp.kind, links.link_url(token), inp.at)
         )
         return True
 
     @activity.defn(name="signing.record_view")
     def record_view(self, inp: LinkAction) -> None:
         with self.session(inp.actor) as s:
-            signing.record_view(s, inp.link, inp.evidence, inp.when())
+            ceremony.record_view(s, inp.link, inp.evidence, inp.when())
 
     @activity.defn(name="signing.record_consent")
     def record_consent(self, inp: LinkAction) -> None:
         with self.session(inp.actor) as s:
-            signing.record_consent(s, inp.link, inp.evidence, inp.when())
+            ceremony.record_consent(s, inp.link, inp.evidence, inp.when())
 
     @activity.defn(name="signing.record_signature")
     def record_signature(self, inp: LinkAction) -> bool:
         with self.session(inp.actor) as s:
-            return signing.record_signature(s, inp.link, inp.typed, inp.drawn_png, inp.evidence, inp.when())
+            return ceremony.record_signature(s, inp.link, inp.typed, inp.drawn_png, inp.evidence, inp.when())
 
     @activity.defn(name="signing.record_decline")
     def record_decline(self, inp: LinkAction) -> None:
         with self.session(inp.actor) as s:
-            signing.record_decline(s, inp.link, inp.reason, inp.evidence, inp.when())
+            ceremony.record_decline(s, inp.link, inp.reason, inp.evidence, inp.when())
 
     @activity.defn(name="signing.close")
     def close(self, inp: CloseRequest) -> None:
         with self.session(inp.actor) as s:
-            signing.close(s, inp.document_id, inp.outcome, inp.at, inp.actor.user_id)
+            completion.close(s, inp.document_id, inp.outcome, inp.at, inp.actor.user_id)
 
     @activity.defn(name="signing.complete")
     def complete(self, inp: Complete) -> None:
         with self.session(inp.actor) as s:
-            trail = signing.trail(s, inp.document_id)
-        if trail.status is DocumentStatus.SIGNED:
+            done_trail = trail.trail(s, inp.document_id)
+        if done_trail.status is DocumentStatus.SIGNED:
             return
-        signed_pdf = certificate.signed_document_pdf(trail)
-        done = certificate.completed(trail, signing.sha256(signed_pdf).hex(), inp.at)
+        signed_pdf = certificate.signed_document_pdf(done_trail)
+        done = certificate.completed(done_trail, sha256(signed_pdf).hex(), inp.at)
         cert_pdf = certificate.certificate_pdf(done)
         org = inp.actor.org_id
         self.files.put(storage_key(org, file_id(inp.document_id, "signed")), signed_pdf, "application/pdf")
         self.files.put(storage_key(org, file_id(inp.document_id, "certificate")), cert_pdf, "application/pdf")
         with self.session(inp.actor) as s:
-            signing.finalize(s, inp.document_id, self.files.bucket, signed_pdf, cert_pdf, inp.at)
+            completion.finalize(s, inp.document_id, self.files.bucket, signed_pdf, cert_pdf, inp.at)

@@ -248,7 +248,7 @@ def signature_events(ctx: SeedContext) -> None:
     from sqlalchemy import select
 
     from core.contracts.signing import Evidence
-    from services.signing import record_event
+    from services.signing.trail import record_event
 
     ctx.flush()
     signed = ctx.s.scalars(

@@ -16,7 +16,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.signing import EventLine, Trail
+from services.signing.trail import EventLine, Trail
 
 
 def _esc(text: str) -> str:

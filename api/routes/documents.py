@@ -23,8 +23,9 @@ from api.fields import Day
 from core.enums import DocumentStatus, DocumentType
 from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
-from services import certificate, documents, residents, signing
+from services import certificate, documents, residents
 from services.documents import DocumentSummary, StoredFile, Verification, file_id
+from services.signing import trail
 
 router = APIRouter(tags=["documents"])
 Manager = Annotated[Principal, Depends(require(Perm.DOCUMENT_MANAGE))]
@@ -240,7 +241,7 @@ async def certificate_pdf(document_id: uuid.UUID, _: Manager, db: TenantDep, sto
 @router.get("/v1/documents/{document_id}/certificate", response_class=HTMLResponse)
 async def certificate_page(document_id: uuid.UUID, _: Manager, db: TenantDep) -> HTMLResponse:
     """The audit trail as a page: every event with signer, time, IP, user agent and hashes."""
-    return HTMLResponse(certificate.certificate_html(await db.run(signing.trail, document_id)))
+    return HTMLResponse(certificate.certificate_html(await db.run(trail.trail, document_id)))
 
 
 def _record_upload(

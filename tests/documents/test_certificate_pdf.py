@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from core.enums import DocumentStatus
 from services import certificate
-from services.signing import EventLine, Trail
+from services.signing.trail import EventLine, Trail
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Version/17.4 Mobile/15E148"
 

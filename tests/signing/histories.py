@@ -33,7 +33,7 @@ async def signed(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
     from activities.signing import LinkAction
     from core.contracts.signing import Evidence
     from core.db import tenant_session
-    from services.signing import current_link, read_token
+    from services.signing.links import current_link, read_token
     from workflows.signing import SignatureRequestWorkflow
 
     handle = await _request(client, queue, actor)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from core.enums import UserRole
-from services.signing import make_token, read_token
+from services.signing.links import make_token, read_token
 from tests.documents.factories import make_resident
 from tests.factories import OrgFactory
 from tests.signing.flows import STAFF, send_for_signature

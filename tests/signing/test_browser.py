@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core.db import tenant_session
 from models.documents import Signature
-from services.signing import make_token, read_token
+from services.signing.links import make_token, read_token
 from tests.browser import chromium, phone, screenshot_dir
 from tests.factories import OrgFactory
 from tests.signing.flows import STAFF, send_for_signature

@@ -23,7 +23,7 @@ from core.process import Actor, Wait
 from models.documents import Document, Signature
 from models.documents_extended import DocumentVersion, SignatureEvent
 from models.files import FileUpload
-from services.signing import read_token
+from services.signing.links import read_token
 from tests.documents.factories import make_document, make_resident
 from tests.factories import OrgFactory, SampleOrg
 from tests.signing.conftest import SigningWorker
