@@ -29,7 +29,6 @@ import hmac
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -38,21 +37,12 @@ from pathlib import Path
 
 import registry
 from bench.checks import same_work
-from bench.stack import start_postgres
+from bench.stack import BIN, free_port, start_postgres, start_temporal
 
 RATES = (100, 200, 300, 400)
 P99_TARGET_MS = 25.0
 API_WORKERS = 2  # README: one `recoveryos api` worker process per core
-BIN = Path(sys.executable).parent
 KEEP_ALIVE_SECONDS = 3.0  # under uvicorn's 5 s keep-alive timeout
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start_stack(state: Path, procs: list[subprocess.Popen[bytes]], servers: list[object]) -> str:
@@ -61,29 +51,9 @@ def _start_stack(state: Path, procs: list[subprocess.Popen[bytes]], servers: lis
     from cli.dev import wait_for_port
 
     start_postgres(state, servers)
-    tport = _free_port()
-    procs.append(
-        subprocess.Popen(
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--headless",
-                "--port",
-                str(tport),
-                "--db-filename",
-                str(state / "temporal.db"),
-                "--log-level",
-                "error",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    )
-    wait_for_port(tport, 60, procs[-1])
-    os.environ["TEMPORAL_ADDRESS"] = f"127.0.0.1:{tport}"
+    start_temporal(state, procs)
     procs.append(subprocess.Popen([str(BIN / "recoveryos"), "worker"]))
-    port = _free_port()
+    port = free_port()
     # The API exactly as `recoveryos api` runs it (uvloop, httptools, no access log by uvicorn).
     procs.append(
         subprocess.Popen(

@@ -32,9 +32,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.api_reads import BIN, _free_port
 from bench.checks import same_work
-from bench.stack import start_postgres
+from bench.stack import BIN, start_postgres, start_temporal
 
 AS_OF = date(2026, 11, 1)
 RENT_CENTS = 90_000
@@ -43,30 +42,12 @@ TASK_QUEUE = "bench-invoicing"
 
 def _start_stack(state: Path) -> tuple[object, list[subprocess.Popen[bytes]]]:
     """Embedded PostgreSQL (migrated), a Temporal dev server and the worker process."""
-    from cli.dev import wait_for_port
 
     pg = start_postgres(state, [], RECOVERYOS_TASK_QUEUE=TASK_QUEUE)
-    port = _free_port()
-    temporal = subprocess.Popen(
-        [
-            str(BIN / "temporal"),
-            "server",
-            "start-dev",
-            "--headless",
-            "--port",
-            str(port),
-            "--db-filename",
-            str(state / "temporal.db"),
-            "--log-level",
-            "error",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, 60, temporal)
-    os.environ["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
-    worker = subprocess.Popen([str(BIN / "recoveryos"), "worker"])
-    return pg, [temporal, worker]
+    procs: list[subprocess.Popen[bytes]] = []
+    start_temporal(state, procs)
+    procs.append(subprocess.Popen([str(BIN / "recoveryos"), "worker"]))
+    return pg, procs
 
 
 def _seed(residents: int) -> uuid.UUID:

@@ -6,7 +6,12 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import socket
+import subprocess
+import sys
 from pathlib import Path
+
+BIN = Path(sys.executable).parent
 
 
 def _key() -> str:
@@ -46,3 +51,23 @@ def start_postgres(state: Path, servers: list[object], **env: str) -> object:
 
     migrate()
     return pg
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_temporal(state: Path, procs: list[subprocess.Popen[bytes]]) -> str:
+    """A headless Temporal dev server under `state`, appended to `procs` (the caller stops it),
+    and TEMPORAL_ADDRESS pointing at it once it answers; returns the address."""
+    from cli.dev import wait_for_port
+
+    port = free_port()
+    command = [str(BIN / "temporal"), "server", "start-dev", "--headless", "--port", str(port)]
+    command += ["--db-filename", str(state / "temporal.db"), "--log-level", "error"]
+    procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    wait_for_port(port, 60, procs[-1])
+    os.environ["TEMPORAL_ADDRESS"] = f"127.0.0.1:{port}"
+    return os.environ["TEMPORAL_ADDRESS"]
