@@ -13,12 +13,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from core.enums import (
     BillingFrequency,
-    EntryDirection,
     InvoiceStatus,
-    LedgerAccountType,
     LineItemType,
     PayerType,
     ResidentStatus,
@@ -39,21 +38,11 @@ from seed.factories.billing import (
     RateConfigFactory,
 )
 from seed.journals import Lines
-from services.billing import invoices
+from services.billing import accounts, invoices
 from services.billing import keys as billing_svc
 
+
 # The chart of accounts: (code, name, type, normal balance).
-ACCOUNTS = [
-    ("1000", "Operating cash", LedgerAccountType.ASSET, EntryDirection.DEBIT),
-    ("1100", "Accounts receivable", LedgerAccountType.ASSET, EntryDirection.DEBIT),
-    ("2100", "Resident deposits held", LedgerAccountType.LIABILITY, EntryDirection.CREDIT),
-    ("3000", "Owner's equity", LedgerAccountType.EQUITY, EntryDirection.CREDIT),
-    ("4000", "Rent revenue", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
-    ("4100", "Program and testing fees", LedgerAccountType.REVENUE, EntryDirection.CREDIT),
-    ("6100", "Payment processing fees", LedgerAccountType.EXPENSE, EntryDirection.DEBIT),
-]
-
-
 @dataclass
 class Invoiced:
     """The story's invoices by what happens to them next: journals posted for the issued ones,
@@ -120,25 +109,21 @@ def _house_rates(ctx: SeedContext, house: House) -> RateConfig:
 
 
 def chart_of_accounts(ctx: SeedContext) -> None:
-    for code, name, kind, normal in ACCOUNTS:
+    """Billing's one chart (services.billing.accounts), Stripe clearing under operating cash."""
+    for code, (name, kind, normal) in sorted(accounts.ACCOUNTS.items()):
+        under: dict[str, Any] = {}
+        if code == accounts.STRIPE_CLEARING:
+            under = {"parent_id": ctx.accounts[accounts.CASH].id}
+            under["description"] = "Card and ACH receipts awaiting payout"
         ctx.accounts[code] = ctx.new(
             LedgerAccountFactory.build,
             code=code,
             name=name,
             account_type=kind,
             normal_balance=normal,
+            **under,
         )
-    ctx.flush()
-    ctx.accounts["1010"] = ctx.new(
-        LedgerAccountFactory.build,
-        code="1010",
-        name="Stripe clearing",
-        description="Card and ACH receipts awaiting payout",
-        account_type=LedgerAccountType.ASSET,
-        normal_balance=EntryDirection.DEBIT,
-        parent_id=ctx.accounts["1000"].id,
-    )
-    ctx.flush()
+        ctx.flush()
 
 
 def invoice(

@@ -17,22 +17,24 @@ from services.ledger import debit_minus_credit
 
 D, C = EntryDirection.DEBIT, EntryDirection.CREDIT
 
-# Codes match the seed's chart where it has them.
+# The org's whole chart: the demo seed writes exactly these (seed/billing.py).
 CASH, STRIPE_CLEARING, RECEIVABLE = "1000", "1010", "1100"
-DEPOSITS_HELD, RESIDENT_CREDIT = "2100", "2200"
+DEPOSITS_HELD, RESIDENT_CREDIT, EQUITY = "2100", "2200", "3000"
 RENT_REVENUE, FEE_REVENUE, DEPOSIT_KEPT, LATE_FEE_REVENUE = "4000", "4100", "4200", "4300"
-BAD_DEBT = "6200"
+PROCESSING_FEES, BAD_DEBT = "6100", "6200"
 ACCOUNTS: dict[str, tuple[str, LedgerAccountType, EntryDirection]] = {
     CASH: ("Operating cash", LedgerAccountType.ASSET, D),
     STRIPE_CLEARING: ("Stripe clearing", LedgerAccountType.ASSET, D),
     RECEIVABLE: ("Accounts receivable", LedgerAccountType.ASSET, D),
     DEPOSITS_HELD: ("Resident deposits held", LedgerAccountType.LIABILITY, C),
     RESIDENT_CREDIT: ("Resident credit balances", LedgerAccountType.LIABILITY, C),
+    EQUITY: ("Owner's equity", LedgerAccountType.EQUITY, C),
     RENT_REVENUE: ("Rent revenue", LedgerAccountType.REVENUE, C),
     FEE_REVENUE: ("Program and testing fees", LedgerAccountType.REVENUE, C),
     DEPOSIT_KEPT: ("Deposit deductions and forfeits", LedgerAccountType.REVENUE, C),
     # Dunning's: late fees, and what is written off as uncollectible.
     LATE_FEE_REVENUE: ("Late fee revenue", LedgerAccountType.REVENUE, C),
+    PROCESSING_FEES: ("Payment processing fees", LedgerAccountType.EXPENSE, D),
     BAD_DEBT: ("Bad debt expense", LedgerAccountType.EXPENSE, D),
 }
 
