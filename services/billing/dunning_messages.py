@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.enums import UserRole, UserStatus
 from models.residents import Resident
 from models.users import RoleAssignment, User
+from services.billing.links import dollars
 
 # Words that would reveal (or hint at) substance-use treatment: never in a dunning message.
 PART2_WORDS = (
@@ -92,10 +93,6 @@ def house_manager_addresses(session: Session, house_id: uuid.UUID | None) -> lis
     return []
 
 
-def _dollars(cents: int) -> str:
-    return f"${cents // 100:,}.{cents % 100:02d}"
-
-
 def reminder_text(
     house: str, number: str, owed_cents: int, due: date, pay_url: str, *, second: bool
 ) -> tuple[str, str]:
@@ -103,7 +100,7 @@ def reminder_text(
     body = (
         f"Hello,\n\n"
         f"Invoice {number} for your housing at {house} was due on {due:%B %-d, %Y}. "
-        f"{_dollars(owed_cents)} is still outstanding.\n\n"
+        f"{dollars(owed_cents)} is still outstanding.\n\n"
         f"You can pay securely online here:\n{pay_url}\n\n"
         f"If you have already paid, thank you, and please disregard this message. "
         f"If you have questions about this invoice, please speak with your house manager.\n\n"
@@ -117,7 +114,7 @@ def escalation_text(house: str, number: str, owed_cents: int, due: date, days: i
     body = (
         f"Hello,\n\n"
         f"Invoice {number} at {house} was due on {due:%B %-d, %Y} and is {days} days past due; "
-        f"{_dollars(owed_cents)} is outstanding. Reminders have gone out without a payment.\n\n"
+        f"{dollars(owed_cents)} is outstanding. Reminders have gone out without a payment.\n\n"
         f"Please follow up with the resident in person, and sign in to see the invoice.\n\n"
         f"{house} billing\n"
     )

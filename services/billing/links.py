@@ -115,3 +115,8 @@ def pay_page(session: Session, invoice_id: uuid.UUID) -> PayPage:
         max(invoice_outstanding(session, inv.id), 0),
         inv.status,
     )
+
+
+def dollars(cents: int) -> str:
+    """An amount as a resident reads it on the pay page and in a reminder: $1,234.05."""
+    return f"${cents // 100:,}.{cents % 100:02d}"

@@ -44,7 +44,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.process import Actor
 from core.stripe_gateway import StripeGateway
 from services.billing import links, payments
-from services.billing.links import BadLink, PayLink, PayPage
+from services.billing.links import BadLink, PayLink, PayPage, dollars
 from workflows.billing.payments import (
     PAYMENT,
     SETTLED_STATUSES,
@@ -135,10 +135,6 @@ def _bad_link(exc: BadLink) -> HTMLResponse:
     )
 
 
-def _dollars(cents: int) -> str:
-    return f"${cents // 100:,}.{cents % 100:02d}"
-
-
 def _paid_page(page: PayPage) -> HTMLResponse:
     return _page(
         "Nothing to pay",
@@ -159,7 +155,7 @@ def _incomplete(what: str) -> HTMLResponse:
 def _receipt(page: PayPage, cents: int) -> HTMLResponse:
     return _page(
         "Payment received",
-        f'<h1 id="receipt">Thank you</h1><p>We received {_dollars(cents)}'
+        f'<h1 id="receipt">Thank you</h1><p>We received {dollars(cents)}'
         f" for invoice {escape(page.number)} at {escape(page.house_name)}.</p>"
         '<p class="muted">You can close this page.</p>',
     )
@@ -215,7 +211,7 @@ def _card_form(page: PayPage, attempt: uuid.UUID, cards: CardSettings) -> str:
 <input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123"
  maxlength="4" required></div></div>
 {test_hint}
-<button type="submit" id="pay-button">Pay {_dollars(page.amount_due_cents)}</button>
+<button type="submit" id="pay-button">Pay {dollars(page.amount_due_cents)}</button>
 </form>"""
 
 
@@ -227,7 +223,7 @@ def _stripe_js_form(page: PayPage, attempt: uuid.UUID, token: str, cards: CardSe
 <label for="card-element">Card</label>
 <div id="card-element"></div>
 <p id="card-errors" class="error" role="alert"></p>
-<button type="submit" id="pay-button">Pay {_dollars(page.amount_due_cents)}</button>
+<button type="submit" id="pay-button">Pay {dollars(page.amount_due_cents)}</button>
 </form>
 <script src="{escape(cards.stripe_js)}"></script>
 <script src="assets/pay.js"></script>"""
@@ -260,7 +256,7 @@ async def show(resolved: Resolved, token: str, cards: Cards) -> HTMLResponse:
         f"""<h1>{escape(page.house_name)}</h1>
 <p class="muted">Invoice {escape(page.number)} &middot;
 {page.period_start:%b %d} to {page.period_end:%b %d, %Y}</p>
-<p>Amount due</p><p class="amount">{_dollars(page.amount_due_cents)}</p>
+<p>Amount due</p><p class="amount">{dollars(page.amount_due_cents)}</p>
 {form}""",
         stripe_js=cards.stripe_js_mode,
     )
