@@ -121,10 +121,7 @@ class CardPaymentWorkflow:
         assert self._opened is not None
         return self._opened
 
-    # A run that fails (an invoice already void, Stripe refusing the attempt) leaves this
-    # waiting: Temporal then tells its caller the run ended, which the API answers as a problem
-    # (api/errors.py), so abandoning it is what should happen, not something to warn about.
-    @workflow.update(unfinished_policy=workflow.HandlerUnfinishedPolicy.ABANDON)
+    @workflow.update
     async def wait_outcome(self, _: Actor) -> PaymentOutcome:
         await workflow.wait_condition(lambda: self._outcome is not None)
         assert self._outcome is not None
