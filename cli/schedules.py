@@ -33,7 +33,6 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-import registry
 from core.config import get_settings
 from core.process import Actor, Daily
 from core.temporal import org_attributes
@@ -98,6 +97,9 @@ def active_orgs() -> list[tuple[uuid.UUID, str]]:
 
 
 async def sync(client: Client, orgs: list[tuple[uuid.UUID, str]]) -> tuple[int, int]:
+    # Here, not at the top: the registry loads every family, and every other command (and
+    # `--help`) starts without it.
+    import registry
     from core.temporal import ensure_search_attributes
 
     attrs = await ensure_search_attributes(client)
