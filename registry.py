@@ -118,6 +118,7 @@ FAMILIES: list[Family] = [
         "compliance",
         seed=[
             Step(Stage.RECORDS, seed_compliance.consents),
+            Step(Stage.RECORDS, seed_compliance.part2_records),
             Step(Stage.DAILY_LIFE, seed_compliance.compliance),
         ],
     ),

@@ -430,6 +430,8 @@ class ConsentStatus(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     PENDING = "pending"
+    # The signature request ended (declined, expired, voided) before the resident signed.
+    UNSIGNED = "unsigned"
 
 
 class DisclosureMethod(StrEnum):

@@ -16,6 +16,7 @@ from models import (  # noqa: F401
     operations,
     operations_extended,
     orgs,
+    part2,
     payment_extended,
     payments,
     resident_tracking,

@@ -2,7 +2,8 @@
 
 - consents: written patient consent to disclose Part 2 records (§2.31 required elements).
 - consent_disclosures: append-only log of every disclosure made under a consent; it feeds
-  the accounting of disclosures (§2.24 / HIPAA 164.528) and records the §2.32 notice.
+  the accounting of disclosures (§2.25: 3 years; HIPAA 164.528: 6 years) and records which
+  2024 §2.32 statement went with it and whether a copy of the consent or its scope did.
 - patient_notices: delivery and acknowledgement of the HIPAA notice of privacy practices and
   the Part 2 patient notice (§2.22).
 - breach_incidents: HIPAA breach notification workflow (164.400-414), 60-day outer deadline.
@@ -16,9 +17,18 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.contracts.consent import (
+    ConsentKind,
+    ConsentScopeCopy,
+    ExpiryEvent,
+    NoticeStatement,
+    RecipientKind,
+    RevocationMethod,
+)
 from core.crypto import normalize_email
 from core.enums import (
     BaaStatus,
@@ -50,37 +60,76 @@ LIVE = text("deleted_at IS NULL")
 
 
 class Consent(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
-    """A §2.31 written consent. Revocation sets status/revoked_at; rows are never edited away."""
+    """A §2.31 written consent (2024 rule). Active only once signed; revoked in writing; rows
+    are never edited away. The form the resident signs is `document_id`."""
 
     __tablename__ = "consents"
 
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
+    # The pre-2024 category (family, court, employer...), kept for the seed's older rows.
     consent_type: Mapped[ConsentType] = mapped_column(pg_enum(ConsentType))
+    kind: Mapped[ConsentKind] = mapped_column(
+        pg_enum(ConsentKind), default=ConsentKind.SPECIFIC_PURPOSE, server_default="specific_purpose"
+    )
     status: Mapped[ConsentStatus] = mapped_column(pg_enum(ConsentStatus), default=ConsentStatus.PENDING)
+    # Which versioned form the consent was rendered from (services/consent/forms.py).
+    form_version: Mapped[str | None] = mapped_column(Text)
 
+    # ENCRYPTED: §2.31(a)(2) who may use or disclose; names the resident's providers
+    discloser_ct: Mapped[bytes | None] = encrypted_column("discloser")
+    discloser = Encrypted(str)
+    # §2.31(a)(4): named persons or entities, a class of persons, or an intermediary.
+    recipient_kind: Mapped[RecipientKind] = mapped_column(
+        pg_enum(RecipientKind), default=RecipientKind.NAMED, server_default="named"
+    )
+    recipient_classes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     # ENCRYPTED: names the person/entity receiving the resident's SUD records (reveals treatment ties)
     recipient_name_ct: Mapped[bytes] = encrypted_column("recipient_name", nullable=False)
     recipient_name = Encrypted(str)
     # ENCRYPTED: the recipient's organization (e.g. a named probation office or employer) is PII-linked
     recipient_organization_ct: Mapped[bytes | None] = encrypted_column("recipient_organization")
     recipient_organization = Encrypted(str)
-    # §2.31(a)(4): an entity recipient may be named generally; a person must be named.
     recipient_is_entity: Mapped[bool] = mapped_column(default=False)
+    # ENCRYPTED: §2.31(a)(4)(ii) an intermediary's named member participants
+    intermediary_participants_ct: Mapped[bytes | None] = encrypted_column("intermediary_participants")
+    intermediary_participants = Encrypted(str)
+    # §2.31(a)(4)(ii): or the general designation "participants with a treating-provider relationship".
+    treating_providers_only: Mapped[bool] = mapped_column(default=False, server_default="false")
     # ENCRYPTED: purpose of the disclosure, free text about the resident's care/legal situation
     purpose_ct: Mapped[bytes] = encrypted_column("purpose", nullable=False)
     purpose = Encrypted(str)
+    purposes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     # ENCRYPTED: §2.31(a)(3) amount and kind of information (e.g. "UA results, attendance"), clinical
     information_scope_ct: Mapped[bytes] = encrypted_column("information_scope", nullable=False)
     information_scope = Encrypted(str)
+    information_classes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    # ENCRYPTED: TPO forms state the consequences to the resident of refusing to sign
+    refusal_consequences_ct: Mapped[bytes | None] = encrypted_column("refusal_consequences")
+    refusal_consequences = Encrypted(str)
+    # Counseling-notes consents can never be one (a CHECK constraint and the API refuse it).
+    condition_of_admission: Mapped[bool] = mapped_column(default=False, server_default="false")
 
     effective_date: Mapped[date] = mapped_column(Date)
-    # §2.31(a)(6): an expiration date OR an event/condition; at least one is required.
+    # §2.31(a)(7): an expiration date or an event (or both); at least one.
     expires_at: Mapped[datetime | None]
-    # ENCRYPTED: the expiring event often names a court case, program or discharge condition
+    expiry_event: Mapped[ExpiryEvent | None] = mapped_column(pg_enum(ExpiryEvent))
+    # ENCRYPTED: the expiring condition in words; it often names a court case or program
     expiration_event_ct: Mapped[bytes | None] = encrypted_column("expiration_event")
     expiration_event = Encrypted(str)
+    remind_days_before: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    signed_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
 
     revoked_at: Mapped[datetime | None]
+    revoked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    revocation_method: Mapped[RevocationMethod | None] = mapped_column(pg_enum(RevocationMethod))
+    # The written revocation: an uploaded letter, or the revocation form signed on the page.
+    revocation_file_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("file_uploads.id", ondelete="RESTRICT")
+    )
+    revocation_document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="RESTRICT")
+    )
     # ENCRYPTED: free-text reason given by the resident
     revocation_reason_ct: Mapped[bytes | None] = encrypted_column("revocation_reason")
     revocation_reason = Encrypted(str)
@@ -91,7 +140,7 @@ class Consent(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     disclosures: Mapped[list[ConsentDisclosure]] = relationship(back_populates="consent")
     resident: Mapped[Resident] = relationship(back_populates="consents")
     signature: Mapped[Signature | None] = relationship()
-    document: Mapped[Document | None] = relationship()
+    document: Mapped[Document | None] = relationship(foreign_keys=[document_id])
 
     __table_args__ = (
         # Consents expiring soon (nightly expiry job and dashboard).
@@ -107,10 +156,20 @@ class Consent(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
             postgresql_where=text("signature_id IS NOT NULL"),
         ),
         CheckConstraint(
-            "expires_at IS NOT NULL OR expiration_event IS NOT NULL", name="has_expiration_date_or_event"
+            "expires_at IS NOT NULL OR expiry_event IS NOT NULL", name="has_expiration_date_or_event"
         ),
         CheckConstraint("status <> 'revoked' OR revoked_at IS NOT NULL", name="revoked_has_revoked_at"),
         CheckConstraint("revoked_at IS NULL OR status = 'revoked'", name="revoked_at_means_revoked"),
+        CheckConstraint(
+            "NOT (kind = 'counseling_notes' AND condition_of_admission)",
+            name="counseling_notes_never_a_condition",
+        ),
+        CheckConstraint(
+            "expiry_event IS DISTINCT FROM 'none' OR kind = 'tpo'", name="expiry_none_only_for_tpo"
+        ),
+        CheckConstraint(
+            "revoked_at IS NULL OR revocation_method IS NOT NULL", name="revocation_is_in_writing"
+        ),
     )
 
 
@@ -134,8 +193,19 @@ class ConsentDisclosure(IdMixin, TenantMixin, Base):
     purpose_ct: Mapped[bytes | None] = encrypted_column("purpose")
     purpose = Encrypted(str)
     method: Mapped[DisclosureMethod] = mapped_column(pg_enum(DisclosureMethod))
-    # §2.32: each disclosure must carry the prohibition-on-redisclosure notice.
+    recipient_class: Mapped[str | None] = mapped_column(Text)
+    information_classes: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    purpose_code: Mapped[str | None] = mapped_column(Text)
+    # §2.32(a): each disclosure carries statement 1 or 2 of the 2024 text, recorded with its version.
     redisclosure_notice_included: Mapped[bool] = mapped_column(default=False)
+    notice_statement: Mapped[NoticeStatement | None] = mapped_column(pg_enum(NoticeStatement))
+    notice_version: Mapped[str | None] = mapped_column(Text)
+    # §2.32(b): a copy of the consent, or a clear explanation of its scope, went with it.
+    consent_scope_copy: Mapped[ConsentScopeCopy | None] = mapped_column(pg_enum(ConsentScopeCopy))
+    # The package sent (PDF): the records' description, the notice and the consent or its scope.
+    package_file_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("file_uploads.id", ondelete="RESTRICT")
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     created_by: Mapped[uuid.UUID | None]
 
@@ -170,6 +240,8 @@ class PatientNotice(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Ba
     acknowledged_at: Mapped[datetime | None]
     method: Mapped[DisclosureMethod] = mapped_column(pg_enum(DisclosureMethod))
     signature_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("signatures.id", ondelete="RESTRICT"))
+    # The notice as the resident signed it (its acknowledgement goes through e-signature).
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
     # ENCRYPTED: 164.520(e) good-faith effort note when the resident would not acknowledge; free text
     refusal_note_ct: Mapped[bytes | None] = encrypted_column("refusal_note")
     refusal_note = Encrypted(str)

@@ -14,7 +14,7 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import BreakGlassReviewOutcome, DataAccessRequestType, RequestStatus
@@ -57,6 +57,14 @@ class DisclosureAccountingRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftD
     # ENCRYPTED: free-text staff notes about the resident's request
     notes_ct: Mapped[bytes | None] = encrypted_column("notes")
     notes = Encrypted(str)
+    # One 30-day extension, told to the resident in writing with a reason before the first deadline.
+    extended_due_at: Mapped[datetime | None]
+    # ENCRYPTED: the reason given to the resident for the extension
+    extension_reason_ct: Mapped[bytes | None] = encrypted_column("extension_reason")
+    extension_reason = Encrypted(str)
+    extension_sent_at: Mapped[datetime | None]
+    # The first accounting in any 12 months is free (164.528(c)(2)).
+    fee_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     resident: Mapped[Resident] = relationship()
     received_by_user: Mapped[User | None] = relationship()
@@ -80,6 +88,12 @@ class DisclosureAccountingRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftD
         CheckConstraint("due_at <= requested_at + interval '90 days'", name="due_within_90_days"),
         CheckConstraint(
             "status <> 'fulfilled' OR fulfilled_at IS NOT NULL", name="fulfilled_has_fulfilled_at"
+        ),
+        CheckConstraint(
+            "extended_due_at IS NULL OR (extended_due_at > due_at AND extended_due_at <= due_at + interval"
+            " '30 days' AND extension_reason IS NOT NULL AND extension_sent_at IS NOT NULL"
+            " AND extension_sent_at <= due_at)",
+            name="one_30_day_extension",
         ),
     )
 
@@ -163,6 +177,8 @@ class BreakGlassEvent(IdMixin, TenantMixin, Base):
     occurred_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     # End of the emergency access window.
     expires_at: Mapped[datetime]
+    # Nobody reviewed it within 24 hours: the org owner was told.
+    escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
 
     reviewed_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

@@ -6,6 +6,19 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from core.contracts.consent import (
+    NOTICE_VERSION,
+    ConsentScopeCopy,
+    CounselingSessionKind,
+    ExpiryEvent,
+    InformationClass,
+    NoticeStatement,
+    Purpose,
+    RecipientClass,
+    RecipientKind,
+    RestrictionStatus,
+    RevocationMethod,
+)
 from core.enums import (
     BaaStatus,
     BreachRiskLevel,
@@ -22,6 +35,7 @@ from core.enums import (
 )
 from models.compliance import BaaRecord, BreachIncident, Consent, ConsentDisclosure, PatientNotice
 from models.compliance_extended import BreakGlassEvent, DataAccessRequest, DisclosureAccountingRequest
+from models.part2 import CareTeamMember, CounselingNote, DisclosureRestriction
 from models.users import User
 from seed.context import Plan, SeedContext, day_at, day_of, on_day
 from seed.factories.compliance import BaaRecordFactory, ConsentFactory, ResidentContactFactory
@@ -58,6 +72,14 @@ def _treatment_consent(ctx: SeedContext, r: Plan) -> Consent:
         ConsentFactory.build,
         plan=r,
         consent_type=ConsentType.TREATMENT,
+        discloser=ctx.p(f"Staff of {r.house.name}"),
+        information_classes=[
+            InformationClass.DRUG_TESTS,
+            InformationClass.ATTENDANCE,
+            InformationClass.INCIDENT_REPORTS,
+        ],
+        purposes=[Purpose.CARE_COORDINATION],
+        signed_at=on_day(r.move_in, 16),
         recipient_name=ctx.p(f"Dr. {provider.full}"),
         recipient_organization=ctx.p("Blue Ridge Intensive Outpatient Program"),
         recipient_is_entity=False,
@@ -75,6 +97,9 @@ def _family_consent(ctx: SeedContext, r: Plan) -> Consent:
         ConsentFactory.build,
         plan=r,
         consent_type=ConsentType.FAMILY,
+        information_classes=[InformationClass.RESIDENCY_STATUS, InformationClass.ATTENDANCE],
+        purposes=[Purpose.FAMILY_INVOLVEMENT],
+        expiry_event=ExpiryEvent.END_OF_TREATMENT,
         recipient_name=ctx.p(parent.full),
         purpose=ctx.p(f"Let {parent.first} know whether {r.person.first} is attending meetings"),
         information_scope=ctx.p("Residency status and meeting attendance only"),
@@ -87,6 +112,10 @@ def _court_consent(ctx: SeedContext, r: Plan) -> None:
         ConsentFactory.build,
         plan=r,
         consent_type=ConsentType.COURT,
+        recipient_kind=RecipientKind.NAMED,
+        information_classes=[InformationClass.DRUG_TESTS, InformationClass.RESIDENCY_STATUS],
+        purposes=[Purpose.CRIMINAL_JUSTICE_SUPERVISION],
+        expiry_event=ExpiryEvent.CONDITION,
         recipient_name=ctx.p("Coordinator, District 28 treatment court"),
         recipient_organization=ctx.p("District 28 Adult Treatment Court"),
         recipient_is_entity=True,
@@ -104,6 +133,9 @@ def _employer_consent(ctx: SeedContext, r: Plan) -> None:
         plan=r,
         consent_type=ConsentType.EMPLOYER,
         status=ConsentStatus.REVOKED,
+        information_classes=[InformationClass.RESIDENCY_STATUS],
+        purposes=[Purpose.EMPLOYMENT],
+        revocation_method=RevocationMethod.WRITTEN_UPLOAD,
         recipient_name=ctx.p(employer.full),
         recipient_organization=ctx.p("Riverbend Bakery and Cafe"),
         purpose=ctx.p(f"Verify {r.person.first}'s residence for a work schedule accommodation"),
@@ -171,7 +203,12 @@ def _disclosure_and_notice(ctx: SeedContext, r: Plan, consent: Consent) -> None:
                 ),
                 purpose=ctx.p("Treatment coordination under the signed consent"),
                 method=DisclosureMethod.ELECTRONIC,
+                information_classes=[InformationClass.DRUG_TESTS, InformationClass.ATTENDANCE],
+                purpose_code=Purpose.CARE_COORDINATION,
                 redisclosure_notice_included=True,
+                notice_statement=NoticeStatement.STATEMENT_2,
+                notice_version=NOTICE_VERSION,
+                consent_scope_copy=ConsentScopeCopy.COPY_OF_CONSENT,
             )
         )
     delivered = on_day(r.move_in, 15)
@@ -359,3 +396,42 @@ def _access_request(ctx: SeedContext, officer: User, r: Plan, k: int) -> None:
         status=status,
         **more,
     )
+
+
+def part2_records(ctx: SeedContext) -> None:
+    """The case manager is on every current resident's care team; position 1 has a counseling
+    note; position 2 asked that their health plan not be told about services they paid for."""
+    for r in ctx.residents:
+        if not r.current:
+            continue
+        assert r.move_in is not None
+        ctx.new(
+            CareTeamMember,
+            resident_id=r.id,
+            user_id=ctx.case_manager.id,
+            role="case_manager",
+            started_at=on_day(r.move_in, 10),
+        )
+        if r.i == 1:
+            ctx.new(
+                CounselingNote,
+                resident_id=r.id,
+                author_user_id=ctx.case_manager.id,
+                session_date=day_of(-3),
+                session_kind=CounselingSessionKind.INDIVIDUAL,
+                body=ctx.p(f"{r.person.first} talked through a craving episode after a family call."),
+            )
+        if r.i == 2:
+            ctx.new(
+                DisclosureRestriction,
+                resident_id=r.id,
+                requested_at=day_at(-9, 11),
+                received_by_user_id=ctx.case_manager.id,
+                recipient_class=RecipientClass.HEALTH_PLAN,
+                health_plan_paid_in_full=True,
+                status=RestrictionStatus.GRANTED,
+                decided_at=day_at(-9, 12),
+                decided_by_user_id=ctx.case_manager.id,
+                decision_reason=ctx.p("Paid in full out of pocket: the restriction must be granted."),
+            )
+    ctx.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 
+from core.contracts.consent import ConsentKind
 from core.enums import BaaStatus, ConsentStatus
 from models.compliance import BaaRecord, Consent
 from models.residents import ResidentContact
@@ -17,6 +18,8 @@ class ConsentFactory(ResidentRowFactory[Consent]):
         model = Consent
 
     status = ConsentStatus.ACTIVE
+    kind = ConsentKind.SPECIFIC_PURPOSE
+    form_version = "specific_purpose/2024.1"
     effective_date = factory.SelfAttribute("plan.move_in")
 
 
