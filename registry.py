@@ -26,6 +26,7 @@ from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
+from api.routes import consent as consent_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
@@ -113,15 +114,17 @@ FAMILIES: list[Family] = [
         histories=["tests.signing.histories"],
         seed=[Step(Stage.RECORDS, seed_documents.signature_events)],
     ),
-    # Tables only until their issues land: Part 2 consents and compliance records.
+    # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
-        "compliance",
+        "consent",
+        router=consent_routes.router,
         seed=[
             Step(Stage.RECORDS, seed_compliance.consents),
             Step(Stage.RECORDS, seed_compliance.part2_records),
-            Step(Stage.DAILY_LIFE, seed_compliance.compliance),
         ],
     ),
+    # Tables only until their issues land: breach, access requests and the rest of compliance.
+    Family("compliance", seed=[Step(Stage.DAILY_LIFE, seed_compliance.compliance)]),
     Family(
         "billing",
         [

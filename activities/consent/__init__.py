@@ -1,0 +1,1 @@
+"""The consent family's activities, one module (and class) per process."""
