@@ -309,28 +309,58 @@ def create_from_template(
         raise NotFound("no active template with this id", field="template_id")
     resident = residents.get_resident(session, resident_id)
     content = render(template.body_template, merge_values(session, resident, on))
+    return create_rendered(
+        session,
+        Rendered(document_id, resident_id, template.document_type, template.name, content, template.is_part2),
+        on,
+        created_by,
+        template=template,
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document whose text its family rendered (a consent form, the patient notice)."""
+
+    document_id: uuid.UUID
+    resident_id: uuid.UUID
+    document_type: DocumentType
+    title: str
+    content: str
+    is_part2: bool = True
+
+
+def create_rendered(
+    session: Session,
+    r: Rendered,
+    on: date,
+    created_by: uuid.UUID | None,
+    *,
+    template: DocumentTemplate | None = None,
+) -> Document:
+    """A draft with its first version, ready to send for signature. Idempotent by document id."""
+    existing = session.get(Document, r.document_id)
+    if existing is not None:
+        return existing
     doc = Document(
-        id=document_id,
+        id=r.document_id,
         org_id=_org_id(session),
-        resident_id=resident_id,
-        template_id=template.id,
-        template_version=template.version,
-        document_type=template.document_type,
+        resident_id=r.resident_id,
+        template_id=template.id if template else None,
+        template_version=template.version if template else None,
+        document_type=r.document_type,
         status=DocumentStatus.DRAFT,
-        title=template.name,
-        content=content,
+        title=r.title,
+        content=r.content,
         current_version=1,
-        retention_until_date=retention_until(
-            retention_policy(session, template.document_type), "created", on
-        ),
-        is_part2=template.is_part2,
+        retention_until_date=retention_until(retention_policy(session, r.document_type), "created", on),
+        is_part2=r.is_part2,
         created_by=created_by,
     )
     session.add(doc)
     session.flush()
-    append_version(
-        session, doc, content, None, f"rendered from template version {template.version}", created_by
-    )
+    note = f"rendered from template version {template.version}" if template else f"rendered: {r.title}"
+    append_version(session, doc, r.content, None, note, created_by)
     return doc
 
 
