@@ -181,7 +181,10 @@ class ConsentOut(BaseModel):
 
 
 class RevocationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "I no longer want my records shared"}]},
+    )
     file_id: uuid.UUID | None = Field(
         None,
         description="the resident's signed letter, uploaded first (POST /v1/documents/files): revoked at"
@@ -191,7 +194,7 @@ class RevocationIn(BaseModel):
 
 
 class EventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"event": "condition"}]})
     event: ExpiryEvent = Field(description="the event the consent ends on, which has happened")
 
 
@@ -258,6 +261,7 @@ async def resident_consents(resident_id: uuid.UUID, _: Manager, db: TenantDep) -
 
 @router.get("/v1/consents/{consent_id}", response_model=ConsentOut)
 async def get_consent(consent_id: uuid.UUID, _: Manager, db: TenantDep) -> ConsentOut:
+    """One consent with its status, its form's document and its lifecycle's workflow id."""
     return await db.run(_read, consent_id)
 
 
