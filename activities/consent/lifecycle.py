@@ -74,6 +74,11 @@ class ConsentActivities(TenantActivities):
                 s, inp.consent_id, inp.resident_id, inp.terms, inp.at.date(), inp.actor.user_id
             )
 
+    @activity.defn(name="consent.adopt")
+    def adopt(self, inp: ConsentStep) -> Stored:
+        with self.session(inp.actor) as s:
+            return consents.adopt(s, inp.consent_id)
+
     @activity.defn(name="consent.activate")
     def activate(self, inp: ConsentStep) -> ConsentStatus:
         with self.session(inp.actor) as s:

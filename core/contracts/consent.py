@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.enums import ConsentStatus
 from core.process import Actor
 
 
@@ -244,7 +245,9 @@ class Stored:
 
     consent_id: uuid.UUID
     resident_id: uuid.UUID
-    document_id: uuid.UUID
+    # None only for a consent adopted from before lifecycles (it may have no form).
+    document_id: uuid.UUID | None
     expires_at: datetime | None
     expiry_event: ExpiryEvent | None
     remind_days_before: int
+    status: ConsentStatus = ConsentStatus.PENDING

@@ -201,8 +201,18 @@ def store(
         )
         session.add(c)
         session.flush()
-    assert c.document_id is not None
-    return Stored(c.id, c.resident_id, c.document_id, c.expires_at, c.expiry_event, c.remind_days_before)
+    return stored(c)
+
+
+def stored(c: Consent) -> Stored:
+    return Stored(
+        c.id, c.resident_id, c.document_id, c.expires_at, c.expiry_event, c.remind_days_before, c.status
+    )
+
+
+def adopt(session: Session, consent_id: uuid.UUID) -> Stored:
+    """A consent recorded before lifecycles ran, as it stands, for a lifecycle to watch."""
+    return stored(get_consent(session, consent_id))
 
 
 def _fields(session: Session, t: ConsentTerms, resident: Resident) -> forms.FormFields:
@@ -228,6 +238,14 @@ def _fields(session: Session, t: ConsentTerms, resident: Resident) -> forms.Form
         refusal_consequences=t.refusal_consequences,
         condition_of_admission=t.condition_of_admission,
     )
+
+
+def active_consent(session: Session, consent_id: uuid.UUID) -> Consent:
+    """409 unless the consent is active: only an active consent is revoked or ends."""
+    c = get_consent(session, consent_id)
+    if c.status is not ConsentStatus.ACTIVE:
+        raise Conflict(f"the consent is {c.status.value}, not active", field="consent_id")
+    return c
 
 
 def get_consent(session: Session, consent_id: uuid.UUID, *, lock: bool = False) -> Consent:

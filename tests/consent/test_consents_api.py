@@ -198,3 +198,48 @@ def test_consents_are_another_orgs_404_and_need_consent_manage(stack: str, orgs:
         assert hm.get(f"/v1/consents/{c['id']}").status_code == 403
     with httpx.Client(base_url=stack, headers=a.headers(UserRole.COMPLIANCE_OFFICER), timeout=60) as co:
         assert co.get(f"/v1/consents/{c['id']}").json()["status"] == "pending"
+
+
+def _recorded_before_lifecycles(org: SampleOrg, resident: uuid.UUID) -> uuid.UUID:
+    """An active consent as the seed (or an import) writes it: a row, no lifecycle."""
+    from datetime import UTC, date, datetime
+
+    from core.contracts.consent import ConsentKind, ExpiryEvent
+    from core.enums import ConsentStatus, ConsentType
+
+    with tenant_session(org.org_id, actor_type="test") as s:
+        c = Consent(
+            org_id=org.org_id,
+            resident_id=resident,
+            consent_type=ConsentType.COURT,
+            kind=ConsentKind.SPECIFIC_PURPOSE,
+            status=ConsentStatus.ACTIVE,
+            recipient_name="District 28 treatment court",
+            purpose="Compliance reports",
+            purposes=["criminal_justice_supervision"],
+            information_scope="Drug screens",
+            information_classes=["drug_tests"],
+            expiry_event=ExpiryEvent.CONDITION,
+            expiration_event="Completion of the court program",
+            effective_date=date.today(),
+            signed_at=datetime.now(UTC),
+        )
+        s.add(c)
+        s.flush()
+        return c.id
+
+
+def test_a_consent_recorded_before_lifecycles_is_adopted_and_ends_on_its_condition(
+    stack: str, orgs: OrgFactory
+) -> None:
+    org = orgs.create((STAFF,))
+    resident = make_resident(org.org_id, "Anselm", "Whitcombe")
+    consent_id = _recorded_before_lifecycles(org, resident)
+    with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
+        wrong = http.post(f"/v1/consents/{consent_id}/expiry-event", json={"event": "end_of_treatment"})
+        assert wrong.status_code == 409 and wrong.json()["field"] == "event"
+        ended = http.post(f"/v1/consents/{consent_id}/expiry-event", json={"event": "condition"})
+        assert ended.status_code == 200, ended.text
+        assert ended.json()["status"] == "expired"
+        again = http.post(f"/v1/consents/{consent_id}/revocation", json={})
+        assert again.status_code == 409 and "expired" in again.json()["detail"]

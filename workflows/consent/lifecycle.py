@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         RevokeConsent,
         StoreConsent,
     )
-    from core.contracts.consent import ConsentTerms, ExpiryEvent, RevocationMethod
+    from core.contracts.consent import ConsentTerms, ExpiryEvent, RevocationMethod, Stored
     from core.contracts.signing import SignerSpec
     from core.enums import ConsentStatus, DocumentStatus
     from core.errors import Conflict
@@ -43,10 +43,13 @@ TREATMENT_ENDED = "treatment_ended"
 
 @dataclass(frozen=True)
 class ConsentInput:
+    """`terms` None: adopt a consent recorded before lifecycles ran (the seed, an import), as
+    the database has it, and watch it from there."""
+
     actor: Actor
     consent_id: uuid.UUID
     resident_id: uuid.UUID
-    terms: ConsentTerms
+    terms: ConsentTerms | None
     sign_within_hours: int = 14 * 24
 
 
@@ -96,14 +99,20 @@ class ConsentLifecycleWorkflow:
     async def run(self, inp: ConsentInput) -> ConsentState:
         self._actor = inp.actor
         self._state = state = ConsentState(inp.consent_id, inp.resident_id)
+        if inp.terms is None:
+            adopted = await self._step(ConsentActivities.adopt, self._at())
+            self._remember(adopted)
+            state.status = adopted.status
+            self._stored = True
+            await self._while_active(state)
+            await workflow.wait_condition(lambda: self._busy == 0 and workflow.all_handlers_finished())
+            return state
         stored = await self._step(
             ConsentActivities.store,
             StoreConsent(inp.actor, inp.consent_id, inp.resident_id, inp.terms, workflow.now()),
         )
-        state.document_id = stored.document_id
-        state.expires_at, state.expiry_event = stored.expires_at, stored.expiry_event
-        if stored.expires_at is not None:
-            state.remind_at = stored.expires_at - timedelta(days=stored.remind_days_before)
+        self._remember(stored)
+        assert stored.document_id is not None
         signing = await start_signing(
             inp.actor,
             stored.document_id,
@@ -137,6 +146,14 @@ class ConsentLifecycleWorkflow:
             elif state.remind_at is not None and workflow.now() >= state.remind_at and not state.reminded:
                 await self._step(ConsentActivities.remind_expiry, self._at())
                 state.reminded = True
+
+    def _remember(self, stored: Stored) -> None:
+        state = self._state
+        assert state is not None
+        state.document_id = stored.document_id
+        state.expires_at, state.expiry_event = stored.expires_at, stored.expiry_event
+        if stored.expires_at is not None:
+            state.remind_at = stored.expires_at - timedelta(days=stored.remind_days_before)
 
     def _next_deadline(self, state: ConsentState) -> datetime | None:
         if state.remind_at is not None and not state.reminded and state.remind_at > workflow.now():

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
+from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
 from api.deps import TenantDep, require
@@ -26,6 +27,7 @@ from core.contracts.consent import (
     RevocationMethod,
 )
 from core.enums import ConsentStatus
+from core.errors import NotFound
 from core.permissions import Perm
 from core.process import Wait
 from models.compliance import Consent
@@ -35,11 +37,13 @@ from workflows.consent import CONSENT
 from workflows.consent.lifecycle import (
     ConsentInput,
     ConsentLifecycleWorkflow,
+    ConsentState,
     EventHappened,
     WrittenRevocation,
 )
 from workflows.signing import SIGNING, SignatureRequestWorkflow
 
+A = TypeVar("A")
 router = APIRouter(tags=["consent"])
 Manager = Annotated[Principal, Depends(require(Perm.CONSENT_MANAGE))]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -198,6 +202,25 @@ class EventIn(BaseModel):
     event: ExpiryEvent = Field(description="the event the consent ends on, which has happened")
 
 
+async def _lifecycle(
+    processes: Processes, c: Consent, update: UpdateMethodMultiParam[[Any, A], ConsentState], arg: A
+) -> ConsentState:
+    """Send the lifecycle an update; a consent recorded before lifecycles ran (the seed, an
+    import) gets its lifecycle first, adopting the consent as it stands."""
+    try:
+        return await processes.update(CONSENT, c.id, update, arg)
+    except NotFound:
+        await processes.start(
+            CONSENT,
+            c.id,
+            ConsentLifecycleWorkflow.run,
+            ConsentInput(processes.actor, c.id, c.resident_id, None),
+            update=ConsentLifecycleWorkflow.wait_stored,
+            update_arg=Wait(processes.actor),
+        )
+        return await processes.update(CONSENT, c.id, update, arg)
+
+
 async def _link_ready(processes: Processes, document_id: uuid.UUID | None) -> None:
     """Answer once the resident's signing link exists, so staff can hand it over at once."""
     if document_id is not None:
@@ -272,12 +295,12 @@ async def revoke_consent(
     """Revocation in writing: with the resident's uploaded letter, revoked at once; without,
     the revocation form is sent to the resident's signing link (`revocation_document_id`) and
     the consent is revoked when they sign it. 409 unless the consent is active."""
-    await db.run(consents.get_consent, consent_id)
+    c = await db.run(consents.active_consent, consent_id)
     if body.file_id is not None:
         await db.run(consents.check_revocation_file, consent_id, body.file_id)
-    state = await processes.update(
-        CONSENT,
-        consent_id,
+    state = await _lifecycle(
+        processes,
+        c,
         ConsentLifecycleWorkflow.revoke,
         WrittenRevocation(processes.actor, body.file_id, body.reason),
     )
@@ -290,11 +313,8 @@ async def record_expiry_event(
     consent_id: uuid.UUID, body: EventIn, _: Manager, processes: ProcessesDep, db: TenantDep
 ) -> ConsentOut:
     """Staff record that the event or condition the consent ends on has happened: it expires."""
-    await db.run(consents.get_consent, consent_id)
-    await processes.update(
-        CONSENT,
-        consent_id,
-        ConsentLifecycleWorkflow.event_happened,
-        EventHappened(processes.actor, body.event),
+    c = await db.run(consents.active_consent, consent_id)
+    await _lifecycle(
+        processes, c, ConsentLifecycleWorkflow.event_happened, EventHappened(processes.actor, body.event)
     )
     return await db.run(_read, consent_id)
