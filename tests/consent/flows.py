@@ -4,12 +4,16 @@ signing page as the resident does (cookie-less, plain HTTP)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from core.enums import UserRole
+from core.contracts.consent import ConsentKind, ExpiryEvent
+from core.db import tenant_session
+from core.enums import ConsentStatus, ConsentType, UserRole
+from models.compliance import Consent
 
 STAFF = UserRole.CASE_MANAGER
 
@@ -73,3 +77,27 @@ def until(staff: httpx.Client, consent_id: str, status: str, seconds: float = 20
             assert c["status"] == status, c
             return c
         time.sleep(0.2)
+
+
+def recorded_consent(org_id: uuid.UUID, resident: uuid.UUID) -> uuid.UUID:
+    """An active consent as the seed (or an import) writes it: a row, no lifecycle."""
+    with tenant_session(org_id, actor_type="test") as s:
+        c = Consent(
+            org_id=org_id,
+            resident_id=resident,
+            consent_type=ConsentType.COURT,
+            kind=ConsentKind.SPECIFIC_PURPOSE,
+            status=ConsentStatus.ACTIVE,
+            recipient_name="District 28 treatment court",
+            purpose="Compliance reports",
+            purposes=["criminal_justice_supervision"],
+            information_scope="Drug screens",
+            information_classes=["drug_tests"],
+            expiry_event=ExpiryEvent.CONDITION,
+            expiration_event="Completion of the court program",
+            effective_date=date.today(),
+            signed_at=datetime.now(UTC),
+        )
+        s.add(c)
+        s.flush()
+        return c.id

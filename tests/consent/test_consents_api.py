@@ -14,7 +14,7 @@ from core.enums import UserRole
 from models.compliance import Consent
 from models.documents import Document
 from tests.admission.places import approved_lead, house
-from tests.consent.flows import STAFF, family, sign_on_page, tpo, until
+from tests.consent.flows import STAFF, family, recorded_consent, sign_on_page, tpo, until
 from tests.documents.factories import make_resident
 from tests.factories import OrgFactory, SampleOrg
 
@@ -200,41 +200,12 @@ def test_consents_are_another_orgs_404_and_need_consent_manage(stack: str, orgs:
         assert co.get(f"/v1/consents/{c['id']}").json()["status"] == "pending"
 
 
-def _recorded_before_lifecycles(org: SampleOrg, resident: uuid.UUID) -> uuid.UUID:
-    """An active consent as the seed (or an import) writes it: a row, no lifecycle."""
-    from datetime import UTC, date, datetime
-
-    from core.contracts.consent import ConsentKind, ExpiryEvent
-    from core.enums import ConsentStatus, ConsentType
-
-    with tenant_session(org.org_id, actor_type="test") as s:
-        c = Consent(
-            org_id=org.org_id,
-            resident_id=resident,
-            consent_type=ConsentType.COURT,
-            kind=ConsentKind.SPECIFIC_PURPOSE,
-            status=ConsentStatus.ACTIVE,
-            recipient_name="District 28 treatment court",
-            purpose="Compliance reports",
-            purposes=["criminal_justice_supervision"],
-            information_scope="Drug screens",
-            information_classes=["drug_tests"],
-            expiry_event=ExpiryEvent.CONDITION,
-            expiration_event="Completion of the court program",
-            effective_date=date.today(),
-            signed_at=datetime.now(UTC),
-        )
-        s.add(c)
-        s.flush()
-        return c.id
-
-
 def test_a_consent_recorded_before_lifecycles_is_adopted_and_ends_on_its_condition(
     stack: str, orgs: OrgFactory
 ) -> None:
     org = orgs.create((STAFF,))
     resident = make_resident(org.org_id, "Anselm", "Whitcombe")
-    consent_id = _recorded_before_lifecycles(org, resident)
+    consent_id = recorded_consent(org.org_id, resident)
     with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
         wrong = http.post(f"/v1/consents/{consent_id}/expiry-event", json={"event": "end_of_treatment"})
         assert wrong.status_code == 409 and wrong.json()["field"] == "event"
