@@ -22,10 +22,12 @@ from activities.billing.reconciliation import ReconciliationActivities
 from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
+from activities.breach import BreachActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
+from api.routes import breach as breach_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
@@ -51,6 +53,7 @@ from workflows.billing.reconciliation import DAILY_SCHEDULE, ReconciliationWorkf
 from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
+from workflows.breach import BreachResponseWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -120,6 +123,13 @@ FAMILIES: list[Family] = [
             Step(Stage.RECORDS, seed_compliance.consents),
             Step(Stage.DAILY_LIFE, seed_compliance.compliance),
         ],
+    ),
+    Family(
+        "breach",
+        [BreachResponseWorkflow],
+        [BreachActivities],
+        breach_routes.router,
+        histories=["tests.breach.histories"],
     ),
     Family(
         "billing",

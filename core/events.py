@@ -37,6 +37,13 @@ class EventType(StrEnum):
     INVOICE_WRITTEN_OFF = "invoice.written_off.v1"
     DOCUMENT_SIGNED = "document.signed.v1"
     SIGNATURE_REQUEST_CLOSED = "document.signature_request_closed.v1"
+    BREACH_REPORTED = "breach.reported.v1"
+    BREACH_ASSESSED = "breach.assessed.v1"
+    BREACH_LETTERS_READY = "breach.letters_ready.v1"
+    BREACH_OBLIGATION_MET = "breach.obligation_met.v1"
+    BREACH_DELAYED = "breach.law_enforcement_delay.v1"
+    BREACH_ESCALATED = "breach.deadline_escalated.v1"
+    BREACH_CLOSED = "breach.closed.v1"
 
     @property
     def subject(self) -> str:
@@ -64,6 +71,13 @@ CATALOGUE: dict[EventType, str] = {
     EventType.SIGNATURE_REQUEST_CLOSED: (
         "A signature request ended unsigned: `outcome` is expired, voided or declined."
     ),
+    EventType.BREACH_REPORTED: "A suspected breach was reported; its clocks run from discovery (`day` 0).",
+    EventType.BREACH_ASSESSED: "The privacy officer decided: `decision` is notifiable or not_notifiable.",
+    EventType.BREACH_LETTERS_READY: "The notice letters were written (`count` of them).",
+    EventType.BREACH_OBLIGATION_MET: "A notice was given or a report received (`kind`: individuals, hhs...).",
+    EventType.BREACH_DELAYED: "A law-enforcement delay paused the clocks (`kind` written or oral, `days`).",
+    EventType.BREACH_ESCALATED: "A notice still open near its deadline was escalated to the owner (`kind`).",
+    EventType.BREACH_CLOSED: "A breach incident was closed; its closing report exists.",
 }
 
 

@@ -176,3 +176,39 @@ def test_each_role_reaches_exactly_the_setup_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, SETUP_MATRIX) == []
+
+
+# --- the role matrix of the breach routes, enforced over HTTP ---------------------------------
+
+BREACH = "/v1/breaches/{incident_id}"
+BREACH_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (method, path): frozenset({Perm.COMPLIANCE_MANAGE})
+    for method, path in (
+        ("POST", "/v1/breaches"),
+        ("GET", "/v1/breaches"),
+        ("GET", BREACH),
+        ("POST", BREACH + "/assessment"),
+        ("POST", BREACH + "/completions"),
+        ("POST", BREACH + "/law-enforcement-delay"),
+        ("POST", BREACH + "/close"),
+        ("GET", BREACH + "/letters"),
+        ("GET", BREACH + "/letters/{resident_id}.pdf"),
+        ("GET", BREACH + "/report.pdf"),
+    )
+}
+
+
+def test_the_breach_matrix_names_every_breach_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import breach
+
+    routes = {(m, r.path) for r in breach.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(BREACH_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_breach_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, BREACH_MATRIX) == []

@@ -109,6 +109,28 @@ def _discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, s
     return discharged_with_deposit(http, org)
 
 
+def _breach(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.breach.test_api import report
+
+    incident, _, body = report(http, org)
+    return incident, body["workflow_id"]
+
+
+def _incident_assessment() -> dict[str, Any]:
+    from tests.breach.flows import ASSESSMENT_JSON
+
+    return {k: v for k, v in ASSESSMENT_JSON.items() if k != "notice"}
+
+
+BREACH_ASSESSMENT = _incident_assessment()
+
+
+def _incident(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/breaches/{id}"
+    path = own + (f"/{action}" if action else "")
+    return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _breach, "incident_id", own)
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -137,6 +159,11 @@ WORKFLOW_ENDPOINTS = [
         "document_id",
         SIGNING_OWN,
     ),
+    _incident("GET", "", None),
+    _incident("POST", "assessment", {**BREACH_ASSESSMENT, "decision": "not_notifiable"}),
+    _incident("POST", "completions", {"obligation": "individuals"}),
+    _incident("POST", "law-enforcement-delay", {"kind": "oral", "days": 5, "official": "Sgt. Example"}),
+    _incident("POST", "close", None),
     _dunning("/v1/dunning/invoices/{id}/start"),
     _dunning("/v1/dunning/invoices/{id}/write-off"),
     Endpoint(

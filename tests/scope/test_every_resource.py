@@ -59,6 +59,8 @@ class House:
             "bed_id": s.beds["1"],
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
+            # Breach incidents are staff-only (compliance:manage) and name no house.
+            "incident_id": uuid.UUID(int=8),
         }
 
 
