@@ -24,6 +24,7 @@ from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.breach import BreachActivities
 from activities.intake import IntakeActivities
+from activities.rights import RightsActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
@@ -31,6 +32,7 @@ from api.routes import breach as breach_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
+from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from core.process import Daily
@@ -55,6 +57,7 @@ from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.breach import BreachResponseWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.rights import AccessRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
 
@@ -130,6 +133,13 @@ FAMILIES: list[Family] = [
         [BreachActivities],
         breach_routes.router,
         histories=["tests.breach.histories"],
+    ),
+    Family(
+        "rights",
+        [AccessRequestWorkflow],
+        [RightsActivities],
+        rights_routes.router,
+        histories=["tests.rights.histories"],
     ),
     Family(
         "billing",

@@ -44,6 +44,11 @@ class EventType(StrEnum):
     BREACH_DELAYED = "breach.law_enforcement_delay.v1"
     BREACH_ESCALATED = "breach.deadline_escalated.v1"
     BREACH_CLOSED = "breach.closed.v1"
+    ACCESS_REQUESTED = "access_request.received.v1"
+    ACCESS_REQUEST_EXTENDED = "access_request.extended.v1"
+    ACCESS_REQUEST_FULFILLED = "access_request.fulfilled.v1"
+    ACCESS_REQUEST_DENIED = "access_request.denied.v1"
+    ACCESS_REQUEST_OVERDUE = "access_request.overdue.v1"
 
     @property
     def subject(self) -> str:
@@ -78,6 +83,11 @@ CATALOGUE: dict[EventType, str] = {
     EventType.BREACH_DELAYED: "A law-enforcement delay paused the clocks (`kind` written or oral, `days`).",
     EventType.BREACH_ESCALATED: "A notice still open near its deadline was escalated to the owner (`kind`).",
     EventType.BREACH_CLOSED: "A breach incident was closed; its closing report exists.",
+    EventType.ACCESS_REQUESTED: "A resident asked for a copy of their records (`resident_id`).",
+    EventType.ACCESS_REQUEST_EXTENDED: "An access request was extended once, its reason given in writing.",
+    EventType.ACCESS_REQUEST_FULFILLED: "A resident's records were exported behind a download link.",
+    EventType.ACCESS_REQUEST_DENIED: "An access request was denied on the stated `ground`.",
+    EventType.ACCESS_REQUEST_OVERDUE: "An access request is still open at its deadline.",
 }
 
 

@@ -107,6 +107,22 @@ class DataAccessRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
     denial_reason_ct: Mapped[bytes | None] = encrypted_column("denial_reason")
     denial_reason = Encrypted(str)
 
+    # --- the AccessRequest workflow's record (migration 0021) ---
+    # ENCRYPTED: the written reason for the one extension (164.524(b)(2)(ii)); may discuss records
+    extension_reason_ct: Mapped[bytes | None] = encrypted_column("extension_reason")
+    extension_reason = Encrypted(str)
+    # When the resident was given that reason in writing (before the first deadline).
+    extension_notified_at: Mapped[datetime | None]
+    # Grounds of a denial (164.524(a)(2) unreviewable, (a)(3) reviewable) and whether review is open.
+    denial_ground: Mapped[str | None]
+    denial_reviewable: Mapped[bool | None]
+    # The export (JSON and PDF) and the denial letter, by their digests (files under derived keys).
+    export_json_sha256: Mapped[bytes | None]
+    export_pdf_sha256: Mapped[bytes | None]
+    letter_sha256: Mapped[bytes | None]
+    # The download link's expiry (the link itself is never stored).
+    link_expires_at: Mapped[datetime | None]
+
     resident: Mapped[Resident] = relationship()
     received_by_user: Mapped[User | None] = relationship()
     response_file: Mapped[FileUpload | None] = relationship()
@@ -144,6 +160,9 @@ class DataAccessRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
             name="one_30_day_extension",
         ),
         CheckConstraint("status <> 'denied' OR denial_reason IS NOT NULL", name="denied_has_reason"),
+        CheckConstraint(
+            "extended_due_at IS NULL OR extension_reason IS NOT NULL", name="extension_has_written_reason"
+        ),
         CheckConstraint(
             "status <> 'fulfilled' OR fulfilled_at IS NOT NULL", name="fulfilled_has_fulfilled_at"
         ),

@@ -212,3 +212,37 @@ def test_each_role_reaches_exactly_the_breach_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, BREACH_MATRIX) == []
+
+
+# --- the role matrix of the access-request routes, enforced over HTTP --------------------------
+
+ACCESS = "/v1/access-requests/{request_id}"
+RIGHTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (method, path): frozenset({Perm.COMPLIANCE_MANAGE})
+    for method, path in (
+        ("POST", "/v1/residents/{resident_id}/access-requests"),
+        ("GET", ACCESS),
+        ("POST", ACCESS + "/extension"),
+        ("POST", ACCESS + "/fulfilment"),
+        ("POST", ACCESS + "/denial"),
+        ("GET", ACCESS + "/denial-letter.pdf"),
+    )
+}
+# The resident's download link authorises itself (a signed token), like a signing link.
+RIGHTS_BY_LINK = {("GET", "/v1/records/{token}.json"), ("GET", "/v1/records/{token}.pdf")}
+
+
+def test_the_rights_matrix_names_every_access_request_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import rights
+
+    routes = {(m, r.path) for r in rights.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(RIGHTS_MATRIX) == routes - RIGHTS_BY_LINK
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_access_request_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, RIGHTS_MATRIX) == []

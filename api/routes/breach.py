@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
-from api.deps import TenantDep, require
+from api.deps import FilesDep, TenantDep, attachment, require
 from api.fields import Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.contracts.breach import (
@@ -32,7 +31,6 @@ from core.contracts.breach import (
     report_file,
 )
 from core.errors import Rejected
-from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
 from core.process import Wait
 from services.breach import incidents
@@ -51,19 +49,6 @@ Officer = Annotated[Principal, Depends(require(Perm.COMPLIANCE_MANAGE))]
 Text = Annotated[str, Trimmed(4000)]
 Short = Annotated[str, Trimmed(200)]
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-
-
-@lru_cache(maxsize=1)
-def _store() -> FileStore:
-    return file_store_from_settings()
-
-
-def breach_files() -> FileStore:
-    """Where the worker writes the letters and reports; tests may override this dependency."""
-    return _store()
-
-
-FilesDep = Annotated[FileStore, Depends(breach_files)]
 
 
 class BreachIn(BaseModel):
@@ -424,7 +409,7 @@ async def letter_pdf(
     audited."""
     digest = await db.run(incidents.letter_digest, incident_id, resident_id)
     data = await files.aget(letter_file(officer.org_id, incident_id, resident_id), digest)
-    return _pdf_response(data, f"breach-notice-{resident_id}.pdf")
+    return attachment(data, "application/pdf", f"breach-notice-{resident_id}.pdf")
 
 
 @router.get("/v1/breaches/{incident_id}/report.pdf", response_class=Response)
@@ -432,12 +417,4 @@ async def report_pdf(incident_id: uuid.UUID, officer: Officer, db: TenantDep, fi
     """The closing report with the timeline (404 until the incident is closed)."""
     digest = await db.run(incidents.report_digest, incident_id)
     data = await files.aget(report_file(officer.org_id, incident_id), digest)
-    return _pdf_response(data, f"breach-report-{incident_id}.pdf")
-
-
-def _pdf_response(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    return attachment(data, "application/pdf", f"breach-report-{incident_id}.pdf")

@@ -1,4 +1,5 @@
-"""Breach response on durable clocks: what `breach_incidents` and `baa_records` lacked.
+"""Breach response and the rights of access and amendment on durable clocks: what
+`breach_incidents`, `baa_records` and `data_access_requests` lacked.
 
 An incident now keeps the privacy officer's four-factor assessment (encrypted), the encryption
 safe harbour and the decision with its six-year retention, the counts the clocks need (by
@@ -8,7 +9,11 @@ law-enforcement delays (the oral statement's official, encrypted, as §164.412(b
 business associate's report and the closing report's digest. A business associate agreement
 gains the notice period it sets for its breaches (at most the 60 days of §164.410(b)).
 
-No new table: both tables already carry forced row-level security and the staff-only scope of
+An access request keeps the written reason of its one extension (encrypted) and when the
+resident was given it, a denial's grounds and whether it may be reviewed, the digests of the
+export and the denial letter, and when its download link expires.
+
+No new table: these tables already carry forced row-level security and the staff-only scope of
 rows that name no resident or place (0017).
 
 Revision ID: 0021_breach_rights
@@ -80,8 +85,36 @@ def upgrade() -> None:
         "breach_notice_days IS NULL OR breach_notice_days BETWEEN 1 AND 60",
     )
 
+    d = "data_access_requests"
+    op.add_column(d, sa.Column("extension_reason", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("extension_notified_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(d, sa.Column("denial_ground", sa.Text(), nullable=True))
+    op.add_column(d, sa.Column("denial_reviewable", sa.Boolean(), nullable=True))
+    op.add_column(d, sa.Column("export_json_sha256", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("export_pdf_sha256", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("letter_sha256", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("link_expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_check_constraint(
+        op.f("ck_data_access_requests_extension_has_written_reason"),
+        d,
+        "extended_due_at IS NULL OR extension_reason IS NOT NULL",
+    )
+
 
 def downgrade() -> None:
+    d = "data_access_requests"
+    op.drop_constraint(op.f("ck_data_access_requests_extension_has_written_reason"), d, type_="check")
+    for col in (
+        "link_expires_at",
+        "letter_sha256",
+        "export_pdf_sha256",
+        "export_json_sha256",
+        "denial_reviewable",
+        "denial_ground",
+        "extension_notified_at",
+        "extension_reason",
+    ):
+        op.drop_column(d, col)
     op.drop_constraint(op.f("ck_baa_records_breach_notice_days_range"), "baa_records", type_="check")
     op.drop_column("baa_records", "breach_notice_days")
     for name in (

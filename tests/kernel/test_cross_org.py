@@ -131,6 +131,28 @@ def _incident(method: str, action: str, body: dict[str, Any] | None) -> Endpoint
     return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _breach, "incident_id", own)
 
 
+def _access(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.rights.test_api import ask
+
+    request_id, body = ask(http, org)
+    return request_id, body["workflow_id"]
+
+
+def _access_request(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/access-requests/{id}"
+    path = own + (f"/{action}" if action else "")
+    return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _access, "request_id", own)
+
+
+def _access_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.breach.conftest import resident_in
+    from tests.rights.test_api import ask
+
+    resident = resident_in(org.org_id, "PA")
+    _, body = ask(http, org, resident)
+    return str(resident), body["workflow_id"]
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -164,6 +186,23 @@ WORKFLOW_ENDPOINTS = [
     _incident("POST", "completions", {"obligation": "individuals"}),
     _incident("POST", "law-enforcement-delay", {"kind": "oral", "days": 5, "official": "Sgt. Example"}),
     _incident("POST", "close", None),
+    _access_request("GET", "", None),
+    _access_request("POST", "extension", {"reason": "Archived files"}),
+    _access_request("POST", "fulfilment", None),
+    _access_request(
+        "POST",
+        "denial",
+        {"ground": "psychotherapy_notes", "explanation": "Notes", "contact": "Privacy officer"},
+    ),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/access-requests",
+        {},
+        UserRole.COMPLIANCE_OFFICER,
+        _access_resident,
+        "resident_id",
+        "/v1/residents/{id}",
+    ),
     _dunning("/v1/dunning/invoices/{id}/start"),
     _dunning("/v1/dunning/invoices/{id}/write-off"),
     Endpoint(

@@ -61,6 +61,8 @@ class House:
             "record_id": uuid.UUID(int=7),
             # Breach incidents are staff-only (compliance:manage) and name no house.
             "incident_id": uuid.UUID(int=8),
+            # Access requests are staff-only (compliance:manage); a request nobody has.
+            "request_id": uuid.UUID(int=9),
         }
 
 
