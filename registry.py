@@ -57,7 +57,7 @@ from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.breach import BreachResponseWorkflow
 from workflows.intake import IntakeWorkflow
-from workflows.rights import AccessRequestWorkflow
+from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
 
@@ -136,7 +136,7 @@ FAMILIES: list[Family] = [
     ),
     Family(
         "rights",
-        [AccessRequestWorkflow],
+        [AccessRequestWorkflow, AmendmentRequestWorkflow],
         [RightsActivities],
         rights_routes.router,
         histories=["tests.rights.histories"],

@@ -4,6 +4,7 @@ request). PDFs and JSON are made and stored outside any transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,10 +12,11 @@ from datetime import datetime
 from temporalio import activity
 
 from activities.base import Deps, TenantActivities
-from core.contracts.rights import Denial, export_file
+from core.contracts.rights import Amendment, AmendmentDenial, Denial, export_file
 from core.filestore import sha256
+from core.notify import Email
 from core.process import Actor
-from services.rights import export, requests
+from services.rights import amendments, export, requests
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Receive:
     # PHI (what the resident asked for): stored encrypted by this activity, never kept in state.
     details: str | None
     at: datetime
+    # An amendment request: what to change and whom to tell (PHI: stored encrypted).
+    amendment: Amendment | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,31 @@ class Deny:
 
 
 @dataclass(frozen=True)
+class Accept:
+    actor: Actor
+    request_id: uuid.UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DenyAmendment:
+    actor: Actor
+    request_id: uuid.UUID
+    resident_id: uuid.UUID
+    requested_at: datetime
+    denial: AmendmentDenial
+
+
+@dataclass(frozen=True)
+class Disagree:
+    actor: Actor
+    request_id: uuid.UUID
+    # The resident's own words (PHI): stored encrypted, never kept in state.
+    statement: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Overdue:
     actor: Actor
     request_id: uuid.UUID
@@ -66,11 +95,14 @@ class RightsActivities(TenantActivities):
     def __init__(self, deps: Deps) -> None:
         super().__init__(deps)
         self.files = deps.files
+        self.notifier = deps.notifier
 
     @activity.defn(name="rights.receive")
     def receive(self, inp: Receive) -> None:
         with self.session(inp.actor) as s:
-            requests.record(s, inp.request_id, inp.resident_id, inp.details, inp.actor.user_id, inp.at)
+            requests.record(
+                s, inp.request_id, inp.resident_id, inp.details, inp.actor.user_id, inp.at, inp.amendment
+            )
 
     @activity.defn(name="rights.extend")
     def extend(self, inp: Extend) -> None:
@@ -107,3 +139,39 @@ class RightsActivities(TenantActivities):
     def overdue(self, inp: Overdue) -> None:
         with self.session(inp.actor) as s:
             requests.overdue(s, inp.request_id)
+
+    @activity.defn(name="rights.accept_amendment")
+    def accept_amendment(self, inp: Accept) -> int:
+        """Make the amendment, then tell the people the resident named (164.526(c)(3)); the
+        message says a correction exists and whom to ask, never whose or what."""
+        with self.session(inp.actor) as s:
+            to = amendments.accept(s, inp.request_id, inp.at)
+            operator = export.operator_name(s)
+        for address in to:
+            self.notifier.send_email(
+                Email(
+                    (address,),
+                    "A correction to records we shared with you",
+                    f"{operator} has corrected information it shared with you earlier about a person "
+                    "in its care. Please contact our privacy officer to receive the corrected "
+                    "information. This message names no one on purpose.",
+                    f"<amendment-{inp.request_id}-{hashlib.sha256(address.encode()).hexdigest()[:12]}@recoveryos>",
+                )
+            )
+        with self.session(inp.actor) as s:
+            amendments.notified(s, inp.request_id, inp.at)
+        return len(to)
+
+    @activity.defn(name="rights.deny_amendment")
+    def deny_amendment(self, inp: DenyAmendment) -> None:
+        with self.session(inp.actor) as s:
+            operator, name = export.operator_name(s), export.resident_name(s, inp.resident_id)
+        letter = export.amendment_denial_letter_pdf(operator, name, inp.requested_at, inp.denial)
+        self.files.put(export_file(inp.actor.org_id, inp.request_id, "denial"), letter, "application/pdf")
+        with self.session(inp.actor) as s:
+            amendments.denied(s, inp.request_id, inp.denial, sha256(letter))
+
+    @activity.defn(name="rights.disagree")
+    def disagree(self, inp: Disagree) -> None:
+        with self.session(inp.actor) as s:
+            amendments.disagree(s, inp.request_id, inp.statement, inp.at)

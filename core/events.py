@@ -49,6 +49,12 @@ class EventType(StrEnum):
     ACCESS_REQUEST_FULFILLED = "access_request.fulfilled.v1"
     ACCESS_REQUEST_DENIED = "access_request.denied.v1"
     ACCESS_REQUEST_OVERDUE = "access_request.overdue.v1"
+    AMENDMENT_REQUESTED = "amendment_request.received.v1"
+    AMENDMENT_EXTENDED = "amendment_request.extended.v1"
+    AMENDMENT_ACCEPTED = "amendment_request.accepted.v1"
+    AMENDMENT_DENIED = "amendment_request.denied.v1"
+    AMENDMENT_DISAGREEMENT = "amendment_request.disagreement_filed.v1"
+    AMENDMENT_OVERDUE = "amendment_request.overdue.v1"
 
     @property
     def subject(self) -> str:
@@ -88,6 +94,12 @@ CATALOGUE: dict[EventType, str] = {
     EventType.ACCESS_REQUEST_FULFILLED: "A resident's records were exported behind a download link.",
     EventType.ACCESS_REQUEST_DENIED: "An access request was denied on the stated `ground`.",
     EventType.ACCESS_REQUEST_OVERDUE: "An access request is still open at its deadline.",
+    EventType.AMENDMENT_REQUESTED: "A resident asked to amend their records (`resident_id`).",
+    EventType.AMENDMENT_EXTENDED: "An amendment request was extended once, its reason given in writing.",
+    EventType.AMENDMENT_ACCEPTED: "An amendment was made; the people the resident named were told.",
+    EventType.AMENDMENT_DENIED: "An amendment request was denied on the stated `ground`.",
+    EventType.AMENDMENT_DISAGREEMENT: "The resident filed a statement of disagreement with a denial.",
+    EventType.AMENDMENT_OVERDUE: "An amendment request is still open at its deadline.",
 }
 
 

@@ -122,6 +122,21 @@ class DataAccessRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
     letter_sha256: Mapped[bytes | None]
     # The download link's expiry (the link itself is never stored).
     link_expires_at: Mapped[datetime | None]
+    # Amendment (164.526): the resident field to change, if the request names one (plain: a
+    # column name), and the value asked for.
+    amendment_field: Mapped[str | None]
+    # ENCRYPTED: the corrected value the resident asked for
+    amendment_value_ct: Mapped[bytes | None] = encrypted_column("amendment_value")
+    amendment_value = Encrypted(str)
+    # ENCRYPTED: the people the resident named to be told of an accepted amendment (164.526(c)(3))
+    notify_addresses_ct: Mapped[bytes | None] = encrypted_column("notify_addresses")
+    notify_addresses = Encrypted(list)
+    notified_at: Mapped[datetime | None]
+    # ENCRYPTED: the resident's statement of disagreement with a denial (164.526(d)(1)(ii)); kept with
+    # the record and in every later export of it
+    disagreement_ct: Mapped[bytes | None] = encrypted_column("disagreement")
+    disagreement = Encrypted(str)
+    disagreement_at: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()
     received_by_user: Mapped[User | None] = relationship()

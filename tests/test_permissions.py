@@ -217,6 +217,7 @@ def test_each_role_reaches_exactly_the_breach_routes_its_permissions_allow(
 # --- the role matrix of the access-request routes, enforced over HTTP --------------------------
 
 ACCESS = "/v1/access-requests/{request_id}"
+AMEND = "/v1/amendment-requests/{request_id}"
 RIGHTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     (method, path): frozenset({Perm.COMPLIANCE_MANAGE})
     for method, path in (
@@ -226,6 +227,13 @@ RIGHTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
         ("POST", ACCESS + "/fulfilment"),
         ("POST", ACCESS + "/denial"),
         ("GET", ACCESS + "/denial-letter.pdf"),
+        ("POST", "/v1/residents/{resident_id}/amendment-requests"),
+        ("GET", AMEND),
+        ("POST", AMEND + "/extension"),
+        ("POST", AMEND + "/acceptance"),
+        ("POST", AMEND + "/denial"),
+        ("POST", AMEND + "/disagreement"),
+        ("GET", AMEND + "/denial-letter.pdf"),
     )
 }
 # The resident's download link authorises itself (a signed token), like a signing link.

@@ -1,8 +1,10 @@
 """The rights of access (45 CFR 164.524) as the AccessRequest workflow, its activities and
 services pass them along: the clocks, the grounds of a denial, and the files' derived keys.
 
-Primary text of §164.524 was not re-read for this module (see REGULATORY.md §3); the grounds
-below follow §164.524(a)(1)-(3) as commonly cited and are marked there as such.
+The grounds of denial follow §164.524(a)(1)-(3) as the eCFR text reads (federal.elaws.us,
+current to 2024-11-08): (a)(1) psychotherapy notes and information compiled for proceedings,
+(a)(2) the other unreviewable grounds (the Privacy Act one, for federal agencies, is left out),
+(a)(3) the reviewable ones. The clocks are REGULATORY.md §3's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,44 @@ ACCESS_DAYS = 30
 # 164.524(b)(2)(ii): once, by no more than 30 days, if the individual is told in writing within
 # the first 30 days why, and when the covered entity will act.
 EXTENSION_DAYS = 30
+# 164.526(b)(2)(i): act on a request for amendment no later than 60 days after receiving it;
+# (b)(2)(ii): once, by no more than 30 days, with the reasons given in writing within the 60.
+AMEND_DAYS = 60
+
+# The resident's own fields an accepted amendment may change in place; any other correction is
+# appended to the record (164.526(c)(1): "appending or otherwise providing a link").
+AMENDABLE_FIELDS = frozenset(
+    {
+        "preferred_name",
+        "pronouns",
+        "gender_identity",
+        "phone",
+        "email",
+        "emergency_medical_info",
+        "legal_status",
+    }
+)
+
+
+class AmendmentGround(StrEnum):
+    """Why an amendment is denied (164.526(a)(2))."""
+
+    NOT_CREATED_HERE = "not_created_here"
+    NOT_IN_DESIGNATED_RECORD_SET = "not_in_designated_record_set"
+    NOT_AVAILABLE_FOR_INSPECTION = "not_available_for_inspection"
+    ACCURATE_AND_COMPLETE = "accurate_and_complete"
+
+
+AMENDMENT_GROUND_WORDS: dict[AmendmentGround, str] = {
+    AmendmentGround.NOT_CREATED_HERE: (
+        "We did not create this information, and its author can still act on your request."
+    ),
+    AmendmentGround.NOT_IN_DESIGNATED_RECORD_SET: (
+        "The information is not part of the records we use to make decisions about you."
+    ),
+    AmendmentGround.NOT_AVAILABLE_FOR_INSPECTION: "The information is not one you have a right to see.",
+    AmendmentGround.ACCURATE_AND_COMPLETE: "We believe the information is accurate and complete as it is.",
+}
 
 
 class DenialGround(StrEnum):
@@ -77,10 +117,11 @@ GROUND_WORDS: dict[DenialGround, str] = {
 class Clock:
     requested_at: datetime
     extended_due_at: datetime | None = None
+    days: int = ACCESS_DAYS
 
     @property
     def first_due_at(self) -> datetime:
-        return self.requested_at + timedelta(days=ACCESS_DAYS)
+        return self.requested_at + timedelta(days=self.days)
 
     @property
     def due_at(self) -> datetime:
@@ -103,3 +144,20 @@ def export_key(request_id: uuid.UUID, kind: str) -> uuid.UUID:
 def export_file(org_id: uuid.UUID, request_id: uuid.UUID, kind: str) -> str:
     """Opaque object keys, as every file's (`<org_id>/<uuid>`): never a name."""
     return f"{org_id}/{export_key(request_id, kind)}"
+
+
+@dataclass(frozen=True)
+class AmendmentDenial:
+    ground: AmendmentGround
+    explanation: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """What a resident asks to amend: optionally one of their own fields and its value (PHI,
+    stored encrypted), and the people to tell once it is made (164.526(c)(3))."""
+
+    field: str | None = None
+    value: str | None = None
+    notify: tuple[str, ...] = ()

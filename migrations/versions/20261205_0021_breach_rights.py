@@ -11,7 +11,9 @@ gains the notice period it sets for its breaches (at most the 60 days of §164.4
 
 An access request keeps the written reason of its one extension (encrypted) and when the
 resident was given it, a denial's grounds and whether it may be reviewed, the digests of the
-export and the denial letter, and when its download link expires.
+export and the denial letter, and when its download link expires; an amendment request keeps
+the field and value asked for (encrypted), the people to tell (encrypted) and when they were
+told, and the resident's statement of disagreement with a denial (encrypted).
 
 No new table: these tables already carry forced row-level security and the staff-only scope of
 rows that name no resident or place (0017).
@@ -94,6 +96,12 @@ def upgrade() -> None:
     op.add_column(d, sa.Column("export_pdf_sha256", sa.LargeBinary(), nullable=True))
     op.add_column(d, sa.Column("letter_sha256", sa.LargeBinary(), nullable=True))
     op.add_column(d, sa.Column("link_expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(d, sa.Column("amendment_field", sa.Text(), nullable=True))
+    op.add_column(d, sa.Column("amendment_value", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("notify_addresses", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(d, sa.Column("disagreement", sa.LargeBinary(), nullable=True))
+    op.add_column(d, sa.Column("disagreement_at", sa.DateTime(timezone=True), nullable=True))
     op.create_check_constraint(
         op.f("ck_data_access_requests_extension_has_written_reason"),
         d,
@@ -105,6 +113,12 @@ def downgrade() -> None:
     d = "data_access_requests"
     op.drop_constraint(op.f("ck_data_access_requests_extension_has_written_reason"), d, type_="check")
     for col in (
+        "disagreement_at",
+        "disagreement",
+        "notified_at",
+        "notify_addresses",
+        "amendment_value",
+        "amendment_field",
         "link_expires_at",
         "letter_sha256",
         "export_pdf_sha256",

@@ -23,7 +23,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.contracts.rights import GROUND_WORDS, Denial
+from core.contracts.rights import AMENDMENT_GROUND_WORDS, GROUND_WORDS, AmendmentDenial, Denial
 from models.base import Base
 from models.orgs import Organization
 from models.residents import Resident
@@ -163,3 +163,45 @@ def denial_letter_pdf(operator: str, name: str, requested_at: datetime, denial: 
         Paragraph(f"Sincerely,<br/>{_esc(operator)}", body),
     ]
     return _pdf("Your request for your records", story)
+
+
+def amendment_denial_letter_pdf(
+    operator: str, name: str, requested_at: datetime, denial: AmendmentDenial
+) -> bytes:
+    """164.526(d)(1): in plain language, the basis for the denial; the right to file a written
+    statement of disagreement and how; that without one the resident may ask for the request and
+    the denial to go with any future disclosure of the information; and how to complain."""
+    st = getSampleStyleSheet()
+    body, head = st["BodyText"], st["Heading2"]
+    when = f"{requested_at:%B} {requested_at.day}, {requested_at.year}"
+    story: list[object] = [
+        Paragraph(_esc(operator), st["Title"]),
+        Paragraph(f"Dear {_esc(name)},", body),
+        Paragraph(
+            f"On {when} you asked us to change your records. We have decided not to change them.", body
+        ),
+        Paragraph("Why", head),
+        Paragraph(_esc(AMENDMENT_GROUND_WORDS[denial.ground]), body),
+        Paragraph(_esc(denial.explanation), body),
+        Paragraph("If you disagree", head),
+        Paragraph(
+            "You may send us a written statement saying what you disagree with and why. Send it to "
+            f"{_esc(denial.contact)}. We will keep it with your records and include it whenever we share "
+            "or give out the information you asked us to change, including in copies of your records.",
+            body,
+        ),
+        Paragraph(
+            "If you do not send a statement, you may ask us to include your request and this letter "
+            "whenever we share that information.",
+            body,
+        ),
+        Paragraph("How to complain", head),
+        Paragraph(
+            f"You may complain to us: {_esc(denial.contact)}. You may also complain to the Secretary of the "
+            "U.S. Department of Health and Human Services, Office for Civil Rights, at "
+            "www.hhs.gov/ocr/complaints or 1-800-368-1019. We will not hold a complaint against you.",
+            body,
+        ),
+        Paragraph(f"Sincerely,<br/>{_esc(operator)}", body),
+    ]
+    return _pdf("Your request to change your records", story)

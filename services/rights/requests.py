@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.contracts.rights import Clock, Denial
+from core.contracts.rights import ACCESS_DAYS, AMEND_DAYS, Amendment, Clock, Denial
 from core.enums import AuditAction, DataAccessRequestType, RequestStatus
 from core.errors import NotFound
 from core.events import EventType
@@ -41,29 +41,41 @@ def record(
     details: str | None,
     user_id: uuid.UUID | None,
     at: datetime,
+    amendment: Amendment | None = None,
 ) -> None:
+    """A request received: for access (30 days) or, with `amendment`, to amend (60 days)."""
     if session.get(DataAccessRequest, request_id) is not None:
         return
     check_resident(session, resident_id)
-    session.add(
-        DataAccessRequest(
-            id=request_id,
-            org_id=session.info["actor"]["org_id"],
-            request_type=DataAccessRequestType.ACCESS,
-            resident_id=resident_id,
-            received_by_user_id=user_id,
-            requested_at=at,
-            due_at=Clock(at).first_due_at,
-            status=RequestStatus.RECEIVED,
-            details=details,
-        )
+    kind = DataAccessRequestType.AMENDMENT if amendment else DataAccessRequestType.ACCESS
+    req = DataAccessRequest(
+        id=request_id,
+        org_id=session.info["actor"]["org_id"],
+        request_type=kind,
+        resident_id=resident_id,
+        received_by_user_id=user_id,
+        requested_at=at,
+        due_at=Clock(at, days=AMEND_DAYS if amendment else ACCESS_DAYS).first_due_at,
+        status=RequestStatus.RECEIVED,
+        details=details,
     )
+    if amendment is not None:
+        req.amendment_field = amendment.field
+        req.amendment_value = amendment.value
+        req.notify_addresses = list(amendment.notify)
+    session.add(req)
     session.flush()
     audit.record(session, AuditAction.CREATE, ENTITY, request_id, {"step": "received"})
-    emit(session, EventType.ACCESS_REQUESTED, request_id, resident_id=resident_id)
+    event = EventType.AMENDMENT_REQUESTED if amendment else EventType.ACCESS_REQUESTED
+    emit(session, event, request_id, resident_id=resident_id)
+
+
+def _event(req: DataAccessRequest, access: EventType, amendment: EventType) -> EventType:
+    return amendment if req.request_type is DataAccessRequestType.AMENDMENT else access
 
 
 def extend(session: Session, request_id: uuid.UUID, reason: str, due_at: datetime, at: datetime) -> None:
+    """The one extension of an access or amendment request, with its written reason."""
     req = get_request(session, request_id)
     if req.extended_due_at is not None:
         return
@@ -72,7 +84,8 @@ def extend(session: Session, request_id: uuid.UUID, reason: str, due_at: datetim
     req.extension_notified_at = at
     req.status = RequestStatus.IN_PROGRESS
     audit.record(session, AuditAction.UPDATE, ENTITY, request_id, {"step": "extended"})
-    emit(session, EventType.ACCESS_REQUEST_EXTENDED, request_id, resident_id=req.resident_id)
+    event = _event(req, EventType.ACCESS_REQUEST_EXTENDED, EventType.AMENDMENT_EXTENDED)
+    emit(session, event, request_id, resident_id=req.resident_id)
 
 
 def fulfilled(
@@ -119,7 +132,8 @@ def denied(session: Session, request_id: uuid.UUID, denial: Denial, letter_sha: 
 def overdue(session: Session, request_id: uuid.UUID) -> None:
     req = get_request(session, request_id)
     audit.record(session, AuditAction.EXECUTE, ENTITY, request_id, {"step": "overdue"})
-    emit(session, EventType.ACCESS_REQUEST_OVERDUE, request_id, resident_id=req.resident_id)
+    event = _event(req, EventType.ACCESS_REQUEST_OVERDUE, EventType.AMENDMENT_OVERDUE)
+    emit(session, event, request_id, resident_id=req.resident_id)
 
 
 def downloaded(session: Session, request_id: uuid.UUID, resident_id: uuid.UUID, kind: str) -> bytes:

@@ -153,6 +153,28 @@ def _access_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return str(resident), body["workflow_id"]
 
 
+def _amendment(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.rights.test_api import amend
+
+    request_id, body = amend(http, org)
+    return request_id, body["workflow_id"]
+
+
+def _amendment_request(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/amendment-requests/{id}"
+    path = own + (f"/{action}" if action else "")
+    return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _amendment, "request_id", own)
+
+
+def _amendment_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.breach.conftest import resident_in
+    from tests.rights.test_api import amend
+
+    resident = resident_in(org.org_id, "PA")
+    _, body = amend(http, org, resident)
+    return str(resident), body["workflow_id"]
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -200,6 +222,24 @@ WORKFLOW_ENDPOINTS = [
         {},
         UserRole.COMPLIANCE_OFFICER,
         _access_resident,
+        "resident_id",
+        "/v1/residents/{id}",
+    ),
+    _amendment_request("GET", "", None),
+    _amendment_request("POST", "extension", {"reason": "Waiting on the house log"}),
+    _amendment_request("POST", "acceptance", None),
+    _amendment_request(
+        "POST",
+        "denial",
+        {"ground": "accurate_and_complete", "explanation": "Log", "contact": "Privacy officer"},
+    ),
+    _amendment_request("POST", "disagreement", {"statement": "I was not there"}),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/amendment-requests",
+        {"details": "Correct it"},
+        UserRole.COMPLIANCE_OFFICER,
+        _amendment_resident,
         "resident_id",
         "/v1/residents/{id}",
     ),

@@ -127,3 +127,51 @@ def test_another_orgs_request_is_a_404(stack: str, orgs: OrgFactory) -> None:
     with httpx.Client(base_url=stack, headers=b.headers(OFFICER), timeout=60) as http:
         assert http.get(f"/v1/access-requests/{request_id}").status_code == 404
         assert http.post(f"/v1/access-requests/{request_id}/fulfilment").status_code == 404
+
+
+def amend(http: httpx.Client, org: SampleOrg, resident: uuid.UUID | None = None) -> tuple[str, dict]:
+    resident = resident or resident_in(org.org_id, "PA", "Ambrose", "Kittredge-Nwosu")
+    r = http.post(
+        f"/v1/residents/{resident}/amendment-requests",
+        json={
+            "details": "The incident report names the wrong person",
+            "notify": ["court@county.example.gov"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()
+
+
+def test_an_amendment_is_denied_the_resident_disagrees_and_bad_input_names_the_field(
+    stack: str, orgs: OrgFactory
+) -> None:
+    org = orgs.create((OFFICER,))
+    resident = resident_in(org.org_id, "PA")
+    with httpx.Client(base_url=stack, headers=org.headers(OFFICER), timeout=60) as http:
+        url = f"/v1/residents/{resident}/amendment-requests"
+        wrong = http.post(url, json={"details": "x", "field": "ssn_last4", "value": "1234"})
+        assert wrong.status_code == 422 and wrong.json()["field"] == "field"
+        half = http.post(url, json={"details": "x", "field": "pronouns"})
+        assert half.status_code == 422 and half.json()["field"] == "value"
+        request_id, body = amend(http, org)
+        assert datetime.fromisoformat(body["due_at"]) - datetime.fromisoformat(
+            body["requested_at"]
+        ) == timedelta(days=60)
+        early = http.post(f"/v1/amendment-requests/{request_id}/disagreement", json={"statement": "No"})
+        assert early.status_code == 409 and early.json()["field"] == "statement"
+        denied = http.post(
+            f"/v1/amendment-requests/{request_id}/denial",
+            json={
+                "ground": "accurate_and_complete",
+                "explanation": "Matches the log",
+                "contact": "Privacy officer",
+            },
+        )
+        assert denied.status_code == 200 and denied.json()["status"] == "denied"
+        letter = http.get(f"/v1/amendment-requests/{request_id}/denial-letter.pdf")
+        assert letter.status_code == 200 and letter.content.startswith(b"%PDF-")
+        filed = http.post(
+            f"/v1/amendment-requests/{request_id}/disagreement", json={"statement": "I was not there"}
+        )
+        assert filed.status_code == 200 and filed.json()["disagreement_filed"] is True
+        assert http.get(f"/v1/amendment-requests/{request_id}").json()["disagreement_filed"] is True
