@@ -41,6 +41,24 @@ class EventType(StrEnum):
     CONSENT_EXPIRING = "consent.expiring.v1"
     CONSENT_EXPIRED = "consent.expired.v1"
     CONSENT_REVOKED = "consent.revoked.v1"
+    BREACH_REPORTED = "breach.reported.v1"
+    BREACH_ASSESSED = "breach.assessed.v1"
+    BREACH_LETTERS_READY = "breach.letters_ready.v1"
+    BREACH_OBLIGATION_MET = "breach.obligation_met.v1"
+    BREACH_DELAYED = "breach.law_enforcement_delay.v1"
+    BREACH_ESCALATED = "breach.deadline_escalated.v1"
+    BREACH_CLOSED = "breach.closed.v1"
+    ACCESS_REQUESTED = "access_request.received.v1"
+    ACCESS_REQUEST_EXTENDED = "access_request.extended.v1"
+    ACCESS_REQUEST_FULFILLED = "access_request.fulfilled.v1"
+    ACCESS_REQUEST_DENIED = "access_request.denied.v1"
+    ACCESS_REQUEST_OVERDUE = "access_request.overdue.v1"
+    AMENDMENT_REQUESTED = "amendment_request.received.v1"
+    AMENDMENT_EXTENDED = "amendment_request.extended.v1"
+    AMENDMENT_ACCEPTED = "amendment_request.accepted.v1"
+    AMENDMENT_DENIED = "amendment_request.denied.v1"
+    AMENDMENT_DISAGREEMENT = "amendment_request.disagreement_filed.v1"
+    AMENDMENT_OVERDUE = "amendment_request.overdue.v1"
 
     @property
     def subject(self) -> str:
@@ -72,6 +90,24 @@ CATALOGUE: dict[EventType, str] = {
     EventType.CONSENT_EXPIRING: "A Part 2 consent reaches its reminder day before it expires.",
     EventType.CONSENT_EXPIRED: "A Part 2 consent expired (`because`: its date when absent, else the event).",
     EventType.CONSENT_REVOKED: "A resident revoked a Part 2 consent in writing (`method`).",
+    EventType.BREACH_REPORTED: "A suspected breach was reported; its clocks run from discovery (`day` 0).",
+    EventType.BREACH_ASSESSED: "The privacy officer decided: `decision` is notifiable or not_notifiable.",
+    EventType.BREACH_LETTERS_READY: "The notice letters were written (`count` of them).",
+    EventType.BREACH_OBLIGATION_MET: "A notice was given or a report received (`kind`: individuals, hhs...).",
+    EventType.BREACH_DELAYED: "A law-enforcement delay paused the clocks (`kind` written or oral, `days`).",
+    EventType.BREACH_ESCALATED: "A notice still open near its deadline was escalated to the owner (`kind`).",
+    EventType.BREACH_CLOSED: "A breach incident was closed; its closing report exists.",
+    EventType.ACCESS_REQUESTED: "A resident asked for a copy of their records (`resident_id`).",
+    EventType.ACCESS_REQUEST_EXTENDED: "An access request was extended once, its reason given in writing.",
+    EventType.ACCESS_REQUEST_FULFILLED: "A resident's records were exported behind a download link.",
+    EventType.ACCESS_REQUEST_DENIED: "An access request was denied on the stated `ground`.",
+    EventType.ACCESS_REQUEST_OVERDUE: "An access request is still open at its deadline.",
+    EventType.AMENDMENT_REQUESTED: "A resident asked to amend their records (`resident_id`).",
+    EventType.AMENDMENT_EXTENDED: "An amendment request was extended once, its reason given in writing.",
+    EventType.AMENDMENT_ACCEPTED: "An amendment was made; the people the resident named were told.",
+    EventType.AMENDMENT_DENIED: "An amendment request was denied on the stated `ground`.",
+    EventType.AMENDMENT_DISAGREEMENT: "The resident filed a statement of disagreement with a denial.",
+    EventType.AMENDMENT_OVERDUE: "An amendment request is still open at its deadline.",
 }
 
 

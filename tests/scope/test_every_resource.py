@@ -62,6 +62,10 @@ class House:
             "consent_id": self.consent_id,
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
+            # Breach incidents are staff-only (compliance:manage) and name no house.
+            "incident_id": uuid.UUID(int=8),
+            # Access requests are staff-only (compliance:manage); a request nobody has.
+            "request_id": uuid.UUID(int=9),
         }
 
 
