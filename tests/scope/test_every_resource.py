@@ -59,6 +59,10 @@ class House:
             "bed_id": s.beds["1"],
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
+            # A resident's disclosures and restrictions: ids nobody has, under the resident's path
+            # (the resident's scope answers first).
+            "disclosure_id": uuid.UUID(int=8),
+            "restriction_id": uuid.UUID(int=9),
         }
 
 

@@ -7,7 +7,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from api.routes.consent import disclosures, restrictions
+
+PARTS: tuple[ModuleType, ...] = (disclosures, restrictions)
 
 router = APIRouter()
 for part in PARTS:
