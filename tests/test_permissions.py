@@ -192,18 +192,25 @@ DISCLOSURE_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
         ("GET", "/restrictions"),
         ("POST", "/restrictions/{restriction_id}/decision"),
         ("POST", "/restrictions/{restriction_id}/termination"),
+        ("GET", "/disclosures/accounting.csv"),
+        ("GET", "/disclosures/accounting.pdf"),
+        ("POST", "/accounting-requests"),
+        ("GET", "/accounting-requests"),
     )
+} | {
+    (m, "/v1/accounting-requests/{accounting_request_id}" + path): frozenset({Perm.CONSENT_MANAGE})
+    for m, path in (("GET", ""), ("POST", "/extension"), ("POST", "/fulfilment"), ("GET", "/accounting.pdf"))
 }
 
 
-def test_the_disclosure_matrix_names_every_disclosure_and_restriction_route() -> None:
+def test_the_disclosure_matrix_names_every_disclosure_accounting_and_restriction_route() -> None:
     from fastapi.routing import APIRoute
 
-    from api.routes.consent import disclosures, restrictions
+    from api.routes.consent import accounting, disclosures, restrictions
 
     routes = {
         (m, r.path)
-        for router in (disclosures.router, restrictions.router)
+        for router in (accounting.router, disclosures.router, restrictions.router)
         for r in router.routes
         if isinstance(r, APIRoute)
         for m in r.methods or ()

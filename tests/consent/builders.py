@@ -116,3 +116,41 @@ def disclosure_body(**fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return body
+
+
+def add_disclosure(
+    org_id: uuid.UUID,
+    resident_id: uuid.UUID,
+    consent_id: uuid.UUID,
+    by: uuid.UUID,
+    at: datetime,
+    recipient: str = PROVIDER,
+    description: str = "Drug test results",
+) -> uuid.UUID:
+    """A disclosure as a row (the accounting reads rows; the API's own tests make them over HTTP)."""
+    from core.contracts.consent import NOTICE_VERSION, NoticeStatement
+    from core.enums import DisclosureMethod
+
+    did = uuid.uuid4()
+    with tenant_session(org_id, actor_type="test") as s:
+        s.add(
+            ConsentDisclosure(
+                id=did,
+                org_id=org_id,
+                consent_id=consent_id,
+                resident_id=resident_id,
+                disclosed_at=at,
+                disclosed_by_user_id=by,
+                recipient=recipient,
+                information_disclosed=description,
+                purpose="treatment",
+                method=DisclosureMethod.ELECTRONIC,
+                recipient_class="treating_provider",
+                information_classes=["drug_tests"],
+                purpose_code="treatment",
+                redisclosure_notice_included=True,
+                notice_statement=NoticeStatement.STATEMENT_1,
+                notice_version=NOTICE_VERSION,
+            )
+        )
+    return did

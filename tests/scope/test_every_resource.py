@@ -63,6 +63,7 @@ class House:
             # (the resident's scope answers first).
             "disclosure_id": uuid.UUID(int=8),
             "restriction_id": uuid.UUID(int=9),
+            "accounting_request_id": uuid.UUID(int=10),
         }
 
 

@@ -7,9 +7,10 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import disclosures, restrictions
+from api.routes.consent import accounting, disclosures, restrictions
 
-PARTS: tuple[ModuleType, ...] = (disclosures, restrictions)
+# `accounting` first: its `/disclosures/accounting.csv` must be matched before a disclosure id.
+PARTS: tuple[ModuleType, ...] = (accounting, disclosures, restrictions)
 
 router = APIRouter()
 for part in PARTS:

@@ -240,9 +240,11 @@ async def disclosure_package(
 ) -> Response:
     """The package sent with the disclosure; its SHA-256 is checked before it is sent."""
     f = await db.run(disclosures.package, resident_id, disclosure_id)
-    data = await store.aget(f.key, f.sha256)
+    return attachment(await store.aget(f.key, f.sha256), "application/pdf", f"disclosure-{disclosure_id}.pdf")
+
+
+def attachment(data: bytes, media_type: str, filename: str) -> Response:
+    """A download (a package, an accounting) named for the browser."""
     return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="disclosure-{disclosure_id}.pdf"'},
+        data, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
