@@ -23,6 +23,7 @@ from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.consent.accounting import AccountingActivities
+from activities.consent.lifecycle import ConsentActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
@@ -54,6 +55,8 @@ from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.consent.accounting import AccountingRequestWorkflow
+from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
+from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -119,8 +122,8 @@ FAMILIES: list[Family] = [
     # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
         "consent",
-        [AccountingRequestWorkflow],
-        [AccountingActivities],
+        [ConsentLifecycleWorkflow, ConsentEndOfTreatmentWorkflow, AccountingRequestWorkflow],
+        [ConsentActivities, AccountingActivities],
         consent_routes.router,
         histories=["tests.consent.histories"],
         seed=[

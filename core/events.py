@@ -37,6 +37,10 @@ class EventType(StrEnum):
     INVOICE_WRITTEN_OFF = "invoice.written_off.v1"
     DOCUMENT_SIGNED = "document.signed.v1"
     SIGNATURE_REQUEST_CLOSED = "document.signature_request_closed.v1"
+    CONSENT_SIGNED = "consent.signed.v1"
+    CONSENT_EXPIRING = "consent.expiring.v1"
+    CONSENT_EXPIRED = "consent.expired.v1"
+    CONSENT_REVOKED = "consent.revoked.v1"
     DISCLOSURE_RECORDED = "disclosure.recorded.v1"
     ACCOUNTING_REQUESTED = "disclosure_accounting.requested.v1"
     ACCOUNTING_EXTENDED = "disclosure_accounting.extended.v1"
@@ -72,6 +76,10 @@ CATALOGUE: dict[EventType, str] = {
     EventType.SIGNATURE_REQUEST_CLOSED: (
         "A signature request ended unsigned: `outcome` is expired, voided or declined."
     ),
+    EventType.CONSENT_SIGNED: "A resident signed a Part 2 consent; it is active (`kind`).",
+    EventType.CONSENT_EXPIRING: "A Part 2 consent reaches its reminder day before it expires.",
+    EventType.CONSENT_EXPIRED: "A Part 2 consent expired (`because`: its date when absent, else the event).",
+    EventType.CONSENT_REVOKED: "A resident revoked a Part 2 consent in writing (`method`).",
     EventType.DISCLOSURE_RECORDED: "Part 2 records were disclosed under a consent (`consent_id`).",
     EventType.ACCOUNTING_REQUESTED: "A resident asked for an accounting of disclosures (due in 60 days).",
     EventType.ACCOUNTING_EXTENDED: "An accounting's deadline was extended once by 30 days, in writing.",

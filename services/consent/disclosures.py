@@ -35,7 +35,7 @@ from models.documents import Document
 from models.orgs import Organization
 from services import residents
 from services.consent.coverage import DisclosureRequest, cover
-from services.consent.package import ConsentTerms, Package
+from services.consent.package import ConsentCopy, Package
 from services.documents import StoredFile, record_file, stored_file
 from services.events import emit
 
@@ -70,7 +70,7 @@ def _words(values: Sequence[str]) -> str:
     return ", ".join(v.replace("_", " ") for v in values) or "nothing"
 
 
-def consent_terms(session: Session, c: Consent) -> ConsentTerms:
+def consent_copy(session: Session, c: Consent) -> ConsentCopy:
     if c.recipient_kind is RecipientKind.CLASS or (c.kind is ConsentKind.TPO and c.recipient_classes):
         recipients = _words(c.recipient_classes)
     else:
@@ -94,7 +94,7 @@ def consent_terms(session: Session, c: Consent) -> ConsentTerms:
     info = _words(c.information_classes)
     if c.information_scope:
         info = f"{info} ({c.information_scope})"
-    return ConsentTerms(
+    return ConsentCopy(
         kind=c.kind.value.replace("_", " "),
         signed_at=c.signed_at,
         discloser=c.discloser,
@@ -127,7 +127,7 @@ def prepare(session: Session, new: NewDisclosure) -> Package:
         description=new.description,
         statement=new.statement,
         scope_copy=new.scope_copy,
-        consent=consent_terms(session, consent),
+        consent=consent_copy(session, consent),
     )
 
 

@@ -27,7 +27,7 @@ ACCOUNTING_TITLE = "Accounting of disclosures"
 
 
 @dataclass(frozen=True)
-class ConsentTerms:
+class ConsentCopy:
     """A consent as the package copies or explains it."""
 
     kind: str
@@ -54,7 +54,7 @@ class Package:
     description: str
     statement: NoticeStatement
     scope_copy: ConsentScopeCopy
-    consent: ConsentTerms
+    consent: ConsentCopy
 
 
 def _esc(text: str) -> str:
@@ -75,7 +75,7 @@ def _paragraphs(text: str, style: object) -> list[object]:
     return [Paragraph(_esc(line) or "&nbsp;", style) for line in text.split("\n")]
 
 
-def scope_explanation(c: ConsentTerms) -> str:
+def scope_explanation(c: ConsentCopy) -> str:
     """§2.32(b)'s "clear explanation of the scope of the consent", in plain sentences."""
     by = f" by {c.discloser}" if c.discloser else ""
     return (

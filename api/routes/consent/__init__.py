@@ -7,10 +7,11 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import accounting, disclosures, restrictions
+from api.routes.consent import accounting, consents, disclosures, restrictions
 
-# `accounting` first: its `/disclosures/accounting.csv` must be matched before a disclosure id.
-PARTS: tuple[ModuleType, ...] = (accounting, disclosures, restrictions)
+# `accounting` before `disclosures`: its `/disclosures/accounting.csv` must be matched before a
+# disclosure id.
+PARTS: tuple[ModuleType, ...] = (consents, accounting, disclosures, restrictions)
 
 router = APIRouter()
 for part in PARTS:
