@@ -23,6 +23,7 @@ from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.breach import BreachActivities
+from activities.consent.accounting import AccountingActivities
 from activities.consent.lifecycle import ConsentActivities
 from activities.intake import IntakeActivities
 from activities.rights import RightsActivities
@@ -58,6 +59,7 @@ from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.breach import BreachResponseWorkflow
+from workflows.consent.accounting import AccountingRequestWorkflow
 from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.intake import IntakeWorkflow
@@ -126,8 +128,8 @@ FAMILIES: list[Family] = [
     # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
         "consent",
-        [ConsentLifecycleWorkflow, ConsentEndOfTreatmentWorkflow],
-        [ConsentActivities],
+        [ConsentLifecycleWorkflow, ConsentEndOfTreatmentWorkflow, AccountingRequestWorkflow],
+        [ConsentActivities, AccountingActivities],
         consent_routes.router,
         histories=["tests.consent.histories"],
         seed=[

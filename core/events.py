@@ -59,6 +59,14 @@ class EventType(StrEnum):
     AMENDMENT_DENIED = "amendment_request.denied.v1"
     AMENDMENT_DISAGREEMENT = "amendment_request.disagreement_filed.v1"
     AMENDMENT_OVERDUE = "amendment_request.overdue.v1"
+    DISCLOSURE_RECORDED = "disclosure.recorded.v1"
+    ACCOUNTING_REQUESTED = "disclosure_accounting.requested.v1"
+    ACCOUNTING_EXTENDED = "disclosure_accounting.extended.v1"
+    ACCOUNTING_DUE_SOON = "disclosure_accounting.due_soon.v1"
+    ACCOUNTING_FULFILLED = "disclosure_accounting.fulfilled.v1"
+    RESTRICTION_REQUESTED = "disclosure_restriction.requested.v1"
+    RESTRICTION_DECIDED = "disclosure_restriction.decided.v1"
+    RESTRICTION_TERMINATED = "disclosure_restriction.terminated.v1"
 
     @property
     def subject(self) -> str:
@@ -108,6 +116,14 @@ CATALOGUE: dict[EventType, str] = {
     EventType.AMENDMENT_DENIED: "An amendment request was denied on the stated `ground`.",
     EventType.AMENDMENT_DISAGREEMENT: "The resident filed a statement of disagreement with a denial.",
     EventType.AMENDMENT_OVERDUE: "An amendment request is still open at its deadline.",
+    EventType.DISCLOSURE_RECORDED: "Part 2 records were disclosed under a consent (`consent_id`).",
+    EventType.ACCOUNTING_REQUESTED: "A resident asked for an accounting of disclosures (due in 60 days).",
+    EventType.ACCOUNTING_EXTENDED: "An accounting's deadline was extended once by 30 days, in writing.",
+    EventType.ACCOUNTING_DUE_SOON: "An accounting is due soon (`days_left`): staff are reminded.",
+    EventType.ACCOUNTING_FULFILLED: "An accounting of disclosures was produced (`file_id`).",
+    EventType.RESTRICTION_REQUESTED: "A resident asked to restrict disclosures of their records (§2.26).",
+    EventType.RESTRICTION_DECIDED: "A restriction request was answered: `status` is granted or denied.",
+    EventType.RESTRICTION_TERMINATED: "A granted restriction was terminated.",
 }
 
 

@@ -254,3 +254,50 @@ def test_each_role_reaches_exactly_the_access_request_routes_its_permissions_all
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, RIGHTS_MATRIX) == []
+
+
+# --- the role matrix of disclosures, their accounting and restrictions (42 CFR Part 2) --------
+
+R = "/v1/residents/{resident_id}"
+DISCLOSURE_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (m, R + path): frozenset({Perm.CONSENT_MANAGE})
+    for m, path in (
+        ("POST", "/disclosures"),
+        ("GET", "/disclosures"),
+        ("GET", "/disclosures/{disclosure_id}"),
+        ("GET", "/disclosures/{disclosure_id}/package.pdf"),
+        ("POST", "/restrictions"),
+        ("GET", "/restrictions"),
+        ("POST", "/restrictions/{restriction_id}/decision"),
+        ("POST", "/restrictions/{restriction_id}/termination"),
+        ("GET", "/disclosures/accounting.csv"),
+        ("GET", "/disclosures/accounting.pdf"),
+        ("POST", "/accounting-requests"),
+        ("GET", "/accounting-requests"),
+    )
+} | {
+    (m, "/v1/accounting-requests/{accounting_request_id}" + path): frozenset({Perm.CONSENT_MANAGE})
+    for m, path in (("GET", ""), ("POST", "/extension"), ("POST", "/fulfilment"), ("GET", "/accounting.pdf"))
+}
+
+
+def test_the_disclosure_matrix_names_every_disclosure_accounting_and_restriction_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes.consent import accounting, disclosures, restrictions
+
+    routes = {
+        (m, r.path)
+        for router in (accounting.router, disclosures.router, restrictions.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods or ()
+    }
+    assert set(DISCLOSURE_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_disclosure_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, DISCLOSURE_MATRIX) == []

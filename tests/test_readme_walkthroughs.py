@@ -148,3 +148,13 @@ def test_reporting_a_breach_then_a_resident_asking_for_their_records_works_as_wr
     (asked,) = _walkthrough("a resident asks for a copy of their records").blocks
     shell.run(asked)
     assert (shell.workdir / "my-records.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_disclosing_under_a_consent_and_exporting_the_accounting_works_as_written(shell: Shell) -> None:
+    w = _walkthrough("Disclosures and the accounting")
+    (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
+    for block in w.blocks:
+        shell.run(block)
+    assert (shell.workdir / "package.pdf").read_bytes().startswith(b"%PDF-")
+    assert (shell.workdir / "accounting.pdf").read_bytes().startswith(b"%PDF-")
+    assert (shell.workdir / "resident-accounting.pdf").read_bytes().startswith(b"%PDF-")

@@ -201,6 +201,32 @@ def _amendment_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return str(resident), body["workflow_id"]
 
 
+def _accounting_request(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident
+
+    r = http.post(f"/v1/residents/{make_resident(org.org_id)}/accounting-requests", json={})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], f"consent/{org.org_id}/{r.json()['id']}"
+
+
+def _accounting_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    """A resident with a running accounting request: B asking for one for A's resident."""
+    request_id, wf_id = _accounting_request(http, org)
+    return http.get(f"/v1/accounting-requests/{request_id}").json()["resident_id"], wf_id
+
+
+def _accounting(action: str, body: dict[str, Any] | None) -> Endpoint:
+    return Endpoint(
+        "POST",
+        f"/v1/accounting-requests/{{id}}/{action}",
+        body,
+        UserRole.CASE_MANAGER,
+        _accounting_request,
+        "accounting_request_id",
+        "/v1/accounting-requests/{id}",
+    )
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -291,6 +317,17 @@ WORKFLOW_ENDPOINTS = [
         "resident_id",
         "/v1/billing/residents/{id}/deposit",
     ),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/accounting-requests",
+        {},
+        UserRole.CASE_MANAGER,
+        _accounting_resident,
+        "resident_id",
+        "/v1/residents/{id}/accounting-requests",
+    ),
+    _accounting("extension", {"reason": "Records are being retrieved."}),
+    _accounting("fulfilment", None),
 ]
 
 

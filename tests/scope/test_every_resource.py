@@ -66,6 +66,11 @@ class House:
             "incident_id": uuid.UUID(int=8),
             # Access requests are staff-only (compliance:manage); a request nobody has.
             "request_id": uuid.UUID(int=9),
+            # A resident's disclosures and restrictions: ids nobody has, under the resident's path
+            # (the resident's scope answers first).
+            "disclosure_id": uuid.UUID(int=8),
+            "restriction_id": uuid.UUID(int=9),
+            "accounting_request_id": uuid.UUID(int=10),
         }
 
 

@@ -7,9 +7,11 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import consents
+from api.routes.consent import accounting, consents, disclosures, restrictions
 
-PARTS: tuple[ModuleType, ...] = (consents,)
+# `accounting` before `disclosures`: its `/disclosures/accounting.csv` must be matched before a
+# disclosure id.
+PARTS: tuple[ModuleType, ...] = (consents, accounting, disclosures, restrictions)
 
 router = APIRouter()
 for part in PARTS:
