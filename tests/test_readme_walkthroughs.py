@@ -150,6 +150,38 @@ def test_reporting_a_breach_then_a_resident_asking_for_their_records_works_as_wr
     assert (shell.workdir / "my-records.pdf").read_bytes().startswith(b"%PDF-")
 
 
+def _wait_consent(shell: Shell, status: str) -> None:
+    """The lifecycle writes the status a moment after the signature request ends."""
+    shell.run(
+        Block(
+            "for _ in $(seq 150); do\n"
+            f'  [ "$(curl -s -H "$H" $API/v1/consents/$C | jq -r .status)" = {status} ] && break\n'
+            "  sleep 0.2\n"
+            "done"
+        )
+    )
+
+
+def test_a_part2_consent_signed_disclosed_under_and_revoked_works_as_written(
+    shell: Shell, browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    w = _walkthrough("a Part 2 consent")
+    (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
+    recorded, disclosed, refused = w.blocks
+    shots = screenshot_dir(tmp_path_factory, "readme-consent")
+    context = browser.new_context(**PHONE)
+    form = shell.run(recorded).strip().splitlines()[-1]
+    _sign_as_the_resident(context.new_page(), shell.api + "/sign/" + form.rsplit("/", 1)[1], shots)
+    _wait_consent(shell, "active")
+    revocation = shell.run(disclosed).strip().splitlines()[-1]
+    assert (shell.workdir / "package.pdf").read_bytes().startswith(b"%PDF-")
+    _sign_as_the_resident(context.new_page(), shell.api + "/sign/" + revocation.rsplit("/", 1)[1], shots)
+    context.close()
+    _wait_consent(shell, "revoked")
+    shell.run(refused)
+    assert (shell.workdir / "accounting.pdf").read_bytes().startswith(b"%PDF-")
+
+
 def test_disclosing_under_a_consent_and_exporting_the_accounting_works_as_written(shell: Shell) -> None:
     w = _walkthrough("Disclosures and the accounting")
     (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
