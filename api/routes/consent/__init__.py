@@ -7,7 +7,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from api.routes.consent import care_team, record
+
+PARTS: tuple[ModuleType, ...] = (record, care_team)
 
 router = APIRouter()
 for part in PARTS:
