@@ -22,6 +22,7 @@ from activities.billing.reconciliation import ReconciliationActivities
 from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
+from activities.consent.break_glass import BreakGlassActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
@@ -52,6 +53,7 @@ from workflows.billing.reconciliation import DAILY_SCHEDULE, ReconciliationWorkf
 from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
+from workflows.consent.break_glass import BreakGlassReviewWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -117,7 +119,10 @@ FAMILIES: list[Family] = [
     # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
         "consent",
-        router=consent_routes.router,
+        [BreakGlassReviewWorkflow],
+        [BreakGlassActivities],
+        consent_routes.router,
+        histories=["tests.consent.access_histories"],
         seed=[
             Step(Stage.RECORDS, seed_compliance.consents),
             Step(Stage.RECORDS, seed_compliance.part2_records),

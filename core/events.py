@@ -37,6 +37,10 @@ class EventType(StrEnum):
     INVOICE_WRITTEN_OFF = "invoice.written_off.v1"
     DOCUMENT_SIGNED = "document.signed.v1"
     SIGNATURE_REQUEST_CLOSED = "document.signature_request_closed.v1"
+    BREAK_GLASS_OPENED = "break_glass.opened.v1"
+    BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
+    BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
+    PATIENT_NOTICE_ACKNOWLEDGED = "patient_notice.acknowledged.v1"
 
     @property
     def subject(self) -> str:
@@ -63,6 +67,16 @@ CATALOGUE: dict[EventType, str] = {
     EventType.DOCUMENT_SIGNED: "Every signer signed a document; the signed copy exists.",
     EventType.SIGNATURE_REQUEST_CLOSED: (
         "A signature request ended unsigned: `outcome` is expired, voided or declined."
+    ),
+    EventType.BREAK_GLASS_OPENED: (
+        "A staff user opened emergency access to a resident's Part 2 records (`user_id`)."
+    ),
+    EventType.BREAK_GLASS_ESCALATED: (
+        "Nobody reviewed an emergency access within 24 hours; the org owner was told."
+    ),
+    EventType.BREAK_GLASS_REVIEWED: "A compliance officer reviewed an emergency access: `outcome`.",
+    EventType.PATIENT_NOTICE_ACKNOWLEDGED: (
+        "A resident signed the acknowledgement of the program's Part 2 patient notice (`document_id`)."
     ),
 }
 

@@ -7,9 +7,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import care_team, record
+from api.routes.consent import break_glass, care_team, record
 
-PARTS: tuple[ModuleType, ...] = (record, care_team)
+PARTS: tuple[ModuleType, ...] = (record, care_team, break_glass)
 
 router = APIRouter()
 for part in PARTS:
