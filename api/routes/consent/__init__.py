@@ -7,9 +7,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import break_glass, care_team, record
+from api.routes.consent import break_glass, care_team, counseling, record
 
-PARTS: tuple[ModuleType, ...] = (record, care_team, break_glass)
+PARTS: tuple[ModuleType, ...] = (record, care_team, break_glass, counseling)
 
 router = APIRouter()
 for part in PARTS:
