@@ -23,6 +23,7 @@ from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.consent.break_glass import BreakGlassActivities
+from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
@@ -54,6 +55,7 @@ from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.consent.break_glass import BreakGlassReviewWorkflow
+from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
@@ -119,8 +121,8 @@ FAMILIES: list[Family] = [
     # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
         "consent",
-        [BreakGlassReviewWorkflow],
-        [BreakGlassActivities],
+        [BreakGlassReviewWorkflow, PatientNoticeWorkflow],
+        [BreakGlassActivities, NoticeActivities],
         consent_routes.router,
         histories=["tests.consent.access_histories"],
         seed=[

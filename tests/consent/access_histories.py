@@ -3,6 +3,7 @@ the patient notice (tests/test_replay.py; registry.py names this module)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -68,7 +69,52 @@ async def break_glass_escalated(client: Client, queue: str, actor: Actor) -> Wor
     return handle
 
 
+async def notice_acknowledged(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from datetime import UTC, datetime
+
+    from activities.signing import LinkAction
+    from core.contracts.signing import Evidence
+    from core.db import tenant_session
+    from services.consent.notices import notice_id
+    from services.signing.links import current_link, read_token
+    from tests.documents.factories import make_resident
+    from workflows.consent import CONSENT
+    from workflows.consent.notice import NoticeInput, PatientNoticeWorkflow
+    from workflows.signing import SIGNING, SignatureRequestWorkflow
+
+    resident = make_resident(actor.org_id, "Historia", "Avisada")
+    nid = notice_id(resident)
+    handle = await client.start_workflow(
+        PatientNoticeWorkflow.run,
+        NoticeInput(actor, nid, resident),
+        id=CONSENT.id(actor.org_id, nid),
+        task_queue=queue,
+    )
+    state = await handle.execute_update(PatientNoticeWorkflow.wait_delivered, Wait(actor))
+    document_id = state.document_id
+    assert document_id is not None
+    child = client.get_workflow_handle(SIGNING.id(actor.org_id, document_id))
+    for _ in range(100):
+        try:
+            await child.execute_update(SignatureRequestWorkflow.wait_prepared, Wait(actor))
+            break
+        except Exception:  # the child is being started
+            await asyncio.sleep(0.1)
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        url = current_link(s, document_id)[2]
+    link = read_token(url.rsplit("/", 1)[1], datetime.now(UTC))
+    page = Actor(actor.org_id, None, "history")
+    ev = Evidence("192.0.2.1", "history-recorder")
+    await child.execute_update(SignatureRequestWorkflow.view, LinkAction(page, link, ev))
+    await child.execute_update(SignatureRequestWorkflow.consent, LinkAction(page, link, ev))
+    await child.execute_update(
+        SignatureRequestWorkflow.sign, LinkAction(page, link, ev, typed="Historia Avisada")
+    )
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "break-glass-reviewed": break_glass_reviewed,
     "break-glass-escalated": break_glass_escalated,
+    "notice-acknowledged": notice_acknowledged,
 }

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from core.contracts.consent import ConsentKind
 from core.db import tenant_session
 from core.enums import UserRole
+from models.compliance import Consent
 from models.part2 import CounselingNote
 from tests.consent import access_builders as build
 from tests.documents.factories import make_resident
@@ -57,8 +58,6 @@ def test_counseling_notes_are_read_by_their_author_or_under_their_own_consent(
         assert other.get(f"{notes}/{note['id']}").json()["body"] == NOTE
 
         with tenant_session(org.org_id, actor_type="test") as s:
-            from models.compliance import Consent
-
             c = s.get(Consent, consent)
             assert c is not None
             c.expires_at = datetime.now(UTC) - timedelta(minutes=1)
