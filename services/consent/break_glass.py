@@ -28,7 +28,6 @@ from services.residents import get_resident
 
 DEFAULT_MINUTES = 60
 MAX_MINUTES = 240
-REVIEW_WITHIN = timedelta(hours=24)
 MESSAGE_NAMESPACE = uuid.UUID("0b7c3f52-3a1d-4e0b-8f5e-6c2d9a4e1b77")
 
 

@@ -59,6 +59,10 @@ class House:
             "bed_id": s.beds["1"],
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
+            # Break-glass grants and counseling notes are read by roles no house or property
+            # scope holds (compliance:manage, clinical:read): ids nobody has, the same for both.
+            "event_id": uuid.UUID(int=8),
+            "note_id": uuid.UUID(int=9),
         }
 
 

@@ -47,7 +47,12 @@ class BreakGlassIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"outcome": "justified", "notes": "Overdose response; access ended on time."}]
+        },
+    )
     outcome: BreakGlassReviewOutcome = Field(description="justified, not_justified or needs_follow_up")
     notes: Reason = Field(description="the reviewer's findings (stored encrypted)")
 

@@ -26,7 +26,18 @@ router = APIRouter(tags=["consent"])
 
 
 class CounselingNoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "session_date": "2026-11-30",
+                    "session_kind": "individual",
+                    "body": "Discussed coping plan for the holidays; next session in one week.",
+                }
+            ]
+        },
+    )
     session_date: Day = Field(description="the day of the counseling session (not in the future)")
     session_kind: CounselingSessionKind = Field(description="individual, group, joint or family")
     body: Annotated[str, Trimmed(20000)] = Field(description="the note (stored encrypted)")
