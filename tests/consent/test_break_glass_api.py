@@ -52,6 +52,12 @@ def test_break_glass_opens_the_record_for_its_time_and_is_reviewed_once(stack: s
             headers={"Idempotency-Key": "bg-1"},
         )
         assert again.status_code == 200 and again.json()["id"] == grant["id"]
+        elsewhere = peer.post(
+            f"/v1/residents/{side.waiting}/break-glass",
+            json={"reason": "Overdose in the kitchen; EMS on the way"},
+            headers={"Idempotency-Key": "bg-1"},
+        )
+        assert elsewhere.status_code == 422  # the same key for another resident
         record = peer.get(f"/v1/residents/{resident}/record").json()
         assert record["access_basis"] == f"break-glass:{grant['id']}"
         assert record["diagnoses"] == ["F11.20 Opioid use disorder, severe"]

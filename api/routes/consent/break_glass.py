@@ -46,6 +46,13 @@ class BreakGlassIn(BaseModel):
     )
 
 
+class _Claimed(BreakGlassIn):
+    """What an Idempotency-Key stands for: the body and the resident in the path, so the same
+    key sent for another resident is refused rather than answered with the first grant."""
+
+    resident_id: uuid.UUID
+
+
 class ReviewIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -114,7 +121,8 @@ async def open_break_glass(
     shows `access_basis: break-glass:<id>`). Audited, and queued for a compliance officer's
     review; the org owners are told if nobody reviews it within 24 hours."""
     await db.run(get_resident, resident_id)
-    event_id, replayed = await processes.claim(CONSENT, idempotency_key, body)
+    claimed = _Claimed(resident_id=resident_id, **body.model_dump())
+    event_id, replayed = await processes.claim(CONSENT, idempotency_key, claimed)
     inp = BreakGlassInput(processes.actor, event_id, resident_id, body.reason, body.minutes)
     await processes.start(
         CONSENT,
