@@ -29,13 +29,13 @@ async def test_an_unsigned_notice_ends_unacknowledged_with_the_effort_recorded(
     nid = notice_id(resident)
     handle = await time_skipping.client.start_workflow(
         PatientNoticeWorkflow.run,
-        NoticeInput(actor, nid, resident, expires_after_hours=48, remind_every_hours=24),
+        NoticeInput(actor, nid, resident),
         id=CONSENT.id(org.org_id, nid),
         task_queue=registry_worker,
     )
     given = await handle.execute_update(PatientNoticeWorkflow.wait_delivered, Wait(actor))
     assert given.status is DocumentStatus.PENDING_SIGNATURE and given.document_id is not None
-    state = await handle.result()  # skips past the signing deadline
+    state = await handle.result()  # skips past the signing deadline (14 days)
     assert state.status is DocumentStatus.EXPIRED and state.signature_id is None
     with tenant_session(org.org_id, actor_type="test") as s:
         row = s.get(PatientNotice, nid)

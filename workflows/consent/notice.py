@@ -27,9 +27,6 @@ class NoticeInput:
     actor: Actor
     notice_id: uuid.UUID
     resident_id: uuid.UUID
-    # How long the resident has to sign, and how often they are reminded.
-    expires_after_hours: int = 14 * 24
-    remind_every_hours: int = 72
 
 
 @dataclass
@@ -55,12 +52,9 @@ class PatientNoticeWorkflow:
             **DB_STEP.options(),
         )
         state.status = DocumentStatus.PENDING_SIGNATURE
+        # The signing family's default deadline and reminders (14 days, every 72 hours).
         signed = await signed_by_everyone(
-            inp.actor,
-            state.document_id,
-            [SignerSpec("resident", resident_id=inp.resident_id)],
-            expires_after_hours=inp.expires_after_hours,
-            remind_every_hours=inp.remind_every_hours,
+            inp.actor, state.document_id, [SignerSpec("resident", resident_id=inp.resident_id)]
         )
         if signed.status is DocumentStatus.SIGNED:
             state.signature_id = signed.signers[0].signature_id
