@@ -23,6 +23,7 @@ from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.consent.break_glass import BreakGlassActivities
+from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
@@ -55,6 +56,8 @@ from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.consent.break_glass import BreakGlassReviewWorkflow
+from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
+from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
@@ -121,10 +124,15 @@ FAMILIES: list[Family] = [
     # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
         "consent",
-        [BreakGlassReviewWorkflow, PatientNoticeWorkflow],
-        [BreakGlassActivities, NoticeActivities],
+        [
+            ConsentLifecycleWorkflow,
+            ConsentEndOfTreatmentWorkflow,
+            BreakGlassReviewWorkflow,
+            PatientNoticeWorkflow,
+        ],
+        [ConsentActivities, BreakGlassActivities, NoticeActivities],
         consent_routes.router,
-        histories=["tests.consent.access_histories"],
+        histories=["tests.consent.histories", "tests.consent.access_histories"],
         seed=[
             Step(Stage.RECORDS, seed_compliance.consents),
             Step(Stage.RECORDS, seed_compliance.part2_records),

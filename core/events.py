@@ -37,6 +37,10 @@ class EventType(StrEnum):
     INVOICE_WRITTEN_OFF = "invoice.written_off.v1"
     DOCUMENT_SIGNED = "document.signed.v1"
     SIGNATURE_REQUEST_CLOSED = "document.signature_request_closed.v1"
+    CONSENT_SIGNED = "consent.signed.v1"
+    CONSENT_EXPIRING = "consent.expiring.v1"
+    CONSENT_EXPIRED = "consent.expired.v1"
+    CONSENT_REVOKED = "consent.revoked.v1"
     BREAK_GLASS_OPENED = "break_glass.opened.v1"
     BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
@@ -68,6 +72,10 @@ CATALOGUE: dict[EventType, str] = {
     EventType.SIGNATURE_REQUEST_CLOSED: (
         "A signature request ended unsigned: `outcome` is expired, voided or declined."
     ),
+    EventType.CONSENT_SIGNED: "A resident signed a Part 2 consent; it is active (`kind`).",
+    EventType.CONSENT_EXPIRING: "A Part 2 consent reaches its reminder day before it expires.",
+    EventType.CONSENT_EXPIRED: "A Part 2 consent expired (`because`: its date when absent, else the event).",
+    EventType.CONSENT_REVOKED: "A resident revoked a Part 2 consent in writing (`method`).",
     EventType.BREAK_GLASS_OPENED: (
         "A staff user opened emergency access to a resident's Part 2 records (`user_id`)."
     ),

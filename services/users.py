@@ -26,6 +26,7 @@ from core import audit
 from core.enums import AuditAction, UserRole, UserStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.passwords import hash_password
+from core.permissions import ROLE_PERMISSIONS, Perm
 from models.users import RoleAssignment, User, UserInvitation, UserSession
 from services import housing_setup as places
 from services.paging import Page, page
@@ -276,3 +277,18 @@ def accept(session: Session, token: str, password: str) -> uuid.UUID:
         session, AuditAction.UPDATE, "users", user.id, {"invitation": "accepted", "fields": ["password_hash"]}
     )
     return user.id
+
+
+def staff_addresses(session: Session, perm: Perm) -> list[str]:
+    """The e-mail addresses of the org's active staff whose roles grant `perm` (residents never)."""
+    rows = session.execute(
+        select(User, RoleAssignment.role)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.deleted_at.is_(None),
+            User.deleted_at.is_(None),
+            User.status == UserStatus.ACTIVE,
+            User.resident_id.is_(None),
+        )
+    ).all()
+    return sorted({u.email for u, role in rows if u.email and perm in ROLE_PERMISSIONS[role]})

@@ -254,21 +254,26 @@ class SignatureRequestWorkflow:
         return self._state
 
 
-async def signed_by_everyone(
+async def start_signing(
     actor: Actor,
     document_id: uuid.UUID,
     signers: list[SignerSpec],
     *,
     expires_after_hours: int = 14 * 24,
     remind_every_hours: int = 72,
-) -> RequestState:
-    """From another family's workflow: run the document's signature request as a child under
-    its usual id (staff follow, void and hand over its links through the signing routes) and
-    return how it ended. The child is abandoned if the caller closes first, so a signer's link
-    keeps working until the request itself ends."""
-    return await workflow.execute_child_workflow(
+) -> workflow.ChildWorkflowHandle[SignatureRequestWorkflow, RequestState]:
+    """From another family's workflow: start the document's signature request as a child under
+    its usual id (staff follow, void and hand over its links through the signing routes); await
+    the handle for how it ended. The child is abandoned if the caller closes first, so a
+    signer's link keeps working until the request itself ends."""
+    return await workflow.start_child_workflow(
         SignatureRequestWorkflow.run,
         SignatureRequestInput(actor, document_id, signers, expires_after_hours, remind_every_hours),
         id=SIGNING.id(actor.org_id, document_id),
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
     )
+
+
+async def signed_by_everyone(actor: Actor, document_id: uuid.UUID, signers: list[SignerSpec]) -> RequestState:
+    """Start the signature request as a child and wait for it to end."""
+    return await (await start_signing(actor, document_id, signers))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.enums import ConsentStatus
 from core.process import Actor
 
 
@@ -211,3 +212,42 @@ class EndOfTreatment:
     actor: Actor
     resident_id: uuid.UUID
     at: datetime
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    """A consent as staff asked for it, validated (PHI: it rides only in the encrypted input of
+    the consent's lifecycle, whose first activity stores it)."""
+
+    kind: ConsentKind
+    discloser: str
+    recipient_kind: RecipientKind
+    recipient_name: str
+    recipient_organization: str | None
+    recipient_classes: tuple[RecipientClass, ...]
+    intermediary_participants: str | None
+    treating_providers_only: bool
+    information_classes: tuple[InformationClass, ...]
+    information_description: str
+    purposes: tuple[Purpose, ...]
+    purpose_description: str
+    expires_at: datetime | None
+    expiry_event: ExpiryEvent | None
+    expiry_condition: str | None
+    refusal_consequences: str | None
+    condition_of_admission: bool
+    remind_days_before: int
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the lifecycle needs once the consent is stored: no PHI."""
+
+    consent_id: uuid.UUID
+    resident_id: uuid.UUID
+    # None only for a consent adopted from before lifecycles (it may have no form).
+    document_id: uuid.UUID | None
+    expires_at: datetime | None
+    expiry_event: ExpiryEvent | None
+    remind_days_before: int
+    status: ConsentStatus = ConsentStatus.PENDING

@@ -216,8 +216,14 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
         done = await first.result()
     assert (done.stage, done.discharge_kind) == (Stage.DISCHARGED, DischargeKind.VOLUNTARY)
 
-    # Billing's own settlement ran as the journey's child, under billing's id, once.
-    assert await _settlement_starts(first) == ["BedOffer", "BedOffer", "BillingDischargeSettlement"]
+    # Billing's own settlement ran as the journey's child, under billing's id, once; the
+    # consents that end with treatment were told.
+    assert await _settlement_starts(first) == [
+        "BedOffer",
+        "BedOffer",
+        "BillingDischargeSettlement",
+        "ConsentEndOfTreatment",
+    ]
     settle_id = BILLING.id(org.org_id, discharge_key(rid))
     settlement = await _closed(env, settle_id, DischargeSettled)
     settled: DischargeSettled = await settlement.result()

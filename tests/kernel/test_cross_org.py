@@ -19,6 +19,7 @@ import registry
 from api.processes import processes
 from core.enums import UserRole
 from core.temporal import connect
+from tests.consent.flows import family
 from tests.factories import OrgFactory, SampleOrg
 
 
@@ -109,6 +110,31 @@ def _discharged_with_deposit(http: httpx.Client, org: SampleOrg) -> tuple[str, s
     return discharged_with_deposit(http, org)
 
 
+def _consent(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident
+
+    r = http.post(f"/v1/residents/{make_resident(org.org_id)}/consents", json=family())
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["workflow_id"]
+
+
+def _consenting_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    consent_id, wf_id = _consent(http, org)
+    return http.get(f"/v1/consents/{consent_id}").json()["resident_id"], wf_id
+
+
+def _consent_endpoint(action: str, body: dict[str, Any]) -> Endpoint:
+    return Endpoint(
+        "POST",
+        f"/v1/consents/{{id}}/{action}",
+        body,
+        UserRole.CASE_MANAGER,
+        _consent,
+        "consent_id",
+        "/v1/consents/{id}",
+    )
+
+
 def _break_glass(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     """An emergency access opened in org A; returns (resident, its review workflow)."""
     from tests.documents.factories import make_resident
@@ -191,6 +217,17 @@ WORKFLOW_ENDPOINTS = [
         _signature_request,
         "document_id",
         SIGNING_OWN,
+    ),
+    _consent_endpoint("revocation", {}),
+    _consent_endpoint("expiry-event", {"event": "condition"}),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/consents",
+        family(),
+        UserRole.CASE_MANAGER,
+        _consenting_resident,
+        "resident_id",
+        "/v1/residents/{id}/consents",
     ),
     _dunning("/v1/dunning/invoices/{id}/start"),
     _dunning("/v1/dunning/invoices/{id}/write-off"),

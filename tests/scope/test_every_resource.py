@@ -24,6 +24,7 @@ from core.db import tenant_session
 from core.enums import UserRole
 from models.orgs import Bed
 from services.billing import accounts, invoices, payers, rent
+from tests.consent.flows import recorded_consent
 from tests.documents.factories import make_document
 from tests.factories import OrgFactory, SampleOrg
 from tests.scope.world import Side, add_login, build_side
@@ -42,6 +43,7 @@ class House:
     document_id: uuid.UUID
     invoice_id: uuid.UUID
     payment_id: uuid.UUID
+    consent_id: uuid.UUID
 
     def ids(self) -> dict[str, uuid.UUID]:
         s = self.side
@@ -57,6 +59,7 @@ class House:
             "property_id": s.property_id,
             "room_id": self.room_id,
             "bed_id": s.beds["1"],
+            "consent_id": self.consent_id,
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
             # Break-glass grants and counseling notes are read by roles no house or property
@@ -99,7 +102,8 @@ def _house(org: SampleOrg, http: httpx.Client, side: Side) -> House:
     paid = http.post("/v1/billing/payments", json=body)
     assert paid.status_code == 201, paid.text
     document_id = make_document(org.org_id, side.active, "Part 2 consent form")
-    return House(side, room_id, document_id, invoice.id, uuid.UUID(paid.json()["id"]))
+    consent_id = recorded_consent(org.org_id, side.active)
+    return House(side, room_id, document_id, invoice.id, uuid.UUID(paid.json()["id"]), consent_id)
 
 
 @pytest.fixture(scope="module")

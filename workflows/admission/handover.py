@@ -1,5 +1,6 @@
-"""The journey's hand-over of a discharge to billing (the seam in the package docstring): the
-settlement is started as an abandoned child, so it outlives the journey that started it."""
+"""The journey's hand-over of a discharge to billing (the seam in the package docstring) and to
+the consent family: each is started as an abandoned child, so it outlives the journey that
+started it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from core.contracts.admission import Discharged
+    from core.contracts.consent import END_OF_TREATMENT_WORKFLOW, EndOfTreatment
     from core.process import Actor, Process
     from workflows.billing import BILLING
     from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
+    from workflows.consent import CONSENT
 
 # Before the `billing-settlement` patch: the placeholder hand-over, kept for replay only.
 LEGACY_SETTLEMENT = Process("settlement")
@@ -43,5 +46,18 @@ async def _settle(settle: SettleDischarge, wf_id: str) -> None:
         DischargeSettlementWorkflow.run,
         settle,
         id=wf_id,
+        parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+    )
+
+
+async def end_treatment_consents(org: uuid.UUID, d: Discharged) -> None:
+    """The resident's "end of treatment" consents end with this discharge (by type name: the
+    consent family is not imported here)."""
+    if not workflow.patched("consent-end-of-treatment"):
+        return
+    await workflow.start_child_workflow(
+        END_OF_TREATMENT_WORKFLOW,
+        EndOfTreatment(Actor.system(org), d.resident_id, workflow.now()),
+        id=CONSENT.id(org, f"end-of-treatment-{d.discharge_id}"),
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
     )

@@ -7,9 +7,9 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import break_glass, care_team, counseling, notices, record
+from api.routes.consent import break_glass, care_team, consents, counseling, notices, record
 
-PARTS: tuple[ModuleType, ...] = (record, care_team, break_glass, counseling, notices)
+PARTS: tuple[ModuleType, ...] = (consents, record, care_team, break_glass, counseling, notices)
 
 router = APIRouter()
 for part in PARTS:
