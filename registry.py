@@ -22,17 +22,22 @@ from activities.billing.reconciliation import ReconciliationActivities
 from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
+from activities.breach import BreachActivities
+from activities.consent.accounting import AccountingActivities
 from activities.consent.break_glass import BreakGlassActivities
 from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
+from activities.rights import RightsActivities
 from activities.signing import SigningActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
+from api.routes import breach as breach_routes
 from api.routes import consent as consent_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
+from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from core.process import Daily
@@ -55,11 +60,14 @@ from workflows.billing.reconciliation import DAILY_SCHEDULE, ReconciliationWorkf
 from workflows.billing.refunds import CardRefundWorkflow
 from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
+from workflows.breach import BreachResponseWorkflow
+from workflows.consent.accounting import AccountingRequestWorkflow
 from workflows.consent.break_glass import BreakGlassReviewWorkflow
 from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 
 
@@ -127,10 +135,11 @@ FAMILIES: list[Family] = [
         [
             ConsentLifecycleWorkflow,
             ConsentEndOfTreatmentWorkflow,
+            AccountingRequestWorkflow,
             BreakGlassReviewWorkflow,
             PatientNoticeWorkflow,
         ],
-        [ConsentActivities, BreakGlassActivities, NoticeActivities],
+        [ConsentActivities, AccountingActivities, BreakGlassActivities, NoticeActivities],
         consent_routes.router,
         histories=["tests.consent.histories", "tests.consent.access_histories"],
         seed=[
@@ -138,8 +147,22 @@ FAMILIES: list[Family] = [
             Step(Stage.RECORDS, seed_compliance.part2_records),
         ],
     ),
-    # Tables only until their issues land: breach, access requests and the rest of compliance.
+    # Tables only until their issue lands: retention and the rest of compliance.
     Family("compliance", seed=[Step(Stage.DAILY_LIFE, seed_compliance.compliance)]),
+    Family(
+        "breach",
+        [BreachResponseWorkflow],
+        [BreachActivities],
+        breach_routes.router,
+        histories=["tests.breach.histories"],
+    ),
+    Family(
+        "rights",
+        [AccessRequestWorkflow, AmendmentRequestWorkflow],
+        [RightsActivities],
+        rights_routes.router,
+        histories=["tests.rights.histories"],
+    ),
     Family(
         "billing",
         [

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from temporalio.client import Client
@@ -16,6 +17,7 @@ from temporalio.client import Client
 from api.auth import SESSION_COOKIE, Principal, resolve
 from api.middleware import check_same_origin
 from core.db import tenant_session
+from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
@@ -140,3 +142,26 @@ def temporal_client(request: Request) -> Client:
     if client is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "workflow engine unavailable, retry shortly")
     return client
+
+
+@functools.lru_cache(maxsize=1)
+def _files() -> FileStore:
+    return file_store_from_settings()
+
+
+def files() -> FileStore:
+    """Where the worker writes the files processes make (letters, reports, exports); tests may
+    override this dependency."""
+    return _files()
+
+
+FilesDep = Annotated[FileStore, Depends(files)]
+
+
+def attachment(data: bytes, media_type: str, name: str) -> Response:
+    """A file to download, never cached (it holds PHI)."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )

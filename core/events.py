@@ -41,6 +41,32 @@ class EventType(StrEnum):
     CONSENT_EXPIRING = "consent.expiring.v1"
     CONSENT_EXPIRED = "consent.expired.v1"
     CONSENT_REVOKED = "consent.revoked.v1"
+    BREACH_REPORTED = "breach.reported.v1"
+    BREACH_ASSESSED = "breach.assessed.v1"
+    BREACH_LETTERS_READY = "breach.letters_ready.v1"
+    BREACH_OBLIGATION_MET = "breach.obligation_met.v1"
+    BREACH_DELAYED = "breach.law_enforcement_delay.v1"
+    BREACH_ESCALATED = "breach.deadline_escalated.v1"
+    BREACH_CLOSED = "breach.closed.v1"
+    ACCESS_REQUESTED = "access_request.received.v1"
+    ACCESS_REQUEST_EXTENDED = "access_request.extended.v1"
+    ACCESS_REQUEST_FULFILLED = "access_request.fulfilled.v1"
+    ACCESS_REQUEST_DENIED = "access_request.denied.v1"
+    ACCESS_REQUEST_OVERDUE = "access_request.overdue.v1"
+    AMENDMENT_REQUESTED = "amendment_request.received.v1"
+    AMENDMENT_EXTENDED = "amendment_request.extended.v1"
+    AMENDMENT_ACCEPTED = "amendment_request.accepted.v1"
+    AMENDMENT_DENIED = "amendment_request.denied.v1"
+    AMENDMENT_DISAGREEMENT = "amendment_request.disagreement_filed.v1"
+    AMENDMENT_OVERDUE = "amendment_request.overdue.v1"
+    DISCLOSURE_RECORDED = "disclosure.recorded.v1"
+    ACCOUNTING_REQUESTED = "disclosure_accounting.requested.v1"
+    ACCOUNTING_EXTENDED = "disclosure_accounting.extended.v1"
+    ACCOUNTING_DUE_SOON = "disclosure_accounting.due_soon.v1"
+    ACCOUNTING_FULFILLED = "disclosure_accounting.fulfilled.v1"
+    RESTRICTION_REQUESTED = "disclosure_restriction.requested.v1"
+    RESTRICTION_DECIDED = "disclosure_restriction.decided.v1"
+    RESTRICTION_TERMINATED = "disclosure_restriction.terminated.v1"
     BREAK_GLASS_OPENED = "break_glass.opened.v1"
     BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
@@ -76,6 +102,32 @@ CATALOGUE: dict[EventType, str] = {
     EventType.CONSENT_EXPIRING: "A Part 2 consent reaches its reminder day before it expires.",
     EventType.CONSENT_EXPIRED: "A Part 2 consent expired (`because`: its date when absent, else the event).",
     EventType.CONSENT_REVOKED: "A resident revoked a Part 2 consent in writing (`method`).",
+    EventType.BREACH_REPORTED: "A suspected breach was reported; its clocks run from discovery (`day` 0).",
+    EventType.BREACH_ASSESSED: "The privacy officer decided: `decision` is notifiable or not_notifiable.",
+    EventType.BREACH_LETTERS_READY: "The notice letters were written (`count` of them).",
+    EventType.BREACH_OBLIGATION_MET: "A notice was given or a report received (`kind`: individuals, hhs...).",
+    EventType.BREACH_DELAYED: "A law-enforcement delay paused the clocks (`kind` written or oral, `days`).",
+    EventType.BREACH_ESCALATED: "A notice still open near its deadline was escalated to the owner (`kind`).",
+    EventType.BREACH_CLOSED: "A breach incident was closed; its closing report exists.",
+    EventType.ACCESS_REQUESTED: "A resident asked for a copy of their records (`resident_id`).",
+    EventType.ACCESS_REQUEST_EXTENDED: "An access request was extended once, its reason given in writing.",
+    EventType.ACCESS_REQUEST_FULFILLED: "A resident's records were exported behind a download link.",
+    EventType.ACCESS_REQUEST_DENIED: "An access request was denied on the stated `ground`.",
+    EventType.ACCESS_REQUEST_OVERDUE: "An access request is still open at its deadline.",
+    EventType.AMENDMENT_REQUESTED: "A resident asked to amend their records (`resident_id`).",
+    EventType.AMENDMENT_EXTENDED: "An amendment request was extended once, its reason given in writing.",
+    EventType.AMENDMENT_ACCEPTED: "An amendment was made; the people the resident named were told.",
+    EventType.AMENDMENT_DENIED: "An amendment request was denied on the stated `ground`.",
+    EventType.AMENDMENT_DISAGREEMENT: "The resident filed a statement of disagreement with a denial.",
+    EventType.AMENDMENT_OVERDUE: "An amendment request is still open at its deadline.",
+    EventType.DISCLOSURE_RECORDED: "Part 2 records were disclosed under a consent (`consent_id`).",
+    EventType.ACCOUNTING_REQUESTED: "A resident asked for an accounting of disclosures (due in 60 days).",
+    EventType.ACCOUNTING_EXTENDED: "An accounting's deadline was extended once by 30 days, in writing.",
+    EventType.ACCOUNTING_DUE_SOON: "An accounting is due soon (`days_left`): staff are reminded.",
+    EventType.ACCOUNTING_FULFILLED: "An accounting of disclosures was produced (`file_id`).",
+    EventType.RESTRICTION_REQUESTED: "A resident asked to restrict disclosures of their records (§2.26).",
+    EventType.RESTRICTION_DECIDED: "A restriction request was answered: `status` is granted or denied.",
+    EventType.RESTRICTION_TERMINATED: "A granted restriction was terminated.",
     EventType.BREAK_GLASS_OPENED: (
         "A staff user opened emergency access to a resident's Part 2 records (`user_id`)."
     ),

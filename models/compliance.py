@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -320,7 +320,45 @@ class BreachIncident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, B
     media_notified_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
-    reported_by_user: Mapped[User | None] = relationship()
+    # --- the BreachResponse workflow's record (migration 0021) ---
+    # ENCRYPTED: the four factors of 164.402(2) and the reasons: they describe the PHI and who got it
+    assessment_ct: Mapped[bytes | None] = encrypted_column("assessment")
+    assessment = Encrypted(dict)
+    # The data was encrypted with keys that were not compromised: not unsecured PHI (164.402).
+    safe_harbour: Mapped[bool | None]
+    notifiable: Mapped[bool | None]
+    decided_at: Mapped[datetime | None]
+    decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # 164.530(j)(2): the decision's documentation, a not-notifiable one included, is kept six years.
+    retain_until_date: Mapped[date | None] = mapped_column(Date)
+    # Counts per two-letter state, for the state and media clocks: numbers, not people.
+    affected_by_state: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'::jsonb")
+    )
+    unreachable_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # ENCRYPTED: the letters' wording (steps to take, contact points) may describe the PHI exposed
+    notice_content_ct: Mapped[bytes | None] = encrypted_column("notice_content")
+    notice_content = Encrypted(dict)
+    # ENCRYPTED: {resident id: letter SHA-256}; who received a letter is who was in the breach
+    letters_ct: Mapped[bytes | None] = encrypted_column("letters")
+    letters = Encrypted(dict)
+    # Every obligation with its due and done times ({key, kind, title, due_at, citation, done_at}).
+    obligations: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
+    # What happened when, in plain words without PHI ({key, at, what}): the closing report's timeline.
+    timeline: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'::jsonb"))
+    # 164.412: {kind, start, end} per delay a law-enforcement official asked for.
+    law_enforcement_delays: Mapped[list[Any]] = mapped_column(
+        default=list, server_default=text("'[]'::jsonb")
+    )
+    # ENCRYPTED: 164.412(b) asks for the official's identity to be documented: a person's name
+    law_enforcement_official_ct: Mapped[bytes | None] = encrypted_column("law_enforcement_official")
+    law_enforcement_official = Encrypted(str)
+    # When the business associate discovered its breach, and when its report arrived (164.410).
+    ba_discovered_at: Mapped[datetime | None]
+    ba_reported_at: Mapped[datetime | None]
+    closing_report_sha256: Mapped[bytes | None]
+
+    reported_by_user: Mapped[User | None] = relationship(foreign_keys="BreachIncident.reported_by_user_id")
     baa_record: Mapped[BaaRecord | None] = relationship(back_populates="breach_incidents")
 
     __table_args__ = (
@@ -349,6 +387,9 @@ class BreachIncident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, B
         CheckConstraint("affected_count >= 0", name="affected_count_nonnegative"),
         CheckConstraint("closed_at IS NULL OR closed_at >= discovered_at", name="closed_after_discovery"),
         CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_closed_at"),
+        CheckConstraint("unreachable_count >= 0", name="unreachable_nonnegative"),
+        CheckConstraint("notifiable IS NULL OR decided_at IS NOT NULL", name="decision_has_time"),
+        CheckConstraint("NOT (safe_harbour AND notifiable)", name="safe_harbour_not_notifiable"),
     )
 
 
@@ -368,6 +409,9 @@ class BaaRecord(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     effective_date: Mapped[date | None] = mapped_column(Date)
     expires_date: Mapped[date | None] = mapped_column(Date)
     terminated_date: Mapped[date | None] = mapped_column(Date)
+    # The agreement's term for reporting a breach to us, in days after the vendor discovers it;
+    # 164.410(b) caps it at 60.
+    breach_notice_days: Mapped[int | None] = mapped_column(Integer)
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id", ondelete="RESTRICT"))
     # ENCRYPTED: PII of the vendor's contact person
     contact_name_ct: Mapped[bytes | None] = encrypted_column("contact_name")
@@ -396,4 +440,8 @@ class BaaRecord(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
             name="expires_after_effective",
         ),
         CheckConstraint("status <> 'active' OR signed_date IS NOT NULL", name="active_is_signed"),
+        CheckConstraint(
+            "breach_notice_days IS NULL OR breach_notice_days BETWEEN 1 AND 60",
+            name="breach_notice_days_range",
+        ),
     )

@@ -121,6 +121,37 @@ class DataAccessRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
     denial_reason_ct: Mapped[bytes | None] = encrypted_column("denial_reason")
     denial_reason = Encrypted(str)
 
+    # --- the AccessRequest workflow's record (migration 0021) ---
+    # ENCRYPTED: the written reason for the one extension (164.524(b)(2)(ii)); may discuss records
+    extension_reason_ct: Mapped[bytes | None] = encrypted_column("extension_reason")
+    extension_reason = Encrypted(str)
+    # When the resident was given that reason in writing (before the first deadline).
+    extension_notified_at: Mapped[datetime | None]
+    # Grounds of a denial (164.524(a)(2) unreviewable, (a)(3) reviewable) and whether review is open.
+    denial_ground: Mapped[str | None]
+    denial_reviewable: Mapped[bool | None]
+    # The export (JSON and PDF) and the denial letter, by their digests (files under derived keys).
+    export_json_sha256: Mapped[bytes | None]
+    export_pdf_sha256: Mapped[bytes | None]
+    letter_sha256: Mapped[bytes | None]
+    # The download link's expiry (the link itself is never stored).
+    link_expires_at: Mapped[datetime | None]
+    # Amendment (164.526): the resident field to change, if the request names one (plain: a
+    # column name), and the value asked for.
+    amendment_field: Mapped[str | None]
+    # ENCRYPTED: the corrected value the resident asked for
+    amendment_value_ct: Mapped[bytes | None] = encrypted_column("amendment_value")
+    amendment_value = Encrypted(str)
+    # ENCRYPTED: the people the resident named to be told of an accepted amendment (164.526(c)(3))
+    notify_addresses_ct: Mapped[bytes | None] = encrypted_column("notify_addresses")
+    notify_addresses = Encrypted(list)
+    notified_at: Mapped[datetime | None]
+    # ENCRYPTED: the resident's statement of disagreement with a denial (164.526(d)(1)(ii)); kept with
+    # the record and in every later export of it
+    disagreement_ct: Mapped[bytes | None] = encrypted_column("disagreement")
+    disagreement = Encrypted(str)
+    disagreement_at: Mapped[datetime | None]
+
     resident: Mapped[Resident] = relationship()
     received_by_user: Mapped[User | None] = relationship()
     response_file: Mapped[FileUpload | None] = relationship()
@@ -158,6 +189,9 @@ class DataAccessRequest(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin
             name="one_30_day_extension",
         ),
         CheckConstraint("status <> 'denied' OR denial_reason IS NOT NULL", name="denied_has_reason"),
+        CheckConstraint(
+            "extended_due_at IS NULL OR extension_reason IS NOT NULL", name="extension_has_written_reason"
+        ),
         CheckConstraint(
             "status <> 'fulfilled' OR fulfilled_at IS NOT NULL", name="fulfilled_has_fulfilled_at"
         ),

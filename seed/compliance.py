@@ -370,6 +370,9 @@ def _access_request(ctx: SeedContext, officer: User, r: Plan, k: int) -> None:
         kind, days, status = DataAccessRequestType.ACCESS, 30, RequestStatus.IN_PROGRESS
         more = {
             "extended_due_at": requested + timedelta(days=55),
+            # 164.524(b)(2)(ii): the one extension is given in writing with its reason.
+            "extension_reason": ctx.p(f"{first}'s screens before this year are held by the old lab."),
+            "extension_notified_at": requested + timedelta(days=12),
             "details": ctx.p(f"{first} wants copies of all drug screen results since move-in."),
         }
     elif k == 1:

@@ -176,3 +176,128 @@ def test_each_role_reaches_exactly_the_setup_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, SETUP_MATRIX) == []
+
+
+# --- the role matrix of the breach routes, enforced over HTTP ---------------------------------
+
+BREACH = "/v1/breaches/{incident_id}"
+BREACH_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (method, path): frozenset({Perm.COMPLIANCE_MANAGE})
+    for method, path in (
+        ("POST", "/v1/breaches"),
+        ("GET", "/v1/breaches"),
+        ("GET", BREACH),
+        ("POST", BREACH + "/assessment"),
+        ("POST", BREACH + "/completions"),
+        ("POST", BREACH + "/law-enforcement-delay"),
+        ("POST", BREACH + "/close"),
+        ("GET", BREACH + "/letters"),
+        ("GET", BREACH + "/letters/{resident_id}.pdf"),
+        ("GET", BREACH + "/report.pdf"),
+    )
+}
+
+
+def test_the_breach_matrix_names_every_breach_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import breach
+
+    routes = {(m, r.path) for r in breach.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(BREACH_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_breach_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, BREACH_MATRIX) == []
+
+
+# --- the role matrix of the access-request routes, enforced over HTTP --------------------------
+
+ACCESS = "/v1/access-requests/{request_id}"
+AMEND = "/v1/amendment-requests/{request_id}"
+RIGHTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (method, path): frozenset({Perm.COMPLIANCE_MANAGE})
+    for method, path in (
+        ("POST", "/v1/residents/{resident_id}/access-requests"),
+        ("GET", ACCESS),
+        ("POST", ACCESS + "/extension"),
+        ("POST", ACCESS + "/fulfilment"),
+        ("POST", ACCESS + "/denial"),
+        ("GET", ACCESS + "/denial-letter.pdf"),
+        ("POST", "/v1/residents/{resident_id}/amendment-requests"),
+        ("GET", AMEND),
+        ("POST", AMEND + "/extension"),
+        ("POST", AMEND + "/acceptance"),
+        ("POST", AMEND + "/denial"),
+        ("POST", AMEND + "/disagreement"),
+        ("GET", AMEND + "/denial-letter.pdf"),
+    )
+}
+# The resident's download link authorises itself (a signed token), like a signing link.
+RIGHTS_BY_LINK = {("GET", "/v1/records/{token}.json"), ("GET", "/v1/records/{token}.pdf")}
+
+
+def test_the_rights_matrix_names_every_access_request_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import rights
+
+    routes = {(m, r.path) for r in rights.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(RIGHTS_MATRIX) == routes - RIGHTS_BY_LINK
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_access_request_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, RIGHTS_MATRIX) == []
+
+
+# --- the role matrix of disclosures, their accounting and restrictions (42 CFR Part 2) --------
+
+R = "/v1/residents/{resident_id}"
+DISCLOSURE_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (m, R + path): frozenset({Perm.CONSENT_MANAGE})
+    for m, path in (
+        ("POST", "/disclosures"),
+        ("GET", "/disclosures"),
+        ("GET", "/disclosures/{disclosure_id}"),
+        ("GET", "/disclosures/{disclosure_id}/package.pdf"),
+        ("POST", "/restrictions"),
+        ("GET", "/restrictions"),
+        ("POST", "/restrictions/{restriction_id}/decision"),
+        ("POST", "/restrictions/{restriction_id}/termination"),
+        ("GET", "/disclosures/accounting.csv"),
+        ("GET", "/disclosures/accounting.pdf"),
+        ("POST", "/accounting-requests"),
+        ("GET", "/accounting-requests"),
+    )
+} | {
+    (m, "/v1/accounting-requests/{accounting_request_id}" + path): frozenset({Perm.CONSENT_MANAGE})
+    for m, path in (("GET", ""), ("POST", "/extension"), ("POST", "/fulfilment"), ("GET", "/accounting.pdf"))
+}
+
+
+def test_the_disclosure_matrix_names_every_disclosure_accounting_and_restriction_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes.consent import accounting, disclosures, restrictions
+
+    routes = {
+        (m, r.path)
+        for router in (accounting.router, disclosures.router, restrictions.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods or ()
+    }
+    assert set(DISCLOSURE_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_disclosure_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, DISCLOSURE_MATRIX) == []

@@ -132,3 +132,29 @@ def test_the_first_hour_sign_in_set_up_admit_and_take_a_card_payment_works_as_wr
     assert after < before, (before, after)
     answers = shell.run(outsider).strip().splitlines()
     assert len(answers) == 6 and all(a.startswith("404 ") for a in answers), answers
+
+
+def test_reporting_a_breach_then_a_resident_asking_for_their_records_works_as_written(shell: Shell) -> None:
+    """The two walk-throughs in one shell: the second continues the first (one sign-in: a TOTP
+    code is good once)."""
+    (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
+    reported, decided, closed = _walkthrough("report a breach").blocks
+    printed = shell.run(reported)
+    assert "assessment" in printed and "164.402(2)" in printed
+    shell.run(decided)
+    assert (shell.workdir / "letter.pdf").read_bytes().startswith(b"%PDF-")
+    shell.run(closed)
+    assert (shell.workdir / "closing-report.pdf").read_bytes().startswith(b"%PDF-")
+    (asked,) = _walkthrough("a resident asks for a copy of their records").blocks
+    shell.run(asked)
+    assert (shell.workdir / "my-records.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_disclosing_under_a_consent_and_exporting_the_accounting_works_as_written(shell: Shell) -> None:
+    w = _walkthrough("Disclosures and the accounting")
+    (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
+    for block in w.blocks:
+        shell.run(block)
+    assert (shell.workdir / "package.pdf").read_bytes().startswith(b"%PDF-")
+    assert (shell.workdir / "accounting.pdf").read_bytes().startswith(b"%PDF-")
+    assert (shell.workdir / "resident-accounting.pdf").read_bytes().startswith(b"%PDF-")

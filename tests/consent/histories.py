@@ -1,12 +1,13 @@
 """Recording scenarios for the consent family's workflows (tests/test_replay.py; registry.py
-names this module)."""
+names this module): consent lifecycles, and accounting requests (produced at once, and
+extended first)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from temporalio.client import Client, WorkflowHandle
 
@@ -109,8 +110,47 @@ async def end_of_treatment(client: Client, queue: str, actor: Actor) -> Workflow
     )
 
 
+async def _accounting(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from tests.documents.factories import make_resident
+    from workflows.consent import CONSENT
+    from workflows.consent.accounting import AccountingInput, AccountingRequestWorkflow
+
+    resident = make_resident(actor.org_id, "Historia", "Contabilis")
+    rid = uuid.uuid4()
+    handle = await client.start_workflow(
+        AccountingRequestWorkflow.run,
+        AccountingInput(actor, rid, resident, date(2024, 1, 1), date(2026, 12, 1)),
+        id=CONSENT.id(actor.org_id, rid),
+        task_queue=queue,
+    )
+    await handle.execute_update(AccountingRequestWorkflow.wait_opened, Wait(actor))
+    return handle
+
+
+async def accounting_fulfilled(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from workflows.consent.accounting import AccountingRequestWorkflow
+
+    handle = await _accounting(client, queue, actor)
+    await handle.execute_update(AccountingRequestWorkflow.fulfil, Wait(actor))
+    return handle
+
+
+async def accounting_extended(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    from activities.consent.accounting import ExtendAccounting
+    from workflows.consent.accounting import AccountingRequestWorkflow
+
+    handle = await _accounting(client, queue, actor)
+    await handle.execute_update(
+        AccountingRequestWorkflow.extend, ExtendAccounting(actor, "Records are being retrieved.")
+    )
+    await handle.execute_update(AccountingRequestWorkflow.fulfil, Wait(actor))
+    return handle
+
+
 SCENARIOS: dict[str, Scenario] = {
     "consent-expired": expired,
     "consent-revoked-on-page": revoked_on_page,
     "consent-end-of-treatment": end_of_treatment,
+    "accounting-fulfilled": accounting_fulfilled,
+    "accounting-extended": accounting_extended,
 }

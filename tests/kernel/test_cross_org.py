@@ -135,6 +135,98 @@ def _consent_endpoint(action: str, body: dict[str, Any]) -> Endpoint:
     )
 
 
+def _breach(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.breach.test_api import report
+
+    incident, _, body = report(http, org)
+    return incident, body["workflow_id"]
+
+
+def _incident_assessment() -> dict[str, Any]:
+    from tests.breach.flows import ASSESSMENT_JSON
+
+    return {k: v for k, v in ASSESSMENT_JSON.items() if k != "notice"}
+
+
+BREACH_ASSESSMENT = _incident_assessment()
+
+
+def _incident(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/breaches/{id}"
+    path = own + (f"/{action}" if action else "")
+    return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _breach, "incident_id", own)
+
+
+def _access(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.rights.test_api import ask
+
+    request_id, body = ask(http, org)
+    return request_id, body["workflow_id"]
+
+
+def _access_request(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/access-requests/{id}"
+    path = own + (f"/{action}" if action else "")
+    return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _access, "request_id", own)
+
+
+def _access_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.breach.conftest import resident_in
+    from tests.rights.test_api import ask
+
+    resident = resident_in(org.org_id, "PA")
+    _, body = ask(http, org, resident)
+    return str(resident), body["workflow_id"]
+
+
+def _amendment(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.rights.test_api import amend
+
+    request_id, body = amend(http, org)
+    return request_id, body["workflow_id"]
+
+
+def _amendment_request(method: str, action: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/amendment-requests/{id}"
+    path = own + (f"/{action}" if action else "")
+    return Endpoint(method, path, body, UserRole.COMPLIANCE_OFFICER, _amendment, "request_id", own)
+
+
+def _amendment_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.breach.conftest import resident_in
+    from tests.rights.test_api import amend
+
+    resident = resident_in(org.org_id, "PA")
+    _, body = amend(http, org, resident)
+    return str(resident), body["workflow_id"]
+
+
+def _accounting_request(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident
+
+    r = http.post(f"/v1/residents/{make_resident(org.org_id)}/accounting-requests", json={})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], f"consent/{org.org_id}/{r.json()['id']}"
+
+
+def _accounting_resident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    """A resident with a running accounting request: B asking for one for A's resident."""
+    request_id, wf_id = _accounting_request(http, org)
+    return http.get(f"/v1/accounting-requests/{request_id}").json()["resident_id"], wf_id
+
+
+def _accounting(action: str, body: dict[str, Any] | None) -> Endpoint:
+    return Endpoint(
+        "POST",
+        f"/v1/accounting-requests/{{id}}/{action}",
+        body,
+        UserRole.CASE_MANAGER,
+        _accounting_request,
+        "accounting_request_id",
+        "/v1/accounting-requests/{id}",
+    )
+
+
 def _break_glass(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     """An emergency access opened in org A; returns (resident, its review workflow)."""
     from tests.documents.factories import make_resident
@@ -229,6 +321,46 @@ WORKFLOW_ENDPOINTS = [
         "resident_id",
         "/v1/residents/{id}/consents",
     ),
+    _incident("GET", "", None),
+    _incident("POST", "assessment", {**BREACH_ASSESSMENT, "decision": "not_notifiable"}),
+    _incident("POST", "completions", {"obligation": "individuals"}),
+    _incident("POST", "law-enforcement-delay", {"kind": "oral", "days": 5, "official": "Sgt. Example"}),
+    _incident("POST", "close", None),
+    _access_request("GET", "", None),
+    _access_request("POST", "extension", {"reason": "Archived files"}),
+    _access_request("POST", "fulfilment", None),
+    _access_request(
+        "POST",
+        "denial",
+        {"ground": "psychotherapy_notes", "explanation": "Notes", "contact": "Privacy officer"},
+    ),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/access-requests",
+        {},
+        UserRole.COMPLIANCE_OFFICER,
+        _access_resident,
+        "resident_id",
+        "/v1/residents/{id}",
+    ),
+    _amendment_request("GET", "", None),
+    _amendment_request("POST", "extension", {"reason": "Waiting on the house log"}),
+    _amendment_request("POST", "acceptance", None),
+    _amendment_request(
+        "POST",
+        "denial",
+        {"ground": "accurate_and_complete", "explanation": "Log", "contact": "Privacy officer"},
+    ),
+    _amendment_request("POST", "disagreement", {"statement": "I was not there"}),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/amendment-requests",
+        {"details": "Correct it"},
+        UserRole.COMPLIANCE_OFFICER,
+        _amendment_resident,
+        "resident_id",
+        "/v1/residents/{id}",
+    ),
     _dunning("/v1/dunning/invoices/{id}/start"),
     _dunning("/v1/dunning/invoices/{id}/write-off"),
     Endpoint(
@@ -240,6 +372,17 @@ WORKFLOW_ENDPOINTS = [
         "resident_id",
         "/v1/billing/residents/{id}/deposit",
     ),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/accounting-requests",
+        {},
+        UserRole.CASE_MANAGER,
+        _accounting_resident,
+        "resident_id",
+        "/v1/residents/{id}/accounting-requests",
+    ),
+    _accounting("extension", {"reason": "Records are being retrieved."}),
+    _accounting("fulfilment", None),
 ]
 
 

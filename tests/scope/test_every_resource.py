@@ -62,6 +62,15 @@ class House:
             "consent_id": self.consent_id,
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
+            # Breach incidents are staff-only (compliance:manage) and name no house.
+            "incident_id": uuid.UUID(int=8),
+            # Access requests are staff-only (compliance:manage); a request nobody has.
+            "request_id": uuid.UUID(int=9),
+            # A resident's disclosures and restrictions: ids nobody has, under the resident's path
+            # (the resident's scope answers first).
+            "disclosure_id": uuid.UUID(int=8),
+            "restriction_id": uuid.UUID(int=9),
+            "accounting_request_id": uuid.UUID(int=10),
             # Break-glass grants and counseling notes are read by roles no house or property
             # scope holds (compliance:manage, clinical:read): ids nobody has, the same for both.
             "event_id": uuid.UUID(int=8),

@@ -7,9 +7,31 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import break_glass, care_team, consents, counseling, notices, record
+from api.routes.consent import (
+    accounting,
+    break_glass,
+    care_team,
+    consents,
+    counseling,
+    disclosures,
+    notices,
+    record,
+    restrictions,
+)
 
-PARTS: tuple[ModuleType, ...] = (consents, record, care_team, break_glass, counseling, notices)
+# `accounting` before `disclosures`: its `/disclosures/accounting.csv` must be matched before a
+# disclosure id.
+PARTS: tuple[ModuleType, ...] = (
+    consents,
+    accounting,
+    disclosures,
+    restrictions,
+    record,
+    care_team,
+    break_glass,
+    counseling,
+    notices,
+)
 
 router = APIRouter()
 for part in PARTS:
