@@ -24,7 +24,9 @@ from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.breach import BreachActivities
 from activities.consent.accounting import AccountingActivities
+from activities.consent.break_glass import BreakGlassActivities
 from activities.consent.lifecycle import ConsentActivities
+from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
@@ -60,8 +62,10 @@ from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.breach import BreachResponseWorkflow
 from workflows.consent.accounting import AccountingRequestWorkflow
+from workflows.consent.break_glass import BreakGlassReviewWorkflow
 from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
+from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
@@ -128,10 +132,16 @@ FAMILIES: list[Family] = [
     # 42 CFR Part 2: consents, disclosures, access bases, break-glass, the patient notice.
     Family(
         "consent",
-        [ConsentLifecycleWorkflow, ConsentEndOfTreatmentWorkflow, AccountingRequestWorkflow],
-        [ConsentActivities, AccountingActivities],
+        [
+            ConsentLifecycleWorkflow,
+            ConsentEndOfTreatmentWorkflow,
+            AccountingRequestWorkflow,
+            BreakGlassReviewWorkflow,
+            PatientNoticeWorkflow,
+        ],
+        [ConsentActivities, AccountingActivities, BreakGlassActivities, NoticeActivities],
         consent_routes.router,
-        histories=["tests.consent.histories"],
+        histories=["tests.consent.histories", "tests.consent.access_histories"],
         seed=[
             Step(Stage.RECORDS, seed_compliance.consents),
             Step(Stage.RECORDS, seed_compliance.part2_records),

@@ -67,6 +67,10 @@ class EventType(StrEnum):
     RESTRICTION_REQUESTED = "disclosure_restriction.requested.v1"
     RESTRICTION_DECIDED = "disclosure_restriction.decided.v1"
     RESTRICTION_TERMINATED = "disclosure_restriction.terminated.v1"
+    BREAK_GLASS_OPENED = "break_glass.opened.v1"
+    BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
+    BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
+    PATIENT_NOTICE_ACKNOWLEDGED = "patient_notice.acknowledged.v1"
 
     @property
     def subject(self) -> str:
@@ -124,6 +128,16 @@ CATALOGUE: dict[EventType, str] = {
     EventType.RESTRICTION_REQUESTED: "A resident asked to restrict disclosures of their records (§2.26).",
     EventType.RESTRICTION_DECIDED: "A restriction request was answered: `status` is granted or denied.",
     EventType.RESTRICTION_TERMINATED: "A granted restriction was terminated.",
+    EventType.BREAK_GLASS_OPENED: (
+        "A staff user opened emergency access to a resident's Part 2 records (`user_id`)."
+    ),
+    EventType.BREAK_GLASS_ESCALATED: (
+        "Nobody reviewed an emergency access within 24 hours; the org owner was told."
+    ),
+    EventType.BREAK_GLASS_REVIEWED: "A compliance officer reviewed an emergency access: `outcome`.",
+    EventType.PATIENT_NOTICE_ACKNOWLEDGED: (
+        "A resident signed the acknowledgement of the program's Part 2 patient notice (`document_id`)."
+    ),
 }
 
 

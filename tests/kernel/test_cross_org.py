@@ -227,10 +227,65 @@ def _accounting(action: str, body: dict[str, Any] | None) -> Endpoint:
     )
 
 
+def _break_glass(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    """An emergency access opened in org A; returns (resident, its review workflow)."""
+    from tests.documents.factories import make_resident
+
+    resident = make_resident(org.org_id)
+    r = http.post(f"/v1/residents/{resident}/break-glass", json={"reason": "Found unresponsive"})
+    assert r.status_code == 201, r.text
+    return str(resident), r.json()["workflow_id"]
+
+
+def _break_glass_event(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident
+
+    resident = make_resident(org.org_id)
+    r = http.post(f"/v1/residents/{resident}/break-glass", json={"reason": "Found unresponsive"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["workflow_id"]
+
+
+def _patient_notice(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from tests.documents.factories import make_resident
+
+    resident = make_resident(org.org_id)
+    r = http.post(f"/v1/residents/{resident}/patient-notice")
+    assert r.status_code == 201, r.text
+    return str(resident), r.json()["workflow_id"]
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
 WORKFLOW_ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/break-glass",
+        {"reason": "Emergency"},
+        UserRole.PEER_SUPPORT,
+        _break_glass,
+        "resident_id",
+        "/v1/residents/{id}/record",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/break-glass/{id}/review",
+        {"outcome": "justified", "notes": "Reviewed"},
+        UserRole.COMPLIANCE_OFFICER,
+        _break_glass_event,
+        "event_id",
+        "/v1/break-glass/{id}",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/residents/{id}/patient-notice",
+        None,
+        UserRole.CASE_MANAGER,
+        _patient_notice,
+        "resident_id",
+        "/v1/residents/{id}/patient-notices",
+    ),
     Endpoint("POST", "/v1/leads/{id}/decision", {"decision": "approve"}, UserRole.CASE_MANAGER, _lead),
     Endpoint("GET", "/v1/leads/{id}/intake", None, UserRole.CASE_MANAGER, _lead),
     _journey("GET", "journey", None),

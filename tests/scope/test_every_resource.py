@@ -71,6 +71,10 @@ class House:
             "disclosure_id": uuid.UUID(int=8),
             "restriction_id": uuid.UUID(int=9),
             "accounting_request_id": uuid.UUID(int=10),
+            # Break-glass grants and counseling notes are read by roles no house or property
+            # scope holds (compliance:manage, clinical:read): ids nobody has, the same for both.
+            "event_id": uuid.UUID(int=8),
+            "note_id": uuid.UUID(int=9),
         }
 
 

@@ -7,11 +7,31 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.consent import accounting, consents, disclosures, restrictions
+from api.routes.consent import (
+    accounting,
+    break_glass,
+    care_team,
+    consents,
+    counseling,
+    disclosures,
+    notices,
+    record,
+    restrictions,
+)
 
 # `accounting` before `disclosures`: its `/disclosures/accounting.csv` must be matched before a
 # disclosure id.
-PARTS: tuple[ModuleType, ...] = (consents, accounting, disclosures, restrictions)
+PARTS: tuple[ModuleType, ...] = (
+    consents,
+    accounting,
+    disclosures,
+    restrictions,
+    record,
+    care_team,
+    break_glass,
+    counseling,
+    notices,
+)
 
 router = APIRouter()
 for part in PARTS:
