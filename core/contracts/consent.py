@@ -203,6 +203,17 @@ class Basis:
 
 # Signals and process names other families use to reach consents without importing them.
 END_OF_TREATMENT_WORKFLOW = "ConsentEndOfTreatment"
+PATIENT_NOTICE_WORKFLOW = "PatientNotice"
+
+# The §2.22 notice's text version (services/consent/notices.py): one acknowledgement per resident
+# per version (the unique index of patient_notices), so a readmission is not asked again.
+PATIENT_NOTICE_VERSION = "part2-2024-v1"
+_NOTICE_NAMESPACE = uuid.UUID("6a3e1f0c-93b7-4c55-b2c8-0d7e5f4a9b21")
+
+
+def patient_notice_id(resident_id: uuid.UUID, version: str = PATIENT_NOTICE_VERSION) -> uuid.UUID:
+    """The notice given to a resident: its row's id and its process's key."""
+    return uuid.uuid5(_NOTICE_NAMESPACE, f"{resident_id}/{version}")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.contracts.consent import PATIENT_NOTICE_VERSION, patient_notice_id
 from core.enums import DisclosureMethod, DocumentType, PatientNoticeType
 from core.errors import NotFound
 from core.events import EventType
@@ -33,10 +34,8 @@ from services.consent.break_glass import owner_addresses
 from services.documents import Rendered, create_rendered
 from services.residents import get_resident
 
-# The version of the text below; a new text is a new version (one acknowledgement per
-# resident per version: the unique index of patient_notices).
-NOTICE_VERSION = "part2-2024-v1"
-NOTICE_NAMESPACE = uuid.UUID("6a3e1f0c-93b7-4c55-b2c8-0d7e5f4a9b21")
+# The version of the text below (core/contracts/consent.py): a new text is a new version.
+NOTICE_VERSION = PATIENT_NOTICE_VERSION
 
 # §2.22 required header, verbatim; the brackets are filled with the org's values.
 HEADER = (
@@ -116,7 +115,7 @@ class Contact:
 
 def notice_id(resident_id: uuid.UUID, version: str = NOTICE_VERSION) -> uuid.UUID:
     """One notice per resident per version: the workflow key and the row's id."""
-    return uuid.uuid5(NOTICE_NAMESPACE, f"{resident_id}/{version}")
+    return patient_notice_id(resident_id, version)
 
 
 def document_id(notice: uuid.UUID) -> uuid.UUID:

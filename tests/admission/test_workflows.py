@@ -216,9 +216,10 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
         done = await first.result()
     assert (done.stage, done.discharge_kind) == (Stage.DISCHARGED, DischargeKind.VOLUNTARY)
 
-    # Billing's own settlement ran as the journey's child, under billing's id, once; the
-    # consents that end with treatment were told.
+    # Moving in gave the §2.22 notice; billing's own settlement ran as the journey's child,
+    # under billing's id, once; the consents that end with treatment were told.
     assert await _settlement_starts(first) == [
+        "PatientNotice",
         "BedOffer",
         "BedOffer",
         "BillingDischargeSettlement",

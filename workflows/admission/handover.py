@@ -4,18 +4,26 @@ started it."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from core.contracts.admission import Discharged
-    from core.contracts.consent import END_OF_TREATMENT_WORKFLOW, EndOfTreatment
+    from core.contracts.consent import (
+        END_OF_TREATMENT_WORKFLOW,
+        PATIENT_NOTICE_WORKFLOW,
+        EndOfTreatment,
+        patient_notice_id,
+    )
     from core.process import Actor, Process
     from workflows.billing import BILLING
     from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
     from workflows.consent import CONSENT
+    from workflows.consent.notice import NoticeInput
 
 # Before the `billing-settlement` patch: the placeholder hand-over, kept for replay only.
 LEGACY_SETTLEMENT = Process("settlement")
@@ -61,3 +69,20 @@ async def end_treatment_consents(org: uuid.UUID, d: Discharged) -> None:
         id=CONSENT.id(org, f"end-of-treatment-{d.discharge_id}"),
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
     )
+
+
+async def give_patient_notice(actor: Actor, resident_id: uuid.UUID) -> None:
+    """On moving in, the resident is given the program's §2.22 notice to acknowledge by
+    e-signature (once per version of the notice: a readmission is not asked again)."""
+    if not workflow.patched("consent-patient-notice-at-admission"):
+        return
+    notice = patient_notice_id(resident_id)
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        # By type name: the journey never reads the notice's result.
+        await workflow.start_child_workflow(
+            PATIENT_NOTICE_WORKFLOW,
+            NoticeInput(actor, notice, resident_id),
+            id=CONSENT.id(actor.org_id, notice),
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )

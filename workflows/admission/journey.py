@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from core.process import DB_STEP, Actor, Wait
     from workflows.admission import BED_OFFER
     from workflows.admission.bed_offer import BedOfferWorkflow
-    from workflows.admission.handover import end_treatment_consents, hand_over_to_billing
+    from workflows.admission.handover import end_treatment_consents, give_patient_notice, hand_over_to_billing
     from workflows.admission.messages import (
         BED_OFFERED,
         OFFER_WITHDRAWN,
@@ -138,6 +138,7 @@ class AdmissionWorkflow:
                 AdmissionActivities.move_in, MoveIn(inp.actor, j.admission_id, now), **DB_STEP.options()
             )
             self._advance(Stage.ACTIVE)
+            await self._moved_in()
         for t in [t for t in j.transfers if _midnight(t.effective_date) <= now]:
             await workflow.execute_activity_method(
                 AdmissionActivities.complete_transfer,
@@ -190,7 +191,14 @@ class AdmissionWorkflow:
             None,
         )
         self._advance(Stage.ACTIVE if placed.active else Stage.RESERVED)
+        if placed.active:
+            await self._moved_in()
         return placed
+
+    async def _moved_in(self) -> None:
+        j, inp = self._journey(), self._input()
+        assert j.resident_id is not None
+        await give_patient_notice(Actor.system(inp.actor.org_id), j.resident_id)
 
     @workflow.update
     async def join_waitlist(self, req: WaitlistRequest) -> Journey:

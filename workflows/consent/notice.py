@@ -16,6 +16,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.consent.notice import Acknowledged, Deliver, NoticeActivities, Unsigned
+    from core.contracts.consent import PATIENT_NOTICE_WORKFLOW
     from core.contracts.signing import SignerSpec
     from core.enums import DocumentStatus
     from core.process import DB_STEP, Actor, Wait
@@ -38,7 +39,7 @@ class NoticeState:
     signature_id: uuid.UUID | None = None
 
 
-@workflow.defn(name="PatientNotice")
+@workflow.defn(name=PATIENT_NOTICE_WORKFLOW)
 class PatientNoticeWorkflow:
     def __init__(self) -> None:
         self._state: NoticeState | None = None
