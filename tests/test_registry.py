@@ -26,3 +26,13 @@ def test_every_schedule_is_declared_once_and_starts_a_registered_workflow() -> N
         assert daily.run.__qualname__.endswith(".run")
         assert any(daily.run.__qualname__.startswith(wf.__name__ + ".") for wf in registry.workflows())
     assert workflows >= {"BillingRentRun", "DunningSweep", "DailyReconciliation"}
+
+
+def test_children_started_by_type_name_name_a_registered_workflow() -> None:
+    from workflows.admission import handover
+
+    names = {wf.__temporal_workflow_definition.name for wf in registry.workflows()}  # type: ignore[attr-defined]
+    assert {handover.SETTLEMENT_TYPE, handover.LEGACY_SETTLEMENT_TYPE} & names == {handover.SETTLEMENT_TYPE}
+    from core.contracts.consent import END_OF_TREATMENT_WORKFLOW, PATIENT_NOTICE_WORKFLOW
+
+    assert {END_OF_TREATMENT_WORKFLOW, PATIENT_NOTICE_WORKFLOW} <= names

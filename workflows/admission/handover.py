@@ -21,13 +21,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from core.process import Actor, Process
     from workflows.billing import BILLING
-    from workflows.billing.settlement import DischargeSettlementWorkflow, SettleDischarge, discharge_key
+    from workflows.billing.settlement import SettleDischarge, discharge_key
     from workflows.consent import CONSENT
     from workflows.consent.notice import NoticeInput
 
 # Before the `billing-settlement` patch: the placeholder hand-over, kept for replay only.
 LEGACY_SETTLEMENT = Process("settlement")
 LEGACY_SETTLEMENT_TYPE = "BillingFinalSettlement"
+SETTLEMENT_TYPE = "BillingDischargeSettlement"
 
 
 async def hand_over_to_billing(org: uuid.UUID, d: Discharged) -> None:
@@ -50,8 +51,10 @@ async def hand_over_to_billing(org: uuid.UUID, d: Discharged) -> None:
 
 
 async def _settle(settle: SettleDischarge, wf_id: str) -> None:
+    # By type name: the journey never reads the settlement's result, and a journey still running
+    # when its settlement ends must not have to decode it (the same command either way).
     await workflow.start_child_workflow(
-        DischargeSettlementWorkflow.run,
+        SETTLEMENT_TYPE,
         settle,
         id=wf_id,
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
