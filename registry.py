@@ -24,6 +24,7 @@ from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
+from activities.webhooks import WebhookActivities
 from api.routes import admission as admission_routes
 from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
@@ -31,6 +32,7 @@ from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
+from api.routes import webhooks as webhooks_routes
 from core.process import Daily
 from seed import billing as seed_billing
 from seed import compliance as seed_compliance
@@ -53,6 +55,7 @@ from workflows.billing.rent_run import RENT_RUN_SCHEDULE, RentRunWorkflow
 from workflows.billing.settlement import DischargeSettlementWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.signing import SignatureRequestWorkflow
+from workflows.webhooks import WebhookEndpointWorkflow
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,14 @@ FAMILIES: list[Family] = [
     Family("operations", seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)]),
     Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
     Family("integrations", seed=[Step(Stage.DAILY_LIFE, seed_integrations.platform)]),
+    # The outbox delivered to integrators' endpoints, signed per Standard Webhooks.
+    Family(
+        "webhooks",
+        [WebhookEndpointWorkflow],
+        [WebhookActivities],
+        webhooks_routes.router,
+        histories=["tests.webhooks.histories"],
+    ),
 ]
 
 

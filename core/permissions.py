@@ -29,6 +29,8 @@ class Perm(StrEnum):
     COMPLIANCE_MANAGE = "compliance:manage"
     AUDIT_READ = "audit:read"
     CODEC_DECODE = "codec:decode"
+    # Webhook endpoints (and, later, API keys): what leaves the system for other systems.
+    INTEGRATIONS_MANAGE = "integrations:manage"
     SELF_SERVICE = "self:service"
 
 

@@ -176,3 +176,35 @@ def test_each_role_reaches_exactly_the_setup_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, SETUP_MATRIX) == []
+
+
+# --- the role matrix of the webhook routes, enforced over HTTP -------------------------------
+
+I_MANAGE = frozenset({Perm.INTEGRATIONS_MANAGE})
+WEBHOOK_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", "/v1/webhooks/event-types"): I_MANAGE,
+    ("POST", "/v1/webhooks"): I_MANAGE,
+    ("GET", "/v1/webhooks"): I_MANAGE,
+    ("GET", "/v1/webhooks/{webhook_id}"): I_MANAGE,
+    ("PATCH", "/v1/webhooks/{webhook_id}"): I_MANAGE,
+    ("DELETE", "/v1/webhooks/{webhook_id}"): I_MANAGE,
+    ("POST", "/v1/webhooks/{webhook_id}/secret/rotation"): I_MANAGE,
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): I_MANAGE,
+    ("POST", "/v1/webhooks/{webhook_id}/replay"): I_MANAGE,
+}
+
+
+def test_the_webhook_matrix_names_every_webhook_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import webhooks
+
+    routes = {(m, r.path) for r in webhooks.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(WEBHOOK_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_webhook_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, WEBHOOK_MATRIX) == []
