@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from core.contracts.webhooks import Batch, EventRef
@@ -27,6 +27,7 @@ from core.events import EventType, Position
 from models.events import DomainEvent
 from models.integrations import Webhook, WebhookDelivery
 from models.orgs import Organization
+from services import events
 from services.events import Event, get_event, read_after
 from services.paging import Page, page
 from services.webhooks import endpoints, payloads
@@ -48,11 +49,26 @@ def _live(session: Session, webhook_id: uuid.UUID) -> Webhook | None:
 
 def next_batch(session: Session, webhook_id: uuid.UUID, limit: int) -> Batch:
     """The endpoint's next events after its stored position (its types only); inactive when
-    disabled or deleted. Read in a transaction that writes nothing (services/events.py)."""
+    disabled or deleted. Reads before it writes anything (services/events.py)."""
     hook = _live(session, webhook_id)
     if hook is None:
         return Batch(False, [])
-    page = read_after(session, Position(hook.position_tx, hook.position_seq), limit=limit, types=_types(hook))
+    at = Position(hook.position_tx, hook.position_seq)
+    page = read_after(session, at, limit=limit, types=_types(hook))
+    if not page.events:
+        # Nothing of its types up to the outbox's settled end: start the next look there, so an
+        # endpoint of rare types does not rescan everything else since its last delivery.
+        # (A plain UPDATE: bookkeeping like a session's last_seen_at, not an audited change.)
+        end = events.end(session)
+        if end > at:
+            session.execute(
+                update(Webhook)
+                .where(
+                    Webhook.id == hook.id,
+                    tuple_(Webhook.position_tx, Webhook.position_seq) < (end.tx, end.seq),
+                )
+                .values(position_tx=end.tx, position_seq=end.seq)
+            )
     return Batch(True, [_ref(e) for e in page.events])
 
 
