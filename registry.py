@@ -26,6 +26,7 @@ from activities.intake import IntakeActivities
 from activities.signing import SigningActivities
 from activities.webhooks import WebhookActivities
 from api.routes import admission as admission_routes
+from api.routes import api_keys as api_keys_routes
 from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
@@ -152,7 +153,12 @@ FAMILIES: list[Family] = [
     # Tables only until their issues land: house operations, messaging, integrations.
     Family("operations", seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)]),
     Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
-    Family("integrations", seed=[Step(Stage.DAILY_LIFE, seed_integrations.platform)]),
+    # API keys for integrators' systems; provider settings are still tables only.
+    Family(
+        "integrations",
+        router=api_keys_routes.router,
+        seed=[Step(Stage.DAILY_LIFE, seed_integrations.platform)],
+    ),
     # The outbox delivered to integrators' endpoints, signed per Standard Webhooks.
     Family(
         "webhooks",

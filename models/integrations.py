@@ -37,7 +37,7 @@ class ApiKey(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     __tablename__ = "api_keys"
 
     name: Mapped[str]
-    # First 8 characters of the key: finds the row before the hash is compared.
+    # The 8 characters after `rok_`: find the row before the hash is compared.
     key_prefix: Mapped[str]
     # SHA-256 of the full key; the key itself is shown once and never stored.
     key_hash: Mapped[bytes]
@@ -45,6 +45,10 @@ class ApiKey(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Calls per minute; the current one-minute window and its count (auth_api_key, 0022).
+    rate_limit_per_minute: Mapped[int] = mapped_column(Integer, default=600, server_default=text("600"))
+    window_started_at: Mapped[datetime | None]
+    window_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         # Platform-wide and not partial: the key arrives before the org is known, and a
@@ -66,6 +70,7 @@ class ApiKey(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
         CheckConstraint("char_length(key_prefix) = 8", name="key_prefix_length"),
         CheckConstraint("octet_length(key_hash) = 32", name="key_hash_length"),
         CheckConstraint("jsonb_typeof(scopes) = 'array'", name="scopes_is_array"),
+        CheckConstraint("rate_limit_per_minute BETWEEN 1 AND 100000", name="rate_limit_positive"),
     )
 
 

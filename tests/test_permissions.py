@@ -178,7 +178,7 @@ def test_each_role_reaches_exactly_the_setup_routes_its_permissions_allow(
     assert _wrong_answers(stack, every_role, role, SETUP_MATRIX) == []
 
 
-# --- the role matrix of the webhook routes, enforced over HTTP -------------------------------
+# --- the role matrix of the webhook and API key routes, enforced over HTTP -------------------------------
 
 I_MANAGE = frozenset({Perm.INTEGRATIONS_MANAGE})
 WEBHOOK_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
@@ -191,20 +191,30 @@ WEBHOOK_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("POST", "/v1/webhooks/{webhook_id}/secret/rotation"): I_MANAGE,
     ("GET", "/v1/webhooks/{webhook_id}/deliveries"): I_MANAGE,
     ("POST", "/v1/webhooks/{webhook_id}/replay"): I_MANAGE,
+    ("POST", "/v1/api-keys"): I_MANAGE,
+    ("GET", "/v1/api-keys"): I_MANAGE,
+    ("GET", "/v1/api-keys/{api_key_id}"): I_MANAGE,
+    ("DELETE", "/v1/api-keys/{api_key_id}"): I_MANAGE,
 }
 
 
-def test_the_webhook_matrix_names_every_webhook_route() -> None:
+def test_the_webhook_matrix_names_every_webhook_and_api_key_route() -> None:
     from fastapi.routing import APIRoute
 
-    from api.routes import webhooks
+    from api.routes import api_keys, webhooks
 
-    routes = {(m, r.path) for r in webhooks.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    routes = {
+        (m, r.path)
+        for router in (webhooks.router, api_keys.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods or ()
+    }
     assert set(WEBHOOK_MATRIX) == routes
 
 
 @pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
-def test_each_role_reaches_exactly_the_webhook_routes_its_permissions_allow(
+def test_each_role_reaches_exactly_the_webhook_and_api_key_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, WEBHOOK_MATRIX) == []

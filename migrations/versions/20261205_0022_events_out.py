@@ -9,6 +9,12 @@ A URL may be http:// (local mode and allow-listed receivers; the API enforces HT
 (webhook_id, event_id) goes), with its latency, the receiver's truncated answer (encrypted: a
 receiver may echo anything) and the error when no answer came.
 
+`api_keys` gains a per-key rate limit and its counter (a fixed one-minute window kept in the
+row, so every API replica counts the same calls), and `auth_api_key`: like `auth_resolve` for
+sessions, a SECURITY DEFINER function owned by `recoveryos_auth` that finds a live key by its
+prefix and hash before any org is known, stamps `last_used_at` and counts the call, in one
+statement. The app role still cannot read other orgs' keys.
+
 Revision ID: 0022_events_out
 Revises: 0019_domain_events
 Create Date: 2026-12-05
@@ -23,6 +29,14 @@ revision: str = "0022_events_out"
 down_revision: str | None = "0019_domain_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+APP = "recoveryos_app"
+AUTH = "recoveryos_auth"
+KEY_COLUMNS = (
+    "id, org_id, key_prefix, key_hash, scopes, revoked_at, deleted_at, expires_at, "
+    "rate_limit_per_minute, window_started_at, window_count"
+)
 
 
 def upgrade() -> None:
@@ -47,8 +61,55 @@ def upgrade() -> None:
         "webhook_deliveries", sa.Column("replay", sa.Boolean(), server_default=sa.false(), nullable=False)
     )
 
+    op.add_column(
+        "api_keys", sa.Column("rate_limit_per_minute", sa.Integer(), server_default="600", nullable=False)
+    )
+    op.add_column("api_keys", sa.Column("window_started_at", sa.DateTime(timezone=True)))
+    op.add_column("api_keys", sa.Column("window_count", sa.Integer(), server_default="0", nullable=False))
+    op.create_check_constraint(
+        op.f("ck_api_keys_rate_limit_positive"), "api_keys", "rate_limit_per_minute BETWEEN 1 AND 100000"
+    )
+    op.execute(f"""
+    GRANT SELECT ({KEY_COLUMNS}) ON api_keys TO {AUTH};
+    GRANT UPDATE (last_used_at, window_started_at, window_count) ON api_keys TO {AUTH};
+    CREATE POLICY auth_lookup ON api_keys FOR SELECT TO {AUTH} USING (true);
+    CREATE POLICY auth_touch ON api_keys FOR UPDATE TO {AUTH} USING (true) WITH CHECK (true);
+
+    -- A call made with an API key: the live key with this prefix and hash, its org, scopes
+    -- and limit, and this call counted in the key's one-minute window (a new window once the
+    -- last one is over). SET sees the row as it was, RETURNING as it is now.
+    CREATE FUNCTION auth_api_key(prefix text, digest bytea)
+      RETURNS TABLE (key_id uuid, org_id uuid, scopes jsonb, rate_limit integer,
+                     window_count integer, window_ends_at timestamptz)
+      LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        UPDATE api_keys k SET
+          last_used_at = now(),
+          window_started_at = CASE WHEN k.window_started_at > now() - interval '1 minute'
+                                   THEN k.window_started_at ELSE now() END,
+          window_count = CASE WHEN k.window_started_at > now() - interval '1 minute'
+                              THEN k.window_count + 1 ELSE 1 END
+         WHERE k.key_prefix = prefix AND k.key_hash = digest
+           AND k.revoked_at IS NULL AND k.deleted_at IS NULL
+           AND (k.expires_at IS NULL OR k.expires_at > now())
+        RETURNING k.id, k.org_id, k.scopes, k.rate_limit_per_minute, k.window_count,
+                  k.window_started_at + interval '1 minute'
+    $$;
+    ALTER FUNCTION auth_api_key(text, bytea) OWNER TO {AUTH};
+    REVOKE ALL ON FUNCTION auth_api_key(text, bytea) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION auth_api_key(text, bytea) TO {APP};
+    """)
+
 
 def downgrade() -> None:
+    op.execute(f"""
+    DROP FUNCTION auth_api_key(text, bytea);
+    DROP POLICY auth_touch ON api_keys;
+    DROP POLICY auth_lookup ON api_keys;
+    REVOKE ALL ON api_keys FROM {AUTH};
+    """)
+    op.drop_constraint(op.f("ck_api_keys_rate_limit_positive"), "api_keys", type_="check")
+    for column in ("window_count", "window_started_at", "rate_limit_per_minute"):
+        op.drop_column("api_keys", column)
     for column in ("replay", "error", "response_body", "latency_ms"):
         op.drop_column("webhook_deliveries", column)
     op.drop_index("ix_webhook_deliveries_org_webhook_event", "webhook_deliveries")
