@@ -23,6 +23,7 @@ from activities.billing.refunds import RefundActivities
 from activities.billing.rent_run import RentRunActivities
 from activities.billing.settlement import SettlementActivities
 from activities.intake import IntakeActivities
+from activities.notifications import NotificationActivities
 from activities.signing import SigningActivities
 from activities.webhooks import WebhookActivities
 from api.routes import admission as admission_routes
@@ -31,6 +32,7 @@ from api.routes import billing as billing_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
+from api.routes import notifications as notifications_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from api.routes import webhooks as webhooks_routes
@@ -154,6 +156,9 @@ FAMILIES: list[Family] = [
     Family("operations", seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)]),
     Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
     # API keys for integrators' systems; provider settings are still tables only.
+    # E-mail and texts to users from fixed templates, by their preferences (no workflow of its
+    # own: the families that notify call its activity).
+    Family("notifications", activities=[NotificationActivities], router=notifications_routes.router),
     Family(
         "integrations",
         router=api_keys_routes.router,

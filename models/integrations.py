@@ -7,7 +7,7 @@ as a SHA-256 hash plus a short plaintext prefix used to find the row.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, UniqueConstraint, text
@@ -210,9 +210,15 @@ class NotificationPreference(IdMixin, TenantMixin, AuditColumnsMixin, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[MessageChannel] = mapped_column(pg_enum(MessageChannel))
-    # e.g. "payment.due", "announcement.published"
+    # A notification kind (services/notifications.py), e.g. "message.received"; "*" is the
+    # user's setting for every kind on this channel.
     event_type: Mapped[str]
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Quiet hours in the user's own time zone (on the "*" row): nothing is sent from start to
+    # end (across midnight when end < start).
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    time_zone: Mapped[str | None]
 
     user: Mapped[User] = relationship(back_populates="notification_preferences")
 

@@ -9,6 +9,8 @@ A URL may be http:// (local mode and allow-listed receivers; the API enforces HT
 (webhook_id, event_id) goes), with its latency, the receiver's truncated answer (encrypted: a
 receiver may echo anything) and the error when no answer came.
 
+`notification_preferences` gains quiet hours and the user's time zone.
+
 `api_keys` gains a per-key rate limit and its counter (a fixed one-minute window kept in the
 row, so every API replica counts the same calls), and `auth_api_key`: like `auth_resolve` for
 sessions, a SECURITY DEFINER function owned by `recoveryos_auth` that finds a live key by its
@@ -61,6 +63,10 @@ def upgrade() -> None:
         "webhook_deliveries", sa.Column("replay", sa.Boolean(), server_default=sa.false(), nullable=False)
     )
 
+    op.add_column("notification_preferences", sa.Column("quiet_start", sa.Time()))
+    op.add_column("notification_preferences", sa.Column("quiet_end", sa.Time()))
+    op.add_column("notification_preferences", sa.Column("time_zone", sa.Text()))
+
     op.add_column(
         "api_keys", sa.Column("rate_limit_per_minute", sa.Integer(), server_default="600", nullable=False)
     )
@@ -108,6 +114,8 @@ def downgrade() -> None:
     REVOKE ALL ON api_keys FROM {AUTH};
     """)
     op.drop_constraint(op.f("ck_api_keys_rate_limit_positive"), "api_keys", type_="check")
+    for column in ("time_zone", "quiet_end", "quiet_start"):
+        op.drop_column("notification_preferences", column)
     for column in ("window_count", "window_started_at", "rate_limit_per_minute"):
         op.drop_column("api_keys", column)
     for column in ("replay", "error", "response_body", "latency_ms"):
