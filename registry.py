@@ -33,6 +33,7 @@ from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import notifications as notifications_routes
+from api.routes import partners as partners_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from api.routes import webhooks as webhooks_routes
@@ -159,6 +160,8 @@ FAMILIES: list[Family] = [
     # E-mail and texts to users from fixed templates, by their preferences (no workflow of its
     # own: the families that notify call its activity).
     Family("notifications", activities=[NotificationActivities], router=notifications_routes.router),
+    # Referral partners' reads with their API key: open beds per house, counts only.
+    Family("partners", router=partners_routes.router),
     Family(
         "integrations",
         router=api_keys_routes.router,

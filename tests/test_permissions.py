@@ -220,27 +220,28 @@ def test_each_role_reaches_exactly_the_webhook_and_api_key_routes_its_permission
     assert _wrong_answers(stack, every_role, role, WEBHOOK_MATRIX) == []
 
 
-# --- everyone's own notification settings: any signed-in role, never a 403 -------------------
+# --- everyone's own notification settings (never a 403), and the open-bed counts -------------
 
 ME_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("GET", "/v1/me/notification-preferences"): frozenset(Perm),
     ("PUT", "/v1/me/notification-preferences"): frozenset(Perm),
+    # Referral partners' open-bed counts, which staff may read too.
+    ("GET", "/v1/availability"): frozenset({Perm.AVAILABILITY_READ}),
 }
 
 
-def test_the_me_matrix_names_every_notification_route() -> None:
+def test_the_me_matrix_names_every_notification_and_partner_route() -> None:
     from fastapi.routing import APIRoute
 
-    from api.routes import notifications
+    from api.routes import notifications, partners
 
-    routes = {
-        (m, r.path) for r in notifications.router.routes if isinstance(r, APIRoute) for m in r.methods or ()
-    }
+    mine = [*notifications.router.routes, *partners.router.routes]
+    routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
     assert set(ME_MATRIX) == routes
 
 
 @pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
-def test_each_role_reaches_its_own_notification_settings(
+def test_each_role_reaches_its_own_notification_settings_and_the_open_beds_it_may(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, ME_MATRIX) == []
