@@ -9,6 +9,8 @@ A URL may be http:// (local mode and allow-listed receivers; the API enforces HT
 (webhook_id, event_id) goes), with its latency, the receiver's truncated answer (encrypted: a
 receiver may echo anything) and the error when no answer came.
 
+`leads` gains the referral partner's API key a lead came in through.
+
 `notification_preferences` gains quiet hours and the user's time zone.
 
 `api_keys` gains a per-key rate limit and its counter (a fixed one-minute window kept in the
@@ -61,6 +63,22 @@ def upgrade() -> None:
     op.add_column("webhook_deliveries", sa.Column("error", sa.Text()))
     op.add_column(
         "webhook_deliveries", sa.Column("replay", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+
+    op.add_column("leads", sa.Column("referred_by_api_key_id", sa.UUID()))
+    op.create_foreign_key(
+        op.f("fk_leads_referred_by_api_key_id_api_keys"),
+        "leads",
+        "api_keys",
+        ["referred_by_api_key_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
+    op.create_index(
+        "ix_leads_org_referred_by",
+        "leads",
+        ["org_id", "referred_by_api_key_id"],
+        postgresql_where=sa.text("referred_by_api_key_id IS NOT NULL"),
     )
 
     op.add_column("notification_preferences", sa.Column("quiet_start", sa.Time()))
@@ -116,6 +134,8 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_api_keys_rate_limit_positive"), "api_keys", type_="check")
     for column in ("time_zone", "quiet_end", "quiet_start"):
         op.drop_column("notification_preferences", column)
+    op.drop_index("ix_leads_org_referred_by", "leads")
+    op.drop_column("leads", "referred_by_api_key_id")
     for column in ("window_count", "window_started_at", "rate_limit_per_minute"):
         op.drop_column("api_keys", column)
     for column in ("replay", "error", "response_body", "latency_ms"):

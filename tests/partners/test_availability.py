@@ -46,3 +46,21 @@ def test_a_partner_key_reads_counts_and_nothing_else(stack: str, orgs: OrgFactor
         assert str(side.active) not in r.text and "Testperson" not in r.text
         assert partner.get("/v1/beds/board").status_code == 403  # the board names occupants
         assert partner.get("/v1/leads").status_code == 403
+
+
+def test_a_lead_a_partner_refers_with_its_key_names_the_partner(stack: str, orgs: OrgFactory) -> None:
+    org = orgs.create((OWNER,))
+    with httpx.Client(base_url=stack, headers=org.headers(OWNER), timeout=30) as http:
+        key = {"name": "Hospital discharge desk", "scopes": ["availability:read", "lead:write"]}
+        made = http.post("/v1/api-keys", json=key).json()
+        own = http.post("/v1/leads", json={"first_name": "Walked", "last_name": "In"}).json()
+        assert own["referred_by_api_key_id"] is None
+    headers = {"Authorization": f"Bearer {made['key']}"}
+    with httpx.Client(base_url=stack, headers=headers, timeout=30) as partner:
+        body = {"first_name": "Referred", "last_name": "Person", "referred_by_api_key_id": str(made["id"])}
+        assert partner.post("/v1/leads", json=body).status_code == 422  # not the caller's to say
+        referred = partner.post("/v1/leads", json={"first_name": "Referred", "last_name": "Person"})
+        assert referred.status_code == 201, referred.text
+    with httpx.Client(base_url=stack, headers=org.headers(OWNER), timeout=30) as http:
+        seen = http.get(f"/v1/leads/{referred.json()['id']}").json()
+        assert seen["referred_by_api_key_id"] == made["id"]
