@@ -28,18 +28,24 @@ from activities.consent.break_glass import BreakGlassActivities
 from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
+from activities.notifications import NotificationActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
+from activities.webhooks import WebhookActivities
 from api.routes import admission as admission_routes
+from api.routes import api_keys as api_keys_routes
 from api.routes import billing as billing_routes
 from api.routes import breach as breach_routes
 from api.routes import consent as consent_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
+from api.routes import notifications as notifications_routes
+from api.routes import partners as partners_routes
 from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
+from api.routes import webhooks as webhooks_routes
 from core.process import Daily
 from seed import billing as seed_billing
 from seed import compliance as seed_compliance
@@ -69,6 +75,7 @@ from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
+from workflows.webhooks import WebhookEndpointWorkflow
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,25 @@ FAMILIES: list[Family] = [
     # Tables only until their issues land: house operations, messaging, integrations.
     Family("operations", seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)]),
     Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
-    Family("integrations", seed=[Step(Stage.DAILY_LIFE, seed_integrations.platform)]),
+    # API keys for integrators' systems; provider settings are still tables only.
+    # E-mail and texts to users from fixed templates, by their preferences (no workflow of its
+    # own: the families that notify call its activity).
+    Family("notifications", activities=[NotificationActivities], router=notifications_routes.router),
+    # Referral partners' reads with their API key: open beds per house, counts only.
+    Family("partners", router=partners_routes.router),
+    Family(
+        "integrations",
+        router=api_keys_routes.router,
+        seed=[Step(Stage.DAILY_LIFE, seed_integrations.platform)],
+    ),
+    # The outbox delivered to integrators' endpoints, signed per Standard Webhooks.
+    Family(
+        "webhooks",
+        [WebhookEndpointWorkflow],
+        [WebhookActivities],
+        webhooks_routes.router,
+        histories=["tests.webhooks.histories"],
+    ),
 ]
 
 

@@ -23,6 +23,7 @@ from core.db import app_engine
 from core.filestore import file_store_from_settings
 from core.logging import configure_logging
 from core.notify import RecordingNotifier, SmtpNotifier
+from core.sms import TwilioSms
 from core.stripe_gateway import StripeGateway
 from core.temporal import connect, ensure_search_attributes
 from workflows.audit_sequencer import run_sequencer
@@ -30,11 +31,23 @@ from workflows.audit_sequencer import run_sequencer
 log = logging.getLogger("recoveryos.worker")
 
 
+def notifier_from_settings() -> RecordingNotifier:
+    """E-mail over SMTP when a host is set, texts through Twilio (or its stand-in) when an
+    account is; each is otherwise recorded only."""
+    s = get_settings()
+    sms = TwilioSms.from_settings(s)
+    smtp = SmtpNotifier.from_settings(s)
+    if smtp is not None:
+        smtp.sms = sms
+        return smtp
+    return RecordingNotifier(sms)
+
+
 def build_deps() -> Deps:
     return Deps(
         engine=app_engine(),
         files=file_store_from_settings(),
-        notifier=SmtpNotifier.from_settings(get_settings()) or RecordingNotifier(),
+        notifier=notifier_from_settings(),
         stripe=StripeGateway.from_settings(get_settings()),
     )
 

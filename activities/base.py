@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from temporalio import activity
 
+from core.config import get_settings
 from core.db import tenant_session
+from core.egress import Egress
 from core.errors import conflict_from_integrity
 from core.filestore import FileStore, file_store_from_settings
 from core.notify import Notifier, RecordingNotifier
@@ -39,6 +41,8 @@ class Deps:
     notifier: Notifier = field(default_factory=RecordingNotifier)
     # None when no Stripe key is configured: card payments then fail with a clear error.
     stripe: StripeGateway | None = None
+    # Outbound HTTP to customers' URLs (webhook receivers) under the SSRF guard.
+    egress: Egress = field(default_factory=lambda: Egress.from_settings(get_settings()))
     extra: dict[str, Any] = field(default_factory=dict)
 
 

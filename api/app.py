@@ -16,6 +16,7 @@ from api import docs as api_docs
 from api import errors, middleware, processes
 from api.errors import problem_responses
 from api.routes import auth, codec, health
+from api.routes.webhooks import outgoing as outgoing_webhooks
 from core.codec import codec_from_settings
 from core.config import get_settings
 from core.temporal import connect, ensure_search_attributes
@@ -93,6 +94,8 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth.router, responses=problem_responses(401, 422, 429, 503))
     app.include_router(codec.router, responses=signed_in)
+    # What we send to webhook endpoints, documented in OpenAPI's `webhooks` section.
+    app.webhooks.include_router(outgoing_webhooks.router)
     for r in registry.routers():
         app.include_router(r, responses={**signed_in, **problem_responses(404, 409)})
     return app

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 import pyotp
+from fastapi import HTTPException, status
 from sqlalchemy import Connection, select, text
 
 from core import audit
@@ -37,8 +38,9 @@ from core.enums import AuditAction, UserRole, UserStatus
 from core.fieldcrypt import blind_digest
 from core.passwords import verify_password
 from core.permissions import SECOND_FACTOR_ROLES, Perm, permissions_for
-from core.scope import NOTHING, Scope, ScopeKind
+from core.scope import NOTHING, ORG_WIDE, Scope, ScopeKind
 from models.users import RoleAssignment, User, UserSession
+from services.api_keys import split as split_key
 
 log = logging.getLogger("recoveryos.auth")
 
@@ -49,7 +51,8 @@ MFA_ROLES = SECOND_FACTOR_ROLES
 
 @dataclass(frozen=True)
 class Principal:
-    user_id: uuid.UUID
+    # None for an API key: its calls are the key's, never a user's.
+    user_id: uuid.UUID | None
     org_id: uuid.UUID
     roles: frozenset[UserRole]
     permissions: frozenset[Perm]
@@ -60,9 +63,23 @@ class Principal:
     mfa_pending: bool = False
     # What the caller's role assignments let it see within the org (core/scope.py).
     scope: Scope = NOTHING
+    # Set for a call made with an API key: the key is the actor (audit, `actor_type`).
+    api_key_id: uuid.UUID | None = None
+
+    @property
+    def actor_type(self) -> str:
+        return f"api_key:{self.api_key_id}" if self.api_key_id else "user"
 
     def can(self, perm: Perm) -> bool:
         return perm in self.permissions and not self.mfa_pending
+
+    @property
+    def person(self) -> uuid.UUID:
+        """The signed-in user, for what only a person may do (Part 2 records, consents): API
+        keys can never hold those permissions, so reaching here with one is refused."""
+        if self.user_id is None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs a signed-in person, not an API key")
+        return self.user_id
 
 
 @dataclass(frozen=True)
@@ -252,6 +269,7 @@ def _recovery_hash(user_id: uuid.UUID, code: str) -> bytes:
 
 def start_enrolment(p: Principal) -> tuple[str, str] | None:
     """(secret, otpauth URI) for an authenticator app; None when already enrolled."""
+    assert p.user_id is not None, "API keys never reach the second factor (api/deps.py)"
     with tenant_session(p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip) as s:
         user = s.get(User, p.user_id)
         assert user is not None
@@ -296,6 +314,7 @@ def complete_second_factor(p: Principal, code: str, *, activate: bool) -> tuple[
 
 
 def _check_code(p: Principal, code: str, *, activate: bool) -> tuple[MfaOutcome, list[str]]:
+    assert p.user_id is not None, "API keys never reach the second factor (api/deps.py)"
     st = get_settings()
     with tenant_session(p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip) as s:
         user = s.get(User, p.user_id)
@@ -379,6 +398,39 @@ def resolve(token: str, *, request_id: str | None, source_ip: str | None) -> Pri
         source_ip=source_ip,
         mfa_pending=row.mfa_pending,
         scope=Scope(ScopeKind(row.scope), tuple(row.house_ids), tuple(row.property_ids), row.resident_id),
+    )
+
+
+def resolve_api_key(key: str, *, request_id: str | None, source_ip: str | None) -> Principal | None:
+    """The key's principal: its org, its scopes as permissions, the whole org as scope and no
+    user; None for an unknown, revoked or expired key. One statement finds it, stamps
+    `last_used_at` and counts the call against the key's per-minute limit (in PostgreSQL, so
+    every replica counts the same calls); over the limit raises Throttled."""
+    parts = split_key(key)
+    if parts is None:
+        return None
+    with app_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(
+            text(
+                "SELECT key_id, org_id, scopes, rate_limit, window_count, window_ends_at "
+                "FROM auth_api_key(:p, :d)"
+            ),
+            {"p": parts[0], "d": parts[1]},
+        ).first()
+    if row is None:
+        return None
+    if row.window_count > row.rate_limit:
+        raise Throttled(_seconds_until(row.window_ends_at) or 1)
+    known = {p.value for p in Perm}
+    return Principal(
+        user_id=None,
+        org_id=row.org_id,
+        roles=frozenset(),
+        permissions=frozenset(Perm(s) for s in row.scopes if s in known),
+        request_id=request_id,
+        source_ip=source_ip,
+        scope=ORG_WIDE,
+        api_key_id=row.key_id,
     )
 
 

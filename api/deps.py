@@ -14,11 +14,14 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from api.auth import SESSION_COOKIE, Principal, resolve
+from api.auth import SESSION_COOKIE, Principal, Throttled, resolve, resolve_api_key
 from api.middleware import check_same_origin
+from core import audit
 from core.db import tenant_session
+from core.enums import AuditAction
 from core.filestore import FileStore, file_store_from_settings
 from core.permissions import Perm
+from services.api_keys import PREFIX as API_KEY_PREFIX
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -28,7 +31,7 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _session(request: Request, token: str | None) -> Principal:
+def _session(request: Request, token: str | None, *, keys: bool = True) -> Principal:
     from_cookie = not token
     token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -37,10 +40,43 @@ def _session(request: Request, token: str | None) -> Principal:
         )
     if from_cookie:
         check_same_origin(request)
+    elif token.startswith(API_KEY_PREFIX):
+        return _api_key(request, token, keys)
     p = resolve(token, request_id=request.state.request_id, source_ip=client_ip(request))
     if p is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "session expired or invalid", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return p
+
+
+def _api_key(request: Request, token: str, allowed: bool) -> Principal:
+    """A call made with an API key (`Authorization: Bearer rok_...`): authenticated like a
+    session, then recorded in the org's audit trail as the key's, route and method only."""
+    if not allowed:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an API key cannot sign in; use it on other routes")
+    try:
+        p = resolve_api_key(token, request_id=request.state.request_id, source_ip=client_ip(request))
+    except Throttled as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"this API key's rate limit is used up; retry after {exc.retry_after} s",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    if p is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "API key unknown, revoked or expired",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    route = request.scope.get("route")
+    with tenant(p) as s:
+        audit.record(
+            s,
+            AuditAction.EXECUTE,
+            "api_keys",
+            p.api_key_id,
+            {"method": request.method, "route": getattr(route, "path", None) or "unknown"},
         )
     return p
 
@@ -57,8 +93,8 @@ def current_principal(request: Request, token: Annotated[str | None, Depends(oau
 
 
 def signing_in_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
-    """A full session or one still waiting for its second factor."""
-    return _session(request, token)
+    """A full session or one still waiting for its second factor (never an API key)."""
+    return _session(request, token, keys=False)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
@@ -94,7 +130,12 @@ def require_any(*perms: Perm) -> Callable[[Principal], Principal]:
 def tenant(p: Principal) -> Iterator[Session]:
     """The caller's org, scope, user, request id and address, in one transaction."""
     with tenant_session(
-        p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip, scope=p.scope
+        p.org_id,
+        p.user_id,
+        actor_type=p.actor_type,
+        request_id=p.request_id,
+        source_ip=p.source_ip,
+        scope=p.scope,
     ) as s:
         yield s
 

@@ -223,6 +223,7 @@ def install(app: FastAPI) -> None:
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                webhooks=app.webhooks.routes,
             )
             comps = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, spec in (

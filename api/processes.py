@@ -178,6 +178,23 @@ class Processes:
             _retrieve_start_error(op)
             return None
 
+    async def ensure_running(
+        self, process: Process, key: uuid.UUID, run: MethodAsyncSingleParam[W, Any, Any], arg: Any
+    ) -> str:
+        """Start the workflow unless one runs under this id; a finished one is started anew (an
+        endpoint enabled again). Returns the workflow id."""
+        wf_id = self.workflow_id(process, key)
+        await self._client.start_workflow(
+            run,
+            arg,
+            id=wf_id,
+            task_queue=self._config.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            search_attributes=org_attributes(self.actor.org_id) if self._config.search_attributes else None,
+        )
+        return wf_id
+
     async def update(
         self, process: Process, key: uuid.UUID | str, update: UpdateMethodMultiParam[[Any, A], R], arg: A
     ) -> R:

@@ -102,6 +102,19 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
 
+    # Outgoing webhooks (README "Webhooks"). Outside local mode a receiver must be https and
+    # resolve to public addresses only; these host:port pairs are exempt (a receiver on this
+    # machine in tests or staging). A receiver gets this long to answer, or the attempt failed.
+    webhook_allowed_targets: list[str] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+
+    # Text messages (core/sms.py): Twilio's Messages API, or the local stand-in at
+    # twilio_base_url (core/sms_standin.py). Unset account: texts are recorded, not sent.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_base_url: str | None = None
+
     # Document files: "local" keeps them under files_dir (default <state_dir>/files); "s3"
     # writes them to s3_bucket (boto3 reads AWS_* credentials from the environment).
     file_store: Literal["local", "s3"] = "local"

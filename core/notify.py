@@ -3,8 +3,10 @@
 Activities call `Notifier.deliver` (signing links) or `Notifier.send_email` (dunning reminders
 and escalations); the worker injects the implementation. `RecordingNotifier` keeps both for
 tests and local development (staff can also show a signer their link from the API).
-`SmtpNotifier` sends e-mail over SMTP (`RECOVERYOS_SMTP_HOST` / `_PORT` / `_FROM`, optional
-STARTTLS and login) and keeps signing deliveries the recording way until they get an address.
+Texts (`Notifier.send_sms`) go through an SMS gateway when one is configured (core/sms.py:
+Twilio or its local stand-in) and are recorded either way. `SmtpNotifier` sends e-mail over
+SMTP (`RECOVERYOS_SMTP_HOST` / `_PORT` / `_FROM`, optional STARTTLS and login) and keeps
+signing deliveries the recording way until they get an address.
 
 An e-mail carries a Message-ID its caller derives from a business key, so a retried send is
 recognisably the same message.
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,18 @@ class Email:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Sms:
+    """One text message to one number (E.164)."""
+
+    to: str
+    body: str
+
+
+class SmsGateway(Protocol):
+    def send(self, to: str, body: str) -> str: ...
+
+
 class Notifier:
     def deliver(self, delivery: Delivery) -> None:
         raise NotImplementedError
@@ -52,14 +66,21 @@ class Notifier:
         """Send; returns the Message-ID the message went out with."""
         raise NotImplementedError
 
+    def send_sms(self, sms: Sms) -> str:
+        """Send; returns the gateway's message id."""
+        raise NotImplementedError
+
 
 class RecordingNotifier(Notifier):
     """Delivers nowhere; remembers what it was asked to deliver."""
 
-    def __init__(self) -> None:
+    def __init__(self, sms: SmsGateway | None = None) -> None:
         self._lock = threading.Lock()
         self._deliveries: list[Delivery] = []
         self._emails: list[Email] = []
+        self._texts: list[Sms] = []
+        # Texts go out through this gateway (core/sms.py) when there is one.
+        self.sms = sms
 
     def deliver(self, delivery: Delivery) -> None:
         with self._lock:
@@ -69,6 +90,15 @@ class RecordingNotifier(Notifier):
         with self._lock:
             self._emails.append(email)
         return email.message_id
+
+    def send_sms(self, sms: Sms) -> str:
+        with self._lock:
+            self._texts.append(sms)
+        return self.sms.send(sms.to, sms.body) if self.sms is not None else f"recorded-{len(self._texts)}"
+
+    def texts(self) -> list[Sms]:
+        with self._lock:
+            return list(self._texts)
 
     def emails(self) -> list[Email]:
         with self._lock:
@@ -93,8 +123,9 @@ class SmtpNotifier(RecordingNotifier):
         username: str | None = None,
         password: str | None = None,
         timeout: float = 30.0,
+        sms: SmsGateway | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(sms)
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.username, self.password, self.timeout = starttls, username, password, timeout
 

@@ -29,6 +29,10 @@ class Perm(StrEnum):
     COMPLIANCE_MANAGE = "compliance:manage"
     AUDIT_READ = "audit:read"
     CODEC_DECODE = "codec:decode"
+    # Webhook endpoints and API keys: what leaves the system for other systems.
+    INTEGRATIONS_MANAGE = "integrations:manage"
+    # Open beds per house as counts (no names): staff, and referral partners' keys.
+    AVAILABILITY_READ = "availability:read"
     SELF_SERVICE = "self:service"
 
 
@@ -94,6 +98,11 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Perm]] = {
     ),
     UserRole.RESIDENT: frozenset({P.SELF_SERVICE}),
 }
+
+# Whoever may see the houses may see how many beds are open in them.
+for _role, _perms in list(ROLE_PERMISSIONS.items()):
+    if P.PROPERTY_READ in _perms:
+        ROLE_PERMISSIONS[_role] = _perms | {P.AVAILABILITY_READ}
 
 # Roles that can read Part 2 data must prove a second factor (README "Security").
 SECOND_FACTOR_ROLES = frozenset(

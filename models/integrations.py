@@ -7,10 +7,10 @@ as a SHA-256 hash plus a short plaintext prefix used to find the row.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import IntegrationProvider, JobStatus, MessageChannel, WebhookDeliveryStatus
@@ -37,7 +37,7 @@ class ApiKey(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     __tablename__ = "api_keys"
 
     name: Mapped[str]
-    # First 8 characters of the key: finds the row before the hash is compared.
+    # The 8 characters after `rok_`: find the row before the hash is compared.
     key_prefix: Mapped[str]
     # SHA-256 of the full key; the key itself is shown once and never stored.
     key_hash: Mapped[bytes]
@@ -45,6 +45,10 @@ class ApiKey(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Calls per minute; the current one-minute window and its count (auth_api_key, 0022).
+    rate_limit_per_minute: Mapped[int] = mapped_column(Integer, default=600, server_default=text("600"))
+    window_started_at: Mapped[datetime | None]
+    window_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         # Platform-wide and not partial: the key arrives before the org is known, and a
@@ -66,6 +70,7 @@ class ApiKey(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
         CheckConstraint("char_length(key_prefix) = 8", name="key_prefix_length"),
         CheckConstraint("octet_length(key_hash) = 32", name="key_hash_length"),
         CheckConstraint("jsonb_typeof(scopes) = 'array'", name="scopes_is_array"),
+        CheckConstraint("rate_limit_per_minute BETWEEN 1 AND 100000", name="rate_limit_positive"),
     )
 
 
@@ -83,6 +88,18 @@ class Webhook(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     # Consecutive failures; the endpoint is disabled past a threshold.
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     last_success_at: Mapped[datetime | None]
+    # ENCRYPTED: the secret before the last rotation; it signs too until the overlap ends.
+    previous_secret_ct: Mapped[bytes | None] = encrypted_column("previous_secret")
+    previous_secret = Encrypted(str)
+    previous_secret_expires_at: Mapped[datetime | None]
+    # The last outbox position delivered (services/events.py): any worker continues from here.
+    position_tx: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    position_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # When the event at the head of this endpoint's feed first failed; None while healthy.
+    failing_since: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    # "gone" (the receiver answered 410), "failing" (failed for too long), "staff".
+    disabled_reason: Mapped[str | None]
 
     deliveries: Mapped[list[WebhookDelivery]] = relationship(back_populates="webhook")
 
@@ -99,14 +116,16 @@ class Webhook(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
             "failure_count",
             postgresql_where=text("failure_count > 0 AND deleted_at IS NULL"),
         ),
-        CheckConstraint("url LIKE 'https://%'", name="url_https"),
+        # HTTPS outside local mode and allow-listed receivers is the API's rule (README "Webhooks").
+        CheckConstraint("url ~ '^https?://'", name="url_http_or_https"),
         CheckConstraint("failure_count >= 0", name="failure_count_nonnegative"),
         CheckConstraint("jsonb_typeof(event_types) = 'array'", name="event_types_is_array"),
     )
 
 
 class WebhookDelivery(IdMixin, TenantMixin, Base):
-    """One event sent to one webhook. Rows are never deleted; only delivery state advances."""
+    """One attempt to send one event to one webhook: a retry or a replay is a new row. Rows
+    are never deleted. The id comes from the delivering workflow, so a retried write is one row."""
 
     __tablename__ = "webhook_deliveries"
 
@@ -125,12 +144,19 @@ class WebhookDelivery(IdMixin, TenantMixin, Base):
     response_status: Mapped[int | None] = mapped_column(Integer)
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    # ENCRYPTED: the first bytes of the receiver's answer (it may echo anything back).
+    response_body_ct: Mapped[bytes | None] = encrypted_column("response_body")
+    response_body = Encrypted(str)
+    # Why no answer counted: "timeout", "connection refused", "refused: private address"...
+    error: Mapped[str | None]
+    # Sent again on staff's request (not the feed's own attempt).
+    replay: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     webhook: Mapped[Webhook] = relationship(back_populates="deliveries")
 
     __table_args__ = (
-        # A retried send updates this row instead of creating a second delivery.
-        UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_webhook_event"),
+        Index("ix_webhook_deliveries_org_webhook_event", "org_id", "webhook_id", "event_id"),
         # Dispatcher queue: due retries.
         Index(
             "ix_webhook_deliveries_org_due",
@@ -184,9 +210,15 @@ class NotificationPreference(IdMixin, TenantMixin, AuditColumnsMixin, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     channel: Mapped[MessageChannel] = mapped_column(pg_enum(MessageChannel))
-    # e.g. "payment.due", "announcement.published"
+    # A notification kind (services/notifications.py), e.g. "message.received"; "*" is the
+    # user's setting for every kind on this channel.
     event_type: Mapped[str]
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Quiet hours in the user's own time zone (on the "*" row): nothing is sent from start to
+    # end (across midnight when end < start).
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    time_zone: Mapped[str | None]
 
     user: Mapped[User] = relationship(back_populates="notification_preferences")
 

@@ -268,6 +268,11 @@ class Lead(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
         ForeignKey("residents.id", ondelete="SET NULL")
     )
     converted_at: Mapped[datetime | None]
+    # The referral partner's API key the lead came in through (api/routes/partners.py), so an
+    # operator sees which partner referred whom; None for leads staff recorded.
+    referred_by_api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
 
     house_preference: Mapped[House | None] = relationship()
     assigned_to_user: Mapped[User | None] = relationship()
@@ -293,6 +298,12 @@ class Lead(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
             ),
         ),
         Index("ix_leads_org_email_bidx", "org_id", "email_bidx"),
+        Index(
+            "ix_leads_org_referred_by",
+            "org_id",
+            "referred_by_api_key_id",
+            postgresql_where=text("referred_by_api_key_id IS NOT NULL"),
+        ),
         Index("ix_leads_org_phone_bidx", "org_id", "phone_bidx"),
         # A resident is the conversion of at most one lead.
         Index(

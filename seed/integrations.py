@@ -14,6 +14,7 @@ from core.enums import (
     UserRole,
     WebhookDeliveryStatus,
 )
+from core.events import EventType
 from models.integrations import (
     ApiKey,
     IntegrationConfig,
@@ -24,6 +25,7 @@ from models.integrations import (
 )
 from models.users import UserSession
 from seed.context import SeedContext, day_at
+from services.webhooks import signing
 
 
 def platform(ctx: SeedContext) -> None:
@@ -55,23 +57,23 @@ def _webhooks(ctx: SeedContext) -> None:
             Webhook,
             url=f"https://hooks.example.com/recoveryos/{ctx.slug}/billing",
             description="Accounting system",
-            event_types=["payment.succeeded", "invoice.issued"],
-            secret=secrets.token_urlsafe(32),
+            event_types=[EventType.PAYMENT_RECEIVED.value, EventType.INVOICE_ISSUED.value],
+            secret=signing.new_secret(),
             last_success_at=day_at(-1, 10),
         ),
         ctx.new(
             Webhook,
             url=f"https://crm.example.org/webhooks/{ctx.slug}",
             description="Referral CRM",
-            event_types=["resident.admitted"],
-            secret=secrets.token_urlsafe(32),
+            event_types=[EventType.RESIDENT_ADMITTED.value],
+            secret=signing.new_secret(),
             failure_count=2,
         ),
     ]
     ctx.flush()
     for k, hook in enumerate(hooks):
         ok = k == 0
-        event = "payment.succeeded" if ok else "resident.admitted"
+        event = (EventType.PAYMENT_RECEIVED if ok else EventType.RESIDENT_ADMITTED).value
         ctx.add(
             WebhookDelivery(
                 id=ctx.nid(),
@@ -86,6 +88,7 @@ def _webhooks(ctx: SeedContext) -> None:
                 next_attempt_at=None if ok else day_at(0, 10),
                 response_status=200 if ok else 503,
                 delivered_at=day_at(-1, 10) if ok else None,
+                latency_ms=180 if ok else 15000,
             )
         )
 

@@ -137,21 +137,40 @@ def read_after(
     )
     if types is not None:
         q = q.where(DomainEvent.type.in_([t.value for t in types]))
-    rows = session.scalars(q).all()
-    events = [
-        Event(
-            r.id,
-            EventType(r.type),
-            r.subject_id,
-            r.resident_id,
-            r.house_id,
-            dict(r.data),
-            r.occurred_at,
-            Position(r.tx, r.seq),
-        )
-        for r in rows
-    ]
+    events = [_event(r) for r in session.scalars(q).all()]
     return EventPage(events, events[-1].position if events else after)
+
+
+def _event(r: DomainEvent) -> Event:
+    return Event(
+        r.id,
+        EventType(r.type),
+        r.subject_id,
+        r.resident_id,
+        r.house_id,
+        dict(r.data),
+        r.occurred_at,
+        Position(r.tx, r.seq),
+    )
+
+
+def end(session: Session) -> Position:
+    """The position of the org's last settled event: a consumer that starts here gets every
+    event committed from now on and none before (a transaction still running has a later tx)."""
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    row = session.execute(
+        select(DomainEvent.tx, DomainEvent.seq)
+        .where(DomainEvent.org_id == org_id, DomainEvent.tx < _SETTLED)
+        .order_by(DomainEvent.tx.desc(), DomainEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return START if row is None else Position(row.tx, row.seq)
+
+
+def get_event(session: Session, event_id: uuid.UUID) -> Event | None:
+    """One event by its id (a consumer sending or replaying it), None when it is not visible."""
+    row = session.get(DomainEvent, event_id)
+    return None if row is None else _event(row)
 
 
 def events_about(session: Session, subject_id: uuid.UUID) -> list[EventType]:

@@ -39,6 +39,7 @@ def record_lead(session: Session, lead_id: uuid.UUID, data: NewLead, created_by:
         housing_gender=data.housing_gender,
         desired_move_in_date=data.desired_move_in_date,
         house_preference_id=data.house_preference_id,
+        referred_by_api_key_id=data.referred_by_api_key_id,
         # Whoever takes the inquiry owns it until it is reassigned; for a house-scoped
         # manager that is also what keeps their own lead visible to them.
         assigned_to_user_id=created_by,

@@ -34,6 +34,9 @@ def _free_port() -> int:
 # Stripe as every test sees it (the worker, the API and schemathesis alike): the billing tests
 # start localstripe on this address (tests/billing/conftest.py).
 STRIPE_BASE = f"http://127.0.0.1:{_free_port()}"
+# The one local webhook receiver the worker and the API may call (core/egress.py keeps every
+# other loopback or private address out): the webhook API tests listen here.
+WEBHOOK_RECEIVER_PORT = _free_port()
 
 
 os.environ.update(
@@ -49,6 +52,7 @@ os.environ.update(
         "RECOVERYOS_STRIPE_API_KEY": "sk_test_recoveryos",
         "RECOVERYOS_STRIPE_API_BASE": STRIPE_BASE,
         "RECOVERYOS_STRIPE_WEBHOOK_SECRET": "whsec_recoveryos_test",
+        "RECOVERYOS_WEBHOOK_ALLOWED_TARGETS": f'["127.0.0.1:{WEBHOOK_RECEIVER_PORT}"]',
     }
 )
 os.environ.pop("TEMPORAL_ADDRESS", None)

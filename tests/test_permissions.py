@@ -301,3 +301,72 @@ def test_each_role_reaches_exactly_the_disclosure_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, DISCLOSURE_MATRIX) == []
+
+
+# --- the role matrix of the webhook and API key routes, enforced over HTTP -------------------------------
+
+I_MANAGE = frozenset({Perm.INTEGRATIONS_MANAGE})
+WEBHOOK_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", "/v1/webhooks/event-types"): I_MANAGE,
+    ("POST", "/v1/webhooks"): I_MANAGE,
+    ("GET", "/v1/webhooks"): I_MANAGE,
+    ("GET", "/v1/webhooks/{webhook_id}"): I_MANAGE,
+    ("PATCH", "/v1/webhooks/{webhook_id}"): I_MANAGE,
+    ("DELETE", "/v1/webhooks/{webhook_id}"): I_MANAGE,
+    ("POST", "/v1/webhooks/{webhook_id}/secret/rotation"): I_MANAGE,
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): I_MANAGE,
+    ("POST", "/v1/webhooks/{webhook_id}/replay"): I_MANAGE,
+    ("POST", "/v1/api-keys"): I_MANAGE,
+    ("GET", "/v1/api-keys"): I_MANAGE,
+    ("GET", "/v1/api-keys/{api_key_id}"): I_MANAGE,
+    ("DELETE", "/v1/api-keys/{api_key_id}"): I_MANAGE,
+}
+
+
+def test_the_webhook_matrix_names_every_webhook_and_api_key_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import api_keys, webhooks
+
+    routes = {
+        (m, r.path)
+        for router in (webhooks.router, api_keys.router)
+        for r in router.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods or ()
+    }
+    assert set(WEBHOOK_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_webhook_and_api_key_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, WEBHOOK_MATRIX) == []
+
+
+# --- everyone's own notification settings (never a 403), and the open-bed counts -------------
+
+ME_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", "/v1/me/notification-preferences"): frozenset(Perm),
+    ("PUT", "/v1/me/notification-preferences"): frozenset(Perm),
+    # Referral partners' open-bed counts, which staff may read too.
+    ("GET", "/v1/availability"): frozenset({Perm.AVAILABILITY_READ}),
+}
+
+
+def test_the_me_matrix_names_every_notification_and_partner_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import notifications, partners
+
+    mine = [*notifications.router.routes, *partners.router.routes]
+    routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(ME_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_its_own_notification_settings_and_the_open_beds_it_may(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, ME_MATRIX) == []

@@ -154,7 +154,9 @@ def _read(s: Session, document_id: uuid.UUID) -> DocumentOut:
     )
 
 
-def _create(s: Session, document_id: uuid.UUID, body: DocumentCreate, user_id: uuid.UUID) -> DocumentOut:
+def _create(
+    s: Session, document_id: uuid.UUID, body: DocumentCreate, user_id: uuid.UUID | None
+) -> DocumentOut:
     on = body.effective_date or datetime.now(UTC).date()
     documents.create_from_template(s, document_id, body.template_id, body.resident_id, on, user_id)
     s.flush()
@@ -251,7 +253,7 @@ def _record_upload(
     data: bytes,
     upload: UploadFile,
     resident_id: uuid.UUID | None,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
 ) -> FileOut:
     if resident_id is not None:
         residents.get_resident(s, resident_id)

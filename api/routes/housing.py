@@ -243,7 +243,7 @@ def _check_manager(s: Session, values: dict[str, Any]) -> None:
 
 
 def _create(
-    s: Session, kind: Kind, out: type[RowOut], body: BaseModel, key: str | None, user_id: uuid.UUID
+    s: Session, kind: Kind, out: type[RowOut], body: BaseModel, key: str | None, user_id: uuid.UUID | None
 ) -> tuple[Any, bool]:
     place_id, replayed = uuid.uuid4(), False
     if key is not None:

@@ -67,8 +67,8 @@ class LeadCreate(BaseModel):
         None, description="the house the person asked for; a house-scoped caller may name only their own"
     )
 
-    def to_contract(self) -> NewLead:
-        return NewLead(**self.model_dump())
+    def to_contract(self, referred_by_api_key_id: uuid.UUID | None = None) -> NewLead:
+        return NewLead(**self.model_dump(), referred_by_api_key_id=referred_by_api_key_id)
 
 
 class LeadPublic(BaseModel):
@@ -87,6 +87,9 @@ class LeadPublic(BaseModel):
     housing_gender: HouseGender | None = Field(description="the house designation the person needs")
     desired_move_in_date: Day | None = Field(description="when the person hopes to move in")
     house_preference_id: uuid.UUID | None = Field(None, description="the house the person prefers, if any")
+    referred_by_api_key_id: uuid.UUID | None = Field(
+        None, description="the referral partner's API key the lead came in through"
+    )
     created_at: datetime | None = Field(description="when the inquiry was recorded")
     workflow_id: str = Field(description="the intake workflow's id")
 
@@ -105,6 +108,7 @@ class LeadPublic(BaseModel):
             housing_gender=lead.housing_gender,
             desired_move_in_date=lead.desired_move_in_date,
             house_preference_id=lead.house_preference_id,
+            referred_by_api_key_id=lead.referred_by_api_key_id,
             created_at=lead.created_at,
             workflow_id=INTAKE.id(lead.org_id, lead.id),
         )
@@ -137,7 +141,7 @@ def _read_public(s: Session, lead_id: uuid.UUID) -> LeadPublic:
 @router.post("", status_code=201, response_model=LeadPublic, responses=start_responses(LeadPublic))
 async def create_lead(
     body: LeadCreate,
-    _: Writer,
+    p: Writer,
     processes: ProcessesDep,
     db: TenantDep,
     response: Response,
@@ -153,7 +157,8 @@ async def create_lead(
         INTAKE,
         lead_id,
         IntakeWorkflow.run,
-        IntakeInput(processes.actor, lead_id, body.to_contract()),
+        # A partner's key is recorded as the referrer (README "Referral partners").
+        IntakeInput(processes.actor, lead_id, body.to_contract(p.api_key_id)),
         update=IntakeWorkflow.wait_recorded,
         update_arg=Wait(processes.actor),
     )

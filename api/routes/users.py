@@ -211,7 +211,7 @@ async def _check_target(p: Principal, db: TenantDB, user_id: uuid.UUID) -> None:
 
 
 def _invite(
-    s: Session, body: UserIn, key: str | None, by: uuid.UUID
+    s: Session, body: UserIn, key: str | None, by: uuid.UUID | None
 ) -> tuple[UserOut, Invitation | None, str | None]:
     user_id, replayed = uuid.uuid4(), False
     if key is not None:

@@ -26,3 +26,5 @@ class NewLead:
     housing_gender: HouseGender | None = None
     desired_move_in_date: date | None = None
     house_preference_id: uuid.UUID | None = None
+    # Set by the API for a lead created with a referral partner's key, never by the caller.
+    referred_by_api_key_id: uuid.UUID | None = None

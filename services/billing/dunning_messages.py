@@ -1,11 +1,11 @@
 """What dunning says and to whom: reminder and escalation e-mails, the resident's and the house
 managers' addresses, and the wording guard. A message names the house, the invoice, the amount
 and the pay link and nothing clinical (42 CFR Part 2): `assert_no_part2_words` guards every
-message, and a house name that would say what kind of place it is gives way to a neutral one."""
+message, and a house name that would say what kind of place it is gives way to a neutral one
+(the word list: core/wording.py)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 
@@ -13,51 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.enums import UserRole, UserStatus
+
+# Re-exported: dunning and its tests name them here.
+from core.wording import PART2_WORDS as PART2_WORDS
+from core.wording import neutral as neutral
+from core.wording import part2_words_in as part2_words_in
 from models.residents import Resident
 from models.users import RoleAssignment, User
 from services.billing.links import dollars
-
-# Words that would reveal (or hint at) substance-use treatment: never in a dunning message.
-PART2_WORDS = (
-    "treatment",
-    "program",
-    "recovery",
-    "substance",
-    "detox",
-    "rehab",
-    "clinical",
-    "diagnosis",
-    "addiction",
-    "alcohol",
-    "drug",
-    "sober",
-    "therapy",
-    "counsel",
-    "relapse",
-    "medication",
-    "methadone",
-    "opioid",
-    "narcotic",
-    "patient",
-)
-
-
-_PART2 = re.compile("|".join(PART2_WORDS), re.IGNORECASE)
-
-
-def part2_words_in(text: str) -> list[str]:
-    return sorted({m.group(0).lower() for m in _PART2.finditer(text)})
 
 
 def assert_no_part2_words(text: str) -> None:
     found = part2_words_in(text)
     if found:
         raise ValueError(f"a dunning message may not contain {found}")
-
-
-def neutral(name: str | None, fallback: str) -> str:
-    """A house or operator name, unless it would say what kind of place this is."""
-    return name if name and not part2_words_in(name) else fallback
 
 
 def resident_addresses(session: Session, resident_id: uuid.UUID) -> list[str]:

@@ -255,6 +255,37 @@ def _patient_notice(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return str(resident), r.json()["workflow_id"]
 
 
+def _stopped_webhook(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    """A webhook endpoint whose workflow has ended (disabled), so its history stands still."""
+    from tests.conftest import WEBHOOK_RECEIVER_PORT
+
+    r = http.post(
+        "/v1/webhooks",
+        json={"url": f"http://127.0.0.1:{WEBHOOK_RECEIVER_PORT}/x", "event_types": ["lead.created.v1"]},
+    )
+    assert r.status_code == 201, r.text
+    hook_id, wf_id = r.json()["id"], r.json()["workflow_id"]
+    assert http.patch(f"/v1/webhooks/{hook_id}", json={"is_active": False}).status_code == 200
+
+    async def closed() -> None:
+        from temporalio.client import WorkflowExecutionStatus
+
+        handle = (await connect()).get_workflow_handle(wf_id)
+        for _ in range(300):
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the endpoint's workflow did not end")
+
+    asyncio.run(closed())
+    return hook_id, wf_id
+
+
+def _webhook(method: str, path: str, body: dict[str, Any] | None) -> Endpoint:
+    own = "/v1/webhooks/{id}"
+    return Endpoint(method, path, body, UserRole.ORG_OWNER, _stopped_webhook, "webhook_id", own)
+
+
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
@@ -363,6 +394,8 @@ WORKFLOW_ENDPOINTS = [
     ),
     _dunning("/v1/dunning/invoices/{id}/start"),
     _dunning("/v1/dunning/invoices/{id}/write-off"),
+    _webhook("PATCH", "/v1/webhooks/{id}", {"is_active": True}),
+    _webhook("POST", "/v1/webhooks/{id}/replay", {"since": "2026-01-01T00:00:00Z"}),
     Endpoint(
         "POST",
         "/v1/billing/residents/{id}/deposit/settlement",

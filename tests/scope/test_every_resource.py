@@ -31,8 +31,9 @@ from tests.scope.world import Side, add_login, build_side
 
 SPECIALIST = UserRole.BILLING_SPECIALIST
 # Path parameters that are not a house's resources: a signed link's token authorises itself,
-# and staff identities (sessions, users) are managed org-wide.
-NOT_HOUSE_RESOURCES = {"token", "session_id", "user_id"}
+# and staff identities (sessions, users) and integrations (webhook endpoints, API keys) are
+# managed org-wide.
+NOT_HOUSE_RESOURCES = {"token", "session_id", "user_id", "webhook_id", "api_key_id"}
 PARAM = re.compile(r"{(\w+)}")
 
 

@@ -121,7 +121,9 @@ def _deposit(s: Session, resident_id: uuid.UUID) -> DepositPublic:
     )
 
 
-def _collect_deposit(s: Session, payment_id: uuid.UUID, body: DepositIn, user: uuid.UUID) -> DepositPublic:
+def _collect_deposit(
+    s: Session, payment_id: uuid.UUID, body: DepositIn, user: uuid.UUID | None
+) -> DepositPublic:
     d = deposits.collect_deposit(
         s,
         payment_id,

@@ -91,7 +91,9 @@ def _payment(s: Session, payment_id: uuid.UUID) -> PaymentPublic:
     return out
 
 
-def _record_payment(s: Session, payment_id: uuid.UUID, data: NewPayment, user: uuid.UUID) -> PaymentPublic:
+def _record_payment(
+    s: Session, payment_id: uuid.UUID, data: NewPayment, user: uuid.UUID | None
+) -> PaymentPublic:
     payments.record_received_payment(s, payment_id, data, recorded_by=user)
     return _payment(s, payment_id)
 

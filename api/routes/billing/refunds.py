@@ -56,7 +56,7 @@ class CardRefundPublic(BaseModel):
 
 
 def _refund(
-    s: Session, refund_id: uuid.UUID, payment_id: uuid.UUID, cents: int, user: uuid.UUID
+    s: Session, refund_id: uuid.UUID, payment_id: uuid.UUID, cents: int, user: uuid.UUID | None
 ) -> RefundPublic:
     payment = payments.get_payment(s, payment_id)
     if payment.method not in payments.OFFLINE_METHODS:

@@ -54,7 +54,7 @@ async def add_to_care_team(
 ) -> CareTeamMemberOut:
     """Assign a staff user to the resident's care team (their `treatment-team` basis starts
     now); assigning someone already on it returns their assignment."""
-    row = await db.run(care_team.add_member, resident_id, body.user_id, body.role, p.user_id)
+    row = await db.run(care_team.add_member, resident_id, body.user_id, body.role, p.person)
     return CareTeamMemberOut.model_validate(row)
 
 
@@ -63,5 +63,5 @@ async def remove_from_care_team(
     resident_id: uuid.UUID, user_id: uuid.UUID, p: ConsentManager, db: TenantDep
 ) -> Response:
     """End a staff user's assignment: their `treatment-team` basis ends at once."""
-    await db.run(care_team.remove_member, resident_id, user_id, datetime.now(UTC), p.user_id)
+    await db.run(care_team.remove_member, resident_id, user_id, datetime.now(UTC), p.person)
     return Response(status_code=204)

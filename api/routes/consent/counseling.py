@@ -80,7 +80,7 @@ async def write_counseling_note(
 ) -> CounselingNoteOut:
     """Write a counseling note; its author can always read it back."""
     new = counseling.NewNote(body.session_date, body.session_kind, body.body)
-    return await db.run(_write, uuid.uuid4(), resident_id, p.user_id, new)
+    return await db.run(_write, uuid.uuid4(), resident_id, p.person, new)
 
 
 def _write(

@@ -25,4 +25,4 @@ NoticeGiver = Annotated[Principal, Depends(require_any(Perm.ADMISSION_MANAGE, Pe
 
 
 def caller(p: Principal) -> Caller:
-    return Caller(p.user_id, p.permissions, p.resident_id)
+    return Caller(p.person, p.permissions, p.resident_id)

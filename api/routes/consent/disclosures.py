@@ -189,7 +189,7 @@ async def record_disclosure(
     `information_not_covered`, `purpose_not_covered`, `restricted`) unless an active consent
     covers the recipient, every kind of information and the purpose. The package PDF carries the
     description, the chosen 2024 §2.32 statement verbatim and the consent or its scope."""
-    new, ready = await db.run(_begin, _new(resident_id, body, p.user_id), idempotency_key, body)
+    new, ready = await db.run(_begin, _new(resident_id, body, p.person), idempotency_key, body)
     if isinstance(ready, DisclosureOut):
         response.status_code = 200
         return ready

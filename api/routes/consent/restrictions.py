@@ -103,7 +103,7 @@ async def request_restriction(
         uuid.uuid4(),
         resident_id,
         datetime.now(UTC),
-        p.user_id,
+        p.person,
         body.recipient_class,
         body.recipient,
         tuple(body.information_classes),
@@ -152,7 +152,7 @@ async def decide_restriction(
 ) -> RestrictionOut:
     """Grant or deny the request; 409 for denying a health-plan paid-in-full restriction (it must
     be granted) or for changing an answer already given."""
-    return await db.run(_decide, resident_id, restriction_id, body, p.user_id)
+    return await db.run(_decide, resident_id, restriction_id, body, p.person)
 
 
 def _terminate(s: Session, resident_id: uuid.UUID, restriction_id: uuid.UUID) -> RestrictionOut:

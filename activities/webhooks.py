@@ -1,0 +1,158 @@
+"""Webhook delivery activities: each reads or writes through services/webhooks/ in short
+tenant transactions; the receiver is called between them, never inside one.
+
+`send` is one attempt: it reads what to send, POSTs it (core/egress.py: the SSRF guard and
+the time limit) and records the attempt. A receiver's failure is an answer, not an error: the
+workflow decides when to try again. Only our own failures (the database) raise and are
+retried by Temporal, and the attempt's row id keeps such a retry to one row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from temporalio import activity
+
+from activities.base import Deps, TenantActivities
+from core.contracts.webhooks import Batch, EventRef
+from core.events import Position
+from core.notify import Email
+from core.process import Actor
+from services.webhooks import deliveries, signing
+from services.webhooks.deliveries import Attempt
+
+
+@dataclass(frozen=True)
+class NextBatch:
+    actor: Actor
+    webhook_id: uuid.UUID
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class Send:
+    actor: Actor
+    webhook_id: uuid.UUID
+    event: EventRef
+    number: int
+    delivery_id: uuid.UUID
+    at: datetime
+    replay: bool = False
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    # The receiver answered 410 Gone: it wants no more.
+    GONE = "gone"
+    # The endpoint was disabled or deleted meanwhile: nothing was sent.
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Sent:
+    outcome: Outcome
+    status: int | None = None
+    # Since when the endpoint's head event has been failing (None: healthy).
+    failing_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Disable:
+    actor: Actor
+    webhook_id: uuid.UUID
+    # "gone" or "failing"
+    reason: str
+    at: datetime
+    failing_days: int = 5
+
+
+@dataclass(frozen=True)
+class ReplayPage:
+    actor: Actor
+    webhook_id: uuid.UUID
+    since: datetime | None
+    event_id: uuid.UUID | None
+    after: EventRef | None
+    limit: int = 100
+
+
+_WHY = {
+    "gone": "its receiver answered 410 Gone, which asks for no more deliveries",
+    "failing": "every delivery to it failed for {days} days",
+}
+
+
+class WebhookActivities(TenantActivities):
+    def __init__(self, deps: Deps) -> None:
+        super().__init__(deps)
+        self.egress = deps.egress
+        self.notifier = deps.notifier
+
+    @activity.defn(name="webhooks.next_batch")
+    def next_batch(self, inp: NextBatch) -> Batch:
+        with self.session(inp.actor) as s:
+            return deliveries.next_batch(s, inp.webhook_id, inp.limit)
+
+    @activity.defn(name="webhooks.send")
+    def send(self, inp: Send) -> Sent:
+        with self.session(inp.actor) as s:
+            prepared = deliveries.prepare(s, inp.webhook_id, inp.event.event_id, inp.at)
+        if prepared is None:
+            return Sent(Outcome.STOPPED)
+        # The receiver checks the timestamp against its own clock: the real time of sending.
+        headers = signing.headers(prepared.secrets, str(inp.event.event_id), self.clock(), prepared.body)
+        answer = self.egress.post(prepared.url, prepared.body, headers)
+        attempt = Attempt(inp.delivery_id, inp.webhook_id, inp.event, inp.number, inp.at, inp.replay)
+        with self.session(inp.actor) as s:
+            failing_since = deliveries.record(s, attempt, prepared, answer)
+        if answer.ok:
+            outcome = Outcome.DELIVERED
+        elif answer.status == 410 and not inp.replay:
+            outcome = Outcome.GONE
+        else:
+            outcome = Outcome.FAILED
+        return Sent(outcome, answer.status, failing_since)
+
+    @activity.defn(name="webhooks.disable")
+    def disable(self, inp: Disable) -> bool:
+        """Switch the endpoint off and tell the org's owners (no PHI: the endpoint's host, its
+        id and why). False when staff had already switched it off."""
+        with self.session(inp.actor) as s:
+            done = deliveries.disable(s, inp.webhook_id, inp.reason, inp.at)
+        if done is None:
+            return False
+        if done.addresses:
+            self.notifier.send_email(notice(inp, done.url, done.addresses))
+        return True
+
+    @activity.defn(name="webhooks.replay_page")
+    def replay_page(self, inp: ReplayPage) -> list[EventRef]:
+        after = Position(inp.after.tx, inp.after.seq) if inp.after else Position(0, 0)
+        with self.session(inp.actor) as s:
+            return deliveries.replay_page(s, inp.webhook_id, inp.since, inp.event_id, after, inp.limit)
+
+
+def notice(inp: Disable, url: str, to: list[str]) -> Email:
+    """The owners' e-mail: a fixed text naming the endpoint's host and id, never an event."""
+    parts = urlsplit(url)
+    why = _WHY[inp.reason].format(days=inp.failing_days)
+    body = (
+        f"The webhook endpoint {parts.scheme}://{parts.netloc} (id {inp.webhook_id}) was disabled "
+        f"on {inp.at:%Y-%m-%d at %H:%M} UTC because {why}.\n\n"
+        "No event is lost: once the receiver works, enable the endpoint again "
+        f"(PATCH /v1/webhooks/{inp.webhook_id} with is_active true) and delivery resumes with "
+        "the first event it did not receive. Its delivery attempts are listed at "
+        f"/v1/webhooks/{inp.webhook_id}/deliveries.\n"
+    )
+    stamp = int(inp.at.timestamp())
+    return Email(
+        tuple(to),
+        "A webhook endpoint was disabled",
+        body,
+        f"<webhook-disabled-{inp.webhook_id}-{stamp}@recoveryos>",
+    )

@@ -1,0 +1,217 @@
+"""The delivering workflow's reads and writes (activities/webhooks.py calls these).
+
+Where an endpoint is in the outbox is its row's `position_tx`/`position_seq`: the last event
+it received. Only a delivered event moves it, in the transaction that records the attempt, so
+a worker that dies anywhere leaves the position at an event that was delivered, and the next
+worker (any replica) sends the next one: at least once, in order, per endpoint.
+
+Every attempt is a `webhook_deliveries` row whose id the workflow chose, so a retried write
+is the same row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import Session
+
+from core.contracts.webhooks import Batch, EventRef
+from core.egress import Answer
+from core.enums import WebhookDeliveryStatus
+from core.errors import NotFound
+from core.events import EventType, Position
+from models.events import DomainEvent
+from models.integrations import Webhook, WebhookDelivery
+from models.orgs import Organization
+from services import events
+from services.events import Event, get_event, read_after
+from services.paging import Page, page
+from services.webhooks import endpoints, payloads
+
+
+def _ref(event: Event) -> EventRef:
+    return EventRef(event.id, event.position.tx, event.position.seq)
+
+
+def _types(hook: Webhook) -> list[EventType]:
+    known = {t.value for t in EventType}
+    return [EventType(t) for t in hook.event_types if t in known]
+
+
+def _live(session: Session, webhook_id: uuid.UUID) -> Webhook | None:
+    hook = session.get(Webhook, webhook_id)
+    return hook if hook is not None and hook.deleted_at is None and hook.is_active else None
+
+
+def next_batch(session: Session, webhook_id: uuid.UUID, limit: int) -> Batch:
+    """The endpoint's next events after its stored position (its types only); inactive when
+    disabled or deleted. Reads before it writes anything (services/events.py)."""
+    hook = _live(session, webhook_id)
+    if hook is None:
+        return Batch(False, [])
+    at = Position(hook.position_tx, hook.position_seq)
+    page = read_after(session, at, limit=limit, types=_types(hook))
+    if not page.events:
+        # Nothing of its types up to the outbox's settled end: start the next look there, so an
+        # endpoint of rare types does not rescan everything else since its last delivery.
+        # (A plain UPDATE: bookkeeping like a session's last_seen_at, not an audited change.)
+        end = events.end(session)
+        if end > at:
+            session.execute(
+                update(Webhook)
+                .where(
+                    Webhook.id == hook.id,
+                    tuple_(Webhook.position_tx, Webhook.position_seq) < (end.tx, end.seq),
+                )
+                .values(position_tx=end.tx, position_seq=end.seq)
+            )
+    return Batch(True, [_ref(e) for e in page.events])
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One attempt, ready to go out: where, what, and the secrets that sign it."""
+
+    url: str
+    event_type: str
+    payload: dict[str, Any]
+    body: bytes
+    secrets: list[str]
+
+
+def prepare(session: Session, webhook_id: uuid.UUID, event_id: uuid.UUID, at: datetime) -> Prepared | None:
+    """None when the endpoint was disabled or deleted meanwhile (or the event is gone)."""
+    hook = _live(session, webhook_id)
+    event = get_event(session, event_id)
+    if hook is None or event is None:
+        return None
+    return Prepared(
+        hook.url,
+        event.type.value,
+        payloads.envelope(event),
+        payloads.body(event),
+        endpoints.signing_secrets(hook, at),
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: uuid.UUID
+    webhook_id: uuid.UUID
+    event: EventRef
+    number: int
+    at: datetime
+    replay: bool = False
+
+
+def record(session: Session, attempt: Attempt, sent: Prepared, answer: Answer) -> datetime | None:
+    """The attempt's row; for the feed's own attempts also the endpoint's health: a delivered
+    event moves the position and clears the failure, a failed one starts or continues it.
+    Returns since when the endpoint has been failing (None: it is healthy)."""
+    hook = session.get(Webhook, attempt.webhook_id, with_for_update=True)
+    assert hook is not None
+    new = session.get(WebhookDelivery, attempt.delivery_id) is None
+    if new:
+        session.add(
+            WebhookDelivery(
+                id=attempt.delivery_id,
+                org_id=hook.org_id,
+                webhook_id=hook.id,
+                event_id=attempt.event.event_id,
+                event_type=sent.event_type,
+                payload=sent.payload,
+                status=WebhookDeliveryStatus.DELIVERED if answer.ok else WebhookDeliveryStatus.FAILED,
+                attempt=attempt.number,
+                last_attempt_at=attempt.at,
+                delivered_at=attempt.at if answer.ok else None,
+                response_status=answer.status if answer.status and 100 <= answer.status <= 599 else None,
+                response_body=answer.body or None,
+                latency_ms=answer.latency_ms,
+                error=answer.error,
+                replay=attempt.replay,
+            )
+        )
+    if attempt.replay or not new:
+        return hook.failing_since
+    if answer.ok:
+        position = (attempt.event.tx, attempt.event.seq)
+        if position > (hook.position_tx, hook.position_seq):
+            hook.position_tx, hook.position_seq = position
+        hook.failure_count, hook.failing_since, hook.last_success_at = 0, None, attempt.at
+    else:
+        hook.failure_count += 1
+        hook.failing_since = hook.failing_since or attempt.at
+    return hook.failing_since
+
+
+@dataclass(frozen=True)
+class Disabled:
+    url: str
+    addresses: list[str]
+    org_name: str
+
+
+def disable(session: Session, webhook_id: uuid.UUID, reason: str, at: datetime) -> Disabled | None:
+    """Switch the endpoint off for `reason`; None when staff already did (nothing to tell)."""
+    hook = session.get(Webhook, webhook_id, with_for_update=True)
+    if hook is None or hook.deleted_at is not None:
+        return None
+    if hook.is_active:
+        hook.is_active, hook.disabled_at, hook.disabled_reason = False, at, reason
+    elif (hook.disabled_reason, hook.disabled_at) != (reason, at):
+        return None
+    org = session.get(Organization, hook.org_id)
+    return Disabled(hook.url, endpoints.owner_addresses(session), org.name if org else "your organisation")
+
+
+def attempts(
+    session: Session, webhook_id: uuid.UUID, event_id: uuid.UUID | None, limit: int, offset: int
+) -> Page[WebhookDelivery]:
+    """An endpoint's attempts, newest first (of one event when given)."""
+    endpoints.get(session, webhook_id)
+    q = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
+    if event_id is not None:
+        q = q.where(WebhookDelivery.event_id == event_id)
+    q = q.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.attempt.desc(), WebhookDelivery.id)
+    return page(session, q, limit, offset)
+
+
+def attempt_of(session: Session, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> WebhookDelivery:
+    row = session.get(WebhookDelivery, delivery_id)
+    if row is None or row.webhook_id != webhook_id:
+        raise NotFound(f"delivery {delivery_id} not found", field="delivery_id")
+    return row
+
+
+def replay_page(
+    session: Session,
+    webhook_id: uuid.UUID,
+    since: datetime | None,
+    event_id: uuid.UUID | None,
+    after: Position,
+    limit: int,
+) -> list[EventRef]:
+    """What a replay sends next: the one event, or the endpoint's events since `since` up to
+    its position (later ones the feed sends anyway), after `after`, oldest first."""
+    hook = endpoints.get(session, webhook_id)
+    if event_id is not None:
+        event = get_event(session, event_id)
+        return [_ref(event)] if event is not None and after == Position(0, 0) else []
+    assert since is not None, "a replay names one event or a time"
+    pos = (hook.position_tx, hook.position_seq)
+    rows = session.scalars(
+        select(DomainEvent)
+        .where(
+            DomainEvent.type.in_([t.value for t in _types(hook)]),
+            tuple_(DomainEvent.tx, DomainEvent.seq) > tuple_(after.tx, after.seq),
+            tuple_(DomainEvent.tx, DomainEvent.seq) <= tuple_(*pos),
+            DomainEvent.occurred_at >= since,
+        )
+        .order_by(DomainEvent.tx, DomainEvent.seq)
+        .limit(limit)
+    ).all()
+    return [EventRef(r.id, r.tx, r.seq) for r in rows]

@@ -1,0 +1,98 @@
+"""A real webhook receiver for the tests: a threaded `http.server` on 127.0.0.1 that records
+every request and answers as told (a status, a delay, a redirect), and can be switched off and
+on again on the same port (a receiver that is down refuses connections)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+
+from tests.harness import free_port
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def webhook_id(self) -> str:
+        return self.headers["webhook-id"]
+
+    def verify(self, secret: str) -> dict[str, Any]:
+        """The payload, once the `standardwebhooks` library accepts its signature."""
+        payload: dict[str, Any] = StandardWebhook(secret).verify(self.body, self.headers)
+        return payload
+
+    def json(self) -> dict[str, Any]:
+        payload: dict[str, Any] = json.loads(self.body)
+        return payload
+
+
+@dataclass
+class Receiver:
+    port: int = field(default_factory=free_port)
+    status: int = 204
+    delay: float = 0.0
+    location: str | None = None
+    _requests: list[Received] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/recoveryos"
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                with receiver._lock:
+                    receiver._requests.append(
+                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    status, delay, location = receiver.status, receiver.delay, receiver.location
+                time.sleep(delay)
+                answer = b'{"ok": true}' if status < 300 else b"not now"
+                # A sender that gave up on a slow answer has closed the connection.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(status)
+                    if location:
+                        self.send_header("Location", location)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server.daemon_threads = True
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Down: the port refuses connections until `start` again."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def requests(self) -> list[Received]:
+        with self._lock:
+            return list(self._requests)
+
+    def answer(self, status: int = 204, delay: float = 0.0, location: str | None = None) -> None:
+        with self._lock:
+            self.status, self.delay, self.location = status, delay, location
