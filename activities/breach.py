@@ -24,6 +24,7 @@ from core.filestore import sha256
 from core.notify import Email
 from core.process import Actor
 from services.breach import incidents, letters
+from services.users import owner_addresses
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class BreachActivities(TenantActivities):
         The message names the obligation and the date, never a person or what was exposed."""
         ob = inp.obligation
         with self.session(inp.actor) as s:
-            to = incidents.owner_addresses(s)
+            to = owner_addresses(s)
         if to:
             late = inp.point == "overdue"
             subject = f"{'Overdue' if late else 'Due soon'}: breach incident {str(inp.incident_id)[:8]}"

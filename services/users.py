@@ -292,3 +292,18 @@ def staff_addresses(session: Session, perm: Perm) -> list[str]:
         )
     ).all()
     return sorted({u.email for u, role in rows if u.email and perm in ROLE_PERMISSIONS[role]})
+
+
+def owner_addresses(session: Session) -> list[str]:
+    """The org's active owners' e-mail addresses: where escalations and disabled integrations go."""
+    users = session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role == UserRole.ORG_OWNER,
+            RoleAssignment.deleted_at.is_(None),
+            User.deleted_at.is_(None),
+            User.status == UserStatus.ACTIVE,
+        )
+    ).all()
+    return sorted({u.email for u in users if u.email})

@@ -27,13 +27,12 @@ from core.contracts.breach import (
     Obligation,
     individuals_due,
 )
-from core.enums import AuditAction, BreachRiskLevel, BreachStatus, UserRole, UserStatus
+from core.enums import AuditAction, BreachRiskLevel, BreachStatus
 from core.errors import NotFound
 from core.events import EventType
 from models.compliance import BaaRecord, BreachIncident
 from models.orgs import House, Property
 from models.residents import Resident
-from models.users import RoleAssignment, User
 from services.events import emit
 
 ENTITY = "breach_incident"
@@ -278,20 +277,6 @@ def delay(
         days=days,
         day=_day(inc, d.start),
     )
-
-
-def owner_addresses(session: Session) -> list[str]:
-    users = session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role == UserRole.ORG_OWNER,
-            RoleAssignment.deleted_at.is_(None),
-            User.deleted_at.is_(None),
-            User.status == UserStatus.ACTIVE,
-        )
-    ).all()
-    return sorted({u.email for u in users if u.email})
 
 
 def escalated(session: Session, incident_id: uuid.UUID, ob: Obligation, point: str, at: datetime) -> None:

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.enums import AuditAction, BreakGlassReviewOutcome, UserRole, UserStatus
+from core.enums import AuditAction, BreakGlassReviewOutcome
 from core.errors import Conflict, NotFound
 from core.events import EventType
 from core.notify import Email
 from models.compliance_extended import BreakGlassEvent
-from models.users import RoleAssignment, User
 from services import events
 from services.residents import get_resident
+from services.users import owner_addresses
 
 DEFAULT_MINUTES = 60
 MAX_MINUTES = 240
@@ -80,20 +80,6 @@ def record_end(session: Session, event_id: uuid.UUID, at: datetime) -> None:
         ev.id,
         {"ended": True, "expired_at": ev.expires_at.isoformat(), "recorded_at": at.isoformat()},
     )
-
-
-def owner_addresses(session: Session) -> list[str]:
-    users = session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role == UserRole.ORG_OWNER,
-            RoleAssignment.deleted_at.is_(None),
-            User.deleted_at.is_(None),
-            User.status == UserStatus.ACTIVE,
-        )
-    ).all()
-    return sorted({u.email for u in users if u.email})
 
 
 def escalation_email(to: list[str], event_id: uuid.UUID, base_url: str) -> Email:

@@ -30,9 +30,9 @@ from core.events import EventType
 from models.compliance import PatientNotice
 from models.orgs import Organization
 from services import events
-from services.consent.break_glass import owner_addresses
 from services.documents import Rendered, create_rendered
 from services.residents import get_resident
+from services.users import owner_addresses
 
 # The version of the text below (core/contracts/consent.py): a new text is a new version.
 NOTICE_VERSION = PATIENT_NOTICE_VERSION

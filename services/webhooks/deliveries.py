@@ -30,6 +30,7 @@ from models.orgs import Organization
 from services import events
 from services.events import Event, get_event, read_after
 from services.paging import Page, page
+from services.users import owner_addresses
 from services.webhooks import endpoints, payloads
 
 
@@ -165,7 +166,7 @@ def disable(session: Session, webhook_id: uuid.UUID, reason: str, at: datetime) 
     elif (hook.disabled_reason, hook.disabled_at) != (reason, at):
         return None
     org = session.get(Organization, hook.org_id)
-    return Disabled(hook.url, endpoints.owner_addresses(session), org.name if org else "your organisation")
+    return Disabled(hook.url, owner_addresses(session), org.name if org else "your organisation")
 
 
 def attempts(

@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.enums import UserRole, UserStatus
 from core.errors import NotFound
 from core.events import EventType
 from models.integrations import Webhook
-from models.users import RoleAssignment, User
 from services.webhooks.signing import new_secret
 
 
@@ -122,21 +120,6 @@ def signing_secrets(hook: Webhook, at: datetime) -> list[str]:
     if hook.previous_secret is not None and expires is not None and at < expires:
         out.append(hook.previous_secret)
     return out
-
-
-def owner_addresses(session: Session) -> list[str]:
-    """Where notices about the org's integrations go: its active owners."""
-    users = session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role == UserRole.ORG_OWNER,
-            RoleAssignment.deleted_at.is_(None),
-            User.deleted_at.is_(None),
-            User.status == UserStatus.ACTIVE,
-        )
-    ).all()
-    return sorted({u.email for u in users if u.email})
 
 
 def _now(session: Session) -> datetime:
