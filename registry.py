@@ -41,6 +41,7 @@ from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
 from api.routes import notifications as notifications_routes
+from api.routes import operations as operations_routes
 from api.routes import partners as partners_routes
 from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
@@ -195,8 +196,15 @@ FAMILIES: list[Family] = [
         schedules=[RENT_RUN_SCHEDULE, SWEEP_SCHEDULE, DAILY_SCHEDULE],
         seed=[Step(Stage.TERMS, seed_billing.rates_and_payers), Step(Stage.RECORDS, seed_billing.billing)],
     ),
-    # Tables only until their issues land: house operations, messaging, integrations.
-    Family("operations", seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)]),
+    # House operations: chores, meetings, passes and curfew, drug tests, incidents, upkeep.
+    Family(
+        "operations",
+        [],
+        [],
+        operations_routes.router,
+        seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)],
+    ),
+    # Tables only until its issue lands.
     Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
     # API keys for integrators' systems; provider settings are still tables only.
     # E-mail and texts to users from fixed templates, by their preferences (no workflow of its

@@ -1,0 +1,1 @@
+"""House operations' activities, one module per process."""

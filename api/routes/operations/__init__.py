@@ -1,0 +1,14 @@
+"""House operations over HTTP, one module (and router) per subject; `router` holds their routes
+(not the routers included), so whoever reads `router.routes` sees every route as it is served."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from fastapi import APIRouter
+
+PARTS: tuple[ModuleType, ...] = ()
+
+router = APIRouter()
+for part in PARTS:
+    router.routes.extend(part.router.routes)
