@@ -69,21 +69,27 @@ class RetentionRunWorkflow:
             **DB_STEP.options(),
         )
         st.counts, st.status = listing.counts, listing.status
-        if listing.status != WAITING or listing.total == 0:
+        if listing.total == 0 or listing.status not in (WAITING, "confirmed", "destroyed"):
             st.status = "nothing to destroy" if listing.total == 0 else listing.status
             return st
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: self._answer is not None, timeout=timedelta(days=inp.confirm_days)
+        if listing.status == WAITING:
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._answer is not None, timeout=timedelta(days=inp.confirm_days)
+                )
+            answer = self._answer or Answer(inp.actor, st.run_id, "lapsed", workflow.now())
+            done: Listing = await workflow.execute_activity_method(
+                RetentionActivities.answer, answer, **DB_STEP.options()
             )
-        answer = self._answer or Answer(inp.actor, st.run_id, "lapsed", workflow.now())
-        done: Listing = await workflow.execute_activity_method(
-            RetentionActivities.answer, answer, **DB_STEP.options()
-        )
-        st.status = done.status
-        if done.status != "confirmed":
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            return st
+            st.status = done.status
+            if done.status != "confirmed":
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return st
+        else:
+            # Today's run was confirmed (or destroyed) by an earlier execution that ended before
+            # its certificate: finish it; every step below is idempotent. The destruction is
+            # the confirmer's in the audit log either way (their id is on the run).
+            answer = Answer(inp.actor, st.run_id, listing.status, workflow.now())
         destroyed = await workflow.execute_activity_method(
             RetentionActivities.destroy,
             Destroy(answer.actor, st.run_id, workflow.now()),

@@ -40,8 +40,13 @@ FLOORS: dict[RecordType, Floor] = {
     RecordType.RESIDENT: Floor(
         4,
         "discharge",
-        # REGULATORY.md §5 read it on a casetext mirror of 28 Pa. Code §717.20, not on
-        # pacodeandbulletin.gov [U]. Other states' floors are not in this table [U].
+        # 28 Pa. Code §717.20(c): "for at least 4 years following the ending or completion of
+        # residency". Read on a casetext mirror current through 54 Pa.B. (Dec. 2024)
+        # (d1tvxue8o4w0fl.cloudfront.net/…/section-71720-resident-records), not on
+        # pacodeandbulletin.gov, whose pages of the same chapter (§717.19, §717.29) agree with
+        # the mirror [U]. (It is Title 28, Part V, DDAP; not Title 55.) §717.21 keeps the
+        # roster's dates as long: they are plaintext and a run never erases them. Other states'
+        # floors are not in this table [U].
         "28 Pa. Code §717.20(c): resident records at least 4 years after residency ends",
     ),
     RecordType.BREACH_INCIDENT: Floor(

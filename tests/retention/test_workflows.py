@@ -209,3 +209,23 @@ async def test_a_dry_run_changes_nothing_and_a_declined_run_destroys_nothing(
             text("SELECT set_config('recoveryos.destruction_run', :r, true)"), {"r": str(listed.run_id)}
         )
         s.execute(text("UPDATE documents SET content = NULL WHERE id = :d"), {"d": expired.document_id})
+
+
+async def test_a_run_confirmed_before_its_workflow_ended_is_finished_when_started_again(
+    time_skipping: WorkflowEnvironment, breach_worker: BreachWorker, orgs: OrgFactory
+) -> None:
+    w = await _listed(time_skipping, breach_worker, orgs)
+    officer = w.org.users[OFFICER]
+    # The confirmation reached the database, then the run's workflow ended (terminated here).
+    with tenant_session(w.org.org_id, officer, actor_type="test") as s:
+        runs.confirm(s, w.listed.run_id, officer, datetime.now(UTC))
+    await w.handle.terminate("lost")
+    handle, _ = await _dry_run(time_skipping, breach_worker, w.org)
+    done = await handle.result()
+    assert done.status == "destroyed" and done.destroyed == {
+        "document": 1,
+        "resident": 1,
+        "breach_incident": 0,
+    }
+    assert not breach_worker.files.exists(w.expired.storage_key)
+    assert breach_worker.files.exists(w.held.storage_key)
