@@ -29,6 +29,7 @@ from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
+from activities.retention import RetentionActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
 from activities.webhooks import WebhookActivities
@@ -43,6 +44,7 @@ from api.routes import intake as intake_routes
 from api.routes import notifications as notifications_routes
 from api.routes import operations as operations_routes
 from api.routes import partners as partners_routes
+from api.routes import retention as retention_routes
 from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
@@ -57,6 +59,7 @@ from seed import messaging as seed_messaging
 from seed import operations as seed_operations
 from seed import orgs as seed_orgs
 from seed import residents as seed_residents
+from seed import retention as seed_retention
 from seed.story import Stage, Step, ordered
 from workflows.admission.bed_offer import BedOfferWorkflow
 from workflows.admission.journey import AdmissionWorkflow
@@ -74,6 +77,8 @@ from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.retention import DAILY_SCHEDULE as RETENTION_SCHEDULE
+from workflows.retention import RetentionDailyWorkflow, RetentionRunWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 from workflows.webhooks import WebhookEndpointWorkflow
@@ -155,8 +160,20 @@ FAMILIES: list[Family] = [
             Step(Stage.RECORDS, seed_compliance.part2_records),
         ],
     ),
-    # Tables only until their issue lands: retention and the rest of compliance.
-    Family("compliance", seed=[Step(Stage.DAILY_LIFE, seed_compliance.compliance)]),
+    # Retention and destruction: policies per record type, legal holds, the daily dry run and
+    # the destruction a named person confirms (and the compliance tables' demo rows).
+    Family(
+        "retention",
+        [RetentionRunWorkflow, RetentionDailyWorkflow],
+        [RetentionActivities],
+        retention_routes.router,
+        histories=["tests.retention.histories"],
+        schedules=[RETENTION_SCHEDULE],
+        seed=[
+            Step(Stage.DAILY_LIFE, seed_compliance.compliance),
+            Step(Stage.DAILY_LIFE, seed_retention.retention),
+        ],
+    ),
     Family(
         "breach",
         [BreachResponseWorkflow],

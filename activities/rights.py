@@ -114,7 +114,7 @@ class RightsActivities(TenantActivities):
         """Export every record of the resident, decrypted, as JSON and PDF under the request's
         derived keys, then record their digests and the link's expiry."""
         with self.session(inp.actor) as s:
-            records = export.resident_records(s, inp.resident_id)
+            records = export.resident_records(s, inp.resident_id, inp.at.date())
             operator = export.operator_name(s)
         as_json = export.export_json(records)
         as_pdf = export.export_pdf(operator, records)

@@ -71,6 +71,11 @@ class EventType(StrEnum):
     BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
     PATIENT_NOTICE_ACKNOWLEDGED = "patient_notice.acknowledged.v1"
+    # Retention and destruction (issue 21, part 4).
+    LEGAL_HOLD_PLACED = "legal_hold.placed.v1"
+    LEGAL_HOLD_LIFTED = "legal_hold.lifted.v1"
+    RETENTION_LISTED = "retention.listed.v1"
+    RETENTION_DESTROYED = "retention.destroyed.v1"
 
     @property
     def subject(self) -> str:
@@ -137,6 +142,13 @@ CATALOGUE: dict[EventType, str] = {
     EventType.BREAK_GLASS_REVIEWED: "A compliance officer reviewed an emergency access: `outcome`.",
     EventType.PATIENT_NOTICE_ACKNOWLEDGED: (
         "A resident signed the acknowledgement of the program's Part 2 patient notice (`document_id`)."
+    ),
+    # Retention and destruction (issue 21, part 4).
+    EventType.LEGAL_HOLD_PLACED: "A legal hold suspends destruction of a resident's or incident's records.",
+    EventType.LEGAL_HOLD_LIFTED: "A legal hold was lifted; destruction may resume at the next run.",
+    EventType.RETENTION_LISTED: "A retention dry run listed what is past its period (counts per type).",
+    EventType.RETENTION_DESTROYED: (
+        "Records a dry run listed and staff confirmed were destroyed; the certificate exists (counts)."
     ),
 }
 

@@ -54,6 +54,10 @@ class FileStore:
             raise IntegrityError(f"object {key} does not match its recorded SHA-256")
         return data
 
+    def delete(self, key: str) -> None:
+        """Remove an object for good (retention); idempotent: an object already gone is no error."""
+        self._delete(key)
+
     async def aput(self, key: str, data: bytes, content_type: str) -> None:
         """For the API: writes off the event loop."""
         await asyncio.to_thread(self.put, key, data, content_type)
@@ -66,6 +70,12 @@ class FileStore:
         raise NotImplementedError
 
     def _read(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def _delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    def exists(self, key: str) -> bool:
         raise NotImplementedError
 
 
@@ -93,6 +103,12 @@ class LocalFileStore(FileStore):
     def _read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
+    def _delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()
+
 
 class S3FileStore(FileStore):
     def __init__(self, client: Any, bucket: str, cipher: FieldCipher | None = None) -> None:
@@ -113,6 +129,20 @@ class S3FileStore(FileStore):
     def _read(self, key: str) -> bytes:
         body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError:
+            return False
+        return True
+
+    def _delete(self, key: str) -> None:
+        # S3 answers a delete of a missing key with success: idempotent as it is. With object
+        # versioning on, the bucket's lifecycle rule must expire noncurrent versions (README).
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
 
 def file_store_from_settings() -> FileStore:

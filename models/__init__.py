@@ -21,6 +21,7 @@ from models import (  # noqa: F401
     payments,
     resident_tracking,
     residents,
+    retention,
     users,
     workers,
 )

@@ -258,11 +258,15 @@ class Signature(IdMixin, TenantMixin, AuditColumnsMixin, Base):
 
 
 class RetentionPolicy(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
-    """How long documents of a type are kept, and why (e.g. state licensing rule, HIPAA 6 years)."""
+    """How long records of a type are kept, and why (e.g. state licensing rule, HIPAA 6 years):
+    one per document type (`record_type` "document"), one per other record type (a discharged
+    resident's record, a breach incident, the audit log; core/contracts/retention.py)."""
 
     __tablename__ = "retention_policies"
 
-    document_type: Mapped[DocumentType] = mapped_column(pg_enum(DocumentType))
+    record_type: Mapped[str] = mapped_column(default="document", server_default="document")
+    # Set exactly when record_type is "document".
+    document_type: Mapped[DocumentType | None] = mapped_column(pg_enum(DocumentType))
     retain_years: Mapped[int] = mapped_column(SmallInteger)
     # Event the period runs from: "created", "signed", "expired" or "discharge".
     retain_from: Mapped[str] = mapped_column(default="created", server_default="created")
@@ -278,8 +282,23 @@ class RetentionPolicy(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
             unique=True,
             postgresql_where=LIVE,
         ),
+        Index(
+            "uq_retention_policies_org_record_type_live",
+            "org_id",
+            "record_type",
+            unique=True,
+            postgresql_where=text("record_type <> 'document' AND deleted_at IS NULL"),
+        ),
         CheckConstraint("retain_years > 0 AND retain_years <= 100", name="retain_years_range"),
         CheckConstraint(
-            "retain_from IN ('created', 'signed', 'expired', 'discharge')", name="retain_from_known"
+            "retain_from IN ('created', 'signed', 'expired', 'discharge', 'decided')",
+            name="retain_from_known",
+        ),
+        CheckConstraint(
+            "record_type IN ('document', 'resident', 'breach_incident', 'audit_log')",
+            name="record_type_known",
+        ),
+        CheckConstraint(
+            "(record_type = 'document') = (document_type IS NOT NULL)", name="document_type_iff_document"
         ),
     )

@@ -34,6 +34,8 @@ class DocumentVersion(IdMixin, TenantMixin, Base):
     change_summary = Encrypted(str)
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     created_by: Mapped[uuid.UUID | None]
+    # Set when a confirmed destruction run erased this version's content (migration 0023).
+    erased_at: Mapped[datetime | None]
 
     document: Mapped[Document] = relationship(back_populates="versions")
     file_upload: Mapped[FileUpload | None] = relationship()
@@ -44,7 +46,9 @@ class DocumentVersion(IdMixin, TenantMixin, Base):
         Index("ix_document_versions_org_created", "org_id", "created_at"),
         CheckConstraint("version_no >= 1", name="version_positive"),
         CheckConstraint("octet_length(content_sha256) = 32", name="sha256_length"),
-        CheckConstraint("content IS NOT NULL OR file_upload_id IS NOT NULL", name="has_content"),
+        CheckConstraint(
+            "content IS NOT NULL OR file_upload_id IS NOT NULL OR erased_at IS NOT NULL", name="has_content"
+        ),
     )
 
 

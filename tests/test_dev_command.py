@@ -173,7 +173,7 @@ async def _schedule_ids(address: str, org_id: str) -> set[str]:
     client = await Client.connect(address)
     for _ in range(50):
         ids = {s.id async for s in await client.list_schedules()}
-        if len({i for i in ids if f"/{org_id}/" in i}) >= 3:
+        if len({i for i in ids if f"/{org_id}/" in i}) >= 4:
             break
         await asyncio.sleep(0.2)
     return ids
@@ -192,11 +192,11 @@ def _seed_pay_and_schedule(tmp_path: Path, tport: int) -> None:
         timeout=180,
     )
     assert seeded.returncode == 0, seeded.stdout[-3000:] + seeded.stderr[-3000:]
-    assert "schedules: 3 created" in seeded.stdout, seeded.stdout[-1500:]
+    assert "schedules: 4 created" in seeded.stdout, seeded.stdout[-1500:]
     org = re.search(r"id ([0-9a-f-]{36})\)", seeded.stdout)
     assert org is not None
     ids = asyncio.run(_schedule_ids(f"127.0.0.1:{tport}", org.group(1)))
-    for family in ("billing", "dunning", "reconciliation"):
+    for family in ("billing", "dunning", "reconciliation", "retention"):
         assert any(i.startswith(f"{family}/{org.group(1)}/") for i in ids), (family, ids)
     link = re.search(r"payment link \(open invoice [0-9a-f-]+\):\s+(\S+)", seeded.stdout)
     assert link is not None

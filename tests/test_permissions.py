@@ -256,6 +256,43 @@ def test_each_role_reaches_exactly_the_access_request_routes_its_permissions_all
     assert _wrong_answers(stack, every_role, role, RIGHTS_MATRIX) == []
 
 
+# --- the role matrix of the retention routes, enforced over HTTP ------------------------------
+
+RUN = "/v1/retention/runs/{run_id}"
+RETENTION_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    (method, path): frozenset({Perm.COMPLIANCE_MANAGE})
+    for method, path in (
+        ("GET", "/v1/retention/policies"),
+        ("PUT", "/v1/retention/policies/{record_type}"),
+        ("GET", "/v1/retention/holds"),
+        ("POST", "/v1/retention/holds"),
+        ("POST", "/v1/retention/holds/{hold_id}/lift"),
+        ("POST", "/v1/retention/runs"),
+        ("GET", "/v1/retention/runs"),
+        ("GET", RUN),
+        ("POST", RUN + "/confirm"),
+        ("POST", RUN + "/decline"),
+        ("GET", RUN + "/certificate.pdf"),
+    )
+}
+
+
+def test_the_retention_matrix_names_every_retention_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import retention as module
+
+    routes = {(m, r.path) for r in module.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(RETENTION_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_retention_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, RETENTION_MATRIX) == []
+
+
 # --- the role matrix of disclosures, their accounting and restrictions (42 CFR Part 2) --------
 
 R = "/v1/residents/{resident_id}"

@@ -2,6 +2,11 @@
 (their own row included), each encrypted field read through the model (so each read is
 audited), as JSON and as a readable PDF; and the denial letter (164.524(d)(2)).
 
+The accounting of disclosures (164.528, Part 2 §2.25) goes with it under
+`accounting_of_disclosures`: the disclosures of the six years before the export, as the
+consent family words them (`services/consent/accounting.py`), so the resident sees when, to
+whom, what, why and how in one place, not only the raw `consent_disclosures` rows.
+
 Left out on purpose: the outbox (`domain_events`, ids of what happened, not records) and
 blind indexes and ciphertext columns (their plaintext is what is exported).
 """
@@ -27,8 +32,10 @@ from core.contracts.rights import AMENDMENT_GROUND_WORDS, GROUND_WORDS, Amendmen
 from models.base import Base
 from models.orgs import Organization
 from models.residents import Resident
+from services.consent import accounting
 
 SKIP_TABLES = frozenset({"domain_events"})
+ACCOUNTING = "accounting_of_disclosures"
 
 
 def _plain(value: Any) -> Any:
@@ -61,9 +68,31 @@ def _row(obj: Any) -> dict[str, Any]:
     return out
 
 
-def resident_records(session: Session, resident_id: uuid.UUID) -> dict[str, list[dict[str, Any]]]:
-    """Table name → the resident's rows, decrypted, in a stable order."""
+def accounting_of_disclosures(session: Session, resident_id: uuid.UUID, on: date) -> list[dict[str, Any]]:
+    """The disclosures of the six years before `on` (HIPAA's period, which holds Part 2's three),
+    oldest first, in the accounting's own words."""
+    since = accounting.default_since(on, accounting.Lookback.HIPAA)
+    return [
+        {
+            "disclosed_at": _plain(line.disclosed_at),
+            "recipient": line.recipient,
+            "recipient_class": line.recipient_class,
+            "information": line.information,
+            "purpose": line.purpose,
+            "method": line.method,
+        }
+        for line in accounting.lines(session, resident_id, since, on)
+    ]
+
+
+def resident_records(
+    session: Session, resident_id: uuid.UUID, on: date | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Table name → the resident's rows, decrypted, in a stable order; with `on`, the accounting
+    of disclosures up to that day as well."""
     out: dict[str, list[dict[str, Any]]] = {}
+    if on is not None:
+        out[ACCOUNTING] = accounting_of_disclosures(session, resident_id, on)
     for mapper in sorted(Base.registry.mappers, key=lambda m: m.class_.__tablename__):
         table = Base.metadata.tables[mapper.class_.__tablename__]
         if table.name in SKIP_TABLES:
@@ -107,6 +136,9 @@ def export_pdf(operator: str, records: dict[str, list[dict[str, Any]]]) -> bytes
     ]
     for table, rows in records.items():
         story.append(Paragraph(_esc(table.replace("_", " ").capitalize()), st["Heading2"]))
+        if table == ACCOUNTING and not rows:
+            none = "We disclosed none of your records in the last six years."
+            story.append(Paragraph(none, st["BodyText"]))
         for row in rows:
             for k, v in row.items():
                 if v in (None, "", [], {}) or k in ("org_id",):

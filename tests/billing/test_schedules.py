@@ -26,6 +26,8 @@ from workflows.billing import BILLING
 from workflows.billing.dunning import SWEEP_KEY
 from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION
 from workflows.billing.rent_run import RENT_RUN_KEY, RENT_RUN_SCHEDULE
+from workflows.retention import DAILY_KEY as RETENTION_KEY
+from workflows.retention import RETENTION
 
 
 async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent(
@@ -43,11 +45,12 @@ async def test_the_rent_schedule_is_created_once_and_a_triggered_run_issues_rent
     client = await connect()
     assert await ensure(client, RENT_RUN_SCHEDULE, org.org_id, "America/Chicago") is True
     created, updated = await sync(client, [(org.org_id, "America/Chicago")])
-    # The rent run brought up to date; the dunning sweep and the daily reconciliation
-    # created alongside it; a second sync changes nothing.
-    assert (created, updated) == (2, 1)
-    assert await sync(client, [(org.org_id, "America/Chicago")]) == (0, 3)
+    # The rent run brought up to date; the dunning sweep, the daily reconciliation and the
+    # retention run created alongside it; a second sync changes nothing.
+    assert (created, updated) == (3, 1)
+    assert await sync(client, [(org.org_id, "America/Chicago")]) == (0, 4)
     await client.get_schedule_handle(DUNNING.id(org.org_id, SWEEP_KEY)).delete()
+    await client.get_schedule_handle(RETENTION.id(org.org_id, RETENTION_KEY)).delete()
     recon = client.get_schedule_handle(RECONCILIATION.id(org.org_id, DAILY_KEY))
     daily = (await recon.describe()).schedule
     assert (

@@ -19,6 +19,8 @@ from workflows.billing import BILLING
 from workflows.billing.dunning import SWEEP_KEY, SWEEP_SCHEDULE, dunning_id
 from workflows.billing.reconciliation import DAILY_KEY, RECONCILIATION
 from workflows.billing.rent_run import RENT_RUN_KEY
+from workflows.retention import DAILY_KEY as RETENTION_KEY
+from workflows.retention import RETENTION
 
 FAR = [{"step": 1, "days_after_due": 3650, "action_type": "reminder_email"}]
 
@@ -29,8 +31,9 @@ async def test_the_dunning_schedule_is_created_once_and_a_triggered_sweep_starts
     b = billed_org(orgs, date.today() - timedelta(days=4), steps=FAR)
     client = await connect()
     assert await ensure(client, SWEEP_SCHEDULE, b.org.org_id, "America/Denver") is True
-    # The rent run's and the reconciliation's are new; the sweep's is brought up to date.
-    assert await sync(client, [(b.org.org_id, "America/Denver")]) == (2, 1)
+    # The rent run's, the reconciliation's and the retention run's are new; the sweep's is
+    # brought up to date.
+    assert await sync(client, [(b.org.org_id, "America/Denver")]) == (3, 1)
     handle = client.get_schedule_handle(DUNNING.id(b.org.org_id, SWEEP_KEY))
     desc = await handle.describe()
     assert desc.schedule.spec.time_zone_name == "America/Denver"
@@ -49,3 +52,4 @@ async def test_the_dunning_schedule_is_created_once_and_a_triggered_sweep_starts
     await handle.delete()
     await client.get_schedule_handle(BILLING.id(b.org.org_id, RENT_RUN_KEY)).delete()
     await client.get_schedule_handle(RECONCILIATION.id(b.org.org_id, DAILY_KEY)).delete()
+    await client.get_schedule_handle(RETENTION.id(b.org.org_id, RETENTION_KEY)).delete()

@@ -289,6 +289,18 @@ def _webhook(method: str, path: str, body: dict[str, Any] | None) -> Endpoint:
 SIGNERS = {"signers": [{"role": "resident", "resident_id": str(uuid.uuid4())}]}
 SIGNING_OWN = "/v1/documents/{id}/signature-request"
 
+
+def _today_run(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    r = http.post("/v1/retention/runs")
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["workflow_id"]
+
+
+def _retention_run(action: str) -> Endpoint:
+    own = "/v1/retention/runs/{id}"
+    return Endpoint("POST", f"{own}/{action}", None, UserRole.COMPLIANCE_OFFICER, _today_run, "run_id", own)
+
+
 WORKFLOW_ENDPOINTS = [
     Endpoint(
         "POST",
@@ -416,6 +428,9 @@ WORKFLOW_ENDPOINTS = [
     ),
     _accounting("extension", {"reason": "Records are being retrieved."}),
     _accounting("fulfilment", None),
+    # Retention (issue 21, part 4).
+    _retention_run("confirm"),
+    _retention_run("decline"),
 ]
 
 

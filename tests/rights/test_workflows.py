@@ -157,3 +157,31 @@ async def test_a_denial_gives_its_grounds_the_right_to_review_and_how_to_complai
             text("SELECT denial_reason FROM data_access_requests WHERE id = :i"), {"i": request_id}
         )
         assert b"Group notes" not in bytes(raw.scalar_one())
+
+
+async def test_the_export_carries_the_accounting_of_disclosures_of_the_last_six_years(
+    time_skipping: WorkflowEnvironment, breach_worker: BreachWorker, orgs: OrgFactory
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.consent.builders import add_disclosure, make_consent
+
+    org = orgs.create((OFFICER,))
+    resident = resident_in(org.org_id, "PA", "Ottoline", "Varga-Seyi")
+    now, by = datetime.now(UTC), org.users[OFFICER]
+    consent = make_consent(org.org_id, resident)
+    add_disclosure(org.org_id, resident, consent, by, now - 30 * DAY, "Dr. Amara Lindqvist", "Drug tests")
+    # Older than HIPAA's six years: not in the accounting (the raw row still is in the export).
+    add_disclosure(org.org_id, resident, consent, by, now - 7 * 366 * DAY, "Ancient Provider", "Old records")
+    handle, request_id, officer = await _request(time_skipping, breach_worker, org, resident)
+    await handle.execute_update(AccessRequestWorkflow.fulfil, Wait(officer))
+    await handle.result()
+
+    records = json.loads(breach_worker.files.get(export_file(org.org_id, request_id, "json")))
+    lines = records["accounting_of_disclosures"]
+    assert [(x["recipient"], x["information"], x["purpose"]) for x in lines] == [
+        ("Dr. Amara Lindqvist", "Drug tests", "treatment")
+    ]
+    pdf = breach_worker.files.get(export_file(org.org_id, request_id, "pdf"))
+    words = " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Accounting of disclosures" in words and "Dr. Amara Lindqvist" in words

@@ -34,6 +34,8 @@ SPECIALIST = UserRole.BILLING_SPECIALIST
 # and staff identities (sessions, users) and integrations (webhook endpoints, API keys) are
 # managed org-wide.
 NOT_HOUSE_RESOURCES = {"token", "session_id", "user_id", "webhook_id", "api_key_id"}
+# A retention policy's record type ("resident", "document"...) names a kind of record, not one.
+NOT_HOUSE_RESOURCES |= {"record_type"}
 PARAM = re.compile(r"{(\w+)}")
 
 
@@ -76,6 +78,9 @@ class House:
             # scope holds (compliance:manage, clinical:read): ids nobody has, the same for both.
             "event_id": uuid.UUID(int=8),
             "note_id": uuid.UUID(int=9),
+            # Legal holds and retention runs are staff-only (compliance:manage): ids nobody has.
+            "hold_id": uuid.UUID(int=11),
+            "run_id": uuid.UUID(int=12),
         }
 
 
