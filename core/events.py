@@ -71,6 +71,9 @@ class EventType(StrEnum):
     BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
     PATIENT_NOTICE_ACKNOWLEDGED = "patient_notice.acknowledged.v1"
+    # messaging
+    MESSAGE_SENT = "message.sent.v1"
+    ANNOUNCEMENT_PUBLISHED = "announcement.published.v1"
 
     @property
     def subject(self) -> str:
@@ -137,6 +140,11 @@ CATALOGUE: dict[EventType, str] = {
     EventType.BREAK_GLASS_REVIEWED: "A compliance officer reviewed an emergency access: `outcome`.",
     EventType.PATIENT_NOTICE_ACKNOWLEDGED: (
         "A resident signed the acknowledgement of the program's Part 2 patient notice (`document_id`)."
+    ),
+    # messaging
+    EventType.MESSAGE_SENT: "A message was written in a conversation (`conversation_id`); never its text.",
+    EventType.ANNOUNCEMENT_PUBLISHED: (
+        "An announcement was published (`house_id` or `property_id` when addressed)."
     ),
 }
 
