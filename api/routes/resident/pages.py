@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from api.routes.messaging import notify_recipients
 from api.routes.resident import render
 from api.routes.resident.session import Me, current_resident
-from core.config import get_settings
 from core.errors import DomainError, NotFound
 from models.users import User
 from services import messaging
@@ -31,7 +30,6 @@ from services.billing.links import payment_link_url
 from services.resident import home as home_service
 from services.resident import statements
 from services.resident.statements import money
-from services.signing.links import link_url
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -62,7 +60,8 @@ def _home_body(me: Me, h: home_service.Home) -> str:
     owe = money(h.balance_cents)
     if h.next_charge is not None:
         n = h.next_charge
-        url = payment_link_url(get_settings().public_base_url, me.p.org_id, n.invoice_id, datetime.now(UTC))
+        # Same-site paths: the page is already on our own address.
+        url = payment_link_url("", me.p.org_id, n.invoice_id, datetime.now(UTC))
         charge = (
             f'<p>Next charge: <strong id="next-charge">{money(n.outstanding_cents)}</strong>, '
             f"due {_day(datetime.combine(n.due_date, datetime.min.time()))}.</p>"
@@ -77,7 +76,7 @@ def _home_body(me: Me, h: home_service.Home) -> str:
     )
     if h.to_sign:
         items = "".join(
-            f'<li><a href="{escape(link_url(d.token))}"><span class="title">{escape(d.title)}</span>'
+            f'<li><a href="/sign/{escape(d.token)}"><span class="title">{escape(d.title)}</span>'
             '<span class="badge">Sign</span></a></li>'
             for d in h.to_sign
         )

@@ -27,7 +27,9 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": Chromium then sends `Origin: null` with our own forms. "same-origin"
+    # still keeps page addresses (a sign-in link's token) from every other site.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 STYLESHEET = "/me-assets/resident.css"
