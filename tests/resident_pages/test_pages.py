@@ -18,11 +18,11 @@ from sqlalchemy import update
 
 from core.db import tenant_session
 from core.notify import RecordingNotifier
-from models.users import SignInLink
+from models.users import SignInLink, User
 from services.billing import reads
 from services.resident.statements import money
 from tests.factories import OrgFactory
-from tests.resident_pages.conftest import ask_for_link, email_of
+from tests.resident_pages.conftest import LINK, ask_for_link, email_of
 from tests.resident_pages.world import Pages, build_pages
 
 
@@ -176,3 +176,27 @@ def test_staff_cannot_use_the_resident_pages_and_no_cookie_means_the_sign_in_pag
         assert http.get("/me").headers["location"] == "/me/sign-in"
     with httpx.Client(base_url=stack, cookies={"recoveryos_session": pages.world.manager_a.token}) as http:
         assert http.get("/me").status_code == 303
+
+
+def test_a_link_can_go_by_text_and_signing_out_ends_the_session_at_once(
+    stack: str, pages: Pages, outbox: RecordingNotifier
+) -> None:
+    w = pages.world
+    with tenant_session(w.org.org_id, actor_type="test") as s:
+        user = s.get(User, w.resident.user_id)
+        assert user is not None
+        user.phone = "+15555550123"
+    with _browser(stack) as http:
+        before = len(outbox.texts())
+        email = email_of(w.org.org_id, w.resident.user_id)
+        assert http.post("/me/sign-in/link", data={"email": email, "channel": "sms"}).status_code == 200
+        (text,) = outbox.texts()[before:]
+        assert text.to == "+15555550123" and "/me/link/" in text.body
+        match = LINK.search(text.body)
+        assert match is not None
+        assert http.post(f"/me/link/{match.group(1)}").status_code == 303
+        cookie = http.cookies["recoveryos_session"]
+        token = _csrf(http.get("/me").text)
+        assert http.post("/me/sign-out", data={"csrf": token}).headers["location"] == "/me/sign-in"
+    with httpx.Client(base_url=stack, cookies={"recoveryos_session": cookie}) as http:
+        assert http.get("/me").status_code == 303  # the old cookie no longer works
