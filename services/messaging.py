@@ -26,6 +26,7 @@ from core.enums import AnnouncementAudience, ConversationType, MessageChannel, P
 from core.errors import NotFound, Rejected
 from core.events import EventType
 from core.filestore import sha256
+from core.scope import Scope, ScopeKind
 from models.files import FileUpload
 from models.messaging import Announcement, Conversation, ConversationMember, Message
 from models.messaging_extended import AnnouncementRead
@@ -94,8 +95,9 @@ def start(
     conversation_id: uuid.UUID | None = None,
 ) -> tuple[Conversation, Recipients]:
     """A one-to-one (one other member) or small group conversation started by staff, with its
-    first message. It belongs to the house of the first resident in it, so house-scoped staff of
-    that house see it; a staff-only conversation belongs to no house (its members see it)."""
+        first message. It belongs to the house of the first resident in it, so house-scoped staff of
+        that house see it; a staff-only conversation belongs to no house (its members see it), unless
+    its author's role is limited to houses."""
     others = [u for u in _member_users(session, member_user_ids) if u.id != by]
     if not others:
         raise Rejected("name at least one other person", field="member_user_ids")
@@ -111,6 +113,13 @@ def start(
             house_id = r.current_house_id if r is not None else None
             if house_id is not None:
                 break
+    scope: Scope | None = session.info.get("scope")
+    if house_id is None and scope is not None and scope.kind is ScopeKind.HOUSES:
+        # A house-scoped author's staff-only conversation belongs to their (first) house: the
+        # database lets them write only rows of their houses.
+        if not scope.house_ids:
+            raise Rejected("your role covers no house to talk in", field="member_user_ids")
+        house_id = scope.house_ids[0]
     conv = Conversation(
         id=conversation_id or uuid.uuid4(),
         org_id=_org(session),

@@ -186,3 +186,18 @@ def test_staff_only_announcements_never_reach_residents(stack: str, world: World
     with _http(stack, world.resident.headers) as me:
         assert r.json()["id"] not in {a["id"] for a in me.get("/v1/announcements").json()}
         assert me.post(f"/v1/announcements/{r.json()['id']}/read").status_code == 404
+
+
+def test_a_house_manager_talks_with_a_colleague_and_the_conversation_stays_in_their_house(
+    stack: str, world: World
+) -> None:
+    with _http(stack, world.manager_a.headers) as http:
+        r = http.post(
+            "/v1/conversations", json={"member_user_ids": [str(world.staff_id)], "body": "Van free?"}
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["house_id"] == str(world.a.house_id)
+    with _http(stack, world.manager_b.headers) as http:
+        assert http.get(f"/v1/conversations/{r.json()['id']}").status_code == 404
+    with _http(stack, world.staff) as http:
+        assert http.get(f"/v1/conversations/{r.json()['id']}").status_code == 200
