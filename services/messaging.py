@@ -36,6 +36,8 @@ from models.users import User
 from services.events import emit
 
 MAX_BODY = 5000
+# The audiences a house- or property-scoped author may address (their own places).
+PLACES = (AnnouncementAudience.HOUSE, AnnouncementAudience.PROPERTY)
 MAX_MEMBERS = 12  # "small groups": a house meeting's worth of people, not a mailing list
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 # Declared type -> the first bytes its content must start with.
@@ -352,7 +354,7 @@ def announce(
     announcement_id: uuid.UUID | None = None,
 ) -> Announcement:
     """An announcement, published now. A house-scoped author may only address their houses or
-    properties (the insert's scope check refuses anything else: NotFound)."""
+    properties (another house or property is not found, as the database shows them none)."""
     title = (title or "").strip()
     if not 1 <= len(title) <= 200:
         raise Rejected("a title of 1 to 200 characters", field="title")
@@ -365,6 +367,9 @@ def announce(
         raise Rejected("a house only goes with the audience 'house'", field="house_id")
     if audience not in (AnnouncementAudience.PROPERTY,) and property_id is not None:
         raise Rejected("a property only goes with the audience 'property'", field="property_id")
+    scope: Scope | None = session.info.get("scope")
+    if scope is not None and scope.kind is ScopeKind.HOUSES and audience not in PLACES:
+        raise Rejected("your role announces to its own houses and properties only", field="audience")
     if house_id is not None and session.get(House, house_id) is None:
         raise NotFound("house not found", field="house_id")
     if property_id is not None and session.get(Property, property_id) is None:

@@ -201,3 +201,36 @@ def test_a_house_manager_talks_with_a_colleague_and_the_conversation_stays_in_th
         assert http.get(f"/v1/conversations/{r.json()['id']}").status_code == 404
     with _http(stack, world.staff) as http:
         assert http.get(f"/v1/conversations/{r.json()['id']}").status_code == 200
+
+
+def test_a_house_manager_cannot_announce_to_the_whole_org(stack: str, world: World) -> None:
+    with _http(stack, world.manager_a.headers) as http:
+        r = http.post("/v1/announcements", json={"audience": "org", "title": "All", "body": "Everyone"})
+    assert r.status_code == 422 and r.json()["field"] == "audience"
+
+
+def test_another_orgs_staff_and_residents_get_404_and_write_nothing(
+    stack: str, orgs: OrgFactory, world: World
+) -> None:
+    cid = _start(stack, world)["id"]
+    with _http(stack, world.staff) as http:
+        before = len(http.get(f"/v1/conversations/{cid}").json()["messages"])
+        aid = http.post(
+            "/v1/announcements", json={"audience": "org", "title": "Hours", "body": "9-5"}
+        ).json()["id"]
+    stranger = build_world(orgs)
+    for headers in (stranger.staff, stranger.resident.headers):
+        with _http(stack, headers) as http:
+            assert http.get(f"/v1/conversations/{cid}").status_code == 404
+            assert http.post(f"/v1/conversations/{cid}/messages", json={"body": "hi"}).status_code == 404
+            assert http.post(f"/v1/announcements/{aid}/read").status_code == 404
+            assert aid not in {a["id"] for a in http.get("/v1/announcements").json()}
+    with _http(stack, stranger.staff) as http:
+        assert http.get(f"/v1/announcements/{aid}/reads").status_code == 404
+        r = http.post(
+            "/v1/conversations", json={"member_user_ids": [str(world.resident.user_id)], "body": "hi"}
+        )
+        assert r.status_code == 404
+    with _http(stack, world.staff) as http:
+        assert len(http.get(f"/v1/conversations/{cid}").json()["messages"]) == before
+        assert http.get(f"/v1/announcements/{aid}/reads").json() == []
