@@ -41,9 +41,11 @@ from api.routes import consent as consent_routes
 from api.routes import documents as documents_routes
 from api.routes import housing as housing_routes
 from api.routes import intake as intake_routes
+from api.routes import messaging as messaging_routes
 from api.routes import notifications as notifications_routes
 from api.routes import operations as operations_routes
 from api.routes import partners as partners_routes
+from api.routes import resident as resident_pages_routes
 from api.routes import retention as retention_routes
 from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
@@ -58,6 +60,7 @@ from seed import integrations as seed_integrations
 from seed import messaging as seed_messaging
 from seed import operations as seed_operations
 from seed import orgs as seed_orgs
+from seed import resident_pages as seed_resident_pages
 from seed import residents as seed_residents
 from seed import retention as seed_retention
 from seed.story import Stage, Step, ordered
@@ -77,6 +80,7 @@ from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.messaging import MessageNotificationWorkflow
 from workflows.retention import DAILY_SCHEDULE as RETENTION_SCHEDULE
 from workflows.retention import RetentionDailyWorkflow, RetentionRunWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
@@ -221,8 +225,22 @@ FAMILIES: list[Family] = [
         operations_routes.router,
         seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)],
     ),
-    # Tables only until its issue lands.
-    Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),
+    # Conversations and announcements; a new message notifies its recipients (no content).
+    Family(
+        "messaging",
+        [MessageNotificationWorkflow],
+        [],
+        messaging_routes.router,
+        histories=["tests.messaging.histories"],
+        seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)],
+    ),
+    # The resident's own pages: sign-in (password or one-time link), balance, statements,
+    # documents to sign, messages and announcements.
+    Family(
+        "resident_pages",
+        router=resident_pages_routes.router,
+        seed=[Step(Stage.DAILY_LIFE, seed_resident_pages.sign_in_links)],
+    ),
     # API keys for integrators' systems; provider settings are still tables only.
     # E-mail and texts to users from fixed templates, by their preferences (no workflow of its
     # own: the families that notify call its activity).

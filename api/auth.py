@@ -35,12 +35,14 @@ from core.config import get_settings
 from core.crypto import normalize_email
 from core.db import app_engine, tenant_session
 from core.enums import AuditAction, UserRole, UserStatus
+from core.errors import DomainError
 from core.fieldcrypt import blind_digest
 from core.passwords import verify_password
 from core.permissions import SECOND_FACTOR_ROLES, Perm, permissions_for
 from core.scope import NOTHING, ORG_WIDE, Scope, ScopeKind
 from models.users import RoleAssignment, User, UserSession
 from services.api_keys import split as split_key
+from services.resident import signin
 
 log = logging.getLogger("recoveryos.auth")
 
@@ -490,3 +492,58 @@ def logout(p: Principal) -> None:
             if sess is not None and sess.revoked_at is None:
                 sess.revoked_at = datetime.now(UTC)
         audit.record(s, AuditAction.LOGOUT, "users", p.user_id)
+
+
+# --- one-time sign-in links (residents' own pages) ------------------------------------------
+
+
+def request_sign_in_link(
+    email: str, channel: str, *, request_id: str | None, source_ip: str | None
+) -> signin.Issued | None:
+    """A fresh one-time link for the resident login with this e-mail address, or None (unknown
+    address, not a resident, nowhere to send it): the caller answers the same either way."""
+    with app_engine().begin() as conn:
+        row = conn.execute(
+            text("SELECT user_id, org_id, status FROM auth_user_by_email(:d)"), {"d": _email_digest(email)}
+        ).first()
+    if row is None or row.status != UserStatus.ACTIVE.value:
+        return None
+    with tenant_session(row.org_id, row.user_id, request_id=request_id, source_ip=source_ip) as s:
+        return signin.issue(s, row.user_id, channel, datetime.now(UTC))
+
+
+def sign_in_with_link(
+    token: str, *, request_id: str | None, source_ip: str | None, user_agent: str | None
+) -> LoginResult | None:
+    """Uses the link up and opens a full session for its resident, exactly like a password
+    sign-in (same lifetime and inactivity limit); None for a bad, used or expired link."""
+    org_id = signin.org_of(token)
+    if org_id is None:
+        return None
+    st = get_settings()
+    now = datetime.now(UTC)
+    session_token = secrets.token_urlsafe(32)
+    try:
+        with tenant_session(org_id, None, request_id=request_id, source_ip=source_ip) as s:
+            user_id = signin.redeem(s, token, now)
+            sess = UserSession(
+                org_id=org_id,
+                user_id=user_id,
+                token_hash=token_digest(session_token),
+                expires_at=now + timedelta(hours=st.session_ttl_hours),
+                ip_address=source_ip,
+                user_agent=(user_agent or "")[:300] or None,
+                mfa_pending=False,
+            )
+            s.add(sess)
+            s.flush()
+            user = s.get(User, user_id)
+            assert user is not None
+            user.last_login_at = now
+            audit.record(
+                s, AuditAction.LOGIN, "users", user_id, {"session_id": str(sess.id), "step": "sign_in_link"}
+            )
+            expires = sess.expires_at
+    except DomainError:
+        return None
+    return LoginResult(session_token, expires, False, False)

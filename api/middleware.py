@@ -24,7 +24,7 @@ from core.logging import request_id_var
 
 log = logging.getLogger("recoveryos.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-PRIVATE_PREFIXES = ("/v1/", "/codec/", "/login")
+PRIVATE_PREFIXES = ("/v1/", "/codec/", "/login", "/me")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # HTML pages may not be framed (clickjacking of the login and, later, signing pages).
 HTML_CSP = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"

@@ -76,6 +76,9 @@ class EventType(StrEnum):
     LEGAL_HOLD_LIFTED = "legal_hold.lifted.v1"
     RETENTION_LISTED = "retention.listed.v1"
     RETENTION_DESTROYED = "retention.destroyed.v1"
+    # messaging
+    MESSAGE_SENT = "message.sent.v1"
+    ANNOUNCEMENT_PUBLISHED = "announcement.published.v1"
 
     @property
     def subject(self) -> str:
@@ -149,6 +152,11 @@ CATALOGUE: dict[EventType, str] = {
     EventType.RETENTION_LISTED: "A retention dry run listed what is past its period (counts per type).",
     EventType.RETENTION_DESTROYED: (
         "Records a dry run listed and staff confirmed were destroyed; the certificate exists (counts)."
+    ),
+    # messaging
+    EventType.MESSAGE_SENT: "A message was written in a conversation (`conversation_id`); never its text.",
+    EventType.ANNOUNCEMENT_PUBLISHED: (
+        "An announcement was published (`house_id` or `property_id` when addressed)."
     ),
 }
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ARRAY, BigInteger, ForeignKey, Index, LargeBinary, text
+from sqlalchemy import ARRAY, BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import normalize_email, normalize_phone
@@ -155,3 +155,25 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(server_default=text("0"))
     last_failure_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     blocked_until: Mapped[datetime | None]
+
+
+class SignInLink(IdMixin, TenantMixin, Base):
+    """A one-time sign-in link for a resident's own pages, sent by e-mail or text. Only the
+    SHA-256 of its token is kept; it expires within minutes and signing in with it uses it up
+    (a second use, or a link fetched by a mail scanner after the resident used it, fails)."""
+
+    __tablename__ = "sign_in_links"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[bytes] = mapped_column(unique=True)
+    # "email" or "sms": where the link went (never the address itself).
+    channel: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_sign_in_links_org_user", "org_id", "user_id"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        CheckConstraint("expires_at > created_at", name="expires_after_created"),
+    )

@@ -407,3 +407,39 @@ def test_each_role_reaches_its_own_notification_settings_and_the_open_beds_it_ma
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, ME_MATRIX) == []
+
+
+# --- the role matrix of messaging: staff and residents in conversations, announcements --------
+
+MEMBER = frozenset({Perm.RESIDENT_READ, Perm.SELF_SERVICE})
+MESSAGING_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("POST", "/v1/conversations"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", "/v1/conversations"): MEMBER,
+    ("GET", "/v1/conversations/{conversation_id}"): MEMBER,
+    ("POST", "/v1/conversations/{conversation_id}/messages"): MEMBER,
+    ("POST", "/v1/conversations/{conversation_id}/read"): MEMBER,
+    ("POST", "/v1/message-attachments"): MEMBER,
+    ("GET", "/v1/messages/{message_id}/attachment"): MEMBER,
+    ("POST", "/v1/announcements"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", "/v1/announcements"): MEMBER,
+    ("POST", "/v1/announcements/{announcement_id}/read"): MEMBER,
+    ("GET", "/v1/announcements/{announcement_id}/reads"): frozenset({Perm.RESIDENT_READ}),
+}
+
+
+def test_the_messaging_matrix_names_every_messaging_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import messaging
+
+    routes = {
+        (m, r.path) for r in messaging.router.routes if isinstance(r, APIRoute) for m in r.methods or ()
+    }
+    assert set(MESSAGING_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_messaging_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, MESSAGING_MATRIX) == []

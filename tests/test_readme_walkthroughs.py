@@ -190,3 +190,29 @@ def test_disclosing_under_a_consent_and_exporting_the_accounting_works_as_writte
     assert (shell.workdir / "package.pdf").read_bytes().startswith(b"%PDF-")
     assert (shell.workdir / "accounting.pdf").read_bytes().startswith(b"%PDF-")
     assert (shell.workdir / "resident-accounting.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_demo_residents_pages_work_as_written_and_on_a_phone(
+    shell: Shell, browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The README's resident walk-through in a shell, then the same demo resident's home page in
+    Chromium at 390×844: announcement, message, statement, a document to sign."""
+    signed_in, answered, receipt = _walkthrough("the demo resident's pages").blocks
+    printed = shell.run(signed_in).strip().splitlines()
+    assert printed[1].startswith("$") and printed[-1]  # the balance, then the announcement's text
+    shell.run(answered)
+    assert (shell.workdir / "statement.pdf").read_bytes().startswith(b"%PDF-")
+    shell.run(receipt)
+    shots = screenshot_dir(tmp_path_factory, "readme-resident")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{shell.api}/me/sign-in")
+    page.fill("#email", "resident@demo-42.example.com")
+    page.fill("#password", "recovery-demo-42")
+    page.click("text=Sign in >> nth=-1")
+    page.wait_for_selector("#balance")
+    page.screenshot(path=shots / "home.png", full_page=True)
+    for section in ("#messages", "#announcements", "#to-sign"):
+        assert page.locator(section).count() == 1, section
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

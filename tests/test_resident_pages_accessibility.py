@@ -1,5 +1,6 @@
 """The pages a resident (or an operator on a phone) uses pass axe-core with no serious or
 critical violation at 390 px, and fit the screen: sign-in, the signing page, the payment page.
+(The signed-in resident pages: tests/resident_pages/test_browser.py.)
 axe-core comes bundled in the axe-playwright-python wheel: nothing is fetched."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def test_the_resident_pages_pass_axe_at_phone_size(
     stack: str, localstripe: str, orgs: OrgFactory, browser: Any
 ) -> None:
     _check(browser, f"{stack}/login")
+    _check(browser, f"{stack}/me/sign-in")
     org = orgs.create((STAFF,))
     with httpx.Client(base_url=stack, headers=org.headers(STAFF), timeout=60) as http:
         _doc, path = send_for_signature(http, org)

@@ -243,6 +243,12 @@ def login_submit(
         )
         return resp
     resp = _page(_CODE_FORM, next) if got.mfa_pending else RedirectResponse(_local(next), status_code=303)
+    set_session_cookie(resp, got)
+    return resp
+
+
+def set_session_cookie(resp: Response, got: LoginResult) -> None:
+    """The browser's session: HttpOnly, SameSite=Lax, Secure behind HTTPS, ending with the session."""
     resp.set_cookie(
         SESSION_COOKIE,
         got.token,
@@ -251,7 +257,6 @@ def login_submit(
         expires=got.expires_at,
         secure=get_settings().public_base_url.startswith("https://"),
     )
-    return resp
 
 
 @router.post("/login/mfa", include_in_schema=False)

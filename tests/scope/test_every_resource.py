@@ -21,8 +21,9 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from core.db import tenant_session
-from core.enums import UserRole
+from core.enums import AnnouncementAudience, UserRole
 from models.orgs import Bed
+from services import messaging
 from services.billing import accounts, invoices, payers, rent
 from tests.consent.flows import recorded_consent
 from tests.documents.factories import make_document
@@ -47,6 +48,10 @@ class House:
     invoice_id: uuid.UUID
     payment_id: uuid.UUID
     consent_id: uuid.UUID
+    # A conversation with the house's resident, its first message, an announcement to the house.
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    announcement_id: uuid.UUID
 
     def ids(self) -> dict[str, uuid.UUID]:
         s = self.side
@@ -63,6 +68,9 @@ class House:
             "room_id": self.room_id,
             "bed_id": s.beds["1"],
             "consent_id": self.consent_id,
+            "conversation_id": self.conversation_id,
+            "message_id": self.message_id,
+            "announcement_id": self.announcement_id,
             # Reconciliation records belong to no house: an id nobody has, the same for both.
             "record_id": uuid.UUID(int=7),
             # Breach incidents are staff-only (compliance:manage) and name no house.
@@ -118,7 +126,15 @@ def _house(org: SampleOrg, http: httpx.Client, side: Side) -> House:
     assert paid.status_code == 201, paid.text
     document_id = make_document(org.org_id, side.active, "Part 2 consent form")
     consent_id = recorded_consent(org.org_id, side.active)
-    return House(side, room_id, document_id, invoice.id, uuid.UUID(paid.json()["id"]), consent_id)
+    resident_user, _ = add_login(org.org_id, UserRole.RESIDENT, resident_id=side.active)
+    staff = org.users[SPECIALIST]
+    with tenant_session(org.org_id, staff, actor_type="test") as s:
+        conv, sent = messaging.start(s, staff, [resident_user], None, "Your statement is ready.")
+        notice = messaging.announce(
+            s, staff, AnnouncementAudience.HOUSE, "Water off", "9-11", house_id=side.house_id
+        )
+        talk = (conv.id, sent.message_id, notice.id)
+    return House(side, room_id, document_id, invoice.id, uuid.UUID(paid.json()["id"]), consent_id, *talk)
 
 
 @pytest.fixture(scope="module")
