@@ -71,6 +71,10 @@ class EventType(StrEnum):
     BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
     PATIENT_NOTICE_ACKNOWLEDGED = "patient_notice.acknowledged.v1"
+    # House operations: chores and meetings.
+    CHORES_ROTATED = "house.chores_rotated.v1"
+    CHORE_MISSED = "chore_assignment.missed.v1"
+    ATTENDANCE_SHORTFALL = "attendance_check.shortfall_flagged.v1"
 
     @property
     def subject(self) -> str:
@@ -138,6 +142,10 @@ CATALOGUE: dict[EventType, str] = {
     EventType.PATIENT_NOTICE_ACKNOWLEDGED: (
         "A resident signed the acknowledgement of the program's Part 2 patient notice (`document_id`)."
     ),
+    # House operations: chores and meetings.
+    EventType.CHORES_ROTATED: "A house's weekly chore rotation was made (`assignments` of them).",
+    EventType.CHORE_MISSED: "A resident's chore was missed: not done in its week, or checked as not done.",
+    EventType.ATTENDANCE_SHORTFALL: "A resident's weekly check fell short; the house manager has a task.",
 }
 
 
