@@ -370,3 +370,47 @@ def test_each_role_reaches_its_own_notification_settings_and_the_open_beds_it_ma
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, ME_MATRIX) == []
+
+
+# --- the role matrix of house operations' chore and meeting routes, enforced over HTTP --------
+
+_HOUSE = "/v1/houses/{house_id}"
+ROUTINES_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", f"{_HOUSE}/chore-templates"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/chore-templates"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/chores"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/chores"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", f"{_HOUSE}/chore-weeks"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/chore-assignments"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/chore-assignments/{{assignment_id}}/verification"): frozenset(
+        {Perm.OPERATIONS_WRITE}
+    ),
+    ("GET", f"{_HOUSE}/chore-misses"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", "/v1/meeting-types"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meetings"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/meetings"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meetings/{{meeting_id}}/attendance"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", "/v1/residents/{resident_id}/attendance"): frozenset({Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE}),
+    ("GET", f"{_HOUSE}/attendance"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/attendance/{{attendance_id}}/verification"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/meeting-progress"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meeting-checks"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/shortfalls"): frozenset({Perm.RESIDENT_READ}),
+}
+
+
+def test_the_routines_matrix_names_every_chore_and_meeting_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes.operations import chores, meetings
+
+    mine = [*chores.router.routes, *meetings.router.routes]
+    routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(ROUTINES_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_chore_and_meeting_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, ROUTINES_MATRIX) == []

@@ -291,18 +291,26 @@ def get_meeting(session: Session, house_id: uuid.UUID, meeting_id: uuid.UUID) ->
     return m
 
 
-def _resident_here(session: Session, house_id: uuid.UUID, resident_id: uuid.UUID, on: date) -> None:
-    lives = session.scalar(
-        select(Admission.id).where(
-            Admission.house_id == house_id,
-            Admission.resident_id == resident_id,
-            Admission.status.in_((AdmissionStatus.ACTIVE, AdmissionStatus.COMPLETED)),
-            Admission.admitted_at < _at(on + timedelta(days=1)),
-            or_(Admission.ended_at.is_(None), Admission.ended_at >= _at(on)),
-        )
+def _stays_on(resident_id: uuid.UUID, on: date) -> Select[Any]:
+    return select(Admission.house_id).where(
+        Admission.resident_id == resident_id,
+        Admission.status.in_((AdmissionStatus.ACTIVE, AdmissionStatus.COMPLETED)),
+        Admission.admitted_at < _at(on + timedelta(days=1)),
+        or_(Admission.ended_at.is_(None), Admission.ended_at >= _at(on)),
     )
-    if lives is None:
+
+
+def _resident_here(session: Session, house_id: uuid.UUID, resident_id: uuid.UUID, on: date) -> None:
+    if session.scalar(_stays_on(resident_id, on).where(Admission.house_id == house_id)) is None:
         raise NotFound("resident not found in this house", field="resident_id")
+
+
+def house_on(session: Session, resident_id: uuid.UUID, on: date, field: str = "attended_at") -> uuid.UUID:
+    """The house the resident lived in on `on`; refused naming `field` when none."""
+    house_id = session.scalar(_stays_on(resident_id, on).order_by(Admission.admitted_at.desc()).limit(1))
+    if house_id is None:
+        raise Rejected("the resident lived in none of the houses that day", field=field)
+    return house_id
 
 
 def _proof(session: Session, proof_file_id: uuid.UUID | None) -> None:
@@ -354,10 +362,10 @@ class SelfReport:
     proof_file_id: uuid.UUID | None = None
 
 
-def report_attendance(session: Session, house_id: uuid.UUID, r: SelfReport) -> MeetingAttendance:
+def report_attendance(session: Session, r: SelfReport) -> MeetingAttendance:
     """A resident reports an outside meeting (optionally with a signed slip photo); it counts
-    once staff verify it."""
-    _resident_here(session, house_id, r.resident_id, r.attended_at.date())
+    once staff of the house they lived in that day verify it."""
+    house_on(session, r.resident_id, r.attended_at.date())
     _proof(session, r.proof_file_id)
     row = MeetingAttendance(
         org_id=session.info["actor"]["org_id"],

@@ -46,7 +46,7 @@ async def meeting_check_shortfall(client: Client, queue: str, actor: Actor) -> W
     (rid,) = admit(actor.org_id, house.house, [(WEEK - timedelta(days=30), None)])
     with tenant_session(actor.org_id, actor_type="test") as s:
         at = datetime.combine(WEEK + timedelta(days=1), time(19), UTC)
-        row = meetings.report_attendance(s, hid, SelfReport(rid, MeetingKind.AA, at))
+        row = meetings.report_attendance(s, SelfReport(rid, MeetingKind.AA, at))
         meetings.verify_attendance(s, hid, row.id, None, at, True)
     return await client.start_workflow(
         MeetingCheckWorkflow.run,

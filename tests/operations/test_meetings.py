@@ -44,9 +44,7 @@ def _week_of_meetings(
             meetings.record_attendance(s, house_id, m.id, rid, AttendanceStatus.PRESENT, staff, _at(1, 21))
         reports = [("new", 0), ("new", 2), ("new", 4), ("settled", 3), ("settled", 5)]
         rows = [
-            meetings.report_attendance(
-                s, house_id, SelfReport(people[who], MeetingKind.AA, _at(day), "Home group")
-            )
+            meetings.report_attendance(s, SelfReport(people[who], MeetingKind.AA, _at(day), "Home group"))
             for who, day in reports
         ]
         # Staff confirm all but the newer resident's last one.
@@ -110,7 +108,7 @@ def test_a_self_report_counts_only_once_staff_confirm_it(orgs: OrgFactory) -> No
     meeting_rules(org.org_id, hid, WEEK - timedelta(days=400))
     (rid,) = admit(org.org_id, house.house, [(WEEK - timedelta(days=10), None)])
     with tenant_session(org.org_id, actor_type="test") as s:
-        row = meetings.report_attendance(s, hid, SelfReport(rid, MeetingKind.NA, _at(2)))
+        row = meetings.report_attendance(s, SelfReport(rid, MeetingKind.NA, _at(2)))
         before = meetings.check_resident(s, hid, rid, WEEK - timedelta(days=10), WEEK)
         meetings.verify_attendance(s, hid, row.id, None, _at(3), True)
         after = meetings.check_resident(s, hid, rid, WEEK - timedelta(days=10), WEEK)

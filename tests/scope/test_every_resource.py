@@ -76,6 +76,11 @@ class House:
             # scope holds (compliance:manage, clinical:read): ids nobody has, the same for both.
             "event_id": uuid.UUID(int=8),
             "note_id": uuid.UUID(int=9),
+            # House operations' chores and meetings: under the house's path, which the scope
+            # answers first (ids nobody has, the same for both).
+            "assignment_id": uuid.UUID(int=11),
+            "meeting_id": uuid.UUID(int=12),
+            "attendance_id": uuid.UUID(int=13),
         }
 
 

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
         Rotated,
     )
     from core.contracts.operations import Assigned
-    from core.process import DB_STEP, Actor, Weekly
+    from core.process import DB_STEP, Actor, Wait, Weekly
     from workflows.operations import OPERATIONS
 
 __all__ = ["Assigned", "Rotated"]
@@ -87,6 +87,13 @@ class ChoreWeekWorkflow:
     @workflow.query
     def rotation(self) -> Rotated | None:
         """The week's rotation once made (None before)."""
+        return self._rotated
+
+    @workflow.update
+    async def rotated(self, _: Wait) -> Rotated:
+        """Answers once the week's rotation is made (the API's update-with-start)."""
+        await workflow.wait_condition(lambda: self._rotated is not None)
+        assert self._rotated is not None
         return self._rotated
 
 

@@ -15,9 +15,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities, Notify
-    from activities.operations.meetings import WEEKLY_CHECK, CheckMeetings, MeetingActivities
+    from activities.operations.meetings import WEEKLY_CHECK, CheckMeetings, MeetingActivities, MeetingsChecked
     from core.enums import MessageChannel
-    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Weekly
+    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Wait, Weekly
     from workflows.operations import OPERATIONS
 
 MEETING_CHECK_KEY = "meeting-check"
@@ -43,9 +43,12 @@ class MeetingCheckResult:
 
 @workflow.defn(name="OperationsMeetingCheck")
 class MeetingCheckWorkflow:
+    def __init__(self) -> None:
+        self._checked: MeetingsChecked | None = None
+
     @workflow.run
     async def run(self, inp: MeetingCheckInput) -> MeetingCheckResult:
-        checked = await workflow.execute_activity_method(
+        self._checked = checked = await workflow.execute_activity_method(
             MeetingActivities.check_meetings,
             CheckMeetings(inp.actor, inp.house_id, inp.week_start),
             **DB_STEP.options(),
@@ -71,6 +74,14 @@ class MeetingCheckWorkflow:
                     break
                 await workflow.sleep(max(sent.quiet_until - workflow.now(), timedelta(seconds=1)))
         return MeetingCheckResult(checked.week_start, checked.checked, checked.flagged, channels)
+
+    @workflow.update
+    async def checked(self, _: Wait) -> MeetingsChecked:
+        """Answers once the week is checked and its flags raised (before the house manager is
+        told, which quiet hours may hold back)."""
+        await workflow.wait_condition(lambda: self._checked is not None)
+        assert self._checked is not None
+        return self._checked
 
 
 # Every Monday at 06:00 in the org's timezone, for every house: the week before.

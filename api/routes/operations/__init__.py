@@ -7,7 +7,13 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from api.routes.operations import chores, meetings
+
+PARTS: tuple[ModuleType, ...] = (
+    # Chores and meetings.
+    chores,
+    meetings,
+)
 
 router = APIRouter()
 for part in PARTS:
