@@ -396,6 +396,8 @@ ROUTINES_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("GET", f"{_HOUSE}/meeting-progress"): frozenset({Perm.RESIDENT_READ}),
     ("POST", f"{_HOUSE}/meeting-checks"): frozenset({Perm.OPERATIONS_WRITE}),
     ("GET", f"{_HOUSE}/shortfalls"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meeting-requirements"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/meeting-requirements"): frozenset({Perm.RESIDENT_READ}),
 }
 
 

@@ -190,3 +190,11 @@ def test_disclosing_under_a_consent_and_exporting_the_accounting_works_as_writte
     assert (shell.workdir / "package.pdf").read_bytes().startswith(b"%PDF-")
     assert (shell.workdir / "accounting.pdf").read_bytes().startswith(b"%PDF-")
     assert (shell.workdir / "resident-accounting.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# --- house operations: chores and meetings ----------------------------------------------------
+
+
+def test_a_week_of_a_houses_chores_and_meetings_works_as_written(shell: Shell) -> None:
+    for block in _walkthrough("a week of a house's routines").blocks:
+        shell.run(block)

@@ -227,6 +227,47 @@ def shortfalls(
 # --- meetings and attendance (routes) ----------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewRequirement:
+    required_count: int
+    effective_from_date: date
+    period_days: int = 7
+    meeting_type_id: uuid.UUID | None = None
+    kind: MeetingKind | None = None
+    min_days_in_residence: int = 0
+    max_days_in_residence: int | None = None
+    resident_id: uuid.UUID | None = None
+
+
+def add_requirement(session: Session, house_id: uuid.UUID, new: NewRequirement) -> MeetingRequirement:
+    """A requirement of the house (or of one of its residents): a phase window in days since
+    move-in, a count per period, of a meeting type, a kind, or any meeting that counts."""
+    if new.meeting_type_id is not None:
+        get_meeting_type(session, new.meeting_type_id)
+    if new.max_days_in_residence is not None and new.max_days_in_residence <= new.min_days_in_residence:
+        raise Rejected(
+            "max_days_in_residence must be above min_days_in_residence", field="max_days_in_residence"
+        )
+    if new.resident_id is not None:
+        _resident_here(session, house_id, new.resident_id, new.effective_from_date)
+    r = MeetingRequirement(org_id=session.info["actor"]["org_id"], house_id=house_id, **vars(new))
+    session.add(r)
+    session.flush()
+    return r
+
+
+def house_requirements(
+    session: Session, house_id: uuid.UUID, limit: int, offset: int
+) -> Page[MeetingRequirement]:
+    """The org's requirements and the house's own (and its residents')."""
+    stmt = select(MeetingRequirement).where(
+        MeetingRequirement.deleted_at.is_(None),
+        or_(MeetingRequirement.house_id.is_(None), MeetingRequirement.house_id == house_id),
+    )
+    order = (MeetingRequirement.min_days_in_residence, MeetingRequirement.id)
+    return page(session, stmt.order_by(*order), limit, offset)
+
+
 def meeting_types(session: Session, limit: int, offset: int) -> Page[MeetingType]:
     stmt = select(MeetingType).where(MeetingType.deleted_at.is_(None), MeetingType.is_active.is_(True))
     return page(session, stmt.order_by(MeetingType.name, MeetingType.id), limit, offset)

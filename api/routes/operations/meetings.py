@@ -23,7 +23,7 @@ from core.enums import AttendanceStatus, MeetingKind, TaskStatus
 from core.errors import Rejected
 from core.process import Wait
 from services.operations import chores, meetings
-from services.operations.meetings import NewMeeting, SelfReport
+from services.operations.meetings import NewMeeting, NewRequirement, SelfReport
 from workflows.operations import OPERATIONS
 from workflows.operations.meetings import MeetingCheckInput, MeetingCheckWorkflow
 
@@ -39,6 +39,32 @@ class MeetingTypePublic(BaseModel):
     kind: MeetingKind
     counts_toward_requirement: bool
     requires_proof: bool
+
+
+class RequirementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    required_count: Annotated[int, Field(ge=1, le=50, description="meetings per period")]
+    period_days: Annotated[int, Field(ge=1, le=90)] = 7
+    effective_from: Within
+    meeting_type_id: uuid.UUID | None = Field(None, description="only this meeting type counts")
+    kind: MeetingKind | None = Field(None, description="only this kind counts (without meeting_type_id)")
+    min_days_in_residence: Annotated[int, Field(ge=0, le=3650, description="the phase starts")] = 0
+    max_days_in_residence: Annotated[int, Field(ge=1, le=3650, description="the phase ends")] | None = None
+    resident_id: uuid.UUID | None = Field(None, description="for one resident only (e.g. a court order)")
+
+
+class RequirementPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    house_id: uuid.UUID | None
+    resident_id: uuid.UUID | None
+    meeting_type_id: uuid.UUID | None
+    kind: MeetingKind | None
+    required_count: int
+    period_days: int
+    min_days_in_residence: int
+    max_days_in_residence: int | None
+    effective_from_date: date
 
 
 class MeetingCreate(BaseModel):
@@ -142,6 +168,34 @@ async def list_meeting_types(
 ) -> PageOut[MeetingTypePublic]:
     """The org's meeting types (house meeting, 12-step, SMART Recovery, IOP session...)."""
     return await db.run(_types, limit, offset)
+
+
+def _add_requirement(s: Session, house_id: uuid.UUID, body: RequirementCreate) -> RequirementPublic:
+    fields = body.model_dump()
+    new = NewRequirement(effective_from_date=fields.pop("effective_from"), **fields)
+    return RequirementPublic.model_validate(meetings.add_requirement(s, house_id, new))
+
+
+@router.post(f"{HOUSE}/meeting-requirements", status_code=201, response_model=RequirementPublic)
+async def create_requirement(
+    _: Writer, house_id: VisibleHouse, body: RequirementCreate, db: TenantDep
+) -> RequirementPublic:
+    """A meeting requirement of the house for a phase (days since move-in), or of one of its
+    residents; the weekly check holds each resident to those of their phase."""
+    return await db.run(_add_requirement, house_id, body)
+
+
+def _requirements(s: Session, house_id: uuid.UUID, limit: int, offset: int) -> PageOut[RequirementPublic]:
+    got = meetings.house_requirements(s, house_id, limit, offset)
+    return PageOut[RequirementPublic].of(got, RequirementPublic.model_validate)
+
+
+@router.get(f"{HOUSE}/meeting-requirements", response_model=PageOut[RequirementPublic])
+async def list_requirements(
+    _: Reader, house_id: VisibleHouse, db: TenantDep, limit: Limit = 50, offset: Offset = 0
+) -> PageOut[RequirementPublic]:
+    """The requirements that apply in the house: the org's and its own, by phase."""
+    return await db.run(_requirements, house_id, limit, offset)
 
 
 def _add_meeting(s: Session, house_id: uuid.UUID, body: MeetingCreate, by: uuid.UUID | None) -> MeetingPublic:
