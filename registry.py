@@ -31,6 +31,7 @@ from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
 from activities.operations.chores import ChoreActivities
 from activities.operations.meetings import MeetingActivities
+from activities.operations.upkeep import UpkeepActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
 from activities.webhooks import WebhookActivities
@@ -78,6 +79,7 @@ from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.operations.chores import CHORE_WEEK_SCHEDULE, ChoreWeekWorkflow
 from workflows.operations.meetings import MEETING_CHECK_SCHEDULE, MeetingCheckWorkflow
+from workflows.operations.upkeep import UPKEEP_CHECK_SCHEDULE, UpkeepCheckWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 from workflows.webhooks import WebhookEndpointWorkflow
@@ -206,19 +208,21 @@ FAMILIES: list[Family] = [
     Family(
         "operations",
         [
-            # Chores and meetings.
+            # Chores and meetings; upkeep (vehicles' insurance).
             ChoreWeekWorkflow,
             MeetingCheckWorkflow,
+            UpkeepCheckWorkflow,
         ],
         [
-            # Chores and meetings.
+            # Chores and meetings; upkeep (vehicles' insurance).
             ChoreActivities,
             MeetingActivities,
+            UpkeepActivities,
         ],
         operations_routes.router,
         histories=["tests.operations.histories"],
         seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)],
-        weekly=[CHORE_WEEK_SCHEDULE, MEETING_CHECK_SCHEDULE],
+        weekly=[CHORE_WEEK_SCHEDULE, MEETING_CHECK_SCHEDULE, UPKEEP_CHECK_SCHEDULE],
     ),
     # Tables only until its issue lands.
     Family("messaging", seed=[Step(Stage.DAILY_LIFE, seed_messaging.messaging)]),

@@ -15,7 +15,9 @@ Families also declare weekly Schedules per house (`Family(weekly=[...])`, each a
 - `operations/<org>/chore-week-<house>`, Mondays at 00:10 in the org's timezone, rotating the
   house's chores for the week (then mending it after move-outs and closing it on Sunday night);
 - `operations/<org>/meeting-check-<house>`, Mondays at 06:00 in the org's timezone, checking
-  the week before against each resident's meeting requirements.
+  the week before against each resident's meeting requirements;
+- `operations/<org>/upkeep-check-<house>`, Mondays at 07:00 in the org's timezone, reminding the
+  house manager of vehicles whose insurance lapses within 30 days.
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ class EventType(StrEnum):
     CHORES_ROTATED = "house.chores_rotated.v1"
     CHORE_MISSED = "chore_assignment.missed.v1"
     ATTENDANCE_SHORTFALL = "attendance_check.shortfall_flagged.v1"
+    MAINTENANCE_REPORTED = "maintenance_request.reported.v1"
+    MAINTENANCE_STATUS_CHANGED = "maintenance_request.status_changed.v1"
+    VEHICLE_INSURANCE_EXPIRING = "vehicle.insurance_expiring.v1"
 
     @property
     def subject(self) -> str:
@@ -146,6 +149,11 @@ CATALOGUE: dict[EventType, str] = {
     EventType.CHORES_ROTATED: "A house's weekly chore rotation was made (`assignments` of them).",
     EventType.CHORE_MISSED: "A resident's chore was missed: not done in its week, or checked as not done.",
     EventType.ATTENDANCE_SHORTFALL: "A resident's weekly check fell short; the house manager has a task.",
+    EventType.MAINTENANCE_REPORTED: "A repair was requested for a house (`priority`).",
+    EventType.MAINTENANCE_STATUS_CHANGED: "A repair request moved on (`status`: scheduled, resolved...).",
+    EventType.VEHICLE_INSURANCE_EXPIRING: (
+        "A vehicle's insurance lapses within 30 days; the house manager has a task."
+    ),
 }
 
 

@@ -398,15 +398,29 @@ ROUTINES_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("GET", f"{_HOUSE}/shortfalls"): frozenset({Perm.RESIDENT_READ}),
     ("POST", f"{_HOUSE}/meeting-requirements"): frozenset({Perm.OPERATIONS_WRITE}),
     ("GET", f"{_HOUSE}/meeting-requirements"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/maintenance-requests"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/maintenance-requests"): frozenset({Perm.PROPERTY_READ}),
+    ("POST", f"{_HOUSE}/maintenance-requests/{{maintenance_id}}/assignment"): frozenset(
+        {Perm.OPERATIONS_WRITE}
+    ),
+    ("POST", f"{_HOUSE}/maintenance-requests/{{maintenance_id}}/status"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", f"{_HOUSE}/vehicles"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/vehicles"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", f"{_HOUSE}/vehicle-reminders"): frozenset({Perm.RESIDENT_READ}),
 }
 
 
 def test_the_routines_matrix_names_every_chore_and_meeting_route() -> None:
     from fastapi.routing import APIRoute
 
-    from api.routes.operations import chores, meetings
+    from api.routes.operations import chores, maintenance, meetings, vehicles
 
-    mine = [*chores.router.routes, *meetings.router.routes]
+    mine = [
+        *chores.router.routes,
+        *meetings.router.routes,
+        *maintenance.router.routes,
+        *vehicles.router.routes,
+    ]
     routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
     assert set(ROUTINES_MATRIX) == routes
 

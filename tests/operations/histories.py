@@ -56,4 +56,26 @@ async def meeting_check_shortfall(client: Client, queue: str, actor: Actor) -> W
     )
 
 
-SCENARIOS = {"chore_week": chore_week, "meeting_check_shortfall": meeting_check_shortfall}
+async def upkeep_check(client: Client, queue: str, actor: Actor) -> WorkflowHandle:
+    """One vehicle's insurance lapses in ten days: one reminder."""
+    from services.operations import vehicles
+    from services.operations.vehicles import NewVehicle
+    from workflows.operations.upkeep import UpkeepCheckInput, UpkeepCheckWorkflow
+
+    house = chore_house(actor.org_id, beds=1, spec=[], name=f"History House {uuid.uuid4().hex[:4]}")
+    hid = house.house.house_id
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        vehicles.register(s, hid, NewVehicle(make="Ford", insurance_expires_date=WEEK + timedelta(days=10)))
+    return await client.start_workflow(
+        UpkeepCheckWorkflow.run,
+        UpkeepCheckInput(actor, hid, WEEK),
+        id=OPERATIONS.id(actor.org_id, f"upkeep-check-{hid}"),
+        task_queue=queue,
+    )
+
+
+SCENARIOS = {
+    "chore_week": chore_week,
+    "meeting_check_shortfall": meeting_check_shortfall,
+    "upkeep_check": upkeep_check,
+}

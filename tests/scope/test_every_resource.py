@@ -81,6 +81,7 @@ class House:
             "assignment_id": uuid.UUID(int=11),
             "meeting_id": uuid.UUID(int=12),
             "attendance_id": uuid.UUID(int=13),
+            "maintenance_id": uuid.UUID(int=14),
         }
 
 

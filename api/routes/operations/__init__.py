@@ -7,12 +7,14 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.operations import chores, meetings
+from api.routes.operations import chores, maintenance, meetings, vehicles
 
 PARTS: tuple[ModuleType, ...] = (
-    # Chores and meetings.
+    # Chores and meetings; upkeep.
     chores,
     meetings,
+    maintenance,
+    vehicles,
 )
 
 router = APIRouter()

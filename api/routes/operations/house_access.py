@@ -19,6 +19,8 @@ from services import housing
 
 Writer = Annotated[Principal, Depends(require(Perm.OPERATIONS_WRITE))]
 Reader = Annotated[Principal, Depends(require(Perm.RESIDENT_READ))]
+# The house as a building (repairs): whoever may see the properties.
+PlaceReader = Annotated[Principal, Depends(require(Perm.PROPERTY_READ))]
 # Staff, or a resident reporting for themself (the database shows a resident only themself).
 SelfReporter = Annotated[Principal, Depends(require_any(Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE))]
 
