@@ -407,20 +407,31 @@ ROUTINES_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("POST", f"{_HOUSE}/vehicles"): frozenset({Perm.OPERATIONS_WRITE}),
     ("GET", f"{_HOUSE}/vehicles"): frozenset({Perm.RESIDENT_READ}),
     ("GET", f"{_HOUSE}/vehicle-reminders"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", "/v1/residents/{resident_id}/daily-check-ins"): frozenset(
+        {Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE}
+    ),
+    ("GET", f"{_HOUSE}/daily-check-ins"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", "/v1/residents/{resident_id}/wellness-check-ins"): frozenset(
+        {Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE}
+    ),
+    ("GET", "/v1/residents/{resident_id}/wellness-check-ins"): frozenset(
+        {Perm.RESIDENT_READ, Perm.SELF_SERVICE}
+    ),
+    ("GET", f"{_HOUSE}/wellness-follow-ups"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/wellness-check-ins/{{check_in_id}}/review"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", "/v1/residents/{resident_id}/assessments"): frozenset({Perm.CLINICAL_READ}),
+    ("GET", "/v1/residents/{resident_id}/assessments"): frozenset({Perm.RESIDENT_READ, Perm.SELF_SERVICE}),
+    ("GET", f"{_HOUSE}/assessments-due"): frozenset({Perm.RESIDENT_READ}),
 }
 
 
 def test_the_routines_matrix_names_every_chore_and_meeting_route() -> None:
     from fastapi.routing import APIRoute
 
-    from api.routes.operations import chores, maintenance, meetings, vehicles
+    from api.routes.operations import assessments, checkins, chores, maintenance, meetings, vehicles
 
-    mine = [
-        *chores.router.routes,
-        *meetings.router.routes,
-        *maintenance.router.routes,
-        *vehicles.router.routes,
-    ]
+    parts = (chores, meetings, maintenance, vehicles, checkins, assessments)
+    mine = [r for part in parts for r in part.router.routes]
     routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
     assert set(ROUTINES_MATRIX) == routes
 

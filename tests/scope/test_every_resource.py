@@ -82,6 +82,7 @@ class House:
             "meeting_id": uuid.UUID(int=12),
             "attendance_id": uuid.UUID(int=13),
             "maintenance_id": uuid.UUID(int=14),
+            "check_in_id": uuid.UUID(int=15),
         }
 
 

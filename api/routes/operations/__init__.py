@@ -7,7 +7,7 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.operations import chores, maintenance, meetings, vehicles
+from api.routes.operations import assessments, checkins, chores, maintenance, meetings, vehicles
 
 PARTS: tuple[ModuleType, ...] = (
     # Chores and meetings; upkeep.
@@ -15,6 +15,8 @@ PARTS: tuple[ModuleType, ...] = (
     meetings,
     maintenance,
     vehicles,
+    checkins,
+    assessments,
 )
 
 router = APIRouter()
