@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.contracts.consent import Basis
-from core.enums import AdmissionStatus
 from core.errors import Rejected
 from models.operations_extended import ClinicalAssessment
 from models.residents import Admission
 from services.consent.access import Caller, basis_for
+from services.operations.chores import living_in
 from services.operations.meetings import house_on
 from services.paging import Page, page
 
@@ -118,15 +118,9 @@ def due(session: Session, house_id: uuid.UUID, on: date, within_days: int = 7) -
 
 def _living_there(session: Session, house_id: uuid.UUID, on: date) -> dict[uuid.UUID, date]:
     """Who lives in the house on `on`, with the day they moved in."""
-    start = datetime.combine(on, time(0), UTC)
     rows = session.execute(
         select(Admission.resident_id, func.min(Admission.admitted_at))
-        .where(
-            Admission.house_id == house_id,
-            Admission.status.in_((AdmissionStatus.ACTIVE, AdmissionStatus.COMPLETED)),
-            Admission.admitted_at < start + timedelta(days=1),
-            or_(Admission.ended_at.is_(None), Admission.ended_at >= start + timedelta(days=1)),
-        )
+        .where(living_in(house_id, on))
         .group_by(Admission.resident_id)
     ).all()
     return {r: at.date() for r, at in rows if at is not None}

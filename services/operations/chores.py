@@ -138,18 +138,21 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, datetime.min.time(), UTC)
 
 
-def roster(session: Session, house_id: uuid.UUID, on: date) -> list[uuid.UUID]:
-    """Residents who live in the house on `on` (moved in by then, not yet moved out), by id."""
-    rows = session.scalars(
-        select(Admission.resident_id)
-        .where(
-            Admission.house_id == house_id,
-            Admission.status.in_((AdmissionStatus.ACTIVE, AdmissionStatus.COMPLETED)),
-            Admission.admitted_at < _day_start(on + timedelta(days=1)),
-            or_(Admission.ended_at.is_(None), Admission.ended_at >= _day_start(on + timedelta(days=1))),
-        )
-        .distinct()
+def living_in(house_id: uuid.UUID, on: date) -> ColumnElement[bool]:
+    """An admission to the house that covers `on`: moved in by the end of that day and not
+    moved out before the next."""
+    end = _day_start(on + timedelta(days=1))
+    return and_(
+        Admission.house_id == house_id,
+        Admission.status.in_((AdmissionStatus.ACTIVE, AdmissionStatus.COMPLETED)),
+        Admission.admitted_at < end,
+        or_(Admission.ended_at.is_(None), Admission.ended_at >= end),
     )
+
+
+def roster(session: Session, house_id: uuid.UUID, on: date) -> list[uuid.UUID]:
+    """Residents who live in the house on `on`, by id."""
+    rows = session.scalars(select(Admission.resident_id).where(living_in(house_id, on)).distinct())
     return sorted(rows, key=str)
 
 
