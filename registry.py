@@ -29,6 +29,9 @@ from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
+from activities.operations.chores import ChoreActivities
+from activities.operations.meetings import MeetingActivities
+from activities.operations.upkeep import UpkeepActivities
 from activities.retention import RetentionActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
@@ -51,7 +54,7 @@ from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
 from api.routes import webhooks as webhooks_routes
-from core.process import Daily
+from core.process import Daily, Weekly
 from seed import billing as seed_billing
 from seed import compliance as seed_compliance
 from seed import documents as seed_documents
@@ -81,6 +84,9 @@ from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.messaging import MessageNotificationWorkflow
+from workflows.operations.chores import CHORE_WEEK_SCHEDULE, ChoreWeekWorkflow
+from workflows.operations.meetings import MEETING_CHECK_SCHEDULE, MeetingCheckWorkflow
+from workflows.operations.upkeep import UPKEEP_CHECK_SCHEDULE, UpkeepCheckWorkflow
 from workflows.retention import DAILY_SCHEDULE as RETENTION_SCHEDULE
 from workflows.retention import RetentionDailyWorkflow, RetentionRunWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
@@ -102,6 +108,8 @@ class Family:
     schedules: Sequence[Daily] = ()
     # Its part of the demo organisation (`recoveryos seed`), each step in its stage.
     seed: Sequence[Step] = ()
+    # Per-house weekly Schedules; `recoveryos schedules sync` creates them for every house.
+    weekly: Sequence[Weekly] = ()
 
 
 FAMILIES: list[Family] = [
@@ -220,10 +228,22 @@ FAMILIES: list[Family] = [
     # House operations: chores, meetings, passes and curfew, drug tests, incidents, upkeep.
     Family(
         "operations",
-        [],
-        [],
+        [
+            # Chores and meetings; upkeep (vehicles' insurance).
+            ChoreWeekWorkflow,
+            MeetingCheckWorkflow,
+            UpkeepCheckWorkflow,
+        ],
+        [
+            # Chores and meetings; upkeep (vehicles' insurance).
+            ChoreActivities,
+            MeetingActivities,
+            UpkeepActivities,
+        ],
         operations_routes.router,
+        histories=["tests.operations.histories"],
         seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)],
+        weekly=[CHORE_WEEK_SCHEDULE, MEETING_CHECK_SCHEDULE, UPKEEP_CHECK_SCHEDULE],
     ),
     # Conversations and announcements; a new message notifies its recipients (no content).
     Family(
@@ -278,6 +298,10 @@ def routers() -> list[APIRouter]:
 
 def schedules() -> list[Daily]:
     return [d for f in FAMILIES for d in f.schedules]
+
+
+def weekly_schedules() -> list[Weekly]:
+    return [w for f in FAMILIES for w in f.weekly]
 
 
 def seed_story() -> list[Step]:

@@ -9,6 +9,15 @@ Each family declares its daily Schedules in `registry.py` (`Family(schedules=[..
   starts one dunning workflow per invoice that has become overdue, once);
 - `reconciliation/<org>/daily`, daily at 02:15 UTC, reconciling the UTC day before with Stripe
   (Stripe's day is UTC; a re-run of a day updates its records in place).
+
+Families also declare weekly Schedules per house (`Family(weekly=[...])`, each a
+`core.process.Weekly`), created for every house of every active org; today:
+- `operations/<org>/chore-week-<house>`, Mondays at 00:10 in the org's timezone, rotating the
+  house's chores for the week (then mending it after move-outs and closing it on Sunday night);
+- `operations/<org>/meeting-check-<house>`, Mondays at 06:00 in the org's timezone, checking
+  the week before against each resident's meeting requirements;
+- `operations/<org>/upkeep-check-<house>`, Mondays at 07:00 in the org's timezone, reminding the
+  house manager of vehicles whose insurance lapses within 30 days.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from temporalio.client import (
 )
 
 from core.config import get_settings
-from core.process import Actor, Daily
+from core.process import Actor, Daily, Weekly
 from core.temporal import org_attributes
 
 
@@ -83,6 +92,84 @@ async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> bool:
         return False
 
 
+def weekly_schedule(
+    weekly: Weekly, org_id: uuid.UUID, house_id: uuid.UUID, timezone: str, task_queue: str, attrs: bool
+) -> Schedule:
+    """One house's copy of a family's weekly Schedule. Runs may overlap (a chore week still
+    closing when the next one starts): each run is keyed by its own week."""
+    actor = Actor.system(org_id, request_id=weekly.request_id())
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            weekly.run,
+            weekly.input(actor, house_id),
+            id=weekly.schedule_id(org_id, house_id),
+            task_queue=task_queue,
+            typed_search_attributes=org_attributes(org_id) if attrs else None,  # type: ignore[arg-type]
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    # Temporal counts weekdays from Sunday = 0; ours from Monday = 0.
+                    day_of_week=[ScheduleRange((weekly.weekday + 1) % 7)],
+                    hour=[ScheduleRange(weekly.hour)],
+                    minute=[ScheduleRange(weekly.minute)],
+                )
+            ],
+            time_zone_name=timezone,
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL, catchup_window=timedelta(days=3)),
+    )
+
+
+async def ensure_weekly(
+    client: Client,
+    weekly: Weekly,
+    org_id: uuid.UUID,
+    house_id: uuid.UUID,
+    timezone: str = "UTC",
+    *,
+    search_attributes: bool = True,
+) -> bool:
+    """Create the house's copy of `weekly`, or bring an existing one up to date. True when it
+    was created."""
+    built = weekly_schedule(weekly, org_id, house_id, timezone, get_settings().task_queue, search_attributes)
+    return await _ensure(client, weekly.schedule_id(org_id, house_id), built)
+
+
+def active_houses(org_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(org, house) of every house not deleted, of the given orgs."""
+    from core.db import owner_session
+
+    if not org_ids:
+        return []
+    with owner_session() as s:
+        rows = s.execute(
+            text(
+                "SELECT org_id, id FROM houses"
+                " WHERE deleted_at IS NULL AND org_id = ANY(:orgs) ORDER BY org_id, id"
+            ),
+            {"orgs": org_ids},
+        ).all()
+    return [(r.org_id, r.id) for r in rows]
+
+
+async def sync_houses(client: Client, orgs: list[tuple[uuid.UUID, str]]) -> tuple[int, int]:
+    """Every house's weekly Schedules (house operations), as `sync` does the orgs' daily ones."""
+    import registry
+    from core.temporal import ensure_search_attributes
+
+    attrs = await ensure_search_attributes(client)
+    zones = dict(orgs)
+    created = total = 0
+    for org_id, house_id in active_houses(list(zones)):
+        for weekly in registry.weekly_schedules():
+            created += await ensure_weekly(
+                client, weekly, org_id, house_id, zones[org_id], search_attributes=attrs
+            )
+            total += 1
+    return created, total - created
+
+
 def active_orgs() -> list[tuple[uuid.UUID, str]]:
     from core.db import owner_session
 
@@ -117,11 +204,13 @@ def _sync(args: argparse.Namespace) -> int:
 
     attach_local_database()
 
-    async def go() -> tuple[int, int]:
-        return await sync(await connect(), active_orgs())
+    async def go() -> tuple[tuple[int, int], tuple[int, int]]:
+        client, orgs = await connect(), active_orgs()
+        return await sync(client, orgs), await sync_houses(client, orgs)
 
-    created, updated = asyncio.run(go())
+    (created, updated), (house_created, house_updated) = asyncio.run(go())
     print(f"schedules: {created} created, {updated} brought up to date")
+    print(f"house schedules: {house_created} created, {house_updated} brought up to date")
     return 0
 
 

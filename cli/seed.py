@@ -113,25 +113,28 @@ def seed(scale: int, seed_value: int) -> int:
 def _schedule(org_id: uuid.UUID) -> None:
     """The new org's rent run, dunning sweep and reconciliation, so they fire without a
     separate `recoveryos schedules sync` (when a Temporal is there to hold them)."""
-    from cli.schedules import sync
+    from cli.schedules import sync, sync_houses
     from core.temporal import connect
 
     if not get_settings().temporal_address:
         print("\n  schedules: no Temporal running; `recoveryos schedules sync` creates them later")
         return
 
-    async def go() -> tuple[int, int]:
+    async def go() -> tuple[tuple[int, int], tuple[int, int]]:
         client = await asyncio.wait_for(connect(), timeout=15)
         with tenant_session(org_id, actor_type="system") as s:
             org = s.get(Organization, org_id)
             assert org is not None
             tz = org.timezone
-        return await sync(client, [(org_id, tz)])
+        daily = await sync(client, [(org_id, tz)])
+        # Each house's weekly chore rotation and meeting check.
+        weekly = await sync_houses(client, [(org_id, tz)])
+        return daily, weekly
 
     try:
         # Its own thread: a caller may already run an event loop in this one (a test, a notebook).
         with ThreadPoolExecutor(1) as pool:
-            created, updated = pool.submit(asyncio.run, go()).result()
+            (created, updated), (w_created, w_updated) = pool.submit(asyncio.run, go()).result()
     except (RuntimeError, TimeoutError, OSError) as exc:
         print(
             f"\n  schedules: Temporal did not answer ({type(exc).__name__}); run `recoveryos schedules sync`"
@@ -140,3 +143,4 @@ def _schedule(org_id: uuid.UUID) -> None:
     print(
         f"\n  schedules: {created} created, {updated} brought up to date (rent run, dunning, reconciliation)"
     )
+    print(f"  house schedules: {w_created} created, {w_updated} brought up to date (chores, meeting check)")

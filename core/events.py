@@ -79,6 +79,13 @@ class EventType(StrEnum):
     # messaging
     MESSAGE_SENT = "message.sent.v1"
     ANNOUNCEMENT_PUBLISHED = "announcement.published.v1"
+    # House operations: chores and meetings.
+    CHORES_ROTATED = "house.chores_rotated.v1"
+    CHORE_MISSED = "chore_assignment.missed.v1"
+    ATTENDANCE_SHORTFALL = "attendance_check.shortfall_flagged.v1"
+    MAINTENANCE_REPORTED = "maintenance_request.reported.v1"
+    MAINTENANCE_STATUS_CHANGED = "maintenance_request.status_changed.v1"
+    VEHICLE_INSURANCE_EXPIRING = "vehicle.insurance_expiring.v1"
 
     @property
     def subject(self) -> str:
@@ -157,6 +164,15 @@ CATALOGUE: dict[EventType, str] = {
     EventType.MESSAGE_SENT: "A message was written in a conversation (`conversation_id`); never its text.",
     EventType.ANNOUNCEMENT_PUBLISHED: (
         "An announcement was published (`house_id` or `property_id` when addressed)."
+    ),
+    # House operations: chores and meetings.
+    EventType.CHORES_ROTATED: "A house's weekly chore rotation was made (`assignments` of them).",
+    EventType.CHORE_MISSED: "A resident's chore was missed: not done in its week, or checked as not done.",
+    EventType.ATTENDANCE_SHORTFALL: "A resident's weekly check fell short; the house manager has a task.",
+    EventType.MAINTENANCE_REPORTED: "A repair was requested for a house (`priority`).",
+    EventType.MAINTENANCE_STATUS_CHANGED: "A repair request moved on (`status`: scheduled, resolved...).",
+    EventType.VEHICLE_INSURANCE_EXPIRING: (
+        "A vehicle's insurance lapses within 30 days; the house manager has a task."
     ),
 }
 

@@ -114,3 +114,29 @@ class Daily:
 
     def request_id(self) -> str:
         return f"schedule:{self.process.name}-{self.key}"
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """A per-house Temporal Schedule that starts one workflow a week, declared by its family in
+    `registry.py` beside the daily ones; `recoveryos schedules sync` creates or updates it for
+    every house of every active org (house operations: a chore rotation, a meeting check).
+
+    The schedule id is `process.id(org, "<key>-<house_id>")` (a house id is no PHI). At
+    `hour:minute` on `weekday` (0 = Monday) in the org's timezone. `input(actor, house_id)`
+    builds the workflow's input.
+    """
+
+    process: Process
+    key: str
+    run: Callable[..., Any]
+    input: Callable[[Actor, uuid.UUID], Any]
+    weekday: int
+    hour: int
+    minute: int
+
+    def schedule_id(self, org_id: uuid.UUID, house_id: uuid.UUID) -> str:
+        return self.process.id(org_id, f"{self.key}-{house_id}")
+
+    def request_id(self) -> str:
+        return f"schedule:{self.process.name}-{self.key}"

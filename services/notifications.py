@@ -39,6 +39,8 @@ class Kind(StrEnum):
     ANNOUNCEMENT = "announcement.published"
     PAYMENT_DUE = "payment.due"
     DOCUMENT_TO_SIGN = "document.to_sign"
+    # House operations: a resident's weekly check fell short (to the house manager).
+    WEEKLY_CHECK = "house.weekly_check"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,12 @@ TEMPLATES: dict[Kind, Template] = {
     Kind.PAYMENT_DUE: Template("A payment is due", "A payment to {house} is due. Sign in to see it.", True),
     Kind.DOCUMENT_TO_SIGN: Template(
         "A document to sign", "{house} sent you a document to sign. Sign in to see it.", True
+    ),
+    # House operations.
+    Kind.WEEKLY_CHECK: Template(
+        "A weekly check needs review",
+        "A weekly check at {house} needs your review. Sign in to see it.",
+        False,
     ),
 }
 CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS)

@@ -443,3 +443,74 @@ def test_each_role_reaches_exactly_the_messaging_routes_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, MESSAGING_MATRIX) == []
+
+
+# --- the role matrix of house operations' chore and meeting routes, enforced over HTTP --------
+
+_HOUSE = "/v1/houses/{house_id}"
+ROUTINES_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", f"{_HOUSE}/chore-templates"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/chore-templates"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/chores"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/chores"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", f"{_HOUSE}/chore-weeks"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/chore-assignments"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/chore-assignments/{{assignment_id}}/verification"): frozenset(
+        {Perm.OPERATIONS_WRITE}
+    ),
+    ("GET", f"{_HOUSE}/chore-misses"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", "/v1/meeting-types"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meetings"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/meetings"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meetings/{{meeting_id}}/attendance"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", "/v1/residents/{resident_id}/attendance"): frozenset({Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE}),
+    ("GET", f"{_HOUSE}/attendance"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/attendance/{{attendance_id}}/verification"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/meeting-progress"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meeting-checks"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/shortfalls"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/meeting-requirements"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/meeting-requirements"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/maintenance-requests"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/maintenance-requests"): frozenset({Perm.PROPERTY_READ}),
+    ("POST", f"{_HOUSE}/maintenance-requests/{{maintenance_id}}/assignment"): frozenset(
+        {Perm.OPERATIONS_WRITE}
+    ),
+    ("POST", f"{_HOUSE}/maintenance-requests/{{maintenance_id}}/status"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", f"{_HOUSE}/vehicles"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("GET", f"{_HOUSE}/vehicles"): frozenset({Perm.RESIDENT_READ}),
+    ("GET", f"{_HOUSE}/vehicle-reminders"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", "/v1/residents/{resident_id}/daily-check-ins"): frozenset(
+        {Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE}
+    ),
+    ("GET", f"{_HOUSE}/daily-check-ins"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", "/v1/residents/{resident_id}/wellness-check-ins"): frozenset(
+        {Perm.OPERATIONS_WRITE, Perm.SELF_SERVICE}
+    ),
+    ("GET", "/v1/residents/{resident_id}/wellness-check-ins"): frozenset(
+        {Perm.RESIDENT_READ, Perm.SELF_SERVICE}
+    ),
+    ("GET", f"{_HOUSE}/wellness-follow-ups"): frozenset({Perm.RESIDENT_READ}),
+    ("POST", f"{_HOUSE}/wellness-check-ins/{{check_in_id}}/review"): frozenset({Perm.OPERATIONS_WRITE}),
+    ("POST", "/v1/residents/{resident_id}/assessments"): frozenset({Perm.CLINICAL_READ}),
+    ("GET", "/v1/residents/{resident_id}/assessments"): frozenset({Perm.RESIDENT_READ, Perm.SELF_SERVICE}),
+    ("GET", f"{_HOUSE}/assessments-due"): frozenset({Perm.RESIDENT_READ}),
+}
+
+
+def test_the_routines_matrix_names_every_chore_and_meeting_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes.operations import assessments, checkins, chores, maintenance, meetings, vehicles
+
+    parts = (chores, meetings, maintenance, vehicles, checkins, assessments)
+    mine = [r for part in parts for r in part.router.routes]
+    routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(ROUTINES_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_chore_and_meeting_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, ROUTINES_MATRIX) == []

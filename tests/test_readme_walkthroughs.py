@@ -216,3 +216,11 @@ def test_the_demo_residents_pages_work_as_written_and_on_a_phone(
         assert page.locator(section).count() == 1, section
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+# --- house operations: chores and meetings ----------------------------------------------------
+
+
+def test_a_week_of_a_houses_chores_and_meetings_works_as_written(shell: Shell) -> None:
+    for block in _walkthrough("a week of a house's routines").blocks:
+        shell.run(block)

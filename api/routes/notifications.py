@@ -21,7 +21,15 @@ from services import notifications
 from services.notifications import EVERY_KIND, Choice, Kind
 
 router = APIRouter(tags=["notifications"])
-KindOrEvery = Literal["*", "message.received", "announcement.published", "payment.due", "document.to_sign"]
+KindOrEvery = Literal[
+    "*",
+    "message.received",
+    "announcement.published",
+    "payment.due",
+    "document.to_sign",
+    # House operations.
+    "house.weekly_check",
+]
 
 
 class ChoiceIn(BaseModel):

@@ -89,6 +89,13 @@ class House:
             # Legal holds and retention runs are staff-only (compliance:manage): ids nobody has.
             "hold_id": uuid.UUID(int=11),
             "run_id": uuid.UUID(int=12),
+            # House operations' chores and meetings: under the house's path, which the scope
+            # answers first (ids nobody has, the same for both).
+            "assignment_id": uuid.UUID(int=21),
+            "meeting_id": uuid.UUID(int=22),
+            "attendance_id": uuid.UUID(int=23),
+            "maintenance_id": uuid.UUID(int=24),
+            "check_in_id": uuid.UUID(int=25),
         }
 
 

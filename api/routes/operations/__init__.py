@@ -7,7 +7,17 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from api.routes.operations import assessments, checkins, chores, maintenance, meetings, vehicles
+
+PARTS: tuple[ModuleType, ...] = (
+    # Chores and meetings; upkeep.
+    chores,
+    meetings,
+    maintenance,
+    vehicles,
+    checkins,
+    assessments,
+)
 
 router = APIRouter()
 for part in PARTS:
