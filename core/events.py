@@ -71,11 +71,15 @@ class EventType(StrEnum):
     BREAK_GLASS_ESCALATED = "break_glass.escalated.v1"
     BREAK_GLASS_REVIEWED = "break_glass.reviewed.v1"
     PATIENT_NOTICE_ACKNOWLEDGED = "patient_notice.acknowledged.v1"
+    # Referral partners' feed (services/availability.py): about a house, counts only.
+    BEDS_AVAILABILITY_CHANGED = "beds.availability_changed.v1"
 
     @property
     def subject(self) -> str:
         """What the event's `subject_id` names: the first part of the type (a resident, an
-        invoice...); the event's other ids are in its data."""
+        invoice...); the event's other ids are in its data. A house's bed counts name it."""
+        if self.value.startswith("beds."):
+            return "house"
         return self.value.split(".", 1)[0]
 
 
@@ -137,6 +141,10 @@ CATALOGUE: dict[EventType, str] = {
     EventType.BREAK_GLASS_REVIEWED: "A compliance officer reviewed an emergency access: `outcome`.",
     EventType.PATIENT_NOTICE_ACKNOWLEDGED: (
         "A resident signed the acknowledgement of the program's Part 2 patient notice (`document_id`)."
+    ),
+    EventType.BEDS_AVAILABILITY_CHANGED: (
+        "A house's open beds changed (a move-in, a discharge, a bed out of service...): "
+        "`open_beds`, `beds_in_service` and `version` (higher is newer), never who."
     ),
 }
 

@@ -8,10 +8,12 @@ import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.harness import free_port
@@ -96,3 +98,23 @@ class Receiver:
     def answer(self, status: int = 204, delay: float = 0.0, location: str | None = None) -> None:
         with self._lock:
             self.status, self.delay, self.location = status, delay, location
+
+
+@pytest.fixture
+def allowed_receiver() -> Iterator[Receiver]:
+    """A receiver on the one local port the test stack's worker may call
+    (RECOVERYOS_WEBHOOK_ALLOWED_TARGETS): import it into a test module to use it."""
+    from tests.conftest import WEBHOOK_RECEIVER_PORT
+
+    r = Receiver(port=WEBHOOK_RECEIVER_PORT).start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.1)
