@@ -24,6 +24,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    # When it arrived (time.time()): bench/webhooks measures from an event's commit to here.
+    at: float = 0.0
 
     @property
     def webhook_id(self) -> str:
@@ -61,7 +63,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
                     receiver._requests.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        Received(
+                            self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()
+                        )
                     )
                     status, delay, location = receiver.status, receiver.delay, receiver.location
                 time.sleep(delay)
@@ -90,6 +94,13 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def arrivals(self) -> dict[str, float]:
+        """When each `webhook-id` first arrived."""
+        first: dict[str, float] = {}
+        for r in self.requests():
+            first.setdefault(r.webhook_id, r.at)
+        return first
 
     def requests(self) -> list[Received]:
         with self._lock:
