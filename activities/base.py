@@ -46,6 +46,20 @@ class Deps:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class SendProgress:
+    """What this activity already sent, kept in its heartbeat details: a retry after a part went
+    out (an e-mail sent, then the text gateway failed) skips that part. The first heartbeat
+    reaches the server at once; Temporal hands the last details to the next attempt."""
+
+    def __init__(self) -> None:
+        details = activity.info().heartbeat_details
+        self.done: set[str] = set(details[0]) if details else set()
+
+    def sent(self, ident: str) -> None:
+        self.done.add(ident)
+        activity.heartbeat(sorted(self.done))
+
+
 class TenantActivities:
     """Subclass per process family; decorate methods with `@activity.defn`."""
 

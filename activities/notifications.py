@@ -1,6 +1,7 @@
 """Notifying a user: the plan is read in a tenant transaction (services/notifications.py), then
 each message goes out through the injected notifier (SMTP, Twilio or its stand-in), outside
-any transaction. A retried activity sends an e-mail with the same Message-ID."""
+any transaction. A retried activity skips what an earlier attempt sent (`SendProgress`), and
+an e-mail keeps its Message-ID."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from datetime import datetime
 
 from temporalio import activity
 
-from activities.base import Deps, TenantActivities
+from activities.base import Deps, SendProgress, TenantActivities
 from core.enums import MessageChannel
-from core.notify import Email, Sms
 from core.process import Actor
 from services import notifications
 from services.notifications import Kind
@@ -45,9 +45,6 @@ class NotificationActivities(TenantActivities):
     def notify(self, inp: Notify) -> Notified:
         with self.session(inp.actor) as s:
             planned = notifications.plan(s, inp.user_id, inp.kind, inp.house_id, inp.at, inp.key)
-        for m in planned.messages:
-            if m.channel is MessageChannel.EMAIL:
-                self.notifier.send_email(Email((m.to,), m.subject, m.body, m.message_id))
-            else:
-                self.notifier.send_sms(Sms(m.to, m.body))
+        progress = SendProgress()
+        notifications.deliver(self.notifier, planned.messages, progress.done, progress.sent)
         return Notified([m.channel for m in planned.messages], planned.quiet_until)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.checks import same_work
-from bench.stack import BIN, start_postgres, start_temporal
+from bench.stack import BIN, start_postgres, start_temporal, stop
 
 AS_OF = date(2026, 11, 1)
 RENT_CENTS = 90_000
@@ -275,12 +275,7 @@ def main() -> None:
         print(f"worker peak RSS: {rss_peak:.0f} MB (after start-up {rss_before:.0f} MB; target < 500 MB)")
         print(f"ratio={via_temporal / baseline:.2f}")
     finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
         pg.cleanup()  # type: ignore[attr-defined]
 
 

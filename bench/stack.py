@@ -53,6 +53,16 @@ def start_postgres(state: Path, servers: list[object], **env: str) -> object:
     return pg
 
 
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop what a bench started, last started first."""
+    for p in reversed(procs):
+        p.terminate()
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

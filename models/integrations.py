@@ -100,6 +100,9 @@ class Webhook(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     disabled_at: Mapped[datetime | None]
     # "gone" (the receiver answered 410), "failing" (failed for too long), "staff".
     disabled_reason: Mapped[str | None]
+    # The referral partner's key that registered it (api/routes/partners.py); it delivers only
+    # while that key is live. None: staff registered it.
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
 
     deliveries: Mapped[list[WebhookDelivery]] = relationship(back_populates="webhook")
 
@@ -115,6 +118,9 @@ class Webhook(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
             "org_id",
             "failure_count",
             postgresql_where=text("failure_count > 0 AND deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_webhooks_org_api_key", "org_id", "api_key_id", postgresql_where=text("api_key_id IS NOT NULL")
         ),
         # HTTPS outside local mode and allow-listed receivers is the API's rule (README "Webhooks").
         CheckConstraint("url ~ '^https?://'", name="url_http_or_https"),

@@ -76,6 +76,19 @@ def listing(session: Session) -> list[ApiKey]:
     return list(session.scalars(live.order_by(ApiKey.created_at, ApiKey.id)))
 
 
+def is_live(session: Session, key_id: uuid.UUID) -> bool:
+    """Not deleted, revoked or expired: what `auth_api_key` accepts."""
+    found = session.scalar(
+        select(ApiKey.id).where(
+            ApiKey.id == key_id,
+            ApiKey.deleted_at.is_(None),
+            ApiKey.revoked_at.is_(None),
+            (ApiKey.expires_at.is_(None)) | (ApiKey.expires_at > func.now()),
+        )
+    )
+    return found is not None
+
+
 def revoke(session: Session, key_id: uuid.UUID, user_id: uuid.UUID | None) -> ApiKey:
     """From now on every call with the key is a 401. Revoking twice changes nothing."""
     row = get(session, key_id)

@@ -22,6 +22,7 @@ from core.enums import BedStatus
 from core.errors import Conflict, NotFound
 from models.orgs import Bed, House, Property, Room
 from models.resident_tracking import BedOccupancy
+from services import availability
 
 Place = Property | House | Room | Bed
 
@@ -88,6 +89,7 @@ def create(session: Session, kind: Kind, place_id: uuid.UUID, values: dict[str, 
     row = kind.model(id=place_id, org_id=session.info["actor"]["org_id"], **values)
     session.add(row)
     session.flush()
+    availability.note_change(session, *_houses(session, kind, row))
     return row
 
 
@@ -106,10 +108,24 @@ def update(session: Session, kind: Kind, place_id: uuid.UUID, changes: dict[str,
         _refuse_held_beds(session, [row.id], today, "taking it out of service")
     if after != current:
         _check_unique(session, kind, place_id, after)
+    before = _houses(session, kind, row)
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
+    availability.note_change(session, *before, *_houses(session, kind, row))
     return row
+
+
+def _houses(session: Session, kind: Kind, row: Any) -> list[uuid.UUID]:
+    """The houses whose beds a place is or holds (a property: all of its houses)."""
+    if kind is BED:
+        room = session.get(Room, row.room_id)
+        return [] if room is None else [room.house_id]
+    if kind is ROOM:
+        return [row.house_id]
+    if kind is HOUSE:
+        return [row.id]
+    return [h.id for h in _below(session, HOUSE, kind, row.id)]
 
 
 def _beds_at_or_below(session: Session, kind: Kind, row: Any) -> list[uuid.UUID]:
@@ -134,9 +150,12 @@ def delete(session: Session, kind: Kind, place_id: uuid.UUID, today: date) -> Re
     )
     _refuse_held_beds(session, [b.id for b in beds], today, "deleting")
     now = datetime.now(UTC)
+    touched = _houses(session, kind, row)
     for r in {row, *beds, *rooms, *houses}:
         r.deleted_at = now
     session.flush()
+    # A deleted house is no longer listed (and gets no event); a house that lost beds does.
+    availability.note_change(session, *touched)
     return Removed(len(houses), len(rooms), len(beds))
 
 

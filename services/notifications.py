@@ -10,12 +10,16 @@ non-essential kind (a new message, an announcement) goes only where the user lef
 essential one (a payment due, a document to sign) ignores opt-outs and goes by e-mail when the
 user enabled nothing. During quiet hours nothing is sent: the plan says until when to wait.
 
-`plan` reads (in a transaction); sending is the caller's (activities/notifications.py), outside it.
+`plan` / `plan_for` read (in a transaction); `deliver` sends, outside any, through the injected
+notifier. Dunning's reminders and escalations go this way too (services/billing/dunning.py): their
+e-mails carry the text dunning wrote (the invoice, the amount, the pay link, still no Part 2
+wording), their texts the fixed template, and the recipients' preferences apply.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -25,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.enums import MessageChannel, UserStatus
+from core.notify import Email, Notifier, Sms
 from core.wording import neutral
 from models.integrations import NotificationPreference
 from models.orgs import House, Organization
@@ -41,6 +46,8 @@ class Kind(StrEnum):
     DOCUMENT_TO_SIGN = "document.to_sign"
     # House operations: a resident's weekly check fell short (to the house manager).
     WEEKLY_CHECK = "house.weekly_check"
+    # Staff: a resident's payment is overdue (dunning's escalation to the house managers).
+    PAYMENT_OVERDUE = "payment.overdue"
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,9 @@ TEMPLATES: dict[Kind, Template] = {
         "A weekly check at {house} needs your review. Sign in to see it.",
         False,
     ),
+    Kind.PAYMENT_OVERDUE: Template(
+        "A payment is overdue", "A payment to {house} is overdue. Sign in to see it.", True
+    ),
 }
 CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS)
 DEFAULT_ON = {MessageChannel.EMAIL: True, MessageChannel.SMS: False}
@@ -79,6 +89,31 @@ class Outgoing:
     subject: str
     body: str
     # Stable per (key, channel): a retried send is recognisably the same message.
+    message_id: str
+
+    @property
+    def ident(self) -> str:
+        """This message among a plan's: what a retried activity skips once it went out."""
+        return self.message_id if self.channel is MessageChannel.EMAIL else f"{self.message_id} {self.to}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to notify: a user, whose preferences apply, or an address with no account
+    behind it (a resident who never signed up: e-mail only, as it is)."""
+
+    user_id: uuid.UUID | None
+    email: str | None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    """An e-mail its caller wrote (dunning's reminder: the invoice, the amount, the pay link),
+    sent instead of the template's; a text keeps the template (short, no amounts)."""
+
+    subject: str
+    body: str
     message_id: str
 
 
@@ -121,12 +156,47 @@ def plan(
     user = session.get(User, user_id)
     if user is None or user.deleted_at is not None or user.status != UserStatus.ACTIVE:
         return Plan([])
-    rows = _rows(session, user_id)
-    general = next((r for (_, k), r in sorted(rows.items()) if k == EVERY_KIND and r.quiet_start), None)
-    until = quiet_until(general, at)
-    if until is not None:
-        return Plan([], until)
+    return plan_for(session, [Recipient(user.id, user.email, user.phone)], kind, house_id, at, key)
 
+
+def plan_for(
+    session: Session,
+    recipients: Sequence[Recipient],
+    kind: Kind,
+    house_id: uuid.UUID | None,
+    at: datetime,
+    key: str,
+    written: Written | None = None,
+) -> Plan:
+    """What to send these recipients about `kind` now, each by their own preferences. While any
+    of them is in quiet hours nothing is sent, and the plan says until when to wait (the latest
+    end): one notice goes to all at once, so a retried send never repeats a part of it."""
+    out: list[Outgoing] = []
+    quiet: list[datetime] = []
+    subject, body = render(kind, _place(session, house_id, session.info["actor"]["org_id"]))
+    for r in recipients:
+        rows = _rows(session, r.user_id) if r.user_id is not None else {}
+        general = next((p for (_, k), p in sorted(rows.items()) if k == EVERY_KIND and p.quiet_start), None)
+        until = quiet_until(general, at)
+        if until is not None:
+            quiet.append(until)
+            continue
+        for channel in _channels(rows, kind) if r.user_id is not None else [MessageChannel.EMAIL]:
+            to = r.email if channel is MessageChannel.EMAIL else r.phone
+            if not to:
+                continue
+            if channel is MessageChannel.EMAIL and written is not None:
+                out.append(Outgoing(channel, to, written.subject, written.body, written.message_id))
+            else:
+                out.append(Outgoing(channel, to, subject, body, f"<notify-{key}-{channel.value}@recoveryos>"))
+    if quiet:
+        return Plan([], max(quiet))
+    return Plan(out)
+
+
+def _channels(
+    rows: dict[tuple[MessageChannel, str], NotificationPreference], kind: Kind
+) -> list[MessageChannel]:
     def enabled(channel: MessageChannel) -> bool:
         row = rows.get((channel, kind.value)) or rows.get((channel, EVERY_KIND))
         return row.enabled if row is not None else DEFAULT_ON[channel]
@@ -134,13 +204,36 @@ def plan(
     channels = [c for c in CHANNELS if enabled(c)]
     if TEMPLATES[kind].essential and not channels:
         channels = [MessageChannel.EMAIL]
-    subject, body = render(kind, _place(session, house_id, user.org_id))
+    return channels
+
+
+def deliver(
+    notifier: Notifier,
+    messages: Sequence[Outgoing],
+    done: Collection[str] = (),
+    sent: Callable[[str], None] = lambda _ident: None,
+) -> list[str]:
+    """Send a plan's messages, outside any transaction: the e-mails of one Message-ID as one
+    e-mail to all their addresses, each text on its own. Those in `done` (what an earlier try of
+    the same activity already sent) are skipped; `sent` hears of each as it goes. Returns the
+    Message-IDs of the e-mails sent now."""
+    emails: dict[str, list[Outgoing]] = {}
+    for m in messages:
+        if m.channel is MessageChannel.EMAIL:
+            emails.setdefault(m.message_id, []).append(m)
     out = []
-    for channel in channels:
-        to = user.email if channel is MessageChannel.EMAIL else user.phone
-        if to:
-            out.append(Outgoing(channel, to, subject, body, f"<notify-{key}-{channel.value}@recoveryos>"))
-    return Plan(out)
+    for message_id, group in emails.items():
+        if message_id in done:
+            continue
+        first = group[0]
+        to = tuple(sorted({m.to for m in group}))
+        out.append(notifier.send_email(Email(to, first.subject, first.body, message_id)))
+        sent(message_id)
+    for m in messages:
+        if m.channel is MessageChannel.SMS and m.ident not in done:
+            notifier.send_sms(Sms(m.to, m.body))
+            sent(m.ident)
+    return out
 
 
 def preferences(session: Session, user_id: uuid.UUID) -> list[NotificationPreference]:

@@ -30,13 +30,18 @@ def test_sides_that_did_different_work_fail_the_bench(capsys: pytest.CaptureFixt
     same_work("trial balances", {"balanced books": 0, "temporal": 0}, zero_is_work=True)
 
 
-def test_the_invoicing_bench_at_a_tiny_scale_compares_two_sides_that_wrote_the_same_invoices() -> None:
-    # Its own embedded PostgreSQL, Temporal dev server and worker: nothing of the test session's.
-    env = {
+def _own_stack_env() -> dict[str, str]:
+    """A bench starts its own embedded PostgreSQL, Temporal dev server and worker: nothing of
+    the test session's."""
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("RECOVERYOS_") and k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")
     }
+
+
+def test_the_invoicing_bench_at_a_tiny_scale_compares_two_sides_that_wrote_the_same_invoices() -> None:
+    env = _own_stack_env()
     run = subprocess.run(
         [
             sys.executable,
@@ -57,3 +62,20 @@ def test_the_invoicing_bench_at_a_tiny_scale_compares_two_sides_that_wrote_the_s
     assert run.returncode == 0, run.stdout + run.stderr
     assert "raw sql:  30 invoices" in run.stdout and "temporal: 30 invoices" in run.stdout
     assert re.search(r"^ratio=\d+\.\d\d$", run.stdout, re.MULTILINE), run.stdout
+
+
+def test_the_webhooks_bench_at_a_tiny_scale_delivers_every_event_to_both_receivers() -> None:
+    env = _own_stack_env()  # and its own receivers; no timing asserted
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.webhooks", "--events", "20", "--rate", "50", "--timeout", "120"],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env=env,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for line in ("endpoint A: 20 delivered", "endpoint B: 20 delivered", "endpoint A (B down): 20 delivered"):
+        assert line in run.stdout, run.stdout
+    assert "endpoint B: 0 of them delivered while down" in run.stdout
+    assert "endpoint B back: 20 delivered" in run.stdout
+    assert re.search(r"receiver ceiling \(fed directly\): [\d,]+ requests/s", run.stdout), run.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -133,6 +134,7 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
             time.sleep(0.2)
         for url in (f"http://localhost:{api}", f"http://localhost:{ui}", f"http://localhost:{api}/login"):
             assert url in out
+        _texts_reach_the_sms_stand_in(tmp_path, out)
 
         second = subprocess.run(
             [str(BIN / "recoveryos"), "dev"],
@@ -165,6 +167,26 @@ def test_dev_runs_the_whole_stack_and_stops_it_all(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _texts_reach_the_sms_stand_in(tmp_path: Path, banner: str) -> None:
+    """The SMS stand-in runs beside the others, the banner names it, and the Twilio settings the
+    stack hands its worker (and commands run beside it) send a text there through the SDK."""
+    from core.sms import TwilioSms
+
+    found = re.search(r"SMS +(http://127\.0\.0\.1:\d+)", banner)
+    assert found, banner[-2000:]
+    stack = json.loads((tmp_path / ".recoveryos/stack.json").read_text())["variables"]
+    assert stack["RECOVERYOS_TWILIO_BASE_URL"] == found.group(1)
+    sms = TwilioSms(
+        stack["RECOVERYOS_TWILIO_ACCOUNT_SID"],
+        stack["RECOVERYOS_TWILIO_AUTH_TOKEN"],
+        stack["RECOVERYOS_TWILIO_FROM_NUMBER"],
+        stack["RECOVERYOS_TWILIO_BASE_URL"],
+    )
+    assert sms.send("+15005550001", "You have a new message from Cedar House.").startswith("SM")
+    listed = httpx.get(f"{found.group(1)}/messages", timeout=10).json()
+    assert [m["to"] for m in listed] == ["+15005550001"]
 
 
 async def _schedule_ids(address: str, org_id: str) -> set[str]:
@@ -326,7 +348,7 @@ def test_ctrl_c_stops_everything_even_when_sigint_was_inherited_as_ignored(tmp_p
         assert proc.wait(60) == 0
         time.sleep(1)
         assert [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
-        assert "stopped: api, worker, stripe, temporal, postgres" in (tmp_path / "dev.log").read_text()
+        assert "stopped: api, worker, sms, stripe, temporal, postgres" in (tmp_path / "dev.log").read_text()
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -357,6 +357,10 @@ WEBHOOK_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("GET", "/v1/api-keys"): I_MANAGE,
     ("GET", "/v1/api-keys/{api_key_id}"): I_MANAGE,
     ("DELETE", "/v1/api-keys/{api_key_id}"): I_MANAGE,
+    # A referral partner's own endpoints: its API key only, never a person (staff use /v1/webhooks).
+    ("POST", "/v1/availability/webhooks"): frozenset(),
+    ("GET", "/v1/availability/webhooks"): frozenset(),
+    ("DELETE", "/v1/availability/webhooks/{webhook_id}"): frozenset(),
 }
 
 

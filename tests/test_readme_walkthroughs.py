@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.browser import chromium, phone, screenshot_dir
-from tests.walkthrough import Block, Shell, Walkthrough, walkthroughs
+from tests.walkthrough import Block, Shell, Walkthrough, sections, walkthroughs
 
 browser = pytest.fixture(scope="module", name="browser")(chromium)
 PHONE = phone(390, 844)
@@ -224,3 +224,34 @@ def test_the_demo_residents_pages_work_as_written_and_on_a_phone(
 def test_a_week_of_a_houses_chores_and_meetings_works_as_written(shell: Shell) -> None:
     for block in _walkthrough("a week of a house's routines").blocks:
         shell.run(block)
+
+
+def _on_port(block: Block, port: int) -> Block:
+    """The walk-through's receiver port (9000) becomes the one the test stack may call."""
+    return Block(block.code.replace("9000", str(port)))
+
+
+def test_signed_webhooks_to_a_ten_line_receiver_off_and_on_and_a_partner_reading_open_beds_work_as_written(
+    shell: Shell,
+) -> None:
+    from tests.conftest import WEBHOOK_RECEIVER_PORT
+
+    (shell.workdir / ".venv").symlink_to(Path(sys.prefix))  # "from the repository's folder"
+    shell.run(_walkthrough("the first hour").blocks[0])  # "the owner signed in as in the first"
+    w = _walkthrough("receive signed webhooks")
+    (receiver,) = w.python
+    (shell.workdir / "receiver.py").write_text(receiver)
+    registered, off_and_on = (_on_port(b, WEBHOOK_RECEIVER_PORT) for b in w.blocks)
+    try:
+        shell.run(registered)
+        shell.run(off_and_on)
+    finally:
+        shell.run(Block("kill $RECEIVER 2>/dev/null || true"))
+    log = (shell.workdir / "receiver.log").read_text()
+    # What the receiver printed: deliveries whose signature verified (Ana's lead, then Ben's
+    # after the retries), between http.server's access lines; no traceback.
+    printed = [line.split()[1] for line in log.splitlines() if not line.startswith("127.0.0.1 - -")]
+    assert printed == ["lead.created.v1", "lead.created.v1"], log
+    partner = sections()["Referral partners: open beds"].blocks[0]
+    houses = [line for line in shell.run(partner).splitlines() if line.startswith("{")]
+    assert houses and all('"open_beds":' in h and '"gender":"men"' in h for h in houses), houses

@@ -1,7 +1,8 @@
 """Runs the README's walk-throughs as written: each `### Walk-through: …` section's ```bash
 blocks, in order, in one bash state (variables set by a block are there for the next), against
 a live stack. The only change made to the text is the API's address, `http://localhost:8000`,
-which becomes the test stack's.
+which becomes the test stack's (and, where a test says so, a local port the stack may call).
+A section's ```python blocks are the files it asks the reader to save (`receiver.py`).
 
 A trailing comment that starts with an arrow states what a line prints (`| jq .status  # →
 "signed"`): the block's output must contain it. Blocks run under `set -euo pipefail`, so a
@@ -39,33 +40,41 @@ class Block:
 class Walkthrough:
     title: str
     blocks: list[Block] = field(default_factory=list)
+    python: list[str] = field(default_factory=list)
 
 
 def walkthroughs(text: str | None = None) -> dict[str, Walkthrough]:
     """Every `### Walk-through: <title>` section of the README by title, with its bash blocks."""
+    return sections(text, "### Walk-through:")
+
+
+def sections(text: str | None = None, heading: str = "### ") -> dict[str, Walkthrough]:
+    """Every section whose heading starts with `heading`, by the rest of the heading, with its
+    bash and python blocks."""
     text = README.read_text() if text is None else text
     found: dict[str, Walkthrough] = {}
     current: Walkthrough | None = None
     in_block: list[str] | None = None
+    into: list[str] | None = None
     for line in text.splitlines():
         if in_block is not None:
             if line.startswith("```"):
                 assert current is not None
-                current.blocks.append(Block("\n".join(in_block)))
+                if into is None:
+                    current.blocks.append(Block("\n".join(in_block)))
+                else:
+                    into.append("\n".join(in_block) + "\n")
                 in_block = None
             else:
                 in_block.append(line)
         elif line.startswith("#"):
-            title = (
-                line.removeprefix("### Walk-through:").strip()
-                if line.startswith("### Walk-through:")
-                else None
-            )
+            title = line.removeprefix(heading).strip() if line.startswith(heading) else None
             current = Walkthrough(title) if title else None
             if current is not None:
                 found[current.title] = current
-        elif line.startswith("```bash") and current is not None:
+        elif line.startswith(("```bash", "```python")) and current is not None:
             in_block = []
+            into = current.python if line.startswith("```python") else None
     return found
 
 

@@ -1,22 +1,24 @@
 """Dunning activities, billing's collections: find overdue invoices, plan an invoice's ladder,
 run one step, stop, write off. Database writes are keyed by `dunning_action_key(invoice, step)`
 (unique per org), so a retried activity writes nothing twice; e-mail goes out through the
-injected notifier between two short transactions, never inside one, with a Message-ID derived
-from the step's key."""
+notifier (services/notifications.py, the same path as every notification) between two short
+transactions, never inside one, with a Message-ID derived from the step's key."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from activities.base import Deps, TenantActivities
+from activities.base import Deps, SendProgress, TenantActivities
 from core.config import get_settings
 from core.contracts.billing import PlannedStep, WrittenOff
-from core.enums import DunningActionStatus
+from core.enums import DunningActionStatus, MessageChannel
 from core.process import Actor
+from services import notifications
 from services.billing import dunning
 
 
@@ -88,16 +90,27 @@ class DunningActivities(TenantActivities):
 
     @activity.defn(name="dunning.run_step")
     def run_step(self, inp: StepInput) -> StepOutcome:
-        """Re-check the invoice and do the step: a late fee whole in one transaction; an e-mail
-        prepared in one, sent outside any, and marked sent in a second. A retry after the send
-        resends the same Message-ID at most; after the mark, it sends nothing."""
+        """Re-check the invoice and do the step: a late fee whole in one transaction; a notice
+        planned in one by the notifier (services/notifications.py: the recipients' channels and
+        quiet hours), sent outside any, and marked sent in a second. A retry skips what an
+        earlier attempt sent (`SendProgress`); after the mark, it sends nothing. In a
+        recipient's quiet hours nothing is sent and the activity is retried when they end."""
+        base = get_settings().public_base_url
         with self.session(inp.actor) as s:
-            work = dunning.begin_step(s, inp.invoice_id, inp.step, inp.at, get_settings().public_base_url)
-        if not work.emails:
+            work = dunning.begin_step(s, inp.invoice_id, inp.step, inp.at, base, self.clock())
+        if work.quiet_until is not None:
+            raise ApplicationError(
+                "the recipients' quiet hours: the step goes when they end",
+                type="QuietHours",
+                next_retry_delay=max(work.quiet_until - self.clock(), timedelta(seconds=1)),
+            )
+        if not work.messages:
             return StepOutcome(inp.step, work.status, work.stopped)
-        sent = [self.notifier.send_email(e) for e in work.emails]
+        progress = SendProgress()
+        notifications.deliver(self.notifier, work.messages, progress.done, progress.sent)
+        email = next((m.message_id for m in work.messages if m.channel is MessageChannel.EMAIL), None)
         with self.session(inp.actor) as s:
-            action = dunning.finish_step(s, inp.invoice_id, inp.step, inp.at, sent[0])
+            action = dunning.finish_step(s, inp.invoice_id, inp.step, inp.at, email or work.messages[0].ident)
             return StepOutcome(inp.step, action.status)
 
     @activity.defn(name="dunning.write_off")

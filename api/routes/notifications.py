@@ -21,15 +21,8 @@ from services import notifications
 from services.notifications import EVERY_KIND, Choice, Kind
 
 router = APIRouter(tags=["notifications"])
-KindOrEvery = Literal[
-    "*",
-    "message.received",
-    "announcement.published",
-    "payment.due",
-    "document.to_sign",
-    # House operations.
-    "house.weekly_check",
-]
+# Every notice kind is a choice, or "*" for all of them: the list is the notifier's own.
+KindOrEvery = Kind | Literal["*"]
 
 
 class ChoiceIn(BaseModel):
@@ -116,10 +109,7 @@ async def set_my_preferences(body: PreferencesIn, p: CurrentUser, db: TenantDep)
         ZoneInfo(body.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise Rejected(f"unknown time zone {body.time_zone!r}", field="time_zone") from None
-    choices = [
-        Choice(MessageChannel(c.channel), c.kind if c.kind == EVERY_KIND else Kind(c.kind).value, c.enabled)
-        for c in body.choices
-    ]
+    choices = [Choice(MessageChannel(c.channel), str(c.kind), c.enabled) for c in body.choices]
     quiet = body.quiet_hours.times() if body.quiet_hours else None
 
     def write(s: Session) -> PreferencesOut:

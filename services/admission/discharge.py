@@ -16,6 +16,7 @@ from core.errors import Conflict, Rejected
 from core.events import EventType
 from models.resident_tracking import BedOccupancy, BedTransfer, Discharge
 from models.residents import Admission, Resident
+from services import availability
 from services.admission.applications import get_admission, record_status, stay_event
 from services.admission.beds import day_start, end_hold
 
@@ -102,6 +103,7 @@ def discharge(
         discharge_id=discharge_id,
         kind=kind,
     )
+    availability.note_change(session, house_id)
     return _discharged(row, admission)
 
 

@@ -16,6 +16,7 @@ from core.errors import Conflict, Rejected
 from core.events import EventType
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Admission, Resident
+from services import availability
 from services.admission.applications import get_admission, record_status, stay_event
 from services.admission.beds import check_house_rule, hold_bed
 from services.housing import bed_place
@@ -92,6 +93,7 @@ def place(
         record_status(
             session, resident, ResidentStatus.ADMITTED, admission_id=admission.id, by=by, source=source
         )
+    availability.note_change(session, place_.house_id)
     return Placed(admission.id, place_.bed_id, place_.house_id, move_in, active)
 
 

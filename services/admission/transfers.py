@@ -16,6 +16,7 @@ from core.errors import Conflict, NotFound, Rejected
 from core.events import EventType
 from models.resident_tracking import BedOccupancy, BedTransfer
 from models.residents import Resident
+from services import availability
 from services.admission.applications import get_admission, stay_event
 from services.admission.beds import check_house_rule, day_start, end_hold, hold_bed
 from services.housing import bed_place
@@ -80,6 +81,7 @@ def transfer(
     )
     session.add(row)
     session.flush()
+    availability.note_change(session, from_house, target.house_id)
     completed = effective <= at.date()
     if completed:
         complete_transfer(session, transfer_id, at)

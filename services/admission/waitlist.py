@@ -17,6 +17,7 @@ from core.errors import Conflict, NotFound
 from models.orgs import House
 from models.resident_tracking import BedOccupancy, WaitlistEntry
 from models.residents import Resident
+from services import availability
 from services.admission.applications import get_admission, record_status
 from services.housing import bed_place, open_range
 
@@ -140,6 +141,7 @@ def offer_next(
     entry.offered_bed_id = bed_id
     entry.offered_at = at
     entry.offer_expires_at = expires_at
+    availability.note_change(session, place.house_id)  # an offered bed is held
     assert entry.admission_id is not None
     return Offer(entry.id, entry.admission_id, bed_id)
 
@@ -165,6 +167,7 @@ def release_offer(session: Session, entry_id: uuid.UUID, bed_id: uuid.UUID) -> W
         entry.offered_bed_id = None
         entry.offered_at = None
         entry.offer_expires_at = None
+        availability.note_change(session, bed_place(session, bed_id).house_id)
     return entry.status
 
 

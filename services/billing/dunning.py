@@ -30,7 +30,6 @@ from core.contracts.billing import DUNNING, INVOICE_CHANGED, InvoiceChanged, Pla
 from core.enums import AuditAction, DunningActionStatus, DunningActionType, InvoiceStatus, LineItemType
 from core.errors import Conflict, NotFound
 from core.events import EventType
-from core.notify import Email
 from core.process import Actor, Process
 from models.payment_extended import DunningConfig
 from models.payments import DunningAction, Invoice, InvoiceLineItem
@@ -47,16 +46,17 @@ from services.billing.dunning_config import config_for, steps_of
 from services.billing.dunning_messages import (
     assert_no_part2_words,
     escalation_text,
-    house_manager_addresses,
+    house_manager_recipients,
     neutral,
     reminder_text,
-    resident_addresses,
+    resident_recipients,
 )
 from services.billing.invoices import get_invoice, house_name
 from services.billing.keys import dunning_action_key
 from services.billing.links import payment_link_url
 from services.events import emit
 from services.ledger import Journal, Line, journal_id_for, post_journals
+from services.notifications import Kind, Outgoing, Written, plan_for
 
 log = logging.getLogger("recoveryos.dunning")
 DUNNING_NAMESPACE = uuid.UUID("5d1f0a52-8c1e-4b7b-9a55-2b0c9e4d7a31")
@@ -200,20 +200,29 @@ def _action(session: Session, invoice_id: uuid.UUID, step: int) -> DunningAction
 
 @dataclass(frozen=True)
 class StepWork:
-    """What a step needs done outside the transaction: e-mails to send (none: nothing to do).
-    `stopped` when the invoice turned out settled and the ladder ends here."""
+    """What a step needs done outside the transaction: the notifier's messages to send (none:
+    nothing to do). `stopped` when the invoice turned out settled and the ladder ends here;
+    `quiet_until` when a recipient's quiet hours hold the step back until then."""
 
     status: DunningActionStatus
-    emails: list[Email]
+    messages: list[Outgoing]
     stopped: bool = False
+    quiet_until: datetime | None = None
 
 
 def begin_step(
-    session: Session, invoice_id: uuid.UUID, step: int, at: datetime, pay_base_url: str
+    session: Session,
+    invoice_id: uuid.UUID,
+    step: int,
+    at: datetime,
+    pay_base_url: str,
+    now: datetime | None = None,
 ) -> StepWork:
     """Run the database half of a step, under the invoice's row lock. A step already sent,
     skipped or failed is not run again. A late fee is posted here (whole); a reminder or an
-    escalation comes back as the e-mails to send, and is marked sent by `finish_step`."""
+    escalation comes back as the notifier's messages (services/notifications.py: dunning's own
+    e-mail, the template's text, by each recipient's preferences, nothing in quiet hours at
+    `now`), and is marked sent by `finish_step`."""
     inv = _lock_invoice(session, invoice_id)
     action = _action(session, invoice_id, step)
     if action.status is not DunningActionStatus.SCHEDULED:
@@ -228,7 +237,7 @@ def begin_step(
     house = neutral(house_name(session, inv.house_id), "your residence")
     message_id = message_id_for(action.idempotency_key)
     if action.action_type is DunningActionType.REMINDER_EMAIL:
-        to = resident_addresses(session, inv.resident_id)
+        kind, to = Kind.PAYMENT_DUE, resident_recipients(session, inv.resident_id)
         subject, body = reminder_text(
             house,
             inv.number,
@@ -238,16 +247,20 @@ def begin_step(
             second=step > _first_reminder_step(session, invoice_id),
         )
     else:
-        to = house_manager_addresses(session, inv.house_id)
+        kind, to = Kind.PAYMENT_OVERDUE, house_manager_recipients(session, inv.house_id)
         days = (at.date() - inv.due_date).days
         subject, body = escalation_text(house, inv.number, owed, inv.due_date, days)
-    if not to:
+    assert_no_part2_words(subject + "\n" + body)
+    written = Written(subject, body, message_id)
+    planned = plan_for(session, to, kind, inv.house_id, now or at, action.idempotency_key, written)
+    if planned.quiet_until is not None:
+        return StepWork(action.status, [], quiet_until=planned.quiet_until)
+    if not planned.messages:
         action.status = DunningActionStatus.FAILED
         action.failure_reason = "no e-mail address on file"
         action.executed_at = at
         return StepWork(action.status, [])
-    assert_no_part2_words(subject + "\n" + body)
-    return StepWork(action.status, [Email(tuple(to), subject, body, message_id)])
+    return StepWork(action.status, planned.messages)
 
 
 def finish_step(

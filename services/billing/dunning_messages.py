@@ -1,8 +1,8 @@
-"""What dunning says and to whom: reminder and escalation e-mails, the resident's and the house
-managers' addresses, and the wording guard. A message names the house, the invoice, the amount
-and the pay link and nothing clinical (42 CFR Part 2): `assert_no_part2_words` guards every
-message, and a house name that would say what kind of place it is gives way to a neutral one
-(the word list: core/wording.py)."""
+"""What dunning says and to whom: reminder and escalation e-mails, the resident and the house
+managers as the notifier's recipients (services/notifications.py), and the wording guard. A
+message names the house, the invoice, the amount and the pay link and nothing clinical (42 CFR
+Part 2): `assert_no_part2_words` guards every message, and a house name that would say what
+kind of place it is gives way to a neutral one (the word list: core/wording.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from core.wording import part2_words_in as part2_words_in
 from models.residents import Resident
 from models.users import RoleAssignment, User
 from services.billing.links import dollars
+from services.notifications import Recipient
 
 
 def assert_no_part2_words(text: str) -> None:
@@ -29,20 +30,30 @@ def assert_no_part2_words(text: str) -> None:
         raise ValueError(f"a dunning message may not contain {found}")
 
 
-def resident_addresses(session: Session, resident_id: uuid.UUID) -> list[str]:
+def resident_recipients(session: Session, resident_id: uuid.UUID) -> list[Recipient]:
+    """The resident, at the address on their record (else their account's), with their
+    account's preferences and phone when they have an account."""
     resident = session.get(Resident, resident_id)
-    if resident is not None and resident.email:
-        return [resident.email]
     users = session.scalars(
-        select(User).where(
-            User.resident_id == resident_id, User.deleted_at.is_(None), User.status == UserStatus.ACTIVE
-        )
+        select(User)
+        .where(User.resident_id == resident_id, User.deleted_at.is_(None), User.status == UserStatus.ACTIVE)
+        .order_by(User.created_at, User.id)
     ).all()
-    return sorted({u.email for u in users if u.email})
+    if resident is not None and resident.email:
+        account = users[0] if users else None
+        return [
+            Recipient(account.id if account else None, resident.email, account.phone if account else None)
+        ]
+    return [Recipient(u.id, u.email, u.phone) for u in users if u.email or u.phone]
 
 
-def house_manager_addresses(session: Session, house_id: uuid.UUID | None) -> list[str]:
-    """The house's own house managers, else the org-wide ones."""
+def house_manager_recipients(session: Session, house_id: uuid.UUID | None) -> list[Recipient]:
+    """The house's own house managers, else the org-wide ones; each by their preferences."""
+    return [Recipient(u.id, u.email, u.phone) for u in _house_managers(session, house_id)]
+
+
+def _house_managers(session: Session, house_id: uuid.UUID | None) -> list[User]:
+    """The house's own house managers with an e-mail address, else the org-wide ones."""
     for scope in ([house_id] if house_id else []) + [None]:
         target = RoleAssignment.house_id.is_(None) if scope is None else RoleAssignment.house_id == scope
         users = session.scalars(
@@ -56,7 +67,7 @@ def house_manager_addresses(session: Session, house_id: uuid.UUID | None) -> lis
                 User.status == UserStatus.ACTIVE,
             )
         ).all()
-        found = sorted({u.email for u in users if u.email})
+        found = sorted({u.id: u for u in users if u.email}.values(), key=lambda u: u.email or "")
         if found:
             return found
     return []

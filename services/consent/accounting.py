@@ -51,6 +51,8 @@ YEARS = {Lookback.PART2: 3, Lookback.HIPAA: 6}
 
 def default_since(until: date, lookback: Lookback = Lookback.PART2) -> date:
     years = YEARS[lookback]
+    if until.year - years < date.min.year:  # a period ending in the first years of the calendar
+        return date.min
     try:
         return until.replace(year=until.year - years)
     except ValueError:  # 29 February

@@ -27,7 +27,7 @@ from core.events import EventType, Position
 from models.events import DomainEvent
 from models.integrations import Webhook, WebhookDelivery
 from models.orgs import Organization
-from services import events
+from services import api_keys, events
 from services.events import Event, get_event, read_after
 from services.paging import Page, page
 from services.users import owner_addresses
@@ -44,8 +44,14 @@ def _types(hook: Webhook) -> list[EventType]:
 
 
 def _live(session: Session, webhook_id: uuid.UUID) -> Webhook | None:
+    """The endpoint while it delivers: active, not deleted, and a partner's only while the key
+    that registered it is live (revoking a key stops its endpoints at their next look)."""
     hook = session.get(Webhook, webhook_id)
-    return hook if hook is not None and hook.deleted_at is None and hook.is_active else None
+    if hook is None or hook.deleted_at is not None or not hook.is_active:
+        return None
+    if hook.api_key_id is not None and not api_keys.is_live(session, hook.api_key_id):
+        return None
+    return hook
 
 
 def next_batch(session: Session, webhook_id: uuid.UUID, limit: int) -> Batch:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.errors import NotFound
 from core.events import EventType
 from models.integrations import Webhook
+from services import events
 from services.webhooks.signing import new_secret
 
 
@@ -29,12 +30,20 @@ def get(session: Session, webhook_id: uuid.UUID) -> Webhook:
     return hook
 
 
-def listing(session: Session) -> list[Webhook]:
-    return list(
-        session.scalars(
-            select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.created_at, Webhook.id)
-        )
-    )
+def listing(session: Session, api_key_id: uuid.UUID | None = None) -> list[Webhook]:
+    """The live endpoints; only those a partner's key registered when `api_key_id` is given."""
+    stmt = select(Webhook).where(Webhook.deleted_at.is_(None))
+    if api_key_id is not None:
+        stmt = stmt.where(Webhook.api_key_id == api_key_id)
+    return list(session.scalars(stmt.order_by(Webhook.created_at, Webhook.id)))
+
+
+def owned(session: Session, webhook_id: uuid.UUID, api_key_id: uuid.UUID) -> Webhook:
+    """An endpoint the key registered; any other is as unknown as one that never existed."""
+    hook = get(session, webhook_id)
+    if hook.api_key_id != api_key_id:
+        raise NotFound(f"webhook {webhook_id} not found", field="webhook_id")
+    return hook
 
 
 def create(
@@ -43,8 +52,11 @@ def create(
     event_types: Sequence[EventType],
     description: str | None,
     user_id: uuid.UUID | None,
+    api_key_id: uuid.UUID | None = None,
 ) -> tuple[Webhook, str]:
-    """A new, active endpoint and its secret (the only time it is readable)."""
+    """A new, active endpoint and its secret (the only time it is readable); a partner's
+    when `api_key_id` registered it. It starts at the outbox's current end: an endpoint gets
+    what happens after it exists."""
     secret = new_secret()
     hook = Webhook(
         id=uuid.uuid4(),
@@ -57,7 +69,10 @@ def create(
         failure_count=0,
         created_by=user_id,
         updated_by=user_id,
+        api_key_id=api_key_id,
     )
+    start = events.end(session)
+    hook.position_tx, hook.position_seq = start.tx, start.seq
     session.add(hook)
     session.flush()
     return hook, secret

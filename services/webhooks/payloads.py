@@ -53,8 +53,9 @@ _EXAMPLE_NAMES: dict[EventType, dict[str, str]] = {
     EventType.DEPOSIT_SETTLED: {"status": "refunded"},
     EventType.DUNNING_STEP_TAKEN: {"step": "1", "action": "reminder_email"},
     EventType.SIGNATURE_REQUEST_CLOSED: {"outcome": "expired"},
+    EventType.BEDS_AVAILABILITY_CHANGED: {"open_beds": "2", "beds_in_service": "6", "version": "7"},
 }
-_NO_RESIDENT = {EventType.LEAD_CREATED, EventType.LEAD_DECIDED}
+_NO_RESIDENT = {EventType.LEAD_CREATED, EventType.LEAD_DECIDED, EventType.BEDS_AVAILABILITY_CHANGED}
 
 
 def example(type_: EventType) -> dict[str, Any]:

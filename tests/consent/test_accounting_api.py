@@ -61,6 +61,12 @@ def test_the_accounting_lists_exactly_the_disclosures_made_as_csv_and_pdf(stack:
             params={"since": (now + DAY).date().isoformat()},
         )
         assert recent.status_code == 422 and recent.json()["field"] == "since"
+        # A period ending in year 3 looks back to the first day of the calendar, not to a 500.
+        ancient = http.get(
+            f"/v1/residents/{mine}/disclosures/accounting.csv",
+            params={"lookback": "hipaa", "until": "0003-01-18"},
+        )
+        assert ancient.status_code == 200 and list(csv.DictReader(io.StringIO(ancient.text))) == []
 
         pdf = http.get(f"/v1/residents/{mine}/disclosures/accounting.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

@@ -8,10 +8,12 @@ import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from tests.harness import free_port
@@ -22,6 +24,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    # When it arrived (time.time()): bench/webhooks measures from an event's commit to here.
+    at: float = 0.0
 
     @property
     def webhook_id(self) -> str:
@@ -59,7 +63,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
                     receiver._requests.append(
-                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                        Received(
+                            self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time()
+                        )
                     )
                     status, delay, location = receiver.status, receiver.delay, receiver.location
                 time.sleep(delay)
@@ -89,6 +95,13 @@ class Receiver:
             self._server.server_close()
             self._server = None
 
+    def arrivals(self) -> dict[str, float]:
+        """When each `webhook-id` first arrived."""
+        first: dict[str, float] = {}
+        for r in self.requests():
+            first.setdefault(r.webhook_id, r.at)
+        return first
+
     def requests(self) -> list[Received]:
         with self._lock:
             return list(self._requests)
@@ -96,3 +109,23 @@ class Receiver:
     def answer(self, status: int = 204, delay: float = 0.0, location: str | None = None) -> None:
         with self._lock:
             self.status, self.delay, self.location = status, delay, location
+
+
+@pytest.fixture
+def allowed_receiver() -> Iterator[Receiver]:
+    """A receiver on the one local port the test stack's worker may call
+    (RECOVERYOS_WEBHOOK_ALLOWED_TARGETS): import it into a test module to use it."""
+    from tests.conftest import WEBHOOK_RECEIVER_PORT
+
+    r = Receiver(port=WEBHOOK_RECEIVER_PORT).start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.1)

@@ -5,9 +5,7 @@ staff replay it and rotate the secret, and only `integrations:manage` reaches an
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,25 +14,14 @@ import pytest
 from core.enums import UserRole
 from tests.conftest import WEBHOOK_RECEIVER_PORT
 from tests.factories import OrgFactory
-from tests.webhooks.receiver import Receiver
+from tests.webhooks.receiver import Receiver, allowed_receiver, wait_for
+
+__all__ = ["allowed_receiver"]  # a fixture, used by name
 
 OWNER = UserRole.ORG_OWNER
 
 
-@pytest.fixture
-def allowed_receiver() -> Iterator[Receiver]:
-    r = Receiver(port=WEBHOOK_RECEIVER_PORT).start()
-    try:
-        yield r
-    finally:
-        r.stop()
-
-
-def _wait(check: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.1)
+_wait = wait_for
 
 
 @pytest.mark.parametrize(

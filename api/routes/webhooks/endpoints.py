@@ -29,7 +29,6 @@ from core.events import EventType
 from core.permissions import Perm
 from core.process import Wait
 from models.integrations import Webhook
-from services import events
 from services.webhooks import endpoints, payloads
 from workflows.webhooks import WEBHOOKS, EndpointInput, WebhookEndpointWorkflow
 
@@ -102,6 +101,7 @@ class WebhookOut(BaseModel):
     )
     created_at: datetime
     workflow_id: str
+    api_key_id: uuid.UUID | None = Field(None, description="the referral partner's key that registered it")
 
     @classmethod
     def of(cls, hook: Webhook) -> WebhookOut:
@@ -119,11 +119,16 @@ class WebhookOut(BaseModel):
             previous_secret_expires_at=hook.previous_secret_expires_at,
             created_at=hook.created_at,
             workflow_id=WEBHOOKS.id(hook.org_id, hook.id),
+            api_key_id=hook.api_key_id,
         )
 
 
 class WebhookCreated(WebhookOut):
     secret: str = Field(description="the signing secret (`whsec_...`): shown this once, store it now")
+
+    @classmethod
+    def of(cls, hook: Webhook, secret: str) -> WebhookCreated:  # type: ignore[override]
+        return cls(**WebhookOut.of(hook).model_dump(), secret=secret)
 
 
 class RotationIn(BaseModel):
@@ -157,11 +162,7 @@ async def event_types(_: Manager) -> list[EventTypeOut]:
 
 
 def _register(s: Session, body: WebhookIn, user_id: uuid.UUID | None) -> WebhookCreated:
-    hook, secret = endpoints.create(s, body.url, body.event_types, body.description, user_id)
-    # From the outbox's current end: an endpoint gets what happens after it exists.
-    start = events.end(s)
-    hook.position_tx, hook.position_seq = start.tx, start.seq
-    return WebhookCreated(**WebhookOut.of(hook).model_dump(), secret=secret)
+    return WebhookCreated.of(*endpoints.create(s, body.url, body.event_types, body.description, user_id))
 
 
 @router.post("/v1/webhooks", status_code=201, response_model=WebhookCreated)
