@@ -43,6 +43,7 @@ from api.routes import intake as intake_routes
 from api.routes import notifications as notifications_routes
 from api.routes import operations as operations_routes
 from api.routes import partners as partners_routes
+from api.routes import reports as reports_routes
 from api.routes import rights as rights_routes
 from api.routes import signing as signing_routes
 from api.routes import users as users_routes
@@ -225,6 +226,9 @@ FAMILIES: list[Family] = [
         webhooks_routes.router,
         histories=["tests.webhooks.histories"],
     ),
+    # Operator reports read from what the processes wrote: money from the ledger, beds and
+    # stays, follow-up outcomes; CSV, PDF with charts, and the bookkeeper's journal export.
+    Family("reports", router=reports_routes.router),
 ]
 
 

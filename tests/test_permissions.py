@@ -370,3 +370,34 @@ def test_each_role_reaches_its_own_notification_settings_and_the_open_beds_it_ma
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, ME_MATRIX) == []
+
+
+# --- the role matrix of the reports, enforced over HTTP -----------------------------------------
+
+REPORTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", f"/v1/reports/{name}"): frozenset({Perm.REPORTS_READ})
+    for name in (
+        "rent-roll",
+        "ar-aging",
+        "deposits-held",
+        "collections",
+        "write-offs",
+        "trial-balance",
+    )
+}
+
+
+def test_the_reports_matrix_names_every_report_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import reports
+
+    routes = {(m, r.path) for r in reports.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(REPORTS_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_reports_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, REPORTS_MATRIX) == []
