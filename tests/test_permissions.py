@@ -383,6 +383,11 @@ REPORTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
         "collections",
         "write-offs",
         "trial-balance",
+        "occupancy",
+        "length-of-stay",
+        "admissions-discharges",
+        "waitlist",
+        "referral-sources",
     )
 }
 

@@ -1,15 +1,17 @@
 """Reports over HTTP, one module per kind; `router` holds all their routes (as billing's does):
 
 - `financial`: rent roll, AR aging, deposits held, collections, write-offs and late fees, the
-  trial balance.
+  trial balance;
+- `occupancy`: occupancy and census, length of stay, admissions and discharges, waitlist time
+  to bed, referral sources.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes.reports import financial
+from api.routes.reports import financial, occupancy
 
 router = APIRouter()
-for part in (financial,):
+for part in (financial, occupancy):
     router.routes.extend(part.router.routes)
