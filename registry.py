@@ -57,6 +57,7 @@ from seed import integrations as seed_integrations
 from seed import messaging as seed_messaging
 from seed import operations as seed_operations
 from seed import orgs as seed_orgs
+from seed import reports as seed_reports
 from seed import residents as seed_residents
 from seed.story import Stage, Step, ordered
 from workflows.admission.bed_offer import BedOfferWorkflow
@@ -228,7 +229,11 @@ FAMILIES: list[Family] = [
     ),
     # Operator reports read from what the processes wrote: money from the ledger, beds and
     # stays, follow-up outcomes; CSV, PDF with charts, and the bookkeeper's journal export.
-    Family("reports", router=reports_routes.router),
+    Family(
+        "reports",
+        router=reports_routes.router,
+        seed=[Step(Stage.DAILY_LIFE, seed_reports.account_mappings)],
+    ),
 ]
 
 

@@ -388,8 +388,11 @@ REPORTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
         "admissions-discharges",
         "waitlist",
         "referral-sources",
+        "journals",
+        "account-mappings",
     )
 }
+REPORTS_MATRIX[("PUT", "/v1/reports/account-mappings")] = frozenset({Perm.BILLING_WRITE})
 
 
 def test_the_reports_matrix_names_every_report_route() -> None:

@@ -3,15 +3,17 @@
 - `financial`: rent roll, AR aging, deposits held, collections, write-offs and late fees, the
   trial balance;
 - `occupancy`: occupancy and census, length of stay, admissions and discharges, waitlist time
-  to bed, referral sources.
+  to bed, referral sources;
+- `export`: a period's journals for QuickBooks Online, Xero or beancount, and the org's
+  chart-of-accounts mapping.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes.reports import financial, occupancy
+from api.routes.reports import export, financial, occupancy
 
 router = APIRouter()
-for part in (financial, occupancy):
+for part in (financial, occupancy, export):
     router.routes.extend(part.router.routes)
