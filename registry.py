@@ -29,6 +29,7 @@ from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
+from activities.outcomes import OutcomeActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
 from activities.webhooks import WebhookActivities
@@ -76,6 +77,7 @@ from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.outcomes import FollowUpWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 from workflows.webhooks import WebhookEndpointWorkflow
@@ -231,8 +233,14 @@ FAMILIES: list[Family] = [
     # stays, follow-up outcomes; CSV, PDF with charts, and the bookkeeper's journal export.
     Family(
         "reports",
-        router=reports_routes.router,
-        seed=[Step(Stage.DAILY_LIFE, seed_reports.account_mappings)],
+        [FollowUpWorkflow],
+        [OutcomeActivities],
+        reports_routes.router,
+        histories=["tests.reports.histories"],
+        seed=[
+            Step(Stage.DAILY_LIFE, seed_reports.account_mappings),
+            Step(Stage.DAILY_LIFE, seed_reports.follow_up),
+        ],
     ),
 ]
 
