@@ -33,10 +33,12 @@ def dollars(cents: int) -> str:
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
-def _total(key: str, value: Any) -> str:
+def _total(report: Report, key: str, value: Any) -> str:
+    """A total as its column shows it: dollars for amounts (a `_cents` key, or a cents column)."""
     if value is None:
         return ""
-    return dollars(int(value)) if key.endswith("cents") else str(value)
+    cents = key.endswith("cents") or any(c.key == key and c.kind is Kind.CENTS for c in report.columns)
+    return dollars(int(value)) if cents else str(value)
 
 
 def to_csv(report: Report, rows: list[dict[str, Any]]) -> str:
@@ -47,7 +49,7 @@ def to_csv(report: Report, rows: list[dict[str, Any]]) -> str:
     for r in rows:
         w.writerow([cell(c, r.get(c.key)) for c in report.columns])
     for key, value in report.totals.items():
-        w.writerow(["total", key, _total(key, value)])
+        w.writerow(["total", key, _total(report, key, value)])
     for t in report.ties:
         w.writerow(["tie", t.label, dollars(t.report_cents), dollars(t.ledger_cents)])
     return buf.getvalue()
@@ -89,7 +91,7 @@ def to_pdf(report: Report, rows: list[dict[str, Any]]) -> bytes:
     story.append(Spacer(1, 0.15 * inch))
     story.append(Paragraph("Totals", styles["Heading3"]))
     for key, value in report.totals.items():
-        story.append(Paragraph(_esc(f"{key}: {_total(key, value)}"), styles["BodyText"]))
+        story.append(Paragraph(_esc(f"{key}: {_total(report, key, value)}"), styles["BodyText"]))
     if report.ties:
         story.append(Paragraph("Ties to the trial balance", styles["Heading3"]))
         for t in report.ties:

@@ -75,6 +75,8 @@ def test_aging_in_every_format_and_its_chart(stack: str, known: Known) -> None:
         csv.reader(io.StringIO(_get(stack, h, "/v1/reports/ar-aging", as_of="2026-03-10", format="csv").text))
     )
     assert lines[1][1:] == ["0.00", "1000.00", "625.00", "0.00", "0.00", "1625.00"]
+    assert ["total", "d31_60", "625.00"] in lines  # totals in dollars too, as JSON's in cents
+    assert "d31_60: 625.00" in text
     by_house = _get(stack, h, "/v1/reports/ar-aging", as_of="2026-03-10", by="house").json()
     assert by_house["items"][0]["name"] == "Known House"
     assert _get(stack, h, "/v1/reports/ar-aging", by="bed").json()["field"] == "by"
