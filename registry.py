@@ -32,6 +32,7 @@ from activities.notifications import NotificationActivities
 from activities.operations.chores import ChoreActivities
 from activities.operations.meetings import MeetingActivities
 from activities.operations.upkeep import UpkeepActivities
+from activities.outcomes import OutcomeActivities
 from activities.retention import RetentionActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
@@ -48,6 +49,7 @@ from api.routes import messaging as messaging_routes
 from api.routes import notifications as notifications_routes
 from api.routes import operations as operations_routes
 from api.routes import partners as partners_routes
+from api.routes import reports as reports_routes
 from api.routes import resident as resident_pages_routes
 from api.routes import retention as retention_routes
 from api.routes import rights as rights_routes
@@ -63,6 +65,7 @@ from seed import integrations as seed_integrations
 from seed import messaging as seed_messaging
 from seed import operations as seed_operations
 from seed import orgs as seed_orgs
+from seed import reports as seed_reports
 from seed import resident_pages as seed_resident_pages
 from seed import residents as seed_residents
 from seed import retention as seed_retention
@@ -87,6 +90,7 @@ from workflows.messaging import MessageNotificationWorkflow
 from workflows.operations.chores import CHORE_WEEK_SCHEDULE, ChoreWeekWorkflow
 from workflows.operations.meetings import MEETING_CHECK_SCHEDULE, MeetingCheckWorkflow
 from workflows.operations.upkeep import UPKEEP_CHECK_SCHEDULE, UpkeepCheckWorkflow
+from workflows.outcomes import FollowUpWorkflow
 from workflows.retention import DAILY_SCHEDULE as RETENTION_SCHEDULE
 from workflows.retention import RetentionDailyWorkflow, RetentionRunWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
@@ -279,6 +283,19 @@ FAMILIES: list[Family] = [
         [WebhookActivities],
         webhooks_routes.router,
         histories=["tests.webhooks.histories"],
+    ),
+    # Operator reports read from what the processes wrote: money from the ledger, beds and
+    # stays, follow-up outcomes; CSV, PDF with charts, and the bookkeeper's journal export.
+    Family(
+        "reports",
+        [FollowUpWorkflow],
+        [OutcomeActivities],
+        reports_routes.router,
+        histories=["tests.reports.histories"],
+        seed=[
+            Step(Stage.DAILY_LIFE, seed_reports.account_mappings),
+            Step(Stage.DAILY_LIFE, seed_reports.follow_up),
+        ],
     ),
 ]
 

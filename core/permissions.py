@@ -34,6 +34,9 @@ class Perm(StrEnum):
     # Open beds per house as counts (no names): staff, and referral partners' keys.
     AVAILABILITY_READ = "availability:read"
     SELF_SERVICE = "self:service"
+    # Operator reports: rent roll, aging, deposits, collections, occupancy, outcomes, the
+    # accounting export (money and counts across houses; a house-scoped holder sees its own).
+    REPORTS_READ = "reports:read"
 
 
 P = Perm
@@ -103,6 +106,11 @@ ROLE_PERMISSIONS: dict[UserRole, frozenset[Perm]] = {
 for _role, _perms in list(ROLE_PERMISSIONS.items()):
     if P.PROPERTY_READ in _perms:
         ROLE_PERMISSIONS[_role] = _perms | {P.AVAILABILITY_READ}
+
+# Reports: the operator's managers and the billing specialist (owner and director hold every
+# permission already).
+for _role in (UserRole.PROPERTY_MANAGER, UserRole.BILLING_SPECIALIST):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.REPORTS_READ}
 
 # Roles that can read Part 2 data must prove a second factor (README "Security").
 SECOND_FACTOR_ROLES = frozenset(

@@ -19,6 +19,7 @@ from models import (  # noqa: F401
     part2,
     payment_extended,
     payments,
+    reports,
     resident_tracking,
     residents,
     retention,

@@ -79,3 +79,22 @@ def test_the_webhooks_bench_at_a_tiny_scale_delivers_every_event_to_both_receive
     assert "endpoint B: 0 of them delivered while down" in run.stdout
     assert "endpoint B back: 20 delivered" in run.stdout
     assert re.search(r"receiver ceiling \(fed directly\): [\d,]+ requests/s", run.stdout), run.stdout
+
+
+def test_the_reports_bench_at_a_tiny_scale_prints_api_and_sql_times_and_ties() -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RECOVERYOS_") and k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--beds", "20", "--months", "3", "--runs", "5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^rent-roll .*ms .*ms .*ms .*ms  yes\s+20$", run.stdout, re.MULTILINE), run.stdout
+    assert re.search(r"^ar-aging .*  yes", run.stdout, re.MULTILINE), run.stdout
+    assert "worst API p99" in run.stdout

@@ -518,3 +518,46 @@ def test_each_role_reaches_exactly_the_chore_and_meeting_routes_its_permissions_
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, ROUTINES_MATRIX) == []
+
+
+# --- the role matrix of the reports, enforced over HTTP -----------------------------------------
+
+REPORTS_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", f"/v1/reports/{name}"): frozenset({Perm.REPORTS_READ})
+    for name in (
+        "rent-roll",
+        "ar-aging",
+        "deposits-held",
+        "collections",
+        "write-offs",
+        "trial-balance",
+        "occupancy",
+        "length-of-stay",
+        "admissions-discharges",
+        "waitlist",
+        "referral-sources",
+        "journals",
+        "account-mappings",
+        "outcomes",
+    )
+}
+REPORTS_MATRIX[("PUT", "/v1/reports/account-mappings")] = frozenset({Perm.BILLING_WRITE})
+REPORTS_MATRIX[("PUT", "/v1/residents/{resident_id}/follow-up-consent")] = frozenset({Perm.RESIDENT_WRITE})
+# The survey page: its link authorises it, no role does.
+REPORTS_BY_LINK = {("GET", "/follow-up/{token}"), ("POST", "/follow-up/{token}")}
+
+
+def test_the_reports_matrix_names_every_report_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes import reports
+
+    routes = {(m, r.path) for r in reports.router.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(REPORTS_MATRIX) | REPORTS_BY_LINK == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_reports_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, REPORTS_MATRIX) == []

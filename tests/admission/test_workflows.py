@@ -217,13 +217,15 @@ async def test_a_journey_over_months_transfers_on_its_date_discharges_into_one_s
     assert (done.stage, done.discharge_kind) == (Stage.DISCHARGED, DischargeKind.VOLUNTARY)
 
     # Moving in gave the §2.22 notice; billing's own settlement ran as the journey's child,
-    # under billing's id, once; the consents that end with treatment were told.
+    # under billing's id, once; the consents that end with treatment were told; the follow-up
+    # after discharge started (it ends at once: this resident did not consent to it).
     assert await _settlement_starts(first) == [
         "PatientNotice",
         "BedOffer",
         "BedOffer",
         "BillingDischargeSettlement",
         "ConsentEndOfTreatment",
+        "OutcomeFollowUp",
     ]
     settle_id = BILLING.id(org.org_id, discharge_key(rid))
     settlement = await _closed(env, settle_id, DischargeSettled)

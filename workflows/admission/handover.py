@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
         EndOfTreatment,
         patient_notice_id,
     )
+    from core.contracts.outcomes import FOLLOW_UP_WORKFLOW, OUTCOMES, FollowUpInput
     from core.process import Actor, Process
     from workflows.billing import BILLING
     from workflows.billing.settlement import SettleDischarge, discharge_key
@@ -72,6 +73,20 @@ async def end_treatment_consents(org: uuid.UUID, d: Discharged) -> None:
         id=CONSENT.id(org, f"end-of-treatment-{d.discharge_id}"),
         parent_close_policy=workflow.ParentClosePolicy.ABANDON,
     )
+
+
+async def start_follow_up(org: uuid.UUID, d: Discharged) -> None:
+    """The resident's follow-up after discharge (30, 90 and 180 days), which ends at once for a
+    resident who did not consent to it (by type name: reports is not imported here)."""
+    if not workflow.patched("outcomes-follow-up"):
+        return
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await workflow.start_child_workflow(
+            FOLLOW_UP_WORKFLOW,
+            FollowUpInput(Actor.system(org), d.discharge_id, d.resident_id, d.house_id, d.discharged_on),
+            id=OUTCOMES.id(org, d.discharge_id),
+            parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+        )
 
 
 async def give_patient_notice(actor: Actor, resident_id: uuid.UUID) -> None:

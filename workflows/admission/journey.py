@@ -34,7 +34,12 @@ with workflow.unsafe.imports_passed_through():
     from core.process import DB_STEP, Actor, Wait
     from workflows.admission import BED_OFFER
     from workflows.admission.bed_offer import BedOfferWorkflow
-    from workflows.admission.handover import end_treatment_consents, give_patient_notice, hand_over_to_billing
+    from workflows.admission.handover import (
+        end_treatment_consents,
+        give_patient_notice,
+        hand_over_to_billing,
+        start_follow_up,
+    )
     from workflows.admission.messages import (
         BED_OFFERED,
         OFFER_WITHDRAWN,
@@ -379,10 +384,12 @@ class AdmissionWorkflow:
 
     async def _hand_over(self, d: Discharged) -> None:
         """The freed bed goes to the waitlist, the final bill to billing, and consents limited to
-        the treatment end. None is awaited: each outlives this journey."""
+        the treatment end, and the follow-up after discharge. None is awaited: each outlives
+        this journey."""
         await self._offer_bed(d.bed_id)
         await hand_over_to_billing(self._input().actor.org_id, d)
         await end_treatment_consents(self._input().actor.org_id, d)
+        await start_follow_up(self._input().actor.org_id, d)
 
     async def _offer_bed(self, bed_id: uuid.UUID) -> None:
         inp = self._input()
