@@ -400,6 +400,14 @@ class LedgerEntry(IdMixin, TenantMixin, Base):
             postgresql_include=["direction", "amount_cents"],
             postgresql_where=text("invoice_id IS NOT NULL"),
         ),
+        # Reports' receivable lines up to a day (AR aging, the rent roll) as an index-only scan.
+        Index(
+            "ix_ledger_entries_org_account_effective",
+            "org_id",
+            "account_id",
+            "effective_date",
+            postgresql_include=["invoice_id", "resident_id", "direction", "amount_cents"],
+        ),
         Index("ix_ledger_entries_org_journal", "org_id", "journal_id"),
         Index("ix_ledger_entries_org_effective_date", "org_id", "effective_date"),
         Index(
