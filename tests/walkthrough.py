@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def sections(text: str | None = None, heading: str = "### ") -> dict[str, Walkth
     return found
 
 
+# The demo owner signs in with a TOTP code in several walk-throughs, and a code is good once
+# (api/auth.py): a block that verifies one waits for a 30-second step no earlier block used.
+_TOTP_STEP = 30
+_last_totp_step = -1
+
+
+def _fresh_totp_step() -> None:
+    global _last_totp_step
+    step = int(time.time()) // _TOTP_STEP
+    if step <= _last_totp_step:
+        time.sleep((_last_totp_step + 1) * _TOTP_STEP - time.time() + 0.5)
+        step = int(time.time()) // _TOTP_STEP
+    _last_totp_step = step
+
+
 class Shell:
     """One reader following a walk-through in a terminal: variables persist between blocks."""
 
@@ -89,6 +105,8 @@ class Shell:
 
     def run(self, block: Block, timeout: float = 120) -> str:
         self.names.update(block.assigned)
+        if "mfa/verify" in block.code:
+            _fresh_totp_step()
         save = "\n".join(f"declare -p {n} 2>/dev/null || true" for n in sorted(self.names))
         script = (
             "set -euo pipefail\n"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from api.auth import Principal
 from api.deps import FilesDep, TenantDep, attachment, require
@@ -72,15 +72,15 @@ class BreachIn(BaseModel):
     occurred_at: AwareDatetime | None = None
     description: Text
     phi_involved: Text | None = None
-    involves_part2: bool = False
+    involves_part2: StrictBool = False
     affected_resident_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20000)
     others_by_state: dict[StateCode, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
         default_factory=dict, description="people affected who are not residents on record, per state"
     )
-    others_unreachable: int = Field(0, ge=0, le=10_000_000)
+    others_unreachable: StrictInt = Field(0, ge=0, le=10_000_000)
     baa_record_id: uuid.UUID | None = None
     ba_discovered_at: AwareDatetime | None = None
-    warn_days: int = Field(
+    warn_days: StrictInt = Field(
         7, ge=1, le=30, description="escalate an open obligation this many days before it is due"
     )
 
@@ -125,7 +125,7 @@ class AssessmentIn(BaseModel):
     unauthorized_person: Text = Field(description="who used the information or to whom it was disclosed")
     acquired_or_viewed: Text = Field(description="whether it was actually acquired or viewed")
     mitigation: Text = Field(description="the extent to which the risk has been mitigated")
-    safe_harbour: bool = Field(
+    safe_harbour: StrictBool = Field(
         description="encrypted with keys that were not compromised (not unsecured PHI)"
     )
     decision: Decision
@@ -150,7 +150,7 @@ class DelayIn(BaseModel):
     until: AwareDatetime | None = Field(
         None, description="written: the end of the period the statement specifies"
     )
-    days: int | None = Field(None, ge=1, le=365, description="oral: how long the official asked for")
+    days: StrictInt | None = Field(None, ge=1, le=365, description="oral: how long the official asked for")
     official: Short | None = Field(None, description="oral: who asked (164.412(b) asks it to be documented)")
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -29,7 +29,7 @@ class ChoiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: Literal["email", "sms"]
     kind: KindOrEvery = "*"
-    enabled: bool
+    enabled: StrictBool
 
 
 # Local wall-clock time, hours and minutes: a time zone or seconds would only confuse.

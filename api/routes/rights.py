@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from api.auth import Principal
 from api.deps import FilesDep, TenantDB, TenantDep, attachment, client_ip, require
@@ -69,7 +69,7 @@ class AccessRequestIn(BaseModel):
         },
     )
     details: Text | None = Field(None, description="what the resident asked for, in their words")
-    link_days: int = Field(14, ge=1, le=30, description="how long the download link works once ready")
+    link_days: StrictInt = Field(14, ge=1, le=30, description="how long the download link works once ready")
 
 
 class ExtensionIn(BaseModel):

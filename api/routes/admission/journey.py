@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -44,7 +44,7 @@ from workflows.admission.messages import (
 )
 
 router = APIRouter(tags=["admissions"])
-Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+Cents = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
 
 
 class ApplicationIn(BaseModel):
@@ -70,7 +70,7 @@ class ApplicationIn(BaseModel):
     house_id: uuid.UUID = Field(description="the house applied to")
     weekly_rate_cents: Cents = Field(description="agreed weekly rent in cents")
     deposit_cents: Cents = Field(0, description="deposit in cents")
-    expected_length_days: int | None = Field(None, ge=1, le=3650, description="planned length of stay")
+    expected_length_days: StrictInt | None = Field(None, ge=1, le=3650, description="planned length of stay")
 
     def to_contract(self) -> Application:
         return Application(**self.model_dump())
@@ -234,7 +234,7 @@ class WaitlistIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"priority": "normal", "any_house": False}]}
     )
     priority: Priority = Field(Priority.NORMAL, description="urgent entries are offered beds first")
-    any_house: bool = Field(False, description="wait for any house, not only the one applied to")
+    any_house: StrictBool = Field(False, description="wait for any house, not only the one applied to")
 
 
 @router.post("/v1/admissions/{admission_id}/waitlist", response_model=JourneyOut)
@@ -254,7 +254,7 @@ async def join_waitlist(
 
 class OfferAnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"accept": True}]})
-    accept: bool = Field(description="true: move in today; false: decline, the bed goes to the next")
+    accept: StrictBool = Field(description="true: move in today; false: decline, the bed goes to the next")
 
 
 @router.post("/v1/admissions/{admission_id}/offer", response_model=JourneyOut)
@@ -342,7 +342,7 @@ class UnaccountedIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"since": "2026-12-05T22:00:00Z", "returned": False}]}
     )
     since: datetime = Field(description="when the resident was last accounted for")
-    returned: bool = Field(False, description="true: the resident is back, cancel the discharge")
+    returned: StrictBool = Field(False, description="true: the resident is back, cancel the discharge")
 
 
 class Signalled(BaseModel):

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -97,7 +97,7 @@ class DepositSettlementIn(BaseModel):
     # refund: the rest goes back to the deposit's own method; forfeit: the house keeps it.
     disposition: Disposition = Disposition.REFUND
     # Pay what the resident's open invoices still owe from the deposit first.
-    apply_to_open_invoices: bool = True
+    apply_to_open_invoices: StrictBool = True
     forfeit_reason: Annotated[str, Trimmed(500)] | None = None
 
 

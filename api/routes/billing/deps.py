@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from api.auth import Principal
 from api.deps import require
@@ -14,4 +14,4 @@ from core.permissions import Perm
 
 Writer = Annotated[Principal, Depends(require(Perm.BILLING_WRITE))]
 Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
-Cents = Annotated[int, Field(gt=0, le=100_000_000)]
+Cents = Annotated[StrictInt, Field(gt=0, le=100_000_000)]

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -30,14 +30,14 @@ from workflows.billing.dunning import (
 )
 
 router = APIRouter(prefix="/v1/dunning", tags=["dunning"])
-Cents = Annotated[int, Field(ge=0, le=10_000_000)]
+Cents = Annotated[StrictInt, Field(ge=0, le=10_000_000)]
 
 
 class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Steps run in order of their day; a number given here only orders steps on the same day.
-    step: Annotated[int, Field(ge=1, le=dunning_config.MAX_STEPS)] | None = None
-    days_after_due: Annotated[int, Field(ge=0, le=365)]
+    step: Annotated[StrictInt, Field(ge=1, le=dunning_config.MAX_STEPS)] | None = None
+    days_after_due: Annotated[StrictInt, Field(ge=0, le=365)]
     action_type: Literal[
         DunningActionType.REMINDER_EMAIL, DunningActionType.LATE_FEE, DunningActionType.STAFF_ESCALATION
     ]
@@ -77,10 +77,10 @@ class ConfigIn(BaseModel):
     # None: the org's default; a house id: that house's override.
     house_id: uuid.UUID | None = None
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=dunning_config.MAX_STEPS)]
-    grace_days: Annotated[int, Field(ge=0, le=90)] = 0
+    grace_days: Annotated[StrictInt, Field(ge=0, le=90)] = 0
     late_fee_cents: Cents = 0
     late_fee_cap_cents: Cents | None = None
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class StepPublic(BaseModel):

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -38,7 +38,7 @@ class RateCreate(BaseModel):
         },
     )
     name: Annotated[str, Trimmed(100)]
-    amount_cents: Annotated[int, Field(ge=0, le=100_000_000)]
+    amount_cents: Annotated[StrictInt, Field(ge=0, le=100_000_000)]
     billing_frequency: BillingFrequency
     effective_from: Day
     effective_to: Day | None = None

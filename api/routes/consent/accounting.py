@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from activities.consent.accounting import ExtendAccounting
@@ -106,7 +106,7 @@ class AccountingRequestIn(BaseModel):
     period_start_date: Day | None = Field(None, description="default: the lookback before the end")
     period_end_date: Day | None = Field(None, description="default: the day of the request")
     lookback: Lookback = Lookback.PART2
-    fee_cents: int = Field(
+    fee_cents: StrictInt = Field(
         0,
         ge=0,
         le=100_000,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from sqlalchemy.orm import Session
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -77,7 +77,7 @@ class ConsentIn(BaseModel):
         default_factory=list, max_length=9, description="for a class: e.g. treating_provider, health_plan"
     )
     intermediary_participants: Text | None = Field(None, description="an intermediary's named participants")
-    treating_providers_only: bool = Field(
+    treating_providers_only: StrictBool = Field(
         False, description="an intermediary's participants with a treating-provider relationship only"
     )
     information_classes: list[InformationClass] = Field(
@@ -94,11 +94,15 @@ class ConsentIn(BaseModel):
     refusal_consequences: Text | None = Field(
         None, description="TPO only, required: the consequences to the resident of refusing to sign"
     )
-    condition_of_admission: bool = Field(
+    condition_of_admission: StrictBool = Field(
         False, description="whether admission depends on it (never for counseling notes)"
     )
-    remind_days_before: int = Field(30, ge=0, le=365, description="staff are reminded this many days before")
-    sign_within_hours: int = Field(14 * 24, ge=1, le=90 * 24, description="how long the signing link lasts")
+    remind_days_before: StrictInt = Field(
+        30, ge=0, le=365, description="staff are reminded this many days before"
+    )
+    sign_within_hours: StrictInt = Field(
+        14 * 24, ge=1, le=90 * 24, description="how long the signing link lasts"
+    )
 
     def terms(self) -> ConsentTerms:
         purpose = self.purpose_description or ", ".join(p.value.replace("_", " ") for p in self.purposes)

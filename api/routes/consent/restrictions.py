@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -39,7 +39,7 @@ class RestrictionIn(BaseModel):
     purposes: list[Purpose] = Field(
         default_factory=list, max_length=len(Purpose), description="for these (empty: any)"
     )
-    health_plan_paid_in_full: bool = Field(
+    health_plan_paid_in_full: StrictBool = Field(
         False, description="to a health plan, for services paid in full out of pocket: must be granted"
     )
 
@@ -49,7 +49,7 @@ class RestrictionDecisionIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"granted": True, "reason": "Paid in full out of pocket: granted."}]},
     )
-    granted: bool
+    granted: StrictBool
     reason: Reason = Field(description="told to the resident")
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -28,10 +28,22 @@ ResidentReader = Annotated[Principal, Depends(require_any(Perm.RESIDENT_READ, Pe
 
 
 class AssessmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "instrument": "BARC-10",
+                    "administered_at": "2026-11-30T15:00:00Z",
+                    "score": 48,
+                    "answers": {"q1": 5, "q2": 4},
+                }
+            ]
+        },
+    )
     instrument: Annotated[str, Trimmed(20), Field(description="BAM or BARC-10 (the house programme)")]
     administered_at: When
-    score: Annotated[int, Field(ge=0, le=1000)] | None = None
+    score: Annotated[StrictInt, Field(ge=0, le=1000)] | None = None
     severity: Annotated[str, Trimmed(100)] | None = None
     answers: Annotated[dict[str, Annotated[int, Field(ge=0, le=100)]], Field(max_length=100)] = {}
     clinician_notes: Annotated[str, Trimmed(4000)] | None = None

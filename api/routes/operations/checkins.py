@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -26,11 +26,23 @@ from services.operations.checkins import DailyAnswers, Wellness
 
 router = APIRouter(tags=["check-ins"])
 ResidentReader = Annotated[Principal, Depends(require_any(Perm.RESIDENT_READ, Perm.SELF_SERVICE))]
-Rating = Annotated[int, Field(ge=-100, le=100, description="checked against the survey's range")]
+Rating = Annotated[StrictInt, Field(ge=-100, le=100, description="checked against the survey's range")]
 
 
 class DailyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "check_in_date": "2026-12-05",
+                    "status": "on_time",
+                    "method": "app",
+                    "responses": {"plans_today": "Work, then an NA meeting"},
+                }
+            ]
+        },
+    )
     check_in_date: Within
     status: CheckInStatus = CheckInStatus.ON_TIME
     method: Annotated[str, Trimmed(20)] | None = Field(None, description="app, in_person, phone, kiosk")
@@ -49,13 +61,27 @@ class DailyPublic(BaseModel):
 
 
 class WellnessCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "check_in_date": "2026-12-05",
+                    "mood_rating": 4,
+                    "craving_rating": 1,
+                    "stress_rating": 2,
+                    "sleep_rating": 4,
+                    "follow_up_requested": False,
+                }
+            ]
+        },
+    )
     check_in_date: Within
     mood_rating: Rating
     craving_rating: Rating | None = None
     stress_rating: Rating | None = None
     sleep_rating: Rating | None = None
-    follow_up_requested: bool = False
+    follow_up_requested: StrictBool = False
     notes: Annotated[str, Trimmed(2000)] | None = None
 
 
@@ -74,7 +100,9 @@ class WellnessPage(PageOut[WellnessPublic]):
 
 
 class Review(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"staff_notes": "Talked it through at dinner."}]}
+    )
     staff_notes: Annotated[str, Trimmed(2000)] | None = None
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -30,12 +30,25 @@ CHORE_WEEKS = uuid.UUID("6d3f0c1e-94b2-4f8a-a1c7-2e5b8d9f0a41")
 
 
 class TemplateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kitchen",
+                    "area": "Kitchen",
+                    "default_points": 3,
+                    "estimated_minutes": 30,
+                    "checklist": ["Wipe counters", "Mop floor"],
+                }
+            ]
+        },
+    )
     name: Annotated[str, Trimmed(100)]
     area: Annotated[str, Trimmed(100)] | None = None
     description: Annotated[str, Trimmed(1000)] | None = None
-    default_points: Annotated[int, Field(ge=0, le=100)] = 1
-    estimated_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
+    default_points: Annotated[StrictInt, Field(ge=0, le=100)] = 1
+    estimated_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] | None = None
     checklist: Annotated[list[Annotated[str, Trimmed(200)]], Field(max_length=30)] = []
 
 
@@ -51,11 +64,16 @@ class TemplatePublic(BaseModel):
 
 
 class ChoreCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    template_id: uuid.UUID
-    day_of_week: Annotated[int, Field(ge=0, le=6, description="0 = Monday; null = due on Sunday")] | None = (
-        None
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"template_id": "2a7c9e1f-4b3d-4f6a-9c8e-0d1b2a3c4e5f", "day_of_week": 2}]
+        },
     )
+    template_id: uuid.UUID
+    day_of_week: (
+        Annotated[StrictInt, Field(ge=0, le=6, description="0 = Monday; null = due on Sunday")] | None
+    ) = None
 
 
 class ChorePublic(BaseModel):
@@ -70,7 +88,7 @@ class ChorePublic(BaseModel):
 
 
 class WeekCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"week_start": "2026-11-30"}]})
     week_start: Within | None = Field(None, description="a Monday; the current week when left out")
 
 
@@ -94,8 +112,13 @@ class RotatedPublic(BaseModel):
 
 
 class Verification(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    done: bool = Field(description="true: done and verified; false: not done (a miss)")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"done": True, "photo_file_id": "7e3a1c5b-9d2f-4b8a-a6c4-3f0e1d2b5a69"}]
+        },
+    )
+    done: StrictBool = Field(description="true: done and verified; false: not done (a miss)")
     photo_file_id: uuid.UUID | None = Field(
         None, description="a photo uploaded with POST /v1/documents/files"
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -19,11 +19,23 @@ from services.operations import maintenance
 from services.operations.maintenance import Assignment, NewRequest
 
 router = APIRouter(prefix="/v1/houses/{house_id}/maintenance-requests", tags=["maintenance"])
-Cents = Annotated[int, Field(ge=0, le=100_000_000)]
+Cents = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
 
 
 class RequestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "plumbing",
+                    "title": "Kitchen sink drains slowly",
+                    "priority": "normal",
+                    "entry_permitted": True,
+                }
+            ]
+        },
+    )
     category: Annotated[str, Trimmed(50), Field(description="plumbing, electrical, hvac, appliance, pest...")]
     title: Annotated[str, Trimmed(200)]
     description: Annotated[str, Trimmed(2000)] | None = Field(
@@ -31,7 +43,7 @@ class RequestCreate(BaseModel):
     )
     priority: Priority = Priority.NORMAL
     room_id: uuid.UUID | None = None
-    entry_permitted: bool = False
+    entry_permitted: StrictBool = False
     internal_notes: Annotated[str, Trimmed(2000)] | None = Field(None, description="staff only, encrypted")
 
 
@@ -54,7 +66,18 @@ class RequestPublic(BaseModel):
 
 
 class AssignmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "vendor_name": "Ace Plumbing",
+                    "scheduled_for": "2026-12-08T14:00:00Z",
+                    "estimated_cost_cents": 15000,
+                }
+            ]
+        },
+    )
     assigned_to_user_id: uuid.UUID | None = None
     vendor_name: Annotated[str, Trimmed(200)] | None = None
     scheduled_for: When | None = None
@@ -62,7 +85,9 @@ class AssignmentIn(BaseModel):
 
 
 class StatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "resolved", "actual_cost_cents": 12500}]}
+    )
     status: MaintenanceStatus
     actual_cost_cents: Cents | None = None
 

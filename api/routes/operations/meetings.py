@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -42,14 +42,30 @@ class MeetingTypePublic(BaseModel):
 
 
 class RequirementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    required_count: Annotated[int, Field(ge=1, le=50, description="meetings per period")]
-    period_days: Annotated[int, Field(ge=1, le=90)] = 7
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "required_count": 3,
+                    "period_days": 7,
+                    "effective_from": "2026-12-07",
+                    "kind": "aa",
+                    "min_days_in_residence": 0,
+                    "max_days_in_residence": 90,
+                }
+            ]
+        },
+    )
+    required_count: Annotated[StrictInt, Field(ge=1, le=50, description="meetings per period")]
+    period_days: Annotated[StrictInt, Field(ge=1, le=90)] = 7
     effective_from: Within
     meeting_type_id: uuid.UUID | None = Field(None, description="only this meeting type counts")
     kind: MeetingKind | None = Field(None, description="only this kind counts (without meeting_type_id)")
-    min_days_in_residence: Annotated[int, Field(ge=0, le=3650, description="the phase starts")] = 0
-    max_days_in_residence: Annotated[int, Field(ge=1, le=3650, description="the phase ends")] | None = None
+    min_days_in_residence: Annotated[StrictInt, Field(ge=0, le=3650, description="the phase starts")] = 0
+    max_days_in_residence: Annotated[StrictInt, Field(ge=1, le=3650, description="the phase ends")] | None = (
+        None
+    )
     resident_id: uuid.UUID | None = Field(None, description="for one resident only (e.g. a court order)")
 
 
@@ -68,13 +84,26 @@ class RequirementPublic(BaseModel):
 
 
 class MeetingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "meeting_type_id": "0b6f3c9e-8f1d-4e43-9a55-2d7e0c1f6a10",
+                    "title": "Sunday house meeting",
+                    "starts_at": "2026-12-06T19:00:00Z",
+                    "location": "Living room",
+                    "is_mandatory": True,
+                }
+            ]
+        },
+    )
     meeting_type_id: uuid.UUID
     title: Annotated[str, Trimmed(200)]
     starts_at: When
     ends_at: When | None = None
     location: Annotated[str, Trimmed(200)] | None = None
-    is_mandatory: bool = False
+    is_mandatory: StrictBool = False
 
 
 class MeetingPublic(BaseModel):
@@ -90,13 +119,30 @@ class MeetingPublic(BaseModel):
 
 
 class RegisterEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"resident_id": "5d1f0a7c-3b2e-4c9a-8e61-7a2f9b4c0d13", "status": "present"}]
+        },
+    )
     resident_id: uuid.UUID
     status: AttendanceStatus = AttendanceStatus.PRESENT
 
 
 class SelfReportCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "na",
+                    "attended_at": "2026-12-03T23:00:00Z",
+                    "meeting_name": "Tuesday night NA",
+                    "proof_file_id": "9c2e4b1a-6d3f-4a8e-b7c5-1e0f2d3a4b5c",
+                }
+            ]
+        },
+    )
     kind: MeetingKind
     attended_at: When
     meeting_name: Annotated[str, Trimmed(200)] | None = None
@@ -118,8 +164,8 @@ class AttendancePublic(BaseModel):
 
 
 class Confirmation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    confirmed: bool = Field(description="true: it counts; false: rejected, it never counts")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"confirmed": True}]})
+    confirmed: StrictBool = Field(description="true: it counts; false: rejected, it never counts")
 
 
 class NeedPublic(BaseModel):
@@ -136,7 +182,7 @@ class ProgressPublic(BaseModel):
 
 
 class CheckCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"week_start": "2026-11-30"}]})
     week_start: Within | None = Field(None, description="a Monday; the week before this one when left out")
 
 

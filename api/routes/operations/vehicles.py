@@ -24,7 +24,23 @@ Short = Annotated[str, Trimmed(50)]
 
 
 class VehicleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "make": "Honda",
+                    "model": "Civic",
+                    "year": 2014,
+                    "color": "Blue",
+                    "parking_spot": "3",
+                    "license_plate": "KXT4821",
+                    "license_plate_state": "PA",
+                    "insurance_expires_date": "2027-03-31",
+                }
+            ]
+        },
+    )
     resident_id: uuid.UUID | None = Field(None, description="the owner; null for the org's own vehicle")
     make: Short | None = None
     model: Short | None = None

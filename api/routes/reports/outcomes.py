@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -28,7 +28,9 @@ Writer = Annotated[Principal, Depends(require(Perm.RESIDENT_WRITE))]
 class ConsentIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"consented": True}]})
 
-    consented: bool = Field(description="yes to follow-up at 30, 90 and 180 days; no withdraws it at once")
+    consented: StrictBool = Field(
+        description="yes to follow-up at 30, 90 and 180 days; no withdraws it at once"
+    )
 
 
 class ConsentOut(BaseModel):

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from api.auth import Principal
 from api.deps import TenantDep, require
@@ -52,8 +52,8 @@ class SignatureRequestIn(BaseModel):
         },
     )
     signers: list[SignerIn] = Field(min_length=1, max_length=10)
-    expires_after_hours: int = Field(14 * 24, ge=1, le=90 * 24)
-    remind_every_hours: int = Field(72, ge=1, le=30 * 24)
+    expires_after_hours: StrictInt = Field(14 * 24, ge=1, le=90 * 24)
+    remind_every_hours: StrictInt = Field(72, ge=1, le=30 * 24)
 
 
 class SignerOut(BaseModel):

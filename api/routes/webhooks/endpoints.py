@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -82,7 +82,7 @@ class WebhookChange(BaseModel):
     url: Url | None = None
     event_types: Types | None = None
     description: Annotated[str, Trimmed(200)] | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class WebhookOut(BaseModel):
@@ -133,7 +133,7 @@ class WebhookCreated(WebhookOut):
 
 class RotationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"overlap_hours": 24}]})
-    overlap_hours: int = Field(24, ge=0, le=7 * 24, description="how long the old secret still signs")
+    overlap_hours: StrictInt = Field(24, ge=0, le=7 * 24, description="how long the old secret still signs")
 
 
 class RotationOut(BaseModel):
