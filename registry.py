@@ -29,6 +29,10 @@ from activities.consent.lifecycle import ConsentActivities
 from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
+from activities.operations.curfew import CurfewActivities
+from activities.operations.drug_tests import DrugTestActivities
+from activities.operations.incidents import IncidentActivities
+from activities.operations.passes import PassActivities
 from activities.rights import RightsActivities
 from activities.signing import SigningActivities
 from activities.webhooks import WebhookActivities
@@ -74,6 +78,10 @@ from workflows.consent.end_of_treatment import ConsentEndOfTreatmentWorkflow
 from workflows.consent.lifecycle import ConsentLifecycleWorkflow
 from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
+from workflows.operations.curfew import CURFEW_SCHEDULE, CurfewNightWorkflow
+from workflows.operations.drug_tests import DRAW_SCHEDULE, DrugTestDrawWorkflow, DrugTestResultWorkflow
+from workflows.operations.incidents import AbsenceWorkflow, IncidentWorkflow
+from workflows.operations.passes import PassWorkflow
 from workflows.rights import AccessRequestWorkflow, AmendmentRequestWorkflow
 from workflows.signing import SignatureRequestWorkflow
 from workflows.webhooks import WebhookEndpointWorkflow
@@ -199,9 +207,29 @@ FAMILIES: list[Family] = [
     # House operations: chores, meetings, passes and curfew, drug tests, incidents, upkeep.
     Family(
         "operations",
-        [],
-        [],
+        [
+            # Passes, curfew, drug tests and incidents.
+            PassWorkflow,
+            CurfewNightWorkflow,
+            AbsenceWorkflow,
+            IncidentWorkflow,
+            DrugTestDrawWorkflow,
+            DrugTestResultWorkflow,
+        ],
+        [
+            # Passes, curfew, drug tests and incidents.
+            PassActivities,
+            CurfewActivities,
+            IncidentActivities,
+            DrugTestActivities,
+        ],
         operations_routes.router,
+        histories=["tests.operations.histories"],
+        schedules=[
+            # Passes, curfew, drug tests and incidents.
+            CURFEW_SCHEDULE,
+            DRAW_SCHEDULE,
+        ],
         seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)],
     ),
     # Tables only until its issue lands.

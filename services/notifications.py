@@ -39,6 +39,8 @@ class Kind(StrEnum):
     ANNOUNCEMENT = "announcement.published"
     PAYMENT_DUE = "payment.due"
     DOCUMENT_TO_SIGN = "document.to_sign"
+    # House safety: a pass overdue, a missed curfew, a recurrence, a state report due (staff).
+    HOUSE_ATTENTION = "operations.attention"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ TEMPLATES: dict[Kind, Template] = {
     Kind.PAYMENT_DUE: Template("A payment is due", "A payment to {house} is due. Sign in to see it.", True),
     Kind.DOCUMENT_TO_SIGN: Template(
         "A document to sign", "{house} sent you a document to sign. Sign in to see it.", True
+    ),
+    Kind.HOUSE_ATTENTION: Template(
+        "Something needs your attention",
+        "Something at {house} needs your attention. Sign in to see it.",
+        True,
     ),
 }
 CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS)

@@ -56,10 +56,10 @@ def _org_col(table: str) -> str:
     return "id" if table == "organizations" else "org_id"
 
 
-def test_there_are_86_tenant_tables_and_both_orgs_have_rows_in_each(
+def test_there_are_87_tenant_tables_and_both_orgs_have_rows_in_each(
     two_orgs: tuple[SeedResult, SeedResult],
 ) -> None:
-    assert len(TENANT_TABLES) == 86
+    assert len(TENANT_TABLES) == 87
     for org in two_orgs:
         with as_app(org.org_id) as c:
             empty = [t for t in ALL_TABLES if c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() == 0]
