@@ -49,7 +49,8 @@ def config_for(session: Session, resident: Resident, night: date) -> CurfewConfi
     """The house's own configuration for the resident's phase, else the org default's."""
     if resident.current_house_id is None:
         return None
-    days_in = (night - resident.move_in_date).days if resident.move_in_date else 0
+    # A move-in dated by UTC may be a day "after" the local evening: still phase one.
+    days_in = max((night - resident.move_in_date).days, 0) if resident.move_in_date else 0
     stmt = (
         select(CurfewConfig)
         .where(
