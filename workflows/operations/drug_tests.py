@@ -5,7 +5,7 @@ org's zone): every house's random draw for the day, made and recorded by one act
 reads the draw key itself (the key never enters this history); each house manager with
 residents drawn is told to sign in.
 
-`OperationsDrugTestResult` (`operations/<org>/drug-test-<test id>`): a result recorded and
+`OperationsDrugTestResult` (`operations/<org>/<test id>`): a result recorded and
 assessed against the resident's recorded prescriptions; a refused test or a positive nothing
 prescribed explains opens a recurrence-of-use incident with the house's response plan (its
 clock in an `OperationsIncident`) and tells the house manager. A positive for a prescribed
@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
         TestRef,
     )
     from core.contracts.safety import Assessed, Result
-    from core.process import DB_STEP, Actor, Daily
+    from core.process import DB_STEP, Actor, Daily, Wait
     from workflows.operations import OPERATIONS
     from workflows.operations.incidents import (
         IncidentInput,
@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 def result_workflow_id(org_id: uuid.UUID, test_id: uuid.UUID) -> str:
-    return OPERATIONS.id(org_id, f"drug-test-{test_id}")
+    return OPERATIONS.id(org_id, test_id)
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,23 @@ class ResultOutcome:
 
 @workflow.defn(name="OperationsDrugTestResult")
 class DrugTestResultWorkflow:
+    def __init__(self) -> None:
+        self._out: ResultOutcome | None = None
+
     @workflow.run
     async def run(self, inp: ResultInput) -> ResultOutcome:
+        self._out = await self._run(inp)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._out
+
+    @workflow.update
+    async def outcome(self, _: Wait) -> ResultOutcome:
+        """The API's answer: the assessment, and the incident when one was opened."""
+        await workflow.wait_condition(lambda: self._out is not None)
+        assert self._out is not None
+        return self._out
+
+    async def _run(self, inp: ResultInput) -> ResultOutcome:
         assessed = await workflow.execute_activity_method(
             DrugTestActivities.record_result,
             RecordResult(inp.actor, inp.test_id, inp.result),

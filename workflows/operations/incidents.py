@@ -1,4 +1,4 @@
-"""`OperationsIncident` (`operations/<org>/incident-<id>`): an incident's state-report clock, a
+"""`OperationsIncident` (`operations/<org>/<incident id>`): an incident's state-report clock, a
 durable timer to the report's due time (PA: 3 business days), escalated to the house manager a
 business day before and again when overdue, stopped by the report being recorded.
 
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 def incident_workflow_id(org_id: uuid.UUID, incident_id: uuid.UUID) -> str:
-    return OPERATIONS.id(org_id, f"incident-{incident_id}")
+    return OPERATIONS.id(org_id, incident_id)
 
 
 def absence_workflow_id(org_id: uuid.UUID, incident_id: uuid.UUID) -> str:

@@ -1,4 +1,4 @@
-"""`OperationsPass` (`operations/<org>/pass-<pass id>`): a pass from request to return. Staff
+"""`OperationsPass` (`operations/<org>/<pass id>`: the API starts it): a pass from request to return. Staff
 approve (with conditions) or deny; the resident departs; the workflow expects them back by the
 return time and its grace (setting `pass_grace_minutes`), and when they are not: the pass is
 violated, an incident opened, the house manager told, and an `OperationsAbsence` child follows
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 def pass_workflow_id(org_id: uuid.UUID, pass_id: uuid.UUID) -> str:
-    return OPERATIONS.id(org_id, f"pass-{pass_id}")
+    return OPERATIONS.id(org_id, pass_id)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,15 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-PARTS: tuple[ModuleType, ...] = ()
+from api.routes.operations import curfew, drug_tests, incidents, passes
+
+PARTS: tuple[ModuleType, ...] = (
+    # Passes, curfew, drug tests and incidents.
+    passes,
+    curfew,
+    drug_tests,
+    incidents,
+)
 
 router = APIRouter()
 for part in PARTS:

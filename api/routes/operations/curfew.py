@@ -1,0 +1,126 @@
+"""Curfew over HTTP: the configurations per house and phase, a resident's check-in (optional
+location, stored encrypted) and the list of check-ins. The nightly close that finds who is
+missing is the `OperationsCurfewNight` schedule's."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import TenantDep
+from api.pages import Limit, Offset, PageOut
+from api.routes.operations.guards import Staff, visible_resident
+from core.enums import CheckInStatus
+from services.operations import curfew
+from services.operations.curfew import CheckInFilter, NewConfig
+
+router = APIRouter(tags=["operations"])
+
+
+class ConfigIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    house_id: uuid.UUID | None = Field(None, description="null: the org's default")
+    name: str = Field(min_length=1, max_length=120)
+    min_days_in_residence: int = Field(0, ge=0, le=3650, description="the phase: from this many days in")
+    weeknight_curfew: time
+    weekend_curfew: time
+    grace_minutes: int = Field(0, ge=0, le=240)
+    effective_from_date: date
+    effective_until_date: date | None = None
+
+
+class ConfigPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    house_id: uuid.UUID | None
+    name: str
+    min_days_in_residence: int
+    weeknight_curfew: time
+    weekend_curfew: time
+    grace_minutes: int
+    effective_from_date: date
+    effective_until_date: date | None
+
+
+@router.post("/v1/operations/curfew-configs", status_code=201, response_model=ConfigPublic)
+async def add_config(_: Staff, body: ConfigIn, db: TenantDep) -> ConfigPublic:
+    c = await db.run(curfew.add_config, NewConfig(**body.model_dump()))
+    return ConfigPublic.model_validate(c)
+
+
+def _configs(s, house_id, limit, offset):  # type: ignore[no-untyped-def]
+    return PageOut[ConfigPublic].of(
+        curfew.list_configs(s, house_id, limit, offset), ConfigPublic.model_validate
+    )
+
+
+@router.get("/v1/operations/curfew-configs", response_model=PageOut[ConfigPublic])
+async def list_configs(
+    _: Staff,
+    db: TenantDep,
+    house_id: Annotated[uuid.UUID | None, Query(description="this house's and the org default")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[ConfigPublic]:
+    return await db.run(_configs, house_id, limit, offset)
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(None, ge=0)
+
+
+class CheckInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resident_id: uuid.UUID
+    checked_in_at: datetime
+    method: str | None = Field(None, pattern="^(in_person|app|phone|kiosk)$")
+    location: Location | None = Field(None, description="where they checked in (stored encrypted)")
+
+
+class CheckInPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    resident_id: uuid.UUID
+    house_id: uuid.UUID
+    curfew_date: date
+    due_at: datetime
+    checked_in_at: datetime | None
+    status: CheckInStatus
+    pass_id: uuid.UUID | None
+    incident_id: uuid.UUID | None
+
+
+@router.post("/v1/operations/curfew-check-ins", status_code=201, response_model=CheckInPublic)
+async def check_in(p: Staff, body: CheckInIn, db: TenantDep) -> CheckInPublic:
+    """A resident is in: on time, or late (a night already closed as missed becomes late)."""
+    await visible_resident(db, body.resident_id)
+    loc = body.location.model_dump(exclude_none=True) if body.location else None
+    row = await db.run(
+        curfew.record_check_in, body.resident_id, body.checked_in_at, body.method, loc, p.user_id
+    )
+    return CheckInPublic.model_validate(row)
+
+
+def _check_ins(s, f, limit, offset):  # type: ignore[no-untyped-def]
+    return PageOut[CheckInPublic].of(curfew.list_check_ins(s, f, limit, offset), CheckInPublic.model_validate)
+
+
+@router.get("/v1/operations/curfew-check-ins", response_model=PageOut[CheckInPublic])
+async def list_check_ins(
+    _: Staff,
+    db: TenantDep,
+    house_id: Annotated[uuid.UUID | None, Query()] = None,
+    resident_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[CheckInStatus | None, Query()] = None,
+    curfew_date: Annotated[date | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[CheckInPublic]:
+    return await db.run(_check_ins, CheckInFilter(house_id, resident_id, status, curfew_date), limit, offset)
