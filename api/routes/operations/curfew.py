@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,72 +19,93 @@ from services.operations import curfew
 from services.operations.curfew import CheckInFilter, NewConfig
 
 router = APIRouter(tags=["operations"])
+# Local wall-clock times as "HH:MM": JSON Schema's `time` format demands an offset, which a
+# curfew in the org's zone does not have.
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
-class ConfigIn(BaseModel):
+def _hhmm(t: time) -> str:
+    return t.strftime("%H:%M")
+
+
+class CurfewConfigIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     house_id: uuid.UUID | None = Field(None, description="null: the org's default")
     name: str = Field(min_length=1, max_length=120)
     min_days_in_residence: int = Field(0, ge=0, le=3650, description="the phase: from this many days in")
-    weeknight_curfew: time
-    weekend_curfew: time
+    weeknight_curfew: Clock = Field(description="local time, HH:MM (before noon: after midnight)")
+    weekend_curfew: Clock = Field(description="Friday and Saturday nights, HH:MM")
     grace_minutes: int = Field(0, ge=0, le=240)
     effective_from_date: date
     effective_until_date: date | None = None
 
 
-class ConfigPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class CurfewConfigPublic(BaseModel):
     id: uuid.UUID
     house_id: uuid.UUID | None
     name: str
     min_days_in_residence: int
-    weeknight_curfew: time
-    weekend_curfew: time
+    weeknight_curfew: str = Field(description="HH:MM, local")
+    weekend_curfew: str = Field(description="HH:MM, local")
     grace_minutes: int
     effective_from_date: date
     effective_until_date: date | None
 
 
-@router.post("/v1/operations/curfew-configs", status_code=201, response_model=ConfigPublic)
-async def add_config(_: Staff, body: ConfigIn, db: TenantDep) -> ConfigPublic:
-    c = await db.run(curfew.add_config, NewConfig(**body.model_dump()))
-    return ConfigPublic.model_validate(c)
+@router.post("/v1/operations/curfew-configs", status_code=201, response_model=CurfewConfigPublic)
+async def add_config(_: Staff, body: CurfewConfigIn, db: TenantDep) -> CurfewConfigPublic:
+    fields = body.model_dump()
+    for k in ("weeknight_curfew", "weekend_curfew"):
+        fields[k] = time.fromisoformat(fields[k])
+    c = await db.run(curfew.add_config, NewConfig(**fields))
+    return _config(c)
 
 
-def _configs(s, house_id, limit, offset):  # type: ignore[no-untyped-def]
-    return PageOut[ConfigPublic].of(
-        curfew.list_configs(s, house_id, limit, offset), ConfigPublic.model_validate
+def _config(c: Any) -> CurfewConfigPublic:
+    return CurfewConfigPublic(
+        id=c.id,
+        house_id=c.house_id,
+        name=c.name,
+        min_days_in_residence=c.min_days_in_residence,
+        weeknight_curfew=_hhmm(c.weeknight_curfew),
+        weekend_curfew=_hhmm(c.weekend_curfew),
+        grace_minutes=c.grace_minutes,
+        effective_from_date=c.effective_from_date,
+        effective_until_date=c.effective_until_date,
     )
 
 
-@router.get("/v1/operations/curfew-configs", response_model=PageOut[ConfigPublic])
+def _configs(s, house_id, limit, offset):  # type: ignore[no-untyped-def]
+    return PageOut[CurfewConfigPublic].of(curfew.list_configs(s, house_id, limit, offset), _config)
+
+
+@router.get("/v1/operations/curfew-configs", response_model=PageOut[CurfewConfigPublic])
 async def list_configs(
     _: Staff,
     db: TenantDep,
     house_id: Annotated[uuid.UUID | None, Query(description="this house's and the org default")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> PageOut[ConfigPublic]:
+) -> PageOut[CurfewConfigPublic]:
     return await db.run(_configs, house_id, limit, offset)
 
 
-class Location(BaseModel):
+class CheckInLocation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
     accuracy_m: float | None = Field(None, ge=0)
 
 
-class CheckInIn(BaseModel):
+class CurfewCheckInIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     resident_id: uuid.UUID
     checked_in_at: datetime
     method: str | None = Field(None, pattern="^(in_person|app|phone|kiosk)$")
-    location: Location | None = Field(None, description="where they checked in (stored encrypted)")
+    location: CheckInLocation | None = Field(None, description="where they checked in (stored encrypted)")
 
 
-class CheckInPublic(BaseModel):
+class CurfewCheckInPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     resident_id: uuid.UUID
@@ -97,22 +118,24 @@ class CheckInPublic(BaseModel):
     incident_id: uuid.UUID | None
 
 
-@router.post("/v1/operations/curfew-check-ins", status_code=201, response_model=CheckInPublic)
-async def check_in(p: Staff, body: CheckInIn, db: TenantDep) -> CheckInPublic:
+@router.post("/v1/operations/curfew-check-ins", status_code=201, response_model=CurfewCheckInPublic)
+async def check_in(p: Staff, body: CurfewCheckInIn, db: TenantDep) -> CurfewCheckInPublic:
     """A resident is in: on time, or late (a night already closed as missed becomes late)."""
     await visible_resident(db, body.resident_id)
     loc = body.location.model_dump(exclude_none=True) if body.location else None
     row = await db.run(
         curfew.record_check_in, body.resident_id, body.checked_in_at, body.method, loc, p.user_id
     )
-    return CheckInPublic.model_validate(row)
+    return CurfewCheckInPublic.model_validate(row)
 
 
 def _check_ins(s, f, limit, offset):  # type: ignore[no-untyped-def]
-    return PageOut[CheckInPublic].of(curfew.list_check_ins(s, f, limit, offset), CheckInPublic.model_validate)
+    return PageOut[CurfewCheckInPublic].of(
+        curfew.list_check_ins(s, f, limit, offset), CurfewCheckInPublic.model_validate
+    )
 
 
-@router.get("/v1/operations/curfew-check-ins", response_model=PageOut[CheckInPublic])
+@router.get("/v1/operations/curfew-check-ins", response_model=PageOut[CurfewCheckInPublic])
 async def list_check_ins(
     _: Staff,
     db: TenantDep,
@@ -122,5 +145,5 @@ async def list_check_ins(
     curfew_date: Annotated[date | None, Query()] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> PageOut[CheckInPublic]:
+) -> PageOut[CurfewCheckInPublic]:
     return await db.run(_check_ins, CheckInFilter(house_id, resident_id, status, curfew_date), limit, offset)

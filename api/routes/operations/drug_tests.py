@@ -33,7 +33,7 @@ from workflows.operations.drug_tests import DrugTestResultWorkflow, ResultInput,
 router = APIRouter(tags=["operations"])
 
 
-class DrawPublic(BaseModel):
+class DrugTestDrawPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     house_id: uuid.UUID
@@ -46,7 +46,7 @@ class DrawPublic(BaseModel):
     key_id: str = Field(description="fingerprint of the draw key used")
 
 
-class VerificationOut(BaseModel):
+class DrawVerification(BaseModel):
     draw_id: uuid.UUID
     house_id: uuid.UUID
     draw_date: date
@@ -59,13 +59,13 @@ class VerificationOut(BaseModel):
 
 def _draws(
     s: Session, house_id: uuid.UUID | None, day: date | None, limit: int, offset: int
-) -> PageOut[DrawPublic]:
-    return PageOut[DrawPublic].of(
-        drug_tests.list_draws(s, house_id, day, limit, offset), DrawPublic.model_validate
+) -> PageOut[DrugTestDrawPublic]:
+    return PageOut[DrugTestDrawPublic].of(
+        drug_tests.list_draws(s, house_id, day, limit, offset), DrugTestDrawPublic.model_validate
     )
 
 
-@router.get("/v1/operations/drug-test-draws", response_model=PageOut[DrawPublic])
+@router.get("/v1/operations/drug-test-draws", response_model=PageOut[DrugTestDrawPublic])
 async def list_draws(
     _: DrawReader,
     db: TenantDep,
@@ -73,23 +73,23 @@ async def list_draws(
     draw_date: Annotated[date | None, Query(description="only this day's")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> PageOut[DrawPublic]:
+) -> PageOut[DrugTestDrawPublic]:
     return await db.run(_draws, house_id, draw_date, limit, offset)
 
 
-def _draw(s: Session, draw_id: uuid.UUID) -> DrawPublic:
-    return DrawPublic.model_validate(drug_tests.get_draw(s, draw_id))
+def _draw(s: Session, draw_id: uuid.UUID) -> DrugTestDrawPublic:
+    return DrugTestDrawPublic.model_validate(drug_tests.get_draw(s, draw_id))
 
 
-@router.get("/v1/operations/drug-test-draws/{draw_id}", response_model=DrawPublic)
-async def get_draw(_: DrawReader, draw_id: uuid.UUID, db: TenantDep) -> DrawPublic:
+@router.get("/v1/operations/drug-test-draws/{draw_id}", response_model=DrugTestDrawPublic)
+async def get_draw(_: DrawReader, draw_id: uuid.UUID, db: TenantDep) -> DrugTestDrawPublic:
     """One draw with its inputs (row-level security: 404 outside the caller's houses)."""
     return await db.run(_draw, draw_id)
 
 
-def _verify(s: Session, draw_id: uuid.UUID) -> VerificationOut:
+def _verify(s: Session, draw_id: uuid.UUID) -> DrawVerification:
     v = drug_tests.verify(s, get_settings().draw_key(), draw_id)
-    return VerificationOut(
+    return DrawVerification(
         draw_id=v.draw_id,
         house_id=v.house_id,
         draw_date=v.draw_date,
@@ -101,13 +101,13 @@ def _verify(s: Session, draw_id: uuid.UUID) -> VerificationOut:
     )
 
 
-@router.get("/v1/operations/drug-test-draws/{draw_id}/verification", response_model=VerificationOut)
-async def verify_draw(_: DrawReader, draw_id: uuid.UUID, db: TenantDep) -> VerificationOut:
+@router.get("/v1/operations/drug-test-draws/{draw_id}/verification", response_model=DrawVerification)
+async def verify_draw(_: DrawReader, draw_id: uuid.UUID, db: TenantDep) -> DrawVerification:
     """Recompute the draw from its recorded inputs with the draw key and compare."""
     return await db.run(_verify, draw_id)
 
 
-class TestIn(BaseModel):
+class DrugTestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     resident_id: uuid.UUID
     test_type: DrugTestType
@@ -119,7 +119,7 @@ class TestIn(BaseModel):
     draw_id: uuid.UUID | None = Field(None, description="for a random test: the draw that chose them")
 
 
-class TestPublic(BaseModel):
+class DrugTestPublic(BaseModel):
     id: uuid.UUID
     resident_id: uuid.UUID
     house_id: uuid.UUID | None
@@ -131,7 +131,7 @@ class TestPublic(BaseModel):
     chain_of_custody_id: str | None
 
     @classmethod
-    def of(cls, t: DrugTest) -> TestPublic:
+    def of(cls, t: DrugTest) -> DrugTestPublic:
         return cls(
             id=t.id,
             resident_id=t.resident_id,
@@ -145,12 +145,12 @@ class TestPublic(BaseModel):
         )
 
 
-def _collect(s: Session, test_id: uuid.UUID, c: Collection, by: uuid.UUID | None) -> TestPublic:
-    return TestPublic.of(drug_tests.collect(s, test_id, c, by))
+def _collect(s: Session, test_id: uuid.UUID, c: Collection, by: uuid.UUID | None) -> DrugTestPublic:
+    return DrugTestPublic.of(drug_tests.collect(s, test_id, c, by))
 
 
-@router.post("/v1/operations/drug-tests", status_code=201, response_model=TestPublic)
-async def collect(p: Staff, body: TestIn, db: TenantDep) -> TestPublic:
+@router.post("/v1/operations/drug-tests", status_code=201, response_model=DrugTestPublic)
+async def collect(p: Staff, body: DrugTestIn, db: TenantDep) -> DrugTestPublic:
     """A specimen collected; its result comes later."""
     await visible_resident(db, body.resident_id)
     c = Collection(
@@ -166,7 +166,7 @@ async def collect(p: Staff, body: TestIn, db: TenantDep) -> TestPublic:
     return await db.run(_collect, uuid.uuid4(), c, p.user_id)
 
 
-class ResultIn(BaseModel):
+class DrugTestResultIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     result: DrugTestResult
     resulted_at: datetime
@@ -179,7 +179,7 @@ class ResultIn(BaseModel):
     notes: Reason | None = None
 
 
-class ResultOut(BaseModel):
+class DrugTestResultOut(BaseModel):
     test_id: uuid.UUID
     result: DrugTestResult
     recurrence: bool = Field(
@@ -190,8 +190,10 @@ class ResultOut(BaseModel):
     incident_id: uuid.UUID | None
 
 
-@router.post("/v1/operations/drug-tests/{test_id}/result", response_model=ResultOut)
-async def record_result(_: Staff, test_id: VisibleTest, body: ResultIn, processes: ProcessesDep) -> ResultOut:
+@router.post("/v1/operations/drug-tests/{test_id}/result", response_model=DrugTestResultOut)
+async def record_result(
+    _: Staff, test_id: VisibleTest, body: DrugTestResultIn, processes: ProcessesDep
+) -> DrugTestResultOut:
     """Record the result; a recurrence opens an incident with the house's response plan and
     tells the house manager."""
     if body.result is DrugTestResult.PENDING:
@@ -208,7 +210,7 @@ async def record_result(_: Staff, test_id: VisibleTest, body: ResultIn, processe
     if out is None:
         raise Conflict("this test's result is already recorded", field="test_id")
     a = out.assessed
-    return ResultOut(
+    return DrugTestResultOut(
         test_id=a.test_id,
         result=a.result,
         recurrence=a.recurrence,
@@ -218,11 +220,11 @@ async def record_result(_: Staff, test_id: VisibleTest, body: ResultIn, processe
     )
 
 
-def _tests(s: Session, f: TestFilter, limit: int, offset: int) -> PageOut[TestPublic]:
-    return PageOut[TestPublic].of(drug_tests.list_tests(s, f, limit, offset), TestPublic.of)
+def _tests(s: Session, f: TestFilter, limit: int, offset: int) -> PageOut[DrugTestPublic]:
+    return PageOut[DrugTestPublic].of(drug_tests.list_tests(s, f, limit, offset), DrugTestPublic.of)
 
 
-@router.get("/v1/operations/drug-tests", response_model=PageOut[TestPublic])
+@router.get("/v1/operations/drug-tests", response_model=PageOut[DrugTestPublic])
 async def list_tests(
     _: Staff,
     db: TenantDep,
@@ -231,7 +233,7 @@ async def list_tests(
     result: Annotated[DrugTestResult | None, Query()] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> PageOut[TestPublic]:
+) -> PageOut[DrugTestPublic]:
     return await db.run(_tests, TestFilter(house_id, resident_id, result), limit, offset)
 
 

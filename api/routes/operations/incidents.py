@@ -29,7 +29,7 @@ from workflows.operations.incidents import IncidentInput, IncidentWorkflow
 router = APIRouter(tags=["operations"])
 
 
-class FollowUpIn(BaseModel):
+class IncidentFollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Reason
     due_in_hours: int = Field(ge=1, le=24 * 90)
@@ -50,10 +50,10 @@ class IncidentIn(BaseModel):
     police_involved: bool = False
     ems_involved: bool = False
     naloxone_administered: bool = False
-    follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=20)
+    follow_ups: list[IncidentFollowUpIn] = Field(default_factory=list, max_length=20)
 
 
-class TaskOut(BaseModel):
+class IncidentTask(BaseModel):
     id: uuid.UUID
     title: str
     status: str
@@ -73,10 +73,10 @@ class IncidentPublic(BaseModel):
     state_report_due_at: datetime | None = Field(description="the state's deadline, when it wants a report")
     state_reported_at: datetime | None
     drug_test_id: uuid.UUID | None
-    tasks: list[TaskOut] = Field(default_factory=list)
+    tasks: list[IncidentTask] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, i: Incident, tasks: list[TaskOut] | None = None) -> IncidentPublic:
+    def of(cls, i: Incident, tasks: list[IncidentTask] | None = None) -> IncidentPublic:
         return cls(
             id=i.id,
             house_id=i.house_id,
@@ -95,7 +95,7 @@ class IncidentPublic(BaseModel):
 def _read(s: Session, incident_id: uuid.UUID) -> IncidentPublic:
     i = incidents.get_incident(s, incident_id)
     tasks = [
-        TaskOut(
+        IncidentTask(
             id=t.id,
             title=t.title or "",
             status=t.status.value,

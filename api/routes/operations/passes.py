@@ -121,7 +121,7 @@ async def request_pass(
     return await db.run(_read, pass_id)
 
 
-class DecisionIn(BaseModel):
+class PassDecisionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"approve": True, "note": "Call at 3 pm"}]}
     )
@@ -132,7 +132,7 @@ class DecisionIn(BaseModel):
 
 @router.post("/v1/operations/passes/{pass_id}/decision", response_model=PassPublic)
 async def decide(
-    _: Staff, pass_id: VisiblePass, body: DecisionIn, db: TenantDep, processes: ProcessesDep
+    _: Staff, pass_id: VisiblePass, body: PassDecisionIn, db: TenantDep, processes: ProcessesDep
 ) -> PassPublic:
     """Approve with conditions or deny; 422 naming `pass_id` when it is not waiting for one."""
     d = Decision(processes.actor, body.approve, body.note, body.test_on_return)
