@@ -29,7 +29,21 @@ def _hhmm(t: time) -> str:
 
 
 class CurfewConfigIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "house_id": "0b1d1c9e-2f7a-4a8e-8a57-0c5f7e1d2b33",
+                    "name": "Phase 1",
+                    "weeknight_curfew": "22:00",
+                    "weekend_curfew": "23:30",
+                    "grace_minutes": 10,
+                    "effective_from_date": "2026-12-01",
+                }
+            ]
+        },
+    )
     house_id: uuid.UUID | None = Field(None, description="null: the org's default")
     name: str = Field(min_length=1, max_length=120)
     min_days_in_residence: int = Field(0, ge=0, le=3650, description="the phase: from this many days in")
@@ -54,6 +68,7 @@ class CurfewConfigPublic(BaseModel):
 
 @router.post("/v1/operations/curfew-configs", status_code=201, response_model=CurfewConfigPublic)
 async def add_config(_: Staff, body: CurfewConfigIn, db: TenantDep) -> CurfewConfigPublic:
+    """Add a curfew configuration for a house (or the org default) and a phase."""
     fields = body.model_dump()
     for k in ("weeknight_curfew", "weekend_curfew"):
         fields[k] = time.fromisoformat(fields[k])
@@ -87,6 +102,7 @@ async def list_configs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[CurfewConfigPublic]:
+    """Curfew configurations: a house's own and the org default, by phase."""
     return await db.run(_configs, house_id, limit, offset)
 
 
@@ -98,7 +114,18 @@ class CheckInLocation(BaseModel):
 
 
 class CurfewCheckInIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "resident_id": "5e8a7d2c-9b1f-4c3e-a6d4-2f0b8e1c7a95",
+                    "checked_in_at": "2026-12-06T02:55:00Z",
+                    "method": "in_person",
+                }
+            ]
+        },
+    )
     resident_id: uuid.UUID
     checked_in_at: datetime
     method: str | None = Field(None, pattern="^(in_person|app|phone|kiosk)$")
@@ -146,4 +173,5 @@ async def list_check_ins(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[CurfewCheckInPublic]:
+    """Curfew check-ins in the caller's houses, latest night first (missed and late included)."""
     return await db.run(_check_ins, CheckInFilter(house_id, resident_id, status, curfew_date), limit, offset)

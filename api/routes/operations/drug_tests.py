@@ -74,6 +74,7 @@ async def list_draws(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[DrugTestDrawPublic]:
+    """The random draws of the caller's houses, latest day first, each with its inputs."""
     return await db.run(_draws, house_id, draw_date, limit, offset)
 
 
@@ -108,7 +109,21 @@ async def verify_draw(_: DrawReader, draw_id: uuid.UUID, db: TenantDep) -> DrawV
 
 
 class DrugTestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "resident_id": "5e8a7d2c-9b1f-4c3e-a6d4-2f0b8e1c7a95",
+                    "test_type": "urine",
+                    "basis": "for_cause",
+                    "collected_at": "2026-12-06T15:00:00Z",
+                    "chain_of_custody_id": "COC-000123",
+                    "reason": "Missed curfew",
+                }
+            ]
+        },
+    )
     resident_id: uuid.UUID
     test_type: DrugTestType
     basis: Basis = Field(description="scheduled, for_cause or random")
@@ -167,7 +182,18 @@ async def collect(p: Staff, body: DrugTestIn, db: TenantDep) -> DrugTestPublic:
 
 
 class DrugTestResultIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "result": "positive",
+                    "resulted_at": "2026-12-07T15:00:00Z",
+                    "substances": [{"substance": "buprenorphine", "level": "120 ng/mL"}],
+                }
+            ]
+        },
+    )
     result: DrugTestResult
     resulted_at: datetime
     substances: list[dict[str, Any]] = Field(
@@ -234,6 +260,7 @@ async def list_tests(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[DrugTestPublic]:
+    """Drug tests in the caller's houses, latest collection first (results as statuses only)."""
     return await db.run(_tests, TestFilter(house_id, resident_id, result), limit, offset)
 
 

@@ -37,7 +37,22 @@ class IncidentFollowUpIn(BaseModel):
 
 
 class IncidentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "house_id": "0b1d1c9e-2f7a-4a8e-8a57-0c5f7e1d2b33",
+                    "incident_type": "police",
+                    "severity": "medium",
+                    "occurred_at": "2026-12-06T03:10:00Z",
+                    "description": "Police called to the porch.",
+                    "police_involved": True,
+                    "follow_ups": [{"title": "Write the state report", "due_in_hours": 24}],
+                }
+            ]
+        },
+    )
     house_id: uuid.UUID
     resident_id: uuid.UUID | None = None
     involved_resident_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
@@ -167,6 +182,7 @@ async def report_incident(
 
 @router.get("/v1/operations/incidents/{incident_id}", response_model=IncidentPublic)
 async def get_incident(_: Staff, incident_id: VisibleIncident, db: TenantDep) -> IncidentPublic:
+    """One incident with its follow-up tasks and state-report clock."""
     return await db.run(_read, incident_id)
 
 
@@ -197,5 +213,6 @@ async def list_incidents(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> PageOut[IncidentPublic]:
+    """Incidents in the caller's houses, latest first; `report_pending` lists reports still owed."""
     f = IncidentFilter(house_id, resident_id, incident_type, status, report_pending)
     return await db.run(_list, f, limit, offset)

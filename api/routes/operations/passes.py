@@ -156,6 +156,7 @@ async def check_back(_: Staff, pass_id: VisiblePass, db: TenantDep, processes: P
 
 @router.get("/v1/operations/passes/{pass_id}", response_model=PassPublic)
 async def get_pass(_: Staff, pass_id: VisiblePass, db: TenantDep) -> PassPublic:
+    """One pass; 404 naming `pass_id` outside the caller's houses."""
     return await db.run(_read, pass_id)
 
 
