@@ -76,6 +76,11 @@ class House:
             # scope holds (compliance:manage, clinical:read): ids nobody has, the same for both.
             "event_id": uuid.UUID(int=8),
             "note_id": uuid.UUID(int=9),
+            # House safety: ids nobody has, the same for both (tests/operations/test_api.py
+            # asks another house's pass and draw of a scoped house manager).
+            "pass_id": uuid.UUID(int=11),
+            "test_id": uuid.UUID(int=12),
+            "draw_id": uuid.UUID(int=13),
         }
 
 
