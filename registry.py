@@ -30,7 +30,11 @@ from activities.consent.notice import NoticeActivities
 from activities.intake import IntakeActivities
 from activities.notifications import NotificationActivities
 from activities.operations.chores import ChoreActivities
+from activities.operations.curfew import CurfewActivities
+from activities.operations.drug_tests import DrugTestActivities
+from activities.operations.incidents import IncidentActivities
 from activities.operations.meetings import MeetingActivities
+from activities.operations.passes import PassActivities
 from activities.operations.upkeep import UpkeepActivities
 from activities.outcomes import OutcomeActivities
 from activities.retention import RetentionActivities
@@ -88,7 +92,11 @@ from workflows.consent.notice import PatientNoticeWorkflow
 from workflows.intake import IntakeWorkflow
 from workflows.messaging import MessageNotificationWorkflow
 from workflows.operations.chores import CHORE_WEEK_SCHEDULE, ChoreWeekWorkflow
+from workflows.operations.curfew import CURFEW_SCHEDULE, CurfewNightWorkflow
+from workflows.operations.drug_tests import DRAW_SCHEDULE, DrugTestDrawWorkflow, DrugTestResultWorkflow
+from workflows.operations.incidents import AbsenceWorkflow, IncidentWorkflow
 from workflows.operations.meetings import MEETING_CHECK_SCHEDULE, MeetingCheckWorkflow
+from workflows.operations.passes import PassWorkflow
 from workflows.operations.upkeep import UPKEEP_CHECK_SCHEDULE, UpkeepCheckWorkflow
 from workflows.outcomes import FollowUpWorkflow
 from workflows.retention import DAILY_SCHEDULE as RETENTION_SCHEDULE
@@ -237,15 +245,32 @@ FAMILIES: list[Family] = [
             ChoreWeekWorkflow,
             MeetingCheckWorkflow,
             UpkeepCheckWorkflow,
+            # Passes, curfew, drug tests and incidents.
+            PassWorkflow,
+            CurfewNightWorkflow,
+            AbsenceWorkflow,
+            IncidentWorkflow,
+            DrugTestDrawWorkflow,
+            DrugTestResultWorkflow,
         ],
         [
             # Chores and meetings; upkeep (vehicles' insurance).
             ChoreActivities,
             MeetingActivities,
             UpkeepActivities,
+            # Passes, curfew, drug tests and incidents.
+            PassActivities,
+            CurfewActivities,
+            IncidentActivities,
+            DrugTestActivities,
         ],
         operations_routes.router,
-        histories=["tests.operations.histories"],
+        histories=["tests.operations.histories", "tests.operations.safety_histories"],
+        schedules=[
+            # Passes, curfew, drug tests and incidents.
+            CURFEW_SCHEDULE,
+            DRAW_SCHEDULE,
+        ],
         seed=[Step(Stage.DAILY_LIFE, seed_operations.operations)],
         weekly=[CHORE_WEEK_SCHEDULE, MEETING_CHECK_SCHEDULE, UPKEEP_CHECK_SCHEDULE],
     ),

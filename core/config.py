@@ -7,6 +7,8 @@ mode refuses to start without keys supplied by the environment.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import ipaddress
 import json
 import os
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
     admission_offer_hours: int = Field(default=48, ge=1)
     admission_unaccounted_hours: int = Field(default=72, ge=1)
     admission_grace_hours: int = Field(default=24, ge=0)
+    # House safety (workflows/operations): the key of the random drug-test draw (base64, 32
+    # bytes; unset outside production: derived from the audit key, so a local draw is still
+    # reproducible), and how late a resident on a pass may be before it escalates.
+    drug_test_draw_key: str | None = None
+    pass_grace_minutes: int = Field(default=15, ge=0, le=240)
 
     # Key rings: {"key-id": "<base64 32 bytes>"}; the active id encrypts, all ids decrypt.
     codec_keys: dict[str, str] = Field(default_factory=dict)
@@ -217,6 +224,15 @@ class Settings(BaseSettings):
     def audit_key(self) -> bytes:
         assert self.audit_hmac_key is not None
         return _b64key(self.audit_hmac_key, "audit_hmac_key")
+
+    def draw_key(self) -> bytes:
+        """The random drug-test draw's key: never in a workflow's history, only read by the
+        activity that draws and the auditor's recomputation."""
+        if self.drug_test_draw_key:
+            return _b64key(self.drug_test_draw_key, "drug_test_draw_key")
+        if self.environment == "production":
+            raise ValueError("production needs RECOVERYOS_DRUG_TEST_DRAW_KEY")
+        return hmac.new(self.audit_key(), b"recoveryos drug-test draw", hashlib.sha256).digest()
 
     def audit_previous_keys(self) -> list[bytes]:
         return [_b64key(k, "audit_hmac_previous_keys") for k in self.audit_hmac_previous_keys]

@@ -88,6 +88,17 @@ class EventType(StrEnum):
     VEHICLE_INSURANCE_EXPIRING = "vehicle.insurance_expiring.v1"
     # Referral partners' feed (services/availability.py): about a house, counts only.
     BEDS_AVAILABILITY_CHANGED = "beds.availability_changed.v1"
+    # House safety: passes, curfew, drug tests, incidents.
+    PASS_DECIDED = "pass.decided.v1"
+    PASS_OVERDUE = "pass.overdue.v1"
+    PASS_RETURNED = "pass.returned.v1"
+    CURFEW_MISSED = "curfew_check_in.missed.v1"
+    EMERGENCY_CONTACT_NOTIFIED = "resident.emergency_contact_notified.v1"
+    DRUG_TEST_DRAWN = "drug_test_draw.drawn.v1"
+    DRUG_TEST_RESULTED = "drug_test.resulted.v1"
+    INCIDENT_OPENED = "incident.opened.v1"
+    INCIDENT_REPORT_ESCALATED = "incident.state_report_escalated.v1"
+    INCIDENT_STATE_REPORTED = "incident.state_reported.v1"
 
     @property
     def subject(self) -> str:
@@ -182,6 +193,19 @@ CATALOGUE: dict[EventType, str] = {
         "A house's open beds changed (a move-in, a discharge, a bed out of service...): "
         "`open_beds`, `beds_in_service` and `version` (higher is newer), never who."
     ),
+    # House safety.
+    EventType.PASS_DECIDED: "A pass request was answered: `status` is approved or denied.",
+    EventType.PASS_OVERDUE: "A resident on a pass was not back by its return time and grace.",
+    EventType.PASS_RETURNED: "A resident on a pass checked back in (`late` is 1 when after the return time).",
+    EventType.CURFEW_MISSED: "A resident missed curfew (`curfew_date` as days since 1970).",
+    EventType.EMERGENCY_CONTACT_NOTIFIED: (
+        "A resident's emergency contact was told they have not returned (`channel`, `incident_id`)."
+    ),
+    EventType.DRUG_TEST_DRAWN: "A house's random drug-test draw for a day was made (`count` drawn).",
+    EventType.DRUG_TEST_RESULTED: "A drug test's result was recorded (`result`; `recurrence` 1 when one).",
+    EventType.INCIDENT_OPENED: "An incident was opened (`type`, `severity`).",
+    EventType.INCIDENT_REPORT_ESCALATED: "A state incident report nears or passed its due time unsent.",
+    EventType.INCIDENT_STATE_REPORTED: "An incident's written report reached the state.",
 }
 
 

@@ -15,6 +15,7 @@ from models import (  # noqa: F401
     messaging_extended,
     operations,
     operations_extended,
+    operations_safety,
     orgs,
     part2,
     payment_extended,

@@ -248,6 +248,10 @@ class Pass(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     # ENCRYPTED: free-text reason for denial
     denial_reason_ct: Mapped[bytes | None] = encrypted_column("denial_reason")
     denial_reason = Encrypted(str)
+    # ENCRYPTED: conditions of an approval (check in by phone at 9 pm, no driving, a test on
+    # return): they describe the resident's situation
+    conditions_ct: Mapped[bytes | None] = encrypted_column("conditions")
+    conditions = Encrypted(str)
 
     resident: Mapped[Resident] = relationship(back_populates="passes")
     house: Mapped[House] = relationship()
@@ -423,6 +427,9 @@ class Incident(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     naloxone_administered: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     drug_test_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drug_tests.id", ondelete="SET NULL"))
     follow_up_due_date: Mapped[date | None] = mapped_column(Date)
+    # A state-report clock (PA: 28 Pa. Code §717.31, 3 business days); NULL when none runs.
+    state_report_due_at: Mapped[datetime | None]
+    state_reported_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolved_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

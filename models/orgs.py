@@ -72,6 +72,17 @@ class House(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     house_manager_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     phone: Mapped[str | None]
 
+    # House safety (migration 0026): the random drug-test draw's daily rate (basis points) and
+    # weekly cap per resident; what the house does on a recurrence of use (policy text, not
+    # about anyone); how long after a missed curfew or an unreturned pass the emergency contact
+    # is told.
+    random_test_rate_bp: Mapped[int] = mapped_column(Integer, default=1000, server_default=text("1000"))
+    random_test_weekly_cap: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
+    recurrence_response_plan: Mapped[str | None]
+    emergency_contact_delay_minutes: Mapped[int] = mapped_column(
+        Integer, default=120, server_default=text("120")
+    )
+
     property: Mapped[Property] = relationship(back_populates="houses")
     rooms: Mapped[list[Room]] = relationship(back_populates="house")
     house_manager: Mapped[User | None] = relationship()
@@ -89,6 +100,11 @@ class House(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
         Index("ix_houses_org_manager", "org_id", "house_manager_id", postgresql_where=LIVE),
         Index("uq_houses_property_name_live", "property_id", "name", unique=True, postgresql_where=LIVE),
         CheckConstraint("capacity >= 0", name="capacity_nonnegative"),
+        CheckConstraint("random_test_rate_bp BETWEEN 0 AND 10000", name="random_test_rate_range"),
+        CheckConstraint("random_test_weekly_cap BETWEEN 0 AND 7", name="random_test_cap_range"),
+        CheckConstraint(
+            "emergency_contact_delay_minutes BETWEEN 0 AND 10080", name="emergency_contact_delay_range"
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from core.enums import (
     HouseGender,
     LeadSource,
     LeadStatus,
+    MessageChannel,
     PayerType,
     ResidentStatus,
 )
@@ -440,6 +441,9 @@ class ResidentContact(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, 
     is_primary: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Part 2 consent authorising disclosure to this contact; NULL means nothing may be disclosed.
     consent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
+    # How the resident agreed this contact may be told they left (PA Act 35 of 2021, §2319-A:
+    # "by a method consented to by the resident"): e-mail or text; NULL: not to be contacted.
+    notify_method: Mapped[MessageChannel | None] = mapped_column(pg_enum(MessageChannel))
 
     resident: Mapped[Resident] = relationship(back_populates="contacts")
     consent: Mapped[Consent | None] = relationship()

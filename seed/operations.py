@@ -124,6 +124,19 @@ def operations(ctx: SeedContext) -> None:
     upkeep.vehicles(ctx, current)
     upkeep.tasks(ctx, incidents)
     ctx.flush()
+    _draws(ctx)
+
+
+def _draws(ctx: SeedContext) -> None:
+    """The last week of each house's random drug-test draw, through the service an auditor's
+    recomputation reads (last: it draws nothing from the seed's rng)."""
+    from core.config import get_settings
+    from services.operations import drug_tests
+
+    key = get_settings().draw_key()
+    for house in ctx.houses:
+        for offset in range(-6, 1):
+            ctx.track(drug_tests.make_draw(ctx.s, key, house.id, day_of(offset)))
 
 
 def _house_rules(ctx: SeedContext, current: list[Plan]) -> HouseRules:

@@ -48,6 +48,8 @@ class Kind(StrEnum):
     WEEKLY_CHECK = "house.weekly_check"
     # Staff: a resident's payment is overdue (dunning's escalation to the house managers).
     PAYMENT_OVERDUE = "payment.overdue"
+    # House safety: a pass overdue, a missed curfew, a recurrence, a state report due (staff).
+    HOUSE_ATTENTION = "operations.attention"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,11 @@ TEMPLATES: dict[Kind, Template] = {
     ),
     Kind.PAYMENT_OVERDUE: Template(
         "A payment is overdue", "A payment to {house} is overdue. Sign in to see it.", True
+    ),
+    Kind.HOUSE_ATTENTION: Template(
+        "Something needs your attention",
+        "Something at {house} needs your attention. Sign in to see it.",
+        True,
     ),
 }
 CHANNELS = (MessageChannel.EMAIL, MessageChannel.SMS)

@@ -162,4 +162,4 @@ def test_key_rotation_reencrypts_everything_and_resumes_after_interruption(own_d
         )
     assert rotated and all(d["rotated_to"] == "field-2" for d in rotated)
     assert old != "field-2"
-    assert len(models.metadata.tables) == 95
+    assert len(models.metadata.tables) == 96

@@ -56,10 +56,10 @@ def _org_col(table: str) -> str:
     return "id" if table == "organizations" else "org_id"
 
 
-def test_there_are_92_tenant_tables_and_both_orgs_have_rows_in_each(
+def test_there_are_93_tenant_tables_and_both_orgs_have_rows_in_each(
     two_orgs: tuple[SeedResult, SeedResult],
 ) -> None:
-    assert len(TENANT_TABLES) == 92
+    assert len(TENANT_TABLES) == 93
     for org in two_orgs:
         with as_app(org.org_id) as c:
             empty = [t for t in ALL_TABLES if c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() == 0]

@@ -561,3 +561,48 @@ def test_each_role_reaches_exactly_the_reports_its_permissions_allow(
     stack: str, every_role: SampleOrg, role: UserRole
 ) -> None:
     assert _wrong_answers(stack, every_role, role, REPORTS_MATRIX) == []
+
+
+# --- house safety: passes, curfew, drug tests and incidents -----------------------------------
+
+OPS = frozenset({Perm.OPERATIONS_WRITE})
+DRAWS = frozenset({Perm.OPERATIONS_WRITE, Perm.COMPLIANCE_MANAGE})
+SAFETY_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
+    ("GET", "/v1/operations/passes"): OPS,
+    ("POST", "/v1/operations/passes"): OPS,
+    ("GET", "/v1/operations/passes/{pass_id}"): OPS,
+    ("POST", "/v1/operations/passes/{pass_id}/decision"): OPS,
+    ("POST", "/v1/operations/passes/{pass_id}/departure"): OPS,
+    ("POST", "/v1/operations/passes/{pass_id}/return"): OPS,
+    ("GET", "/v1/operations/curfew-configs"): OPS,
+    ("POST", "/v1/operations/curfew-configs"): OPS,
+    ("GET", "/v1/operations/curfew-check-ins"): OPS,
+    ("POST", "/v1/operations/curfew-check-ins"): OPS,
+    ("GET", "/v1/operations/drug-test-draws"): DRAWS,
+    ("GET", "/v1/operations/drug-test-draws/{draw_id}"): DRAWS,
+    ("GET", "/v1/operations/drug-test-draws/{draw_id}/verification"): DRAWS,
+    ("GET", "/v1/operations/drug-tests"): OPS,
+    ("POST", "/v1/operations/drug-tests"): OPS,
+    ("POST", "/v1/operations/drug-tests/{test_id}/result"): OPS,
+    ("GET", "/v1/operations/incidents"): OPS,
+    ("POST", "/v1/operations/incidents"): OPS,
+    ("GET", "/v1/operations/incidents/{incident_id}"): OPS,
+    ("POST", "/v1/operations/incidents/{incident_id}/state-report"): OPS,
+}
+
+
+def test_the_safety_matrix_names_every_pass_curfew_drug_test_and_incident_route() -> None:
+    from fastapi.routing import APIRoute
+
+    from api.routes.operations import curfew, drug_tests, incidents, passes
+
+    mine = [*passes.router.routes, *curfew.router.routes, *drug_tests.router.routes, *incidents.router.routes]
+    routes = {(m, r.path) for r in mine if isinstance(r, APIRoute) for m in r.methods or ()}
+    assert set(SAFETY_MATRIX) == routes
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_the_safety_routes_its_permissions_allow(
+    stack: str, every_role: SampleOrg, role: UserRole
+) -> None:
+    assert _wrong_answers(stack, every_role, role, SAFETY_MATRIX) == []

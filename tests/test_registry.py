@@ -21,7 +21,7 @@ def test_the_seed_story_is_every_familys_steps_stage_by_stage_in_registry_order(
 def test_every_schedule_is_declared_once_and_starts_a_registered_workflow() -> None:
     workflows = {wf.__temporal_workflow_definition.name for wf in registry.workflows()}  # type: ignore[attr-defined]
     ids = [d.schedule_id(uuid.UUID(int=1)) for d in registry.schedules()]
-    assert len(ids) == len(set(ids)) == 4
+    assert len(ids) == len(set(ids)) == 6
     for daily in registry.schedules():
         assert daily.run.__qualname__.endswith(".run")
         assert any(daily.run.__qualname__.startswith(wf.__name__ + ".") for wf in registry.workflows())

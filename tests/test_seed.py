@@ -40,7 +40,7 @@ def _table_counts(org_id: uuid.UUID) -> dict[str, int]:
 
 
 def test_seed_covers_every_tenant_table(seeded: SeedResult) -> None:
-    assert len(TENANT_TABLES) == 92
+    assert len(TENANT_TABLES) == 93
     counts = _table_counts(seeded.org_id)
     # audit_events is the audit outbox: the seed chains its events, which empties it.
     empty = [t for t, n in counts.items() if n < 1 and t != "audit_events"]
@@ -145,7 +145,7 @@ def test_seed_cli_is_idempotent_and_refuses_production(
     assert f"recovery-demo-{seed_value}" in out
     for role in UserRole:
         assert f"{role.value}@demo-{seed_value}.example.com" in out
-    assert "91/91" in out
+    assert "92/92" in out
 
     assert seed(scale=1, seed_value=seed_value) == 0
     assert "already seeded" in capsys.readouterr().out

@@ -287,6 +287,25 @@ def _today_run(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
     return r.json()["id"], r.json()["workflow_id"]
 
 
+def _ops_pass(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.operations.places import living_resident, pa_house
+
+    place = pa_house(org.org_id, None, ["P-1"])
+    resident = living_resident(org.org_id, place.house_id)
+    now = datetime.now(UTC)
+    body = {
+        "resident_id": str(resident),
+        "pass_type": "day",
+        "departs_at": now.isoformat(),
+        "returns_at": (now + timedelta(hours=3)).isoformat(),
+    }
+    r = http.post("/v1/operations/passes", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.json()["workflow_id"]
+
+
 def _retention_run(action: str) -> Endpoint:
     own = "/v1/retention/runs/{id}"
     return Endpoint("POST", f"{own}/{action}", None, UserRole.COMPLIANCE_OFFICER, _today_run, "run_id", own)
@@ -334,7 +353,100 @@ def _house_week_endpoint(action: str) -> Endpoint:
     )
 
 
+def _ops_approved_pass(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    pass_id, wf = _ops_pass(http, org)
+    assert http.post(f"/v1/operations/passes/{pass_id}/decision", json={"approve": True}).status_code == 200
+    return pass_id, wf
+
+
+def _ops_incident(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from datetime import UTC, datetime
+
+    from tests.operations.places import pa_house
+    from workflows.operations import OPERATIONS
+
+    place = pa_house(org.org_id, None, ["I-1"])
+    body = {
+        "house_id": str(place.house_id),
+        "incident_type": "police",
+        "severity": "medium",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "description": "Police called.",
+        "police_involved": True,
+    }
+    r = http.post("/v1/operations/incidents", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["id"], OPERATIONS.id(org.org_id, r.json()["id"])
+
+
+def _ops_resulted_test(http: httpx.Client, org: SampleOrg) -> tuple[str, str]:
+    from datetime import UTC, datetime
+
+    from tests.operations.places import living_resident, pa_house
+    from workflows.operations import OPERATIONS
+
+    place = pa_house(org.org_id, None, ["T-1"])
+    resident = living_resident(org.org_id, place.house_id)
+    now = datetime.now(UTC).isoformat()
+    body = {"resident_id": str(resident), "test_type": "urine", "basis": "scheduled", "collected_at": now}
+    r = http.post("/v1/operations/drug-tests", json=body)
+    assert r.status_code == 201, r.text
+    test_id = r.json()["id"]
+    done = http.post(
+        f"/v1/operations/drug-tests/{test_id}/result", json={"result": "negative", "resulted_at": now}
+    )
+    assert done.status_code == 200, done.text
+    return test_id, OPERATIONS.id(org.org_id, test_id)
+
+
+SAFETY = UserRole.EXECUTIVE_DIRECTOR
 WORKFLOW_ENDPOINTS = [
+    # House safety: passes, drug-test results, incidents.
+    Endpoint(
+        "POST",
+        "/v1/operations/passes/{id}/decision",
+        {"approve": True},
+        SAFETY,
+        _ops_pass,
+        "pass_id",
+        "/v1/operations/passes/{id}",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/operations/passes/{id}/departure",
+        None,
+        SAFETY,
+        _ops_approved_pass,
+        "pass_id",
+        "/v1/operations/passes/{id}",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/operations/passes/{id}/return",
+        None,
+        SAFETY,
+        _ops_approved_pass,
+        "pass_id",
+        "/v1/operations/passes/{id}",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/operations/drug-tests/{id}/result",
+        {"result": "negative", "resulted_at": "2026-12-06T10:00:00Z"},
+        SAFETY,
+        _ops_resulted_test,
+        "test_id",
+        "/v1/operations/drug-tests",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/operations/incidents/{id}/state-report",
+        None,
+        SAFETY,
+        _ops_incident,
+        "incident_id",
+        "/v1/operations/incidents/{id}",
+    ),
     Endpoint(
         "POST",
         "/v1/residents/{id}/break-glass",

@@ -176,7 +176,12 @@ def test_each_person_sets_their_own_channels_and_quiet_hours_over_http(stack: st
         with httpx.Client(base_url=stack, headers=org.headers(role), timeout=30) as http:
             before = http.get(path).json()
             assert before["choices"] == [] and before["quiet_hours"] is None
-            assert before["essential_kinds"] == ["document.to_sign", "payment.due", "payment.overdue"]
+            assert before["essential_kinds"] == [
+                "document.to_sign",
+                "operations.attention",
+                "payment.due",
+                "payment.overdue",
+            ]
             bad = http.put(path, json={"time_zone": "Mars/Olympus"})
             assert bad.status_code == 422 and bad.json()["field"] == "time_zone"
             body = {

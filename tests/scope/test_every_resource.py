@@ -96,6 +96,11 @@ class House:
             "attendance_id": uuid.UUID(int=23),
             "maintenance_id": uuid.UUID(int=24),
             "check_in_id": uuid.UUID(int=25),
+            # House safety: ids nobody has, the same for both (tests/operations/test_api.py
+            # asks another house's pass and draw of a scoped house manager).
+            "pass_id": uuid.UUID(int=31),
+            "test_id": uuid.UUID(int=32),
+            "draw_id": uuid.UUID(int=33),
         }
 
 

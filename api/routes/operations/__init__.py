@@ -7,7 +7,18 @@ from types import ModuleType
 
 from fastapi import APIRouter
 
-from api.routes.operations import assessments, checkins, chores, maintenance, meetings, vehicles
+from api.routes.operations import (
+    assessments,
+    checkins,
+    chores,
+    curfew,
+    drug_tests,
+    incidents,
+    maintenance,
+    meetings,
+    passes,
+    vehicles,
+)
 
 PARTS: tuple[ModuleType, ...] = (
     # Chores and meetings; upkeep.
@@ -17,6 +28,11 @@ PARTS: tuple[ModuleType, ...] = (
     vehicles,
     checkins,
     assessments,
+    # Passes, curfew, drug tests and incidents.
+    passes,
+    curfew,
+    drug_tests,
+    incidents,
 )
 
 router = APIRouter()
