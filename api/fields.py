@@ -26,6 +26,21 @@ def _iso_day(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
+def _not_yes_no(value: Any) -> Any:
+    # Pydantic's lax mode reads JSON `true` as 1, so `"late_fee_cap_cents": true` set a one-cent
+    # cap. Strict mode would refuse that but also `229.0`, which JSON Schema calls an integer.
+    if isinstance(value, bool):
+        raise ValueError("a number is written as a number, not true or false")
+    return value
+
+
+# Last in a number's `Annotated[int, Field(ge=…), WHOLE]`: refuses true/false, takes 229 and
+# 229.0. Placed after the bounds so that they stay `minimum`/`maximum` in the JSON Schema (before
+# them, Pydantic applies them outside the validator and documents raw `ge`/`le` keys).
+WHOLE = BeforeValidator(_not_yes_no)
+Int = Annotated[int, WHOLE]
+
+
 # PostgreSQL text cannot hold NUL; "not blank" is said in the schema so that every string the
 # schema allows is one the API accepts.
 NO_NUL = r"^[^\x00]*$"

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
-from api.fields import Trimmed
+from api.fields import Int, Trimmed
 from core.errors import Rejected
 from core.permissions import Perm
 from models.integrations import ApiKey
@@ -55,7 +55,7 @@ class ApiKeyIn(BaseModel):
     name: Annotated[str, Trimmed(100)]
     scopes: list[Perm] = Field(min_length=1, max_length=len(Perm))
     expires_at: datetime | None = None
-    rate_limit_per_minute: StrictInt = Field(600, ge=1, le=100_000)
+    rate_limit_per_minute: Int = Field(600, ge=1, le=100_000)
 
 
 class ApiKeyOut(BaseModel):

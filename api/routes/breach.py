@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from api.auth import Principal
 from api.deps import FilesDep, TenantDep, attachment, require
-from api.fields import Trimmed
+from api.fields import WHOLE, Int, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.contracts.breach import (
     ORAL_DELAY_MAX_DAYS,
@@ -77,10 +77,10 @@ class BreachIn(BaseModel):
     others_by_state: dict[StateCode, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
         default_factory=dict, description="people affected who are not residents on record, per state"
     )
-    others_unreachable: StrictInt = Field(0, ge=0, le=10_000_000)
+    others_unreachable: Int = Field(0, ge=0, le=10_000_000)
     baa_record_id: uuid.UUID | None = None
     ba_discovered_at: AwareDatetime | None = None
-    warn_days: StrictInt = Field(
+    warn_days: Int = Field(
         7, ge=1, le=30, description="escalate an open obligation this many days before it is due"
     )
 
@@ -150,7 +150,9 @@ class DelayIn(BaseModel):
     until: AwareDatetime | None = Field(
         None, description="written: the end of the period the statement specifies"
     )
-    days: StrictInt | None = Field(None, ge=1, le=365, description="oral: how long the official asked for")
+    days: (
+        Annotated[int, Field(ge=1, le=365, description="oral: how long the official asked for"), WHOLE] | None
+    ) = None
     official: Short | None = Field(None, description="oral: who asked (164.412(b) asks it to be documented)")
 
 

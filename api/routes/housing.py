@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.errors import problem_responses, replayed_response
-from api.fields import Trimmed
+from api.fields import WHOLE, Int, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.enums import BedStatus, HouseGender, NarrLevel, PropertyType
@@ -44,7 +44,7 @@ Name = Annotated[str, Trimmed(200)]
 Short = Annotated[str, Trimmed(100)]
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Phone = Annotated[str, Trimmed(40, min_length=3)]
-Cents = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+Cents = Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
 
 
 # Occupied and reserved are what placements make a bed; staff only take one in or out of service.
@@ -138,7 +138,7 @@ class HouseIn(BaseModel):
     name: Name = Field(description="unique among the property's live houses")
     gender: HouseGender
     narr_level: NarrLevel = NarrLevel.LEVEL_2
-    capacity: StrictInt = Field(ge=0, le=1000, description="licensed number of residents")
+    capacity: Int = Field(ge=0, le=1000, description="licensed number of residents")
     house_manager_id: uuid.UUID | None = Field(None, description="a user of the org")
     phone: Phone | None = Field(None, description="the house's own phone")
 
@@ -149,7 +149,7 @@ class HousePatch(BaseModel):
     name: Name | None = None
     gender: HouseGender | None = None
     narr_level: NarrLevel | None = None
-    capacity: StrictInt | None = Field(None, ge=0, le=1000)
+    capacity: Annotated[int, Field(ge=0, le=1000), WHOLE] | None = None
     house_manager_id: uuid.UUID | None = None
     phone: Phone | None = None
 
@@ -174,14 +174,14 @@ class RoomIn(BaseModel):
     )
     house_id: uuid.UUID = Field(description="the house the room is in")
     name: Short = Field(description="unique among the house's live rooms")
-    floor: StrictInt | None = Field(None, ge=-5, le=200)
+    floor: Annotated[int, Field(ge=-5, le=200), WHOLE] | None = None
 
 
 class RoomPatch(BaseModel):
     model_config = _example({"name": "Room 1A"})
     house_id: uuid.UUID | None = None
     name: Short | None = None
-    floor: StrictInt | None = Field(None, ge=-5, le=200)
+    floor: Annotated[int, Field(ge=-5, le=200), WHOLE] | None = None
 
 
 class RoomOut(RowOut):

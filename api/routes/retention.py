@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal
 from api.deps import FilesDep, TenantDep, attachment, require
-from api.fields import Trimmed
+from api.fields import Int, Trimmed
 from api.processes import ProcessesDep, start_responses
 from core.contracts.retention import RecordType, certificate_file, run_id
 from core.enums import DocumentType
@@ -49,7 +49,7 @@ class PolicyIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"retain_years": 7, "legal_basis": "Our board's policy: 7 years"}]},
     )
-    retain_years: StrictInt = Field(ge=1, le=100)
+    retain_years: Int = Field(ge=1, le=100)
     legal_basis: Annotated[str, Trimmed(500)] | None = None
     document_type: DocumentType | None = Field(None, description="for record_type document: which type")
 

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal
 from api.deps import FilesDep, TenantDB, TenantDep, attachment, client_ip, require
-from api.fields import Trimmed
+from api.fields import Int, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.contracts.rights import (
     AMENDABLE_FIELDS,
@@ -69,7 +69,7 @@ class AccessRequestIn(BaseModel):
         },
     )
     details: Text | None = Field(None, description="what the resident asked for, in their words")
-    link_days: StrictInt = Field(14, ge=1, le=30, description="how long the download link works once ready")
+    link_days: Int = Field(14, ge=1, le=30, description="how long the download link works once ready")
 
 
 class ExtensionIn(BaseModel):

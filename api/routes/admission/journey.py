@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import Day, Reason
+from api.fields import WHOLE, Day, Reason
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes.admission.access import Manager, Reader
 from api.visible import VisibleAdmission, visible_bed
@@ -44,7 +44,7 @@ from workflows.admission.messages import (
 )
 
 router = APIRouter(tags=["admissions"])
-Cents = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+Cents = Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
 
 
 class ApplicationIn(BaseModel):
@@ -70,7 +70,9 @@ class ApplicationIn(BaseModel):
     house_id: uuid.UUID = Field(description="the house applied to")
     weekly_rate_cents: Cents = Field(description="agreed weekly rent in cents")
     deposit_cents: Cents = Field(0, description="deposit in cents")
-    expected_length_days: StrictInt | None = Field(None, ge=1, le=3650, description="planned length of stay")
+    expected_length_days: (
+        Annotated[int, Field(ge=1, le=3650, description="planned length of stay"), WHOLE] | None
+    ) = None
 
     def to_contract(self) -> Application:
         return Application(**self.model_dump())

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from api.auth import Principal
 from api.deps import require
+from api.fields import WHOLE
 from core.permissions import Perm
 
 Writer = Annotated[Principal, Depends(require(Perm.BILLING_WRITE))]
 Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
-Cents = Annotated[StrictInt, Field(gt=0, le=100_000_000)]
+Cents = Annotated[int, Field(gt=0, le=100_000_000), WHOLE]

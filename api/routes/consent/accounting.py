@@ -17,13 +17,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from activities.consent.accounting import ExtendAccounting
 from api.deps import CurrentUser, TenantDep
 from api.errors import problem_responses
-from api.fields import Day, Reason
+from api.fields import Day, Int, Reason
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes.consent.disclosures import ConsentManager, attachment
 from api.routes.documents import FileStoreDep
@@ -106,7 +106,7 @@ class AccountingRequestIn(BaseModel):
     period_start_date: Day | None = Field(None, description="default: the lookback before the end")
     period_end_date: Day | None = Field(None, description="default: the day of the request")
     lookback: Lookback = Lookback.PART2
-    fee_cents: StrictInt = Field(
+    fee_cents: Int = Field(
         0,
         ge=0,
         le=100_000,

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from sqlalchemy.orm import Session
 from temporalio.workflow import UpdateMethodMultiParam
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Int
 from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, start_responses
 from core.contracts.consent import (
     ConsentKind,
@@ -97,12 +98,8 @@ class ConsentIn(BaseModel):
     condition_of_admission: StrictBool = Field(
         False, description="whether admission depends on it (never for counseling notes)"
     )
-    remind_days_before: StrictInt = Field(
-        30, ge=0, le=365, description="staff are reminded this many days before"
-    )
-    sign_within_hours: StrictInt = Field(
-        14 * 24, ge=1, le=90 * 24, description="how long the signing link lasts"
-    )
+    remind_days_before: Int = Field(30, ge=0, le=365, description="staff are reminded this many days before")
+    sign_within_hours: Int = Field(14 * 24, ge=1, le=90 * 24, description="how long the signing link lasts")
 
     def terms(self) -> ConsentTerms:
         purpose = self.purpose_description or ", ".join(p.value.replace("_", " ") for p in self.purposes)

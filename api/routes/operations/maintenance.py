@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import Trimmed
+from api.fields import WHOLE, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.routes.operations.house_access import PlaceReader, VisibleHouse, When, Writer
 from core.enums import MaintenanceStatus, Priority
@@ -19,7 +19,7 @@ from services.operations import maintenance
 from services.operations.maintenance import Assignment, NewRequest
 
 router = APIRouter(prefix="/v1/houses/{house_id}/maintenance-requests", tags=["maintenance"])
-Cents = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+Cents = Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
 
 
 class RequestCreate(BaseModel):

@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import Trimmed
+from api.fields import WHOLE, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import ProcessesDep
 from api.routes.operations.house_access import Reader, SelfReporter, VisibleHouse, When, Within, Writer
@@ -57,15 +57,15 @@ class RequirementCreate(BaseModel):
             ]
         },
     )
-    required_count: Annotated[StrictInt, Field(ge=1, le=50, description="meetings per period")]
-    period_days: Annotated[StrictInt, Field(ge=1, le=90)] = 7
+    required_count: Annotated[int, Field(ge=1, le=50, description="meetings per period"), WHOLE]
+    period_days: Annotated[int, Field(ge=1, le=90), WHOLE] = 7
     effective_from: Within
     meeting_type_id: uuid.UUID | None = Field(None, description="only this meeting type counts")
     kind: MeetingKind | None = Field(None, description="only this kind counts (without meeting_type_id)")
-    min_days_in_residence: Annotated[StrictInt, Field(ge=0, le=3650, description="the phase starts")] = 0
-    max_days_in_residence: Annotated[StrictInt, Field(ge=1, le=3650, description="the phase ends")] | None = (
-        None
-    )
+    min_days_in_residence: Annotated[int, Field(ge=0, le=3650, description="the phase starts"), WHOLE] = 0
+    max_days_in_residence: (
+        Annotated[int, Field(ge=1, le=3650, description="the phase ends"), WHOLE] | None
+    ) = None
     resident_id: uuid.UUID | None = Field(None, description="for one resident only (e.g. a court order)")
 
 

@@ -7,10 +7,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.auth import Principal
 from api.deps import TenantDep, require
+from api.fields import Int
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.contracts.signing import SignerSpec
 from core.enums import DocumentStatus, SignatureStatus
@@ -52,8 +53,8 @@ class SignatureRequestIn(BaseModel):
         },
     )
     signers: list[SignerIn] = Field(min_length=1, max_length=10)
-    expires_after_hours: StrictInt = Field(14 * 24, ge=1, le=90 * 24)
-    remind_every_hours: StrictInt = Field(72, ge=1, le=30 * 24)
+    expires_after_hours: Int = Field(14 * 24, ge=1, le=90 * 24)
+    remind_every_hours: Int = Field(72, ge=1, le=30 * 24)
 
 
 class SignerOut(BaseModel):

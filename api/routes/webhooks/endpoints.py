@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require
-from api.fields import Trimmed
+from api.fields import Int, Trimmed
 from api.processes import ProcessesDep
 from core.config import get_settings
 from core.egress import EgressPolicy, Refused
@@ -133,7 +133,7 @@ class WebhookCreated(WebhookOut):
 
 class RotationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"overlap_hours": 24}]})
-    overlap_hours: StrictInt = Field(24, ge=0, le=7 * 24, description="how long the old secret still signs")
+    overlap_hours: Int = Field(24, ge=0, le=7 * 24, description="how long the old secret still signs")
 
 
 class RotationOut(BaseModel):
