@@ -34,11 +34,11 @@ def _not_yes_no(value: Any) -> Any:
     return value
 
 
-# Last in a number's `Annotated[int, Field(ge=…), WHOLE]`: refuses true/false, takes 229 and
+# Last in a number's `Annotated[int, Field(ge=…), NUMBER]`: refuses true/false, takes 229 and
 # 229.0. Placed after the bounds so that they stay `minimum`/`maximum` in the JSON Schema (before
 # them, Pydantic applies them outside the validator and documents raw `ge`/`le` keys).
-WHOLE = BeforeValidator(_not_yes_no)
-Int = Annotated[int, WHOLE]
+NUMBER = BeforeValidator(_not_yes_no)
+Int = Annotated[int, NUMBER]
 
 
 # PostgreSQL text cannot hold NUL; "not blank" is said in the schema so that every string the

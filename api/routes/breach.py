@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, St
 
 from api.auth import Principal
 from api.deps import FilesDep, TenantDep, attachment, require
-from api.fields import WHOLE, Int, Trimmed
+from api.fields import NUMBER, Int, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from core.contracts.breach import (
     ORAL_DELAY_MAX_DAYS,
@@ -151,7 +151,8 @@ class DelayIn(BaseModel):
         None, description="written: the end of the period the statement specifies"
     )
     days: (
-        Annotated[int, Field(ge=1, le=365, description="oral: how long the official asked for"), WHOLE] | None
+        Annotated[int, Field(ge=1, le=365, description="oral: how long the official asked for"), NUMBER]
+        | None
     ) = None
     official: Short | None = Field(None, description="oral: who asked (164.412(b) asks it to be documented)")
 

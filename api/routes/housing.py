@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from api.auth import Principal
 from api.deps import TenantDep, require
 from api.errors import problem_responses, replayed_response
-from api.fields import WHOLE, Int, Trimmed
+from api.fields import NUMBER, Int, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader
 from core.enums import BedStatus, HouseGender, NarrLevel, PropertyType
@@ -44,7 +44,7 @@ Name = Annotated[str, Trimmed(200)]
 Short = Annotated[str, Trimmed(100)]
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Phone = Annotated[str, Trimmed(40, min_length=3)]
-Cents = Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
+Cents = Annotated[int, Field(ge=0, le=100_000_000), NUMBER]
 
 
 # Occupied and reserved are what placements make a bed; staff only take one in or out of service.
@@ -149,7 +149,7 @@ class HousePatch(BaseModel):
     name: Name | None = None
     gender: HouseGender | None = None
     narr_level: NarrLevel | None = None
-    capacity: Annotated[int, Field(ge=0, le=1000), WHOLE] | None = None
+    capacity: Annotated[int, Field(ge=0, le=1000), NUMBER] | None = None
     house_manager_id: uuid.UUID | None = None
     phone: Phone | None = None
 
@@ -174,14 +174,14 @@ class RoomIn(BaseModel):
     )
     house_id: uuid.UUID = Field(description="the house the room is in")
     name: Short = Field(description="unique among the house's live rooms")
-    floor: Annotated[int, Field(ge=-5, le=200), WHOLE] | None = None
+    floor: Annotated[int, Field(ge=-5, le=200), NUMBER] | None = None
 
 
 class RoomPatch(BaseModel):
     model_config = _example({"name": "Room 1A"})
     house_id: uuid.UUID | None = None
     name: Short | None = None
-    floor: Annotated[int, Field(ge=-5, le=200), WHOLE] | None = None
+    floor: Annotated[int, Field(ge=-5, le=200), NUMBER] | None = None
 
 
 class RoomOut(RowOut):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import WHOLE, Day, Reason
+from api.fields import NUMBER, Day, Reason
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes.admission.access import Manager, Reader
 from api.visible import VisibleAdmission, visible_bed
@@ -44,7 +44,7 @@ from workflows.admission.messages import (
 )
 
 router = APIRouter(tags=["admissions"])
-Cents = Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
+Cents = Annotated[int, Field(ge=0, le=100_000_000), NUMBER]
 
 
 class ApplicationIn(BaseModel):
@@ -71,7 +71,7 @@ class ApplicationIn(BaseModel):
     weekly_rate_cents: Cents = Field(description="agreed weekly rent in cents")
     deposit_cents: Cents = Field(0, description="deposit in cents")
     expected_length_days: (
-        Annotated[int, Field(ge=1, le=3650, description="planned length of stay"), WHOLE] | None
+        Annotated[int, Field(ge=1, le=3650, description="planned length of stay"), NUMBER] | None
     ) = None
 
     def to_contract(self) -> Application:

@@ -10,9 +10,9 @@ from pydantic import Field
 
 from api.auth import Principal
 from api.deps import require
-from api.fields import WHOLE
+from api.fields import NUMBER
 from core.permissions import Perm
 
 Writer = Annotated[Principal, Depends(require(Perm.BILLING_WRITE))]
 Reader = Annotated[Principal, Depends(require(Perm.BILLING_READ))]
-Cents = Annotated[int, Field(gt=0, le=100_000_000), WHOLE]
+Cents = Annotated[int, Field(gt=0, le=100_000_000), NUMBER]

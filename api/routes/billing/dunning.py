@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import WHOLE, Trimmed
+from api.fields import NUMBER, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes.billing.deps import Reader, Writer
 from core.contracts.billing import DUNNING
@@ -30,14 +30,14 @@ from workflows.billing.dunning import (
 )
 
 router = APIRouter(prefix="/v1/dunning", tags=["dunning"])
-Cents = Annotated[int, Field(ge=0, le=10_000_000), WHOLE]
+Cents = Annotated[int, Field(ge=0, le=10_000_000), NUMBER]
 
 
 class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Steps run in order of their day; a number given here only orders steps on the same day.
-    step: Annotated[int, Field(ge=1, le=dunning_config.MAX_STEPS), WHOLE] | None = None
-    days_after_due: Annotated[int, Field(ge=0, le=365), WHOLE]
+    step: Annotated[int, Field(ge=1, le=dunning_config.MAX_STEPS), NUMBER] | None = None
+    days_after_due: Annotated[int, Field(ge=0, le=365), NUMBER]
     action_type: Literal[
         DunningActionType.REMINDER_EMAIL, DunningActionType.LATE_FEE, DunningActionType.STAFF_ESCALATION
     ]
@@ -77,7 +77,7 @@ class ConfigIn(BaseModel):
     # None: the org's default; a house id: that house's override.
     house_id: uuid.UUID | None = None
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=dunning_config.MAX_STEPS)]
-    grace_days: Annotated[int, Field(ge=0, le=90), WHOLE] = 0
+    grace_days: Annotated[int, Field(ge=0, le=90), NUMBER] = 0
     late_fee_cents: Cents = 0
     late_fee_cap_cents: Cents | None = None
     is_active: StrictBool = True

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import WHOLE, Day, Trimmed
+from api.fields import NUMBER, Day, Trimmed
 from api.processes import IdempotencyKeyHeader, ProcessesDep
 from api.routes.billing.deps import Writer
 from core.enums import BillingFrequency, LineItemType
@@ -38,7 +38,7 @@ class RateCreate(BaseModel):
         },
     )
     name: Annotated[str, Trimmed(100)]
-    amount_cents: Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
+    amount_cents: Annotated[int, Field(ge=0, le=100_000_000), NUMBER]
     billing_frequency: BillingFrequency
     effective_from: Day
     effective_to: Day | None = None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require, require_any
-from api.fields import WHOLE, Trimmed
+from api.fields import NUMBER, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.routes.operations.house_access import Reader, VisibleHouse, When, Within
 from api.visible import VisibleResident
@@ -43,7 +43,7 @@ class AssessmentCreate(BaseModel):
     )
     instrument: Annotated[str, Trimmed(20), Field(description="BAM or BARC-10 (the house programme)")]
     administered_at: When
-    score: Annotated[int, Field(ge=0, le=1000), WHOLE] | None = None
+    score: Annotated[int, Field(ge=0, le=1000), NUMBER] | None = None
     severity: Annotated[str, Trimmed(100)] | None = None
     answers: Annotated[dict[str, Annotated[int, Field(ge=0, le=100)]], Field(max_length=100)] = {}
     clinician_notes: Annotated[str, Trimmed(4000)] | None = None

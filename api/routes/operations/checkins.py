@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.deps import TenantDep, require_any
-from api.fields import WHOLE, Trimmed
+from api.fields import NUMBER, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.routes.operations.house_access import Reader, SelfReporter, VisibleHouse, Within, Writer
 from api.visible import VisibleResident
@@ -26,7 +26,7 @@ from services.operations.checkins import DailyAnswers, Wellness
 
 router = APIRouter(tags=["check-ins"])
 ResidentReader = Annotated[Principal, Depends(require_any(Perm.RESIDENT_READ, Perm.SELF_SERVICE))]
-Rating = Annotated[int, Field(ge=-100, le=100, description="checked against the survey's range"), WHOLE]
+Rating = Annotated[int, Field(ge=-100, le=100, description="checked against the survey's range"), NUMBER]
 
 
 class DailyCreate(BaseModel):

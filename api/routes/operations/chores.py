@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import WHOLE, Trimmed
+from api.fields import NUMBER, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import ProcessesDep
 from api.routes.operations.house_access import Reader, VisibleHouse, Within, Writer
@@ -47,8 +47,8 @@ class TemplateCreate(BaseModel):
     name: Annotated[str, Trimmed(100)]
     area: Annotated[str, Trimmed(100)] | None = None
     description: Annotated[str, Trimmed(1000)] | None = None
-    default_points: Annotated[int, Field(ge=0, le=100), WHOLE] = 1
-    estimated_minutes: Annotated[int, Field(ge=1, le=1440), WHOLE] | None = None
+    default_points: Annotated[int, Field(ge=0, le=100), NUMBER] = 1
+    estimated_minutes: Annotated[int, Field(ge=1, le=1440), NUMBER] | None = None
     checklist: Annotated[list[Annotated[str, Trimmed(200)]], Field(max_length=30)] = []
 
 
@@ -72,7 +72,7 @@ class ChoreCreate(BaseModel):
     )
     template_id: uuid.UUID
     day_of_week: (
-        Annotated[int, Field(ge=0, le=6, description="0 = Monday; null = due on Sunday"), WHOLE] | None
+        Annotated[int, Field(ge=0, le=6, description="0 = Monday; null = due on Sunday"), NUMBER] | None
     ) = None
 
 

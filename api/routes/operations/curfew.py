@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import TenantDep
+from api.fields import NUMBER, Int
 from api.pages import Limit, Offset, PageOut
 from api.routes.operations.guards import Staff, visible_resident
 from core.enums import CheckInStatus
@@ -46,10 +47,10 @@ class CurfewConfigIn(BaseModel):
     )
     house_id: uuid.UUID | None = Field(None, description="null: the org's default")
     name: str = Field(min_length=1, max_length=120)
-    min_days_in_residence: int = Field(0, ge=0, le=3650, description="the phase: from this many days in")
+    min_days_in_residence: Int = Field(0, ge=0, le=3650, description="the phase: from this many days in")
     weeknight_curfew: Clock = Field(description="local time, HH:MM (before noon: after midnight)")
     weekend_curfew: Clock = Field(description="Friday and Saturday nights, HH:MM")
-    grace_minutes: int = Field(0, ge=0, le=240)
+    grace_minutes: Int = Field(0, ge=0, le=240)
     effective_from_date: date
     effective_until_date: date | None = None
 
@@ -108,9 +109,9 @@ async def list_configs(
 
 class CheckInLocation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
-    accuracy_m: float | None = Field(None, ge=0)
+    lat: Annotated[float, Field(ge=-90, le=90), NUMBER]
+    lng: Annotated[float, Field(ge=-180, le=180), NUMBER]
+    accuracy_m: Annotated[float, Field(ge=0), NUMBER] | None = None
 
 
 class CurfewCheckInIn(BaseModel):

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -129,7 +129,7 @@ class DrugTestIn(BaseModel):
     basis: Basis = Field(description="scheduled, for_cause or random")
     collected_at: datetime
     chain_of_custody_id: str | None = Field(None, max_length=64, description="the custody form's number")
-    observed_collection: bool = False
+    observed_collection: StrictBool = False
     reason: Reason | None = Field(None, description="for a for-cause test (stored encrypted)")
     draw_id: uuid.UUID | None = Field(None, description="for a random test: the draw that chose them")
 

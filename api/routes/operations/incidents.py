@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import Reason
+from api.fields import Int, Reason
 from api.pages import Limit, Offset, PageOut
 from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
 from api.routes.operations.guards import Staff, VisibleIncident, visible_resident
@@ -32,7 +32,7 @@ router = APIRouter(tags=["operations"])
 class IncidentFollowUpIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Reason
-    due_in_hours: int = Field(ge=1, le=24 * 90)
+    due_in_hours: Int = Field(ge=1, le=24 * 90)
     priority: Priority = Priority.NORMAL
 
 
@@ -62,9 +62,9 @@ class IncidentIn(BaseModel):
     description: Reason = Field(description="what happened (stored encrypted)")
     actions_taken: Reason | None = None
     location: str | None = Field(None, max_length=200)
-    police_involved: bool = False
-    ems_involved: bool = False
-    naloxone_administered: bool = False
+    police_involved: StrictBool = False
+    ems_involved: StrictBool = False
+    naloxone_administered: StrictBool = False
     follow_ups: list[IncidentFollowUpIn] = Field(default_factory=list, max_length=20)
 
 

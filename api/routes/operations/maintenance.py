@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import WHOLE, Trimmed
+from api.fields import NUMBER, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.routes.operations.house_access import PlaceReader, VisibleHouse, When, Writer
 from core.enums import MaintenanceStatus, Priority
@@ -19,7 +19,7 @@ from services.operations import maintenance
 from services.operations.maintenance import Assignment, NewRequest
 
 router = APIRouter(prefix="/v1/houses/{house_id}/maintenance-requests", tags=["maintenance"])
-Cents = Annotated[int, Field(ge=0, le=100_000_000), WHOLE]
+Cents = Annotated[int, Field(ge=0, le=100_000_000), NUMBER]
 
 
 class RequestCreate(BaseModel):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
-from api.fields import WHOLE, Trimmed
+from api.fields import NUMBER, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import ProcessesDep
 from api.routes.operations.house_access import Reader, SelfReporter, VisibleHouse, When, Within, Writer
@@ -57,14 +57,14 @@ class RequirementCreate(BaseModel):
             ]
         },
     )
-    required_count: Annotated[int, Field(ge=1, le=50, description="meetings per period"), WHOLE]
-    period_days: Annotated[int, Field(ge=1, le=90), WHOLE] = 7
+    required_count: Annotated[int, Field(ge=1, le=50, description="meetings per period"), NUMBER]
+    period_days: Annotated[int, Field(ge=1, le=90), NUMBER] = 7
     effective_from: Within
     meeting_type_id: uuid.UUID | None = Field(None, description="only this meeting type counts")
     kind: MeetingKind | None = Field(None, description="only this kind counts (without meeting_type_id)")
-    min_days_in_residence: Annotated[int, Field(ge=0, le=3650, description="the phase starts"), WHOLE] = 0
+    min_days_in_residence: Annotated[int, Field(ge=0, le=3650, description="the phase starts"), NUMBER] = 0
     max_days_in_residence: (
-        Annotated[int, Field(ge=1, le=3650, description="the phase ends"), WHOLE] | None
+        Annotated[int, Field(ge=1, le=3650, description="the phase ends"), NUMBER] | None
     ) = None
     resident_id: uuid.UUID | None = Field(None, description="for one resident only (e.g. a court order)")
 

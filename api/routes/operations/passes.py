@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep
@@ -125,9 +125,9 @@ class PassDecisionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"approve": True, "note": "Call at 3 pm"}]}
     )
-    approve: bool = Field(description="true: approved (with `note` as its conditions); false: denied")
+    approve: StrictBool = Field(description="true: approved (with `note` as its conditions); false: denied")
     note: Reason | None = Field(None, description="the conditions, or the reason for a denial")
-    test_on_return: bool = Field(False, description="a drug test when they come back")
+    test_on_return: StrictBool = Field(False, description="a drug test when they come back")
 
 
 @router.post("/v1/operations/passes/{pass_id}/decision", response_model=PassPublic)
