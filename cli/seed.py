@@ -111,8 +111,8 @@ def seed(scale: int, seed_value: int) -> int:
 
 
 def _schedule(org_id: uuid.UUID) -> None:
-    """The new org's rent run, dunning sweep and reconciliation, so they fire without a
-    separate `recoveryos schedules sync` (when a Temporal is there to hold them)."""
+    """The new org's daily Schedules and its houses' weekly ones (every family's, registry.py),
+    so they fire without a separate `recoveryos schedules sync` (when a Temporal is there)."""
     from cli.schedules import sync, sync_houses
     from core.temporal import connect
 
@@ -140,7 +140,7 @@ def _schedule(org_id: uuid.UUID) -> None:
             f"\n  schedules: Temporal did not answer ({type(exc).__name__}); run `recoveryos schedules sync`"
         )
         return
-    print(
-        f"\n  schedules: {created} created, {updated} brought up to date (rent run, dunning, reconciliation)"
-    )
-    print(f"  house schedules: {w_created} created, {w_updated} brought up to date (chores, meeting check)")
+    daily_names = ", ".join(f"{d.process.name} {d.key}" for d in registry.schedules())
+    weekly_names = ", ".join(f"{w.process.name} {w.key}" for w in registry.weekly_schedules())
+    print(f"\n  schedules: {created} created, {updated} brought up to date ({daily_names})")
+    print(f"  house schedules: {w_created} created, {w_updated} brought up to date ({weekly_names})")
