@@ -24,7 +24,6 @@ from api.deps import TenantDep, require
 from api.fields import Int, Trimmed
 from core.errors import Rejected
 from core.permissions import Perm
-from models.integrations import ApiKey
 from services import api_keys
 
 router = APIRouter(tags=["api keys"])
@@ -59,10 +58,14 @@ class ApiKeyIn(BaseModel):
 
 
 class ApiKeyOut(BaseModel):
+    # Read from the row; only the prefix has another name there.
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
     id: uuid.UUID
     name: str
     prefix: str = Field(
-        description="`rok_<prefix>_...`: how to recognise the key; the rest is never shown again"
+        validation_alias="key_prefix",
+        description="`rok_<prefix>_...`: how to recognise the key; the rest is never shown again",
     )
     scopes: list[str]
     rate_limit_per_minute: int
@@ -70,20 +73,6 @@ class ApiKeyOut(BaseModel):
     last_used_at: datetime | None
     revoked_at: datetime | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, row: ApiKey) -> ApiKeyOut:
-        return cls(
-            id=row.id,
-            name=row.name,
-            prefix=row.key_prefix,
-            scopes=list(row.scopes),
-            rate_limit_per_minute=row.rate_limit_per_minute,
-            expires_at=row.expires_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
-            created_at=row.created_at,
-        )
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -106,7 +95,7 @@ async def create_api_key(body: ApiKeyIn, p: Manager, db: TenantDep) -> ApiKeyCre
         row, key = api_keys.create(
             s, body.name, body.scopes, body.expires_at, body.rate_limit_per_minute, p.user_id
         )
-        return ApiKeyCreated(**ApiKeyOut.of(row).model_dump(), key=key)
+        return ApiKeyCreated(**ApiKeyOut.model_validate(row).model_dump(), key=key)
 
     return await db.run(create)
 
@@ -114,13 +103,13 @@ async def create_api_key(body: ApiKeyIn, p: Manager, db: TenantDep) -> ApiKeyCre
 @router.get("/v1/api-keys", response_model=list[ApiKeyOut])
 async def list_api_keys(_: Manager, db: TenantDep) -> list[ApiKeyOut]:
     """The org's keys (never the keys themselves), with when each was last used."""
-    return await db.run(lambda s: [ApiKeyOut.of(r) for r in api_keys.listing(s)])
+    return await db.run(lambda s: [ApiKeyOut.model_validate(r) for r in api_keys.listing(s)])
 
 
 @router.get("/v1/api-keys/{api_key_id}", response_model=ApiKeyOut)
 async def get_api_key(api_key_id: uuid.UUID, _: Manager, db: TenantDep) -> ApiKeyOut:
     """One key: its scopes, limit, expiry, last use, whether it was revoked."""
-    return await db.run(lambda s: ApiKeyOut.of(api_keys.get(s, api_key_id)))
+    return await db.run(lambda s: ApiKeyOut.model_validate(api_keys.get(s, api_key_id)))
 
 
 @router.delete("/v1/api-keys/{api_key_id}", status_code=204)

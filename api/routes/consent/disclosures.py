@@ -101,22 +101,11 @@ class DisclosureOut(BaseModel):
 
     @classmethod
     def of(cls, row: ConsentDisclosure) -> DisclosureOut:
+        """The row as it is; its text is `information_disclosed` there, and the package has a URL."""
+        fields = {f: getattr(row, f) for f in cls.model_fields if f not in {"description", "package_url"}}
         return cls(
-            id=row.id,
-            resident_id=row.resident_id,
-            consent_id=row.consent_id,
-            disclosed_at=row.disclosed_at,
-            recipient=row.recipient,
-            recipient_class=row.recipient_class,
-            information_classes=list(row.information_classes),
+            **fields,
             description=row.information_disclosed,
-            purpose=row.purpose,
-            purpose_code=row.purpose_code,
-            method=row.method,
-            notice_statement=row.notice_statement,
-            notice_version=row.notice_version,
-            redisclosure_notice_included=row.redisclosure_notice_included,
-            consent_scope_copy=row.consent_scope_copy,
             package_url=f"/v1/residents/{row.resident_id}/disclosures/{row.id}/package.pdf",
         )
 

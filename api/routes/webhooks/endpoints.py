@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
@@ -104,31 +104,14 @@ class WebhookOut(BaseModel):
     api_key_id: uuid.UUID | None = Field(None, description="the referral partner's key that registered it")
 
     @classmethod
-    def of(cls, hook: Webhook) -> WebhookOut:
-        return cls(
-            id=hook.id,
-            url=hook.url,
-            description=hook.description,
-            event_types=list(hook.event_types),
-            is_active=hook.is_active,
-            disabled_at=hook.disabled_at,
-            disabled_reason=hook.disabled_reason,
-            failing_since=hook.failing_since,
-            failure_count=hook.failure_count,
-            last_success_at=hook.last_success_at,
-            previous_secret_expires_at=hook.previous_secret_expires_at,
-            created_at=hook.created_at,
-            workflow_id=WEBHOOKS.id(hook.org_id, hook.id),
-            api_key_id=hook.api_key_id,
-        )
+    def of(cls, hook: Webhook, **more: str) -> Self:
+        """The row as it is, with its workflow's id (and, for a new one, its secret)."""
+        row = {f: getattr(hook, f) for f in WebhookOut.model_fields if f != "workflow_id"}
+        return cls(**row, workflow_id=WEBHOOKS.id(hook.org_id, hook.id), **more)
 
 
 class WebhookCreated(WebhookOut):
     secret: str = Field(description="the signing secret (`whsec_...`): shown this once, store it now")
-
-    @classmethod
-    def of(cls, hook: Webhook, secret: str) -> WebhookCreated:  # type: ignore[override]
-        return cls(**WebhookOut.of(hook).model_dump(), secret=secret)
 
 
 class RotationIn(BaseModel):
@@ -162,7 +145,8 @@ async def event_types(_: Manager) -> list[EventTypeOut]:
 
 
 def _register(s: Session, body: WebhookIn, user_id: uuid.UUID | None) -> WebhookCreated:
-    return WebhookCreated.of(*endpoints.create(s, body.url, body.event_types, body.description, user_id))
+    hook, secret = endpoints.create(s, body.url, body.event_types, body.description, user_id)
+    return WebhookCreated.of(hook, secret=secret)
 
 
 @router.post("/v1/webhooks", status_code=201, response_model=WebhookCreated)

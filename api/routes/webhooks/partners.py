@@ -61,8 +61,8 @@ class PartnerWebhookIn(BaseModel):
 
 
 def _register(s: Session, body: PartnerWebhookIn, key_id: uuid.UUID) -> WebhookCreated:
-    made = endpoints.create(s, body.url, PARTNER_TYPES, body.description, None, api_key_id=key_id)
-    return WebhookCreated.of(*made)
+    hook, secret = endpoints.create(s, body.url, PARTNER_TYPES, body.description, None, api_key_id=key_id)
+    return WebhookCreated.of(hook, secret=secret)
 
 
 @router.post("/v1/availability/webhooks", status_code=201, response_model=WebhookCreated)
