@@ -584,6 +584,9 @@ SAFETY_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("GET", "/v1/operations/drug-tests"): OPS,
     ("POST", "/v1/operations/drug-tests"): OPS,
     ("POST", "/v1/operations/drug-tests/{test_id}/result"): OPS,
+    # A test's custody details and its lab file (issue 23, lab files).
+    ("GET", "/v1/operations/drug-tests/{test_id}"): OPS,
+    ("GET", "/v1/operations/drug-tests/{test_id}/lab-report"): OPS,
     ("GET", "/v1/operations/incidents"): OPS,
     ("POST", "/v1/operations/incidents"): OPS,
     ("GET", "/v1/operations/incidents/{incident_id}"): OPS,

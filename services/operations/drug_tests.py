@@ -9,14 +9,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.contracts.safety import Assessed, DrawInputs, Result, draw, key_fingerprint, unexplained, week_start
-from core.enums import DrugTestResult, DrugTestType, ResidentStatus
+from core.enums import AuditAction, DrugTestResult, DrugTestType, ResidentStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.events import EventType
+from models.files import FileUpload
 from models.operations import DrugTest
 from models.operations_safety import DrugTestDraw
 from models.orgs import House
@@ -249,6 +252,8 @@ def record_result(session: Session, test_id: uuid.UUID, r: Result, by: uuid.UUID
     details.update(r.lab)
     if r.lab_file_id is not None:
         details["lab_file_id"] = str(r.lab_file_id)
+    if r.custody:
+        details["custody"] = dict(r.custody)
     t.lab_details = details
     if r.notes is not None:
         t.notes = r.notes
@@ -319,3 +324,41 @@ def list_tests(session: Session, f: TestFilter, limit: int, offset: int) -> Page
 
 def lab_file_key(org_id: uuid.UUID, test_id: uuid.UUID) -> str:
     return f"{org_id}/drug-tests/{test_id}/lab-report"
+
+
+# --- lab files -------------------------------------------------------------------------------
+
+# What a lab sends: its report as a PDF, or a photo or scan of the form.
+LAB_FILE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def check_lab_file(session: Session, test_id: uuid.UUID, file_id: uuid.UUID) -> FileUpload:
+    """A file uploaded to this org's store (POST /v1/documents/files) that can be a lab
+    report for this test: another org's file is invisible here (row-level security), so it is
+    as unknown as an id never uploaded."""
+    t = get_test(session, test_id)
+    f = session.get(FileUpload, file_id)
+    if f is None or f.deleted_at is not None:
+        raise NotFound("no uploaded file has this id", field="lab_file_id")
+    if f.content_type not in LAB_FILE_TYPES:
+        raise Rejected("a lab report is a PDF, PNG or JPEG file", field="lab_file_id")
+    if f.resident_id is not None and f.resident_id != t.resident_id:
+        raise Rejected("the file was uploaded for another resident", field="lab_file_id")
+    return f
+
+
+def custody_of(t: DrugTest) -> dict[str, Any]:
+    """The chain-of-custody details recorded with the result (decrypted, so audited)."""
+    return dict((t.lab_details or {}).get("custody") or {})
+
+
+def lab_report(session: Session, test_id: uuid.UUID) -> FileUpload:
+    """The lab file attached to the test's result, its reading recorded in the audit trail
+    (who, which test, from where) in the same transaction."""
+    t = get_test(session, test_id)
+    fid = (t.lab_details or {}).get("lab_file_id")
+    f = session.get(FileUpload, uuid.UUID(fid)) if fid else None
+    if f is None or f.deleted_at is not None:
+        raise NotFound("this test has no lab file", field="test_id")
+    audit.record(session, AuditAction.EXPORT, "drug_tests", test_id, {"file": "lab_report", "file_id": fid})
+    return f
