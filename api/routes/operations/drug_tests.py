@@ -6,7 +6,7 @@ opens a recurrence incident when one), and the list of tests."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -14,21 +14,21 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from api.deps import TenantDep, attachment
-from api.fields import Reason, Trimmed
+from api.fields import NUMBER, Reason, Trimmed
 from api.pages import Limit, Offset, PageOut
 from api.processes import ProcessesDep
 from api.routes.documents import FileStoreDep
 from api.routes.operations.guards import DrawReader, Staff, VisibleTest, visible_resident
 from core.config import get_settings
-from core.contracts.safety import Result
+from core.contracts.safety import BASIS_POINTS, Result
 from core.enums import DrugTestResult, DrugTestType
 from core.errors import Conflict, Rejected
 from core.process import Wait
 from models.files import FileUpload
 from models.operations import DrugTest
 from models.operations_safety import DrugTestDraw
-from services.operations import drug_tests
-from services.operations.drug_tests import Basis, Collection, TestFilter
+from services.operations import curfew, drug_tests
+from services.operations.drug_tests import Basis, Collection, DrawSettings, TestFilter
 from workflows.operations import OPERATIONS
 from workflows.operations.drug_tests import DrugTestResultWorkflow, ResultInput, ResultOutcome
 
@@ -108,6 +108,92 @@ def _verify(s: Session, draw_id: uuid.UUID) -> DrawVerification:
 async def verify_draw(_: DrawReader, draw_id: uuid.UUID, db: TenantDep) -> DrawVerification:
     """Recompute the draw from its recorded inputs with the draw key and compare."""
     return await db.run(_verify, draw_id)
+
+
+# --- a house's draw settings ------------------------------------------------------------------
+
+
+class DrawSettingsIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"draws": True, "probability": 0.15, "weekly_cap": 2}]},
+    )
+    draws: StrictBool = Field(description="whether the house draws residents at random at all")
+    probability: Annotated[float, Field(gt=0, le=1), NUMBER] = Field(
+        description="each eligible resident's chance of being drawn on a day, in steps of 0.0001"
+    )
+    weekly_cap: Annotated[int, Field(ge=0, le=drug_tests.MAX_WEEKLY_CAP), NUMBER] = Field(
+        description="tests a resident may have in a week (Monday to Sunday) before the draw skips them"
+    )
+
+    def settings(self) -> DrawSettings:
+        bp = round(self.probability * BASIS_POINTS)
+        if bp == 0 or abs(self.probability * BASIS_POINTS - bp) > 1e-6:
+            raise Rejected("the probability is given in steps of 0.0001", field="probability")
+        return DrawSettings(self.draws, bp, self.weekly_cap)
+
+
+class DrawSettingsDay(BaseModel):
+    draws: bool
+    probability: float
+    rate_bp: int = Field(description="the probability in basis points, as a draw records it")
+    weekly_cap: int
+
+    @classmethod
+    def of(cls, st: DrawSettings) -> DrawSettingsDay:
+        return cls(
+            draws=st.enabled,
+            probability=st.rate_bp / BASIS_POINTS,
+            rate_bp=st.rate_bp,
+            weekly_cap=st.weekly_cap,
+        )
+
+
+class DrawSettingsOut(DrawSettingsDay):
+    house_id: uuid.UUID
+    effective_from: date | None = Field(
+        description="the first draw day these settings apply to (null: they always have)"
+    )
+    today: DrawSettingsDay = Field(description="what today's draw uses (a change applies from tomorrow)")
+
+    @classmethod
+    def view(cls, v: drug_tests.SettingsView) -> DrawSettingsOut:
+        return cls(
+            **DrawSettingsDay.of(v.settings).model_dump(),
+            house_id=v.house_id,
+            effective_from=v.effective_from,
+            today=DrawSettingsDay.of(v.today),
+        )
+
+
+def _today(s: Session) -> date:
+    # The draw's day is the org's calendar day (the 06:00 Schedule runs in the org's zone).
+    return datetime.now(UTC).astimezone(curfew.org_zone(s)).date()
+
+
+def _settings(s: Session, house_id: uuid.UUID) -> DrawSettingsOut:
+    return DrawSettingsOut.view(drug_tests.draw_settings(s, house_id, _today(s)))
+
+
+@router.get("/v1/houses/{house_id}/random-drug-testing", response_model=DrawSettingsOut)
+async def draw_settings(_: DrawReader, house_id: uuid.UUID, db: TenantDep) -> DrawSettingsOut:
+    """The house's random drug-test draw: whether it draws, the daily probability, the weekly
+    cap, and what today's draw uses. 404 naming `house_id` outside the caller's houses."""
+    return await db.run(_settings, house_id)
+
+
+def _change(s: Session, house_id: uuid.UUID, new: DrawSettings) -> DrawSettingsOut:
+    return DrawSettingsOut.view(drug_tests.change_draw_settings(s, house_id, new, _today(s)))
+
+
+@router.put("/v1/houses/{house_id}/random-drug-testing", response_model=DrawSettingsOut)
+async def change_draw_settings(
+    _: Staff, house_id: uuid.UUID, body: DrawSettingsIn, db: TenantDep
+) -> DrawSettingsOut:
+    """New draw settings for the house, from tomorrow's draw on: today's draw keeps what it was
+    announced with, and every recorded draw keeps its own rate and cap. The change is in the
+    audit trail as an update of the house."""
+    return await db.run(_change, house_id, body.settings())
 
 
 class DrugTestIn(BaseModel):
