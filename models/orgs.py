@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
@@ -82,6 +82,12 @@ class House(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     emergency_contact_delay_minutes: Mapped[int] = mapped_column(
         Integer, default=120, server_default=text("120")
     )
+    # The draw's settings over time (migration 0030): whether the house draws at all; the first
+    # draw day the current rate, cap and flag apply to; and the settings days before it use
+    # ({"enabled", "rate_bp", "weekly_cap"}), so a change takes effect from the next day's draw.
+    random_tests_enabled: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    random_test_settings_from: Mapped[date | None]
+    random_test_settings_before: Mapped[dict[str, Any] | None]
 
     property: Mapped[Property] = relationship(back_populates="houses")
     rooms: Mapped[list[Room]] = relationship(back_populates="house")

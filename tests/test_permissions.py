@@ -500,6 +500,12 @@ SAFETY_MATRIX: dict[tuple[str, str], frozenset[Perm]] = {
     ("GET", "/v1/operations/drug-tests"): OPS,
     ("POST", "/v1/operations/drug-tests"): OPS,
     ("POST", "/v1/operations/drug-tests/{test_id}/result"): OPS,
+    # A test's custody details and its lab file (issue 23, lab files).
+    ("GET", "/v1/operations/drug-tests/{test_id}"): OPS,
+    ("GET", "/v1/operations/drug-tests/{test_id}/lab-report"): OPS,
+    # A house's random-draw settings: read by whoever reads draws, changed by operations staff.
+    ("GET", "/v1/houses/{house_id}/random-drug-testing"): DRAWS,
+    ("PUT", "/v1/houses/{house_id}/random-drug-testing"): OPS,
     ("GET", "/v1/operations/incidents"): OPS,
     ("POST", "/v1/operations/incidents"): OPS,
     ("GET", "/v1/operations/incidents/{incident_id}"): OPS,

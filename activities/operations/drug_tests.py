@@ -57,7 +57,7 @@ class DrugTestActivities(TenantActivities):
         out = []
         with self.session(inp.actor) as s:
             day = inp.at.astimezone(curfew.org_zone(s)).date()
-            for house_id in drug_tests.draw_houses(s):
+            for house_id in drug_tests.draw_houses(s, day):
                 d = drug_tests.make_draw(s, key, house_id, day)
                 out.append(Drawn(house_id, d.id, len(d.selected), incidents.house_manager(s, house_id)))
         return out

@@ -244,6 +244,9 @@ class Result:
     lab: dict[str, Any] = field(default_factory=dict)
     notes: str | None = None
     lab_file_id: uuid.UUID | None = None
+    # Chain of custody as the form has it: collector, specimen id, lab, seal intact, times
+    # (stored inside the encrypted lab details, never anywhere in plaintext).
+    custody: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.contracts.safety import Assessed, DrawInputs, Result, draw, key_fingerprint, unexplained, week_start
-from core.enums import DrugTestResult, DrugTestType, ResidentStatus
+from core import audit
+from core.contracts.safety import (
+    BASIS_POINTS,
+    Assessed,
+    DrawInputs,
+    Result,
+    draw,
+    key_fingerprint,
+    unexplained,
+    week_start,
+)
+from core.enums import AuditAction, DrugTestResult, DrugTestType, ResidentStatus
 from core.errors import Conflict, NotFound, Rejected
 from core.events import EventType
+from models.files import FileUpload
 from models.operations import DrugTest
 from models.operations_safety import DrugTestDraw
 from models.orgs import House
@@ -73,12 +85,13 @@ def draw_inputs(session: Session, house_id: uuid.UUID, day: date) -> DrawInputs:
     for d in earlier:
         for rid in d.selected:
             counts[rid] = counts.get(rid, 0) + 1
+    settings = settings_for(house, day)
     return DrawInputs(
         house_id,
         day,
         eligible,
-        house.random_test_rate_bp,
-        house.random_test_weekly_cap,
+        settings.rate_bp if settings.enabled else 0,
+        settings.weekly_cap,
         {k: v for k, v in sorted(counts.items()) if k in {str(e) for e in eligible}},
     )
 
@@ -112,10 +125,88 @@ def make_draw(session: Session, key: bytes, house_id: uuid.UUID, day: date) -> D
     return row
 
 
-def draw_houses(session: Session) -> list[uuid.UUID]:
-    """The houses that draw: any with a rate above zero."""
-    stmt = select(House.id).where(House.random_test_rate_bp > 0).order_by(House.id)
-    return list(session.scalars(stmt))
+def draw_houses(session: Session, day: date) -> list[uuid.UUID]:
+    """The houses that draw on `day`: those whose settings for that day draw, at a rate above
+    zero."""
+    houses = session.scalars(select(House).where(House.deleted_at.is_(None)).order_by(House.id))
+    return [h.id for h in houses if (st := settings_for(h, day)).enabled and st.rate_bp > 0]
+
+
+# --- the draw's settings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawSettings:
+    """A house's random drug testing: whether it draws, each resident's chance a day (basis
+    points), and how many tests a resident may have in a week before the draw passes them by."""
+
+    enabled: bool
+    rate_bp: int
+    weekly_cap: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "rate_bp": self.rate_bp, "weekly_cap": self.weekly_cap}
+
+
+# The house's check constraint: at most one test a day, so at most seven a week.
+MAX_WEEKLY_CAP = 7
+
+
+def _current(h: House) -> DrawSettings:
+    return DrawSettings(h.random_tests_enabled, h.random_test_rate_bp, h.random_test_weekly_cap)
+
+
+def settings_for(h: House, day: date) -> DrawSettings:
+    """The settings `day`'s draw uses: the current ones from the day they took effect, the ones
+    they replaced before it."""
+    before = h.random_test_settings_before
+    if h.random_test_settings_from is not None and day < h.random_test_settings_from and before:
+        return DrawSettings(bool(before["enabled"]), int(before["rate_bp"]), int(before["weekly_cap"]))
+    return _current(h)
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    house_id: uuid.UUID
+    # What draws from `effective_from` on (null: have always) ...
+    settings: DrawSettings
+    effective_from: date | None
+    # ... and what today's draw uses (the same unless a change takes effect tomorrow).
+    today: DrawSettings
+
+
+def draw_settings(session: Session, house_id: uuid.UUID, today: date) -> SettingsView:
+    h = session.get(House, house_id)
+    if h is None:
+        raise NotFound("house not found", field="house_id")
+    return SettingsView(h.id, _current(h), h.random_test_settings_from, settings_for(h, today))
+
+
+def change_draw_settings(
+    session: Session, house_id: uuid.UUID, new: DrawSettings, today: date
+) -> SettingsView:
+    """New settings from tomorrow's draw on: today's draw (made at 06:00, or still to come) keeps
+    the settings it was announced with. Several changes in one day: the last wins, and today
+    still uses what it had. Audited as an update of the house (the fields, not the values)."""
+    if not 0 < new.rate_bp <= BASIS_POINTS:
+        raise Rejected("the daily probability must be above 0 and at most 1", field="probability")
+    if not 0 <= new.weekly_cap <= MAX_WEEKLY_CAP:
+        raise Rejected(f"the weekly cap must be between 0 and {MAX_WEEKLY_CAP}", field="weekly_cap")
+    h = session.get(House, house_id)
+    if h is None:
+        raise NotFound("house not found", field="house_id")
+    tomorrow = today + timedelta(days=1)
+    if h.random_test_settings_from != tomorrow:
+        # What today's draw uses, kept for it (and any other day before tomorrow).
+        h.random_test_settings_before = settings_for(h, today).as_json()
+        h.random_test_settings_from = tomorrow
+    h.random_tests_enabled, h.random_test_rate_bp, h.random_test_weekly_cap = (
+        new.enabled,
+        new.rate_bp,
+        new.weekly_cap,
+    )
+    session.flush()
+    return SettingsView(h.id, new, tomorrow, settings_for(h, today))
 
 
 @dataclass(frozen=True)
@@ -249,6 +340,8 @@ def record_result(session: Session, test_id: uuid.UUID, r: Result, by: uuid.UUID
     details.update(r.lab)
     if r.lab_file_id is not None:
         details["lab_file_id"] = str(r.lab_file_id)
+    if r.custody:
+        details["custody"] = dict(r.custody)
     t.lab_details = details
     if r.notes is not None:
         t.notes = r.notes
@@ -319,3 +412,41 @@ def list_tests(session: Session, f: TestFilter, limit: int, offset: int) -> Page
 
 def lab_file_key(org_id: uuid.UUID, test_id: uuid.UUID) -> str:
     return f"{org_id}/drug-tests/{test_id}/lab-report"
+
+
+# --- lab files -------------------------------------------------------------------------------
+
+# What a lab sends: its report as a PDF, or a photo or scan of the form.
+LAB_FILE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+
+
+def check_lab_file(session: Session, test_id: uuid.UUID, file_id: uuid.UUID) -> FileUpload:
+    """A file uploaded to this org's store (POST /v1/documents/files) that can be a lab
+    report for this test: another org's file is invisible here (row-level security), so it is
+    as unknown as an id never uploaded."""
+    t = get_test(session, test_id)
+    f = session.get(FileUpload, file_id)
+    if f is None or f.deleted_at is not None:
+        raise NotFound("no uploaded file has this id", field="lab_file_id")
+    if f.content_type not in LAB_FILE_TYPES:
+        raise Rejected("a lab report is a PDF, PNG or JPEG file", field="lab_file_id")
+    if f.resident_id is not None and f.resident_id != t.resident_id:
+        raise Rejected("the file was uploaded for another resident", field="lab_file_id")
+    return f
+
+
+def custody_of(t: DrugTest) -> dict[str, Any]:
+    """The chain-of-custody details recorded with the result (decrypted, so audited)."""
+    return dict((t.lab_details or {}).get("custody") or {})
+
+
+def lab_report(session: Session, test_id: uuid.UUID) -> FileUpload:
+    """The lab file attached to the test's result, its reading recorded in the audit trail
+    (who, which test, from where) in the same transaction."""
+    t = get_test(session, test_id)
+    fid = (t.lab_details or {}).get("lab_file_id")
+    f = session.get(FileUpload, uuid.UUID(fid)) if fid else None
+    if f is None or f.deleted_at is not None:
+        raise NotFound("this test has no lab file", field="test_id")
+    audit.record(session, AuditAction.EXPORT, "drug_tests", test_id, {"file": "lab_report", "file_id": fid})
+    return f
