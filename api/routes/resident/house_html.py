@@ -84,6 +84,11 @@ def _value(form: Form | None, name: str, fld: str, default: str = "") -> str:
     return escape(default)
 
 
+def _first_upper(text: str) -> str:
+    """ "AA meetings" stays AA ("Aa" from str.capitalize would not)."""
+    return text[:1].upper() + text[1:]
+
+
 def chores_card(w: house.Week) -> str:
     if not w.living:
         body = NOT_AVAILABLE
@@ -128,7 +133,7 @@ def meetings_card(w: house.Week, csrf: str, form: Form | None) -> str:
     kinds = "".join(
         f'<option value="{k.value}"'
         + (" selected" if _value(form, "meeting", "kind") == k.value else "")
-        + f">{escape(house.KIND_WORDS[k].capitalize())}</option>"
+        + f">{escape(_first_upper(house.KIND_WORDS[k]))}</option>"
         for k in house.SELF_REPORT_KINDS
     )
     day = _value(form, "meeting", "day", w.today.isoformat())
