@@ -10,7 +10,6 @@ written is for the signed-in resident: their id comes from the session, never fr
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -190,10 +189,12 @@ async def ask_for_pass(
         return await home_page(
             me, Sent("pass", "pass_type", "This form was already sent with other answers.", f.values()), 409
         )
-    # Still running when the bounded wait ends: recorded in a moment, the list shows it then.
-    with contextlib.suppress(StillRunning):
+    try:
         await start_pass(processes, pass_id, req)
-    return _done("passes-h")
+    except StillRunning:
+        # Recorded in a moment (no worker answered in time): the list on home shows it then.
+        return _done("passes-h")
+    return RedirectResponse(f"/me/passes/{pass_id}", status_code=303, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/me/passes/{pass_id}", response_class=HTMLResponse)
