@@ -109,6 +109,8 @@ def test_a_resident_asks_for_a_pass_from_home_and_staff_approve_it_as_usual(
         pass_id = sent[0].headers["location"].removeprefix("/me/passes/")
         mine = http.get(f"/me/passes/{pass_id}")
         assert mine.status_code == 200 and "My sister&#x27;s home" in mine.text
+        assert mine.headers["cache-control"] == "no-store"
+        assert "default-src 'none'" in mine.headers["content-security-policy"]
         assert "Waiting for staff" in mine.text and f"/me/passes/{pass_id}" in http.get("/me").text
 
     with httpx.Client(base_url=stack, headers=w.manager_a.headers, timeout=60) as staff:

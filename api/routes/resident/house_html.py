@@ -84,6 +84,14 @@ def _value(form: Form | None, name: str, fld: str, default: str = "") -> str:
     return escape(default)
 
 
+def card(anchor: str, title: str, body: str) -> str:
+    """One section of the home page, labelled by its heading (`#<anchor>-h` is its address)."""
+    return (
+        f'<section class="card" aria-labelledby="{anchor}-h">'
+        f'<h2 id="{anchor}-h">{escape(title)}</h2>{body}</section>'
+    )
+
+
 def _first_upper(text: str) -> str:
     """ "AA meetings" stays AA ("Aa" from str.capitalize would not)."""
     return text[:1].upper() + text[1:]
@@ -102,18 +110,12 @@ def chores_card(w: house.Week) -> str:
         body = f'<ul class="rows" id="chores">{items}</ul>'
     else:
         body = "<p>No chores for you this week.</p>"
-    return (
-        '<section class="card" aria-labelledby="chores-h">'
-        f'<h2 id="chores-h">This week\'s chores</h2>{body}</section>'
-    )
+    return card("chores", "This week's chores", body)
 
 
 def meetings_card(w: house.Week, csrf: str, form: Form | None) -> str:
     if not w.living:
-        return (
-            '<section class="card" aria-labelledby="meetings-h">'
-            f'<h2 id="meetings-h">Meetings this week</h2>{NOT_AVAILABLE}</section>'
-        )
+        return card("meetings", "Meetings this week", NOT_AVAILABLE)
     if w.needs:
         items = "".join(
             f"<li><strong>{n.attended} of {n.required}</strong> {escape(n.label)}"
@@ -151,10 +153,7 @@ def meetings_card(w: house.Week, csrf: str, form: Form | None) -> str:
         f'value="{_value(form, "meeting", "name")}"{_attrs(form, "meeting", "name")}>'
         '<button type="submit" class="wide" id="report-meeting">Send to staff</button></form>'
     )
-    return (
-        '<section class="card" aria-labelledby="meetings-h">'
-        f'<h2 id="meetings-h">Meetings this week</h2>{progress}{waiting}{report}</section>'
-    )
+    return card("meetings", "Meetings this week", f"{progress}{waiting}{report}")
 
 
 def pass_list(w: house.Week) -> str:
@@ -171,10 +170,7 @@ def pass_list(w: house.Week) -> str:
 
 def passes_card(w: house.Week, csrf: str, form: Form | None, key: uuid.UUID) -> str:
     if not w.living:
-        return (
-            '<section class="card" aria-labelledby="passes-h">'
-            f'<h2 id="passes-h">Passes</h2>{pass_list(w)}{NOT_AVAILABLE}</section>'
-        )
+        return card("passes", "Passes", f"{pass_list(w)}{NOT_AVAILABLE}")
     chosen = _value(form, "pass", "pass_type", PassType.DAY.value)
     kinds = "".join(
         f'<label><input type="radio" name="pass_type" value="{t.value}"'
@@ -205,18 +201,12 @@ def passes_card(w: house.Week, csrf: str, form: Form | None, key: uuid.UUID) -> 
         + box("reason", "Why (you can leave this empty)", "text", "", ' maxlength="500"')
         + '<button type="submit" class="wide" id="ask-pass">Ask for this pass</button></form>'
     )
-    return (
-        '<section class="card" aria-labelledby="passes-h">'
-        f'<h2 id="passes-h">Passes</h2>{pass_list(w)}{ask}</section>'
-    )
+    return card("passes", "Passes", f"{pass_list(w)}{ask}")
 
 
 def check_in_card(w: house.Week, csrf: str, form: Form | None) -> str:
     if not w.living:
-        return (
-            '<section class="card" aria-labelledby="check-in-h">'
-            f'<h2 id="check-in-h">Check in</h2>{NOT_AVAILABLE}</section>'
-        )
+        return card("check-in", "Check in", NOT_AVAILABLE)
     if w.daily_at is not None:
         daily = f'<p class="ok" id="checked-in">You checked in today at {clock(w.daily_at, w.zone)}.</p>'
     else:
@@ -243,10 +233,7 @@ def check_in_card(w: house.Week, csrf: str, form: Form | None) -> str:
             '<button type="submit" class="wide secondary" id="home-now">I am home for the night</button>'
             "</form>"
         )
-    return (
-        '<section class="card" aria-labelledby="check-in-h">'
-        f'<h2 id="check-in-h">Check in</h2>{daily}{night}</section>'
-    )
+    return card("check-in", "Check in", f"{daily}{night}")
 
 
 def sections(w: house.Week, csrf: str, form: Form | None, key: uuid.UUID) -> str:
