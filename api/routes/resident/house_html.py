@@ -78,6 +78,14 @@ def _attrs(form: Form | None, name: str, fld: str) -> str:
     return ""
 
 
+def _group(form: Form | None, name: str, fld: str) -> str:
+    """A group of choices (a fieldset) at fault points at the message; `aria-invalid` belongs
+    to the inputs, not to a group."""
+    if form is not None and form.name == name and form.field == fld:
+        return f' aria-describedby="{name}-error"'
+    return ""
+
+
 def _value(form: Form | None, name: str, fld: str, default: str = "") -> str:
     if form is not None and form.name == name:
         return escape(form.values.get(fld, default))
@@ -192,7 +200,7 @@ def passes_card(w: house.Week, csrf: str, form: Form | None, key: uuid.UUID) -> 
         f'<input type="hidden" name="key" value="{key}">'
         "<h3>Ask for a pass</h3><p>Staff will say yes or no. You will see it here.</p>"
         f"{_error(form, 'pass')}"
-        f"<fieldset{_attrs(form, 'pass', 'pass_type')}><legend>Kind of pass</legend>{kinds}</fieldset>"
+        f"<fieldset{_group(form, 'pass', 'pass_type')}><legend>Kind of pass</legend>{kinds}</fieldset>"
         + box("leave_day", "Day you leave", "date", tomorrow, " required")
         + box("leave_time", "Time you leave", "time", "10:00", " required")
         + box("back_day", "Day you come back", "date", tomorrow, " required")
