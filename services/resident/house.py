@@ -43,7 +43,7 @@ KIND_WORDS = {
 SELF_REPORT_KINDS = tuple(k for k in MeetingKind if k is not MeetingKind.HOUSE_MEETING)
 # A resident asks for these from their phone; longer ones are arranged with staff.
 RESIDENT_PASS_TYPES = (PassType.DAY, PassType.OVERNIGHT)
-# A day pass that crosses midnight is an overnight pass; an overnight is back within two days.
+# The newest passes on the home page (each has its own page).
 PASSES_SHOWN = 10
 
 
