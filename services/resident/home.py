@@ -3,7 +3,7 @@ shows them their own rows and nothing else): what they owe and the next charge (
 ledger when asked, never a stored balance: billing's reads), the documents waiting for their
 signature, their conversations and their house's announcements.
 
-The house operations (chores, meetings, passes, check-ins) join this page when that family lands.
+The house operations (chores, meetings, passes, check-ins) are read by services/resident/house.py.
 """
 
 from __future__ import annotations

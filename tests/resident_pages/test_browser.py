@@ -1,8 +1,10 @@
 """The resident's pages in headless Chromium, on a phone (390×844) and at desktop width: a
-resident signs in with a one-time link, reads their house's announcement (staff then see the
+resident signs in with a one-time link, sees this week's chores and meeting progress, checks
+in, asks for a pass from the home page (staff see it waiting through their API; a wrong return
+time is sent back naming the field), reads their house's announcement (staff then see the
 receipt through the API), answers their case manager's message, sees what they owe and
 downloads the month's statement (it matches the ledger), and opens a document to sign from the
-home page; their housemate cannot open that conversation or statement by URL (404). axe-core
+home page; their housemate cannot open that conversation, statement or pass by URL (404). axe-core
 finds no serious or critical violation on any page at phone size.
 
 Screenshots land in `<pytest basetemp>/resident-pages/` (printed with -s), with the axe summary
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +78,46 @@ def test_a_resident_walks_their_pages_and_a_housemate_gets_404(
     if size == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
+    # The house: this week's chores and meeting progress; check in with one tap; ask for a pass
+    # from home, which staff then see waiting through their API.
+    assert "Kitchen deep clean" in page.inner_text("#chores")
+    assert "0 of 3" in page.inner_text("#meeting-progress")
+    page.click("#check-in")
+    page.wait_for_selector("#checked-in")
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    page.check("input[name=pass_type][value=day]")
+    for field, value in (
+        ("leave_day", tomorrow),
+        ("leave_time", "10:00"),
+        ("back_day", tomorrow),
+        ("back_time", "09:00"),
+        ("destination", "My sister's home"),
+    ):
+        page.fill(f"#pass-{field}", value)
+    page.click("#ask-pass")
+    page.wait_for_selector("#pass-error")
+    assert page.inner_text("#pass-error").startswith("Back by (time)")
+    assert page.get_attribute("#pass-back_time", "aria-invalid") == "true"
+    page.fill("#pass-back_time", "18:00")
+    page.click("#ask-pass")
+    page.wait_for_selector("#pass")
+    assert "Waiting for staff" in page.inner_text("#pass")
+    assert "My sister's home" in page.inner_text("#pass")
+    page.screenshot(path=shots / f"{size}-1c-pass.png", full_page=True)
+    with httpx.Client(base_url=stack, headers=w.manager_a.headers, timeout=60) as http:
+        waiting = http.get(
+            "/v1/operations/passes", params={"resident_id": str(w.a.active), "status": "requested"}
+        ).json()["items"]
+    assert len(waiting) == 1
+    pass_id = waiting[0]["id"]
+    page.goto(f"{stack}/me")
+    page.wait_for_selector("#passes >> text=Waiting for staff")
+    page.screenshot(path=shots / f"{size}-1b-house.png", full_page=True)
+    if size == "phone":
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
     # The announcement: reading it records the receipt staff see.
+    page.goto(f"{stack}/me")
     page.click("#announcements >> text=Fire drill Wednesday")
     page.wait_for_selector("#announcement-text")
     page.screenshot(path=shots / f"{size}-2-announcement.png", full_page=True)
@@ -123,7 +164,11 @@ def test_a_resident_walks_their_pages_and_a_housemate_gets_404(
     other = browser.new_context(**VIEWPORTS[size])
     mate = other.new_page()
     _sign_in_with_a_link(mate, stack, outbox, email_of(w.org.org_id, w.other_resident.user_id))
-    for path in (f"/me/messages/{p.conversation_id}", f"/me/statements/{w.a.active}/{today:%Y-%m}"):
+    for path in (
+        f"/me/messages/{p.conversation_id}",
+        f"/me/statements/{w.a.active}/{today:%Y-%m}",
+        f"/me/passes/{pass_id}",
+    ):
         response = mate.goto(stack + path)
         assert response is not None and response.status == 404, path
     mate.screenshot(path=shots / f"{size}-6-housemate-404.png", full_page=True)
@@ -166,6 +211,19 @@ def test_axe_finds_no_serious_violation_on_any_resident_page_at_phone_size(
     ):
         page.goto(stack + path)
         check(name)
+    # The house sections' forms sent back with a problem, and a pass's own page.
+    page.goto(f"{stack}/me")
+    page.fill("#pass-destination", "")
+    page.click("#ask-pass")  # the browser refuses an empty required field: nothing is sent
+    page.fill("#pass-destination", "Work")
+    page.fill("#pass-back_time", "09:00")
+    page.click("#ask-pass")
+    page.wait_for_selector("#pass-error")
+    check("pass-form-error")
+    page.fill("#pass-back_time", "18:00")
+    page.click("#ask-pass")
+    page.wait_for_selector("#pass")
+    check("pass")
     context.close()
     (shots / "axe-summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     print(f"\naxe (impact: count) per page at 390x844: {json.dumps(summary, sort_keys=True)}")

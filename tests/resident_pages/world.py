@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 
 from core.db import tenant_session
-from core.enums import AnnouncementAudience, UserRole
+from core.enums import AnnouncementAudience, ChoreStatus, UserRole
+from models.operations import ChoreAssignment
+from models.orgs import Organization
 from services import messaging
 from services.billing import invoices, rent
+from services.operations import chores, curfew
 from tests.documents.factories import template_id
 from tests.factories import OrgFactory
 from tests.messaging.world import STAFF, World, build_world
+from tests.operations.builders import meeting_rules
 
 BILLING = UserRole.BILLING_SPECIALIST
 
@@ -89,4 +93,42 @@ def build_pages(stack: str, orgs: OrgFactory) -> Pages:
             house_id=w.a.house_id,
         )
         notice_id = notice.id
+    house_rules(w)
     return Pages(w, uuid.UUID(conv.json()["id"]), notice_id, uuid.UUID(doc_id), invoice_id)
+
+
+# This week's chores of the first resident of house A: (name, weekday).
+CHORES = (("Kitchen deep clean", 2), ("Porch sweep", 6))
+
+
+def house_rules(w: World) -> None:
+    """House A's week: two chores assigned to the first resident this week (the rotation runs
+    on Mondays for who lived there then; these residents moved in today), the seed's meeting
+    requirements (three outside meetings a week in the first 90 days, the weekly house meeting)
+    and an org-wide curfew at 11 pm."""
+    week = chores.week_of(datetime.now(UTC).date())
+    with tenant_session(w.org.org_id, actor_type="test") as s:
+        # The house services count a stay by UTC days (meetings.house_on) while a resident's
+        # "today" is the org's: an org on UTC keeps a resident who moved in tonight from being
+        # refused their own first day, whatever hour the tests run.
+        org = s.get(Organization, w.org.org_id)
+        assert org is not None
+        org.timezone = "UTC"
+        for name, day in CHORES:
+            t = chores.add_template(s, w.a.house_id, chores.NewTemplate(name, default_points=2))
+            c = chores.add_chore(s, w.a.house_id, t.id, day)
+            due = chores.due_date(week, day)
+            s.add(
+                ChoreAssignment(
+                    id=chores.assignment_id(c.id, w.a.active, due),
+                    org_id=w.org.org_id,
+                    chore_id=c.id,
+                    resident_id=w.a.active,
+                    due_date=due,
+                    status=ChoreStatus.ASSIGNED,
+                )
+            )
+        curfew.add_config(
+            s, curfew.NewConfig(None, "Everyone", 0, time(23), time(23, 59), 15, week - timedelta(days=30))
+        )
+    meeting_rules(w.org.org_id, w.a.house_id, week - timedelta(days=30))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.deps import TenantDep
 from api.fields import Reason
 from api.pages import Limit, Offset, PageOut
-from api.processes import IdempotencyKeyHeader, ProcessesDep, start_responses
+from api.processes import IdempotencyKeyHeader, Processes, ProcessesDep, start_responses
 from api.routes.operations.guards import Staff, VisiblePass, visible_resident
 from core.config import get_settings
 from core.contracts.safety import PassRequest
@@ -85,6 +85,19 @@ class PassPublic(BaseModel):
         )
 
 
+async def start_pass(processes: Processes, pass_id: uuid.UUID, req: PassRequest) -> None:
+    """Start the pass's process (staff's request here, or the resident's from their own page)
+    and wait, boundedly, until it has recorded the request."""
+    await processes.start(
+        OPERATIONS,
+        pass_id,
+        PassWorkflow.run,
+        PassInput(processes.actor, pass_id, req, get_settings().pass_grace_minutes),
+        update=PassWorkflow.wait_requested,
+        update_arg=Wait(processes.actor),
+    )
+
+
 def _read(s: Session, pass_id: uuid.UUID) -> PassPublic:
     return PassPublic.of(passes.get_pass(s, pass_id))
 
@@ -108,14 +121,7 @@ async def request_pass(
     passes.check_request(req)
     await visible_resident(db, body.resident_id)
     pass_id, replayed = await processes.claim(OPERATIONS, idempotency_key, body)
-    await processes.start(
-        OPERATIONS,
-        pass_id,
-        PassWorkflow.run,
-        PassInput(processes.actor, pass_id, req, get_settings().pass_grace_minutes),
-        update=PassWorkflow.wait_requested,
-        update_arg=Wait(processes.actor),
-    )
+    await start_pass(processes, pass_id, req)
     if replayed:
         response.status_code = 200
     return await db.run(_read, pass_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes.resident import pages, signin
+from api.routes.resident import house, pages, signin
 
 router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
 router.include_router(pages.router)
+router.include_router(house.router)

@@ -4,7 +4,8 @@ a conversation to read and answer, an announcement to read (which records the re
 
 Every read runs in the resident's own session scope; an id that is not theirs (another
 resident's conversation, statement or announcement) is the database's "no row", shown as 404.
-Chores, meetings, passes and check-ins join the home page with the house-operations family.
+The house sections (chores, meetings, passes, check-in) and their forms: house_html.py and
+house.py.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from api.routes.messaging import notify_recipients
-from api.routes.resident import render
+from api.routes.resident import house_html, render
 from api.routes.resident.session import Me, current_resident
 from core.errors import DomainError, NotFound
 from models.users import User
 from services import messaging
 from services.billing.links import payment_link_url
+from services.operations import curfew
 from services.resident import home as home_service
-from services.resident import statements
+from services.resident import house, statements
 from services.resident.statements import money
 
 router = APIRouter(include_in_schema=False)
@@ -114,13 +116,40 @@ def _home_body(me: Me, h: home_service.Home) -> str:
     return f"<h1>{hello}</h1>{money_card}{sign_card}{msg_card}{news_card}"
 
 
+async def house_week(me: Me, now: datetime) -> house.Week:
+    """The resident's own rows in their scope, then the house's rules for them (org-wide)."""
+    mine = await me.db.run(house.mine, me.resident_id, now)
+    chore_ids = [cid for cid, _, _ in mine.assignments]
+    rules = await me.org_db.run(house.rules, me.resident_id, chore_ids, now)
+    zone = await me.db.run(curfew.org_zone)
+    return house.week(mine, rules, now, zone)
+
+
+async def home_page(me: Me, form: house_html.Form | None = None, status: int = 200) -> Response:
+    """Home; with `form`, a form sent back with a problem (422, nothing written)."""
+    now = datetime.now(UTC)
+    h = await me.db.run(home_service.home, me.resident_id, me.user_id, now.date(), now)
+    w = await house_week(me, now)
+    # A fresh key per page: sending the same pass form twice asks for one pass.
+    sent_key = form.values.get("key") if form is not None else None
+    key = uuid.UUID(sent_key) if sent_key and _is_uuid(sent_key) else uuid.uuid4()
+    body = _home_body(me, h) + house_html.sections(w, me.csrf, form, key)
+    return render.page("Home", body, status=status, csrf=me.csrf, house=me.house)
+
+
+def _is_uuid(value: str | None) -> bool:
+    try:
+        uuid.UUID(value or "")
+    except ValueError:
+        return False
+    return True
+
+
 @router.get("/me", response_class=HTMLResponse)
 async def home(me: MaybeMe) -> Response:
     if me is None:
         return _sign_in()
-    now = datetime.now(UTC)
-    h = await me.db.run(home_service.home, me.resident_id, me.user_id, now.date(), now)
-    return render.page("Home", _home_body(me, h), csrf=me.csrf, house=me.house)
+    return await home_page(me)
 
 
 # --- statements ------------------------------------------------------------------------------

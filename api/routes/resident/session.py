@@ -35,6 +35,19 @@ class Me:
     def db(self) -> TenantDB:
         return TenantDB(self.p)
 
+    @property
+    def org_db(self) -> TenantDB:
+        """Org-wide, for the few reads (and the curfew check-in) that measure this resident
+        against their house's rules, which a resident's scope cannot see (services/resident/
+        house.py says why). Only ever called with this session's own resident id."""
+        p = self.p
+        return TenantDB(
+            None,
+            lambda: tenant_session(
+                p.org_id, p.user_id, request_id=p.request_id, source_ip=p.source_ip, scope=ORG_WIDE
+            ),
+        )
+
 
 def _house_name(p: Principal, resident_id: uuid.UUID) -> str:
     """The resident's own house's name for the top bar. Residents cannot read houses (scope
