@@ -181,9 +181,9 @@ class WebhookEndpointWorkflow:
         except ActivityError:
             # Our side kept failing (the database): look again after the idle wait.
             return None, False
+        self._state.delivered += ran.delivered
         if not ran.active:
             return "disabled", ran.delivered > 0
-        self._state.delivered += ran.delivered
         if ran.delivered:
             self._failing_since = None
         if ran.failed is None:
