@@ -80,6 +80,7 @@ class SendRun:
     at: datetime
     chunk: int = 100
     seconds: float = 2.0
+    quiet: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ class ReplayPage:
     after: EventRef | None
     limit: int = 100
 
+
+# How often a run that has caught up looks for newly committed events.
+POLL = 0.02
 
 _WHY = {
     "gone": "its receiver answered 410 Gone, which asks for no more deliveries",
@@ -154,6 +158,7 @@ class WebhookActivities(TenantActivities):
         deadline = started + inp.seconds
         retry = activity.info().attempt
         delivered = 0
+        last_sent = started
         with self.egress.connection() as conn:
             while time.monotonic() < deadline:
                 with self.session(inp.actor) as s:
@@ -161,7 +166,15 @@ class WebhookActivities(TenantActivities):
                 if feed is None:
                     return Ran(False, delivered)
                 if not feed:
-                    break
+                    # Caught up. An endpoint that is receiving events keeps its run (and its
+                    # connection) for new ones as they commit, until `quiet` seconds pass
+                    # without any: waiting here costs a short read each `POLL`, while ending
+                    # the run would leave them to the workflow's idle look (up to 1 s later).
+                    if not delivered or time.monotonic() >= min(deadline, last_sent + inp.quiet):
+                        break
+                    time.sleep(POLL)
+                    continue
+                last_sent = time.monotonic()
                 done: list[tuple[Attempt, Prepared, Answer]] = []
                 for item in feed:
                     if done and time.monotonic() >= deadline:
