@@ -8,7 +8,9 @@ retried by Temporal, and the attempt's row id keeps such a retry to one row.
 
 `send_run` (the feed since the `webhooks-send-run` patch) sends the endpoint's next events in
 order over one kept-alive connection until one fails, the feed is empty or its time is up,
-and records each chunk's attempts and the new position in one transaction.
+and records each chunk's attempts and the new position in one transaction, which also reads
+the next chunk. Once it has caught up it keeps looking for new events every `POLL` for `quiet`
+seconds before it ends.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from core.events import Position
 from core.notify import Email
 from core.process import Actor
 from services.webhooks import deliveries, signing
-from services.webhooks.deliveries import Attempt, Prepared
+from services.webhooks.deliveries import Attempt, Next, Prepared
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,16 @@ class WebhookActivities(TenantActivities):
         retry = activity.info().attempt
         delivered = 0
         last_sent = started
+        # The next chunk, when the transaction that recorded the last one has read it already.
+        following: list[Next] | None = None
+        feed: list[Next] | None
         with self.egress.connection() as conn:
             while time.monotonic() < deadline:
-                with self.session(inp.actor) as s:
-                    feed = deliveries.prepare_run(s, inp.webhook_id, inp.at, inp.chunk)
+                if following is not None:
+                    feed, following = following, None
+                else:
+                    with self.session(inp.actor) as s:
+                        feed = deliveries.prepare_run(s, inp.webhook_id, inp.at, inp.chunk)
                 if feed is None:
                     return Ran(False, delivered)
                 if not feed:
@@ -192,11 +200,18 @@ class WebhookActivities(TenantActivities):
                     done.append((Attempt(row_id, inp.webhook_id, item.event, 1, at), item.sent, answer))
                     if not answer.ok:
                         break
-                with self.session(inp.actor) as s:
-                    failing_since = deliveries.record_run(s, inp.webhook_id, done)
-                activity.heartbeat(delivered)
                 last = done[-1][2]
+                with self.session(inp.actor) as s:
+                    if last.ok:
+                        failing_since, following = deliveries.record_and_read(
+                            s, inp.webhook_id, done, inp.at, inp.chunk
+                        )
+                    else:
+                        failing_since = deliveries.record_run(s, inp.webhook_id, done)
+                activity.heartbeat(delivered)
                 delivered += sum(a.ok for _, _, a in done)
+                if following is None and last.ok:
+                    return Ran(False, delivered)
                 if not last.ok:
                     outcome = Outcome.GONE if last.status == 410 else Outcome.FAILED
                     return Ran(True, delivered, done[-1][0].event, Sent(outcome, last.status, failing_since))

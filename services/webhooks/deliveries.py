@@ -123,11 +123,41 @@ def prepare_run(session: Session, webhook_id: uuid.UUID, at: datetime, limit: in
     hook = _live(session, webhook_id)
     if hook is None:
         return None
+    return _prepared(hook, at, _feed(session, hook, limit))
+
+
+def _prepared(hook: Webhook, at: datetime, feed: list[Event]) -> list[Next]:
     secrets = endpoints.signing_secrets(hook, at)
     return [
         Next(_ref(e), Prepared(hook.url, e.type.value, payloads.envelope(e), payloads.body(e), secrets))
-        for e in _feed(session, hook, limit)
+        for e in feed
     ]
+
+
+def record_and_read(
+    session: Session,
+    webhook_id: uuid.UUID,
+    run: list[tuple[Attempt, Prepared, Answer]],
+    at: datetime,
+    limit: int,
+) -> tuple[datetime | None, list[Next] | None]:
+    """A chunk of a run recorded (`record_run`) and the next chunk read (`prepare_run`), in one
+    transaction instead of two: half the transactions of a run. The read comes first, while
+    the transaction has written nothing (services/events.py: its own write would hold the
+    outbox's settled end back), from just after the chunk's last delivered event. Returns
+    since when the endpoint has been failing and the next chunk (None: the endpoint was
+    disabled meanwhile; the chunk is recorded all the same)."""
+    hook = _live(session, webhook_id)
+    following: list[Next] | None = None
+    if hook is not None:
+        after = max(
+            (Position(a.event.tx, a.event.seq) for a, _, answer in run if answer.ok),
+            default=Position(hook.position_tx, hook.position_seq),
+        )
+        after = max(after, Position(hook.position_tx, hook.position_seq))
+        page = read_after(session, after, limit=limit, types=_types(hook))
+        following = _prepared(hook, at, page.events)
+    return record_run(session, webhook_id, run), following
 
 
 @dataclass(frozen=True)
@@ -161,7 +191,8 @@ def record_run(
     time limit) recorded its delivery first. So an event is recorded delivered once, by
     whichever run moved the position past it (the receiver may have got it twice, with one
     `webhook-id`)."""
-    hook = session.get(Webhook, webhook_id, with_for_update=True)
+    # (Locked and read afresh: `record_and_read` has read the row in this transaction already.)
+    hook = session.get(Webhook, webhook_id, with_for_update=True, populate_existing=True)
     assert hook is not None
     ids = [a.delivery_id for a, _, _ in run]
     known = set(session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.id.in_(ids))).all())

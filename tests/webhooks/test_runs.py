@@ -139,16 +139,20 @@ def test_every_attempt_of_a_run_is_its_own_audit_entry_in_order_and_the_chain_ve
 ) -> None:
     actor = _actor(orgs)
     webhook_id, _ = endpoint(actor.org_id, receiver.url)
-    emit(actor.org_id, 5)
+    sent = emit(actor.org_id, 5)
     policy = EgressPolicy(allowed=frozenset({("127.0.0.1", receiver.port)}))
     deps = Deps(engine=app_engine(), notifier=RecordingNotifier(), egress=Egress(policy, TIMEOUT_SECONDS))
     ran = ActivityEnvironment().run(
-        WebhookActivities(deps).send_run, SendRun(actor, webhook_id, uuid.uuid4(), datetime.now(UTC))
+        WebhookActivities(deps).send_run, SendRun(actor, webhook_id, uuid.uuid4(), datetime.now(UTC), chunk=2)
     )
-    assert ran.delivered == 5
+    # Three chunks; the second and third were read by the transaction that recorded the one
+    # before: in order, each once, the position at the last.
+    assert ran.delivered == 5 and ran.failed is None
+    assert [r.webhook_id for r in receiver.requests()] == [str(e) for e in sent]
+    assert _at(actor.org_id, webhook_id) == _position(actor.org_id, sent[-1])
 
-    # The run's rows are written in one statement, and so are their audit events: still one
-    # entry per row, as the worker's actor, in the order the attempts were made.
+    # Each chunk's audit events go in as one statement (core/audit.py): still one entry per
+    # attempt's row, as the worker's actor, in the order the attempts were made.
     entries = chain(actor.org_id)
     created = [e for e in entries if e.entity_type == "webhook_deliveries" and e.action is AuditAction.CREATE]
     assert [e.entity_id for e in created] == [r.id for r in attempts(actor.org_id, webhook_id)]
