@@ -65,12 +65,15 @@ def next_batch(session: Session, webhook_id: uuid.UUID, limit: int) -> Batch:
 
 def _feed(session: Session, hook: Webhook, limit: int) -> list[Event]:
     at = Position(hook.position_tx, hook.position_seq)
-    page = read_after(session, at, limit=limit, types=_types(hook))
+    # One settled end for both reads below: measured twice, the second could have moved on
+    # past events of its types committed in between, and the jump would skip them.
+    settled = events.settled(session)
+    page = read_after(session, at, limit=limit, types=_types(hook), before=settled)
     if not page.events:
         # Nothing of its types up to the outbox's settled end: start the next look there, so an
         # endpoint of rare types does not rescan everything else since its last delivery.
         # (A plain UPDATE: bookkeeping like a session's last_seen_at, not an audited change.)
-        end = events.end(session)
+        end = events.end(session, before=settled)
         if end > at:
             session.execute(
                 update(Webhook)

@@ -10,6 +10,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
+import sqlalchemy
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.base import Deps
@@ -18,10 +19,11 @@ from core import audit
 from core.db import app_engine, tenant_session
 from core.egress import Egress, EgressPolicy
 from core.enums import AuditAction, UserRole, WebhookDeliveryStatus
-from core.events import Position
+from core.events import EventType, Position
 from core.notify import RecordingNotifier
 from core.process import Actor
 from services.events import get_event
+from services.webhooks import deliveries
 from tests.audit.helpers import chain
 from tests.factories import OrgFactory
 from tests.webhooks.conftest import TIMEOUT_SECONDS, WebhookWorker
@@ -161,3 +163,27 @@ def test_every_attempt_of_a_run_is_its_own_audit_entry_in_order_and_the_chain_ve
     with tenant_session(actor.org_id, actor_type="test") as s:
         report = audit.verify_org(s.connection(), actor.org_id)
     assert report.ok and report.entries == len(entries), report
+
+
+def test_an_event_committed_while_a_run_looks_is_not_skipped_by_the_jump_to_the_outbox_end(
+    database: str, receiver: Receiver, orgs: OrgFactory
+) -> None:
+    # A look that finds nothing of the endpoint's types moves its position to the outbox's
+    # settled end. An event of its types committed between that look and the reading of the
+    # end must stay after the new position: both reads use one settled end.
+    actor = _actor(orgs)
+    webhook_id, _ = endpoint(actor.org_id, receiver.url)
+    emit(actor.org_id, 2, EventType.RESIDENT_DISCHARGED)  # not its type: the jump has somewhere to go
+    late: list[uuid.UUID] = []
+    with tenant_session(actor.org_id, actor_type="test") as s:
+
+        def commit_one_first(_c: object, _cur: object, statement: str, *_: object) -> None:
+            if "ORDER BY domain_events.tx DESC" in statement and not late:
+                late.extend(emit(actor.org_id, 1))
+
+        sqlalchemy.event.listen(s.connection(), "before_cursor_execute", commit_one_first)
+        assert deliveries.prepare_run(s, webhook_id, datetime.now(UTC), 100) == []
+    assert late
+    with tenant_session(actor.org_id, actor_type="test") as s:
+        feed = deliveries.prepare_run(s, webhook_id, datetime.now(UTC), 100)
+    assert feed is not None and [n.event.event_id for n in feed] == late
