@@ -5,13 +5,20 @@ tenant transactions; the receiver is called between them, never inside one.
 the time limit) and records the attempt. A receiver's failure is an answer, not an error: the
 workflow decides when to try again. Only our own failures (the database) raise and are
 retried by Temporal, and the attempt's row id keeps such a retry to one row.
+
+`send_run` (the feed since the `webhooks-send-run` patch) sends the endpoint's next events in
+order over one kept-alive connection until one fails, the feed is empty or its time is up,
+and records each chunk's attempts and the new position in one transaction, which also reads
+the next chunk. Once it has caught up it keeps looking for new events every `POLL` for `quiet`
+seconds before it ends.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -19,11 +26,12 @@ from temporalio import activity
 
 from activities.base import Deps, TenantActivities
 from core.contracts.webhooks import Batch, EventRef
+from core.egress import Answer
 from core.events import Position
 from core.notify import Email
 from core.process import Actor
 from services.webhooks import deliveries, signing
-from services.webhooks.deliveries import Attempt
+from services.webhooks.deliveries import Attempt, Next, Prepared
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,31 @@ class Sent:
 
 
 @dataclass(frozen=True)
+class SendRun:
+    """Send the endpoint's next events until one fails, the feed is empty or `seconds` have
+    passed (no request starts after that): read `chunk` events at a time, record each chunk
+    in one transaction. `run_id` names the attempts' rows (with the activity's own attempt
+    number), so a retried run never writes a row twice."""
+
+    actor: Actor
+    webhook_id: uuid.UUID
+    run_id: uuid.UUID
+    at: datetime
+    chunk: int = 100
+    seconds: float = 2.0
+    quiet: float = 0.5
+
+
+@dataclass(frozen=True)
+class Ran:
+    active: bool
+    delivered: int = 0
+    # The event that failed (first attempt, recorded) and how: the workflow retries it.
+    failed: EventRef | None = None
+    sent: Sent | None = None
+
+
+@dataclass(frozen=True)
 class Disable:
     actor: Actor
     webhook_id: uuid.UUID
@@ -80,6 +113,9 @@ class ReplayPage:
     after: EventRef | None
     limit: int = 100
 
+
+# How often a run that has caught up looks for newly committed events.
+POLL = 0.02
 
 _WHY = {
     "gone": "its receiver answered 410 Gone, which asks for no more deliveries",
@@ -117,6 +153,69 @@ class WebhookActivities(TenantActivities):
         else:
             outcome = Outcome.FAILED
         return Sent(outcome, answer.status, failing_since)
+
+    @activity.defn(name="webhooks.send_run")
+    def send_run(self, inp: SendRun) -> Ran:
+        started = time.monotonic()
+        deadline = started + inp.seconds
+        retry = activity.info().attempt
+        delivered = 0
+        last_sent = started
+        # The next chunk, when the transaction that recorded the last one has read it already.
+        following: list[Next] | None = None
+        feed: list[Next] | None
+        with self.egress.connection() as conn:
+            while time.monotonic() < deadline:
+                if following is not None:
+                    feed, following = following, None
+                else:
+                    with self.session(inp.actor) as s:
+                        feed = deliveries.prepare_run(s, inp.webhook_id, inp.at, inp.chunk)
+                if feed is None:
+                    return Ran(False, delivered)
+                if not feed:
+                    # Caught up. An endpoint that is receiving events keeps its run (and its
+                    # connection) for new ones as they commit, until `quiet` seconds pass
+                    # without any: waiting here costs a short read each `POLL`, while ending
+                    # the run would leave them to the workflow's idle look (up to 1 s later).
+                    if not delivered or time.monotonic() >= min(deadline, last_sent + inp.quiet):
+                        break
+                    time.sleep(POLL)
+                    continue
+                last_sent = time.monotonic()
+                done: list[tuple[Attempt, Prepared, Answer]] = []
+                for item in feed:
+                    if done and time.monotonic() >= deadline:
+                        break
+                    event_id = str(item.event.event_id)
+                    headers = signing.headers(item.sent.secrets, event_id, self.clock(), item.sent.body)
+                    answer = conn.post(item.sent.url, item.sent.body, headers)
+                    # The workflow's time at the start, moved on by the time the run has taken:
+                    # the rows' order is the order they were sent in.
+                    at = inp.at + timedelta(seconds=time.monotonic() - started)
+                    # One row per POST: a retried run (its own attempt number) or an event that
+                    # failed and then went through gets another row; a delivered event never gets
+                    # two (deliveries.record_run: only past the position).
+                    row_id = uuid.uuid5(inp.run_id, f"{event_id}/{retry}/{'ok' if answer.ok else 'failed'}")
+                    done.append((Attempt(row_id, inp.webhook_id, item.event, 1, at), item.sent, answer))
+                    if not answer.ok:
+                        break
+                last = done[-1][2]
+                with self.session(inp.actor) as s:
+                    if last.ok:
+                        failing_since, following = deliveries.record_and_read(
+                            s, inp.webhook_id, done, inp.at, inp.chunk
+                        )
+                    else:
+                        failing_since = deliveries.record_run(s, inp.webhook_id, done)
+                activity.heartbeat(delivered)
+                delivered += sum(a.ok for _, _, a in done)
+                if following is None and last.ok:
+                    return Ran(False, delivered)
+                if not last.ok:
+                    outcome = Outcome.GONE if last.status == 410 else Outcome.FAILED
+                    return Ran(True, delivered, done[-1][0].event, Sent(outcome, last.status, failing_since))
+        return Ran(True, delivered)
 
     @activity.defn(name="webhooks.disable")
     def disable(self, inp: Disable) -> bool:

@@ -18,12 +18,13 @@ whole exchange, so a receiver that answers late counts as failed and frees its w
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import socket
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -176,43 +177,67 @@ class Egress:
         return cls(EgressPolicy.from_settings(settings), settings.webhook_timeout_seconds)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
+        """One POST on a connection of its own."""
+        with self.connection() as conn:
+            return conn.post(url, body, headers)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """POSTs to one endpoint's URL over one kept-alive connection (a run of deliveries):
+        no TCP or TLS handshake per event. Every request is still checked by the policy first,
+        and the pool is keyed by the address that check chose, so a connection is only ever
+        reused for an address that passed it just now; one endpoint's URL per connection, so
+        it never serves another host name."""
+        limit = httpx.Timeout(self.timeout_seconds, connect=min(5.0, self.timeout_seconds))
+        pool = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        with httpx.Client(
+            timeout=limit, limits=pool, follow_redirects=False, trust_env=False, verify=_tls()
+        ) as http:
+            yield Connection(self, http)
+
+
+@dataclass
+class Connection:
+    """One client of `Egress.connection()`: each `post` within the egress time limit."""
+
+    egress: Egress
+    http: httpx.Client
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
+        egress = self.egress
         started = time.monotonic()
 
         def answer(status: int | None, text: str, error: str | None = None) -> Answer:
             return Answer(status, text, int((time.monotonic() - started) * 1000), error)
 
-        deadline = started + self.timeout_seconds
-        limit = httpx.Timeout(self.timeout_seconds, connect=min(5.0, self.timeout_seconds))
+        deadline = started + egress.timeout_seconds
         try:
-            with httpx.Client(timeout=limit, follow_redirects=False, trust_env=False, verify=_tls()) as http:
-                for _hop in range(self.max_redirects + 1):
-                    target = self.policy.check(url)
-                    status, text, location = self._one(http, target, body, headers, deadline)
-                    if location is None or not 300 <= status < 400:
-                        return answer(status, text)
-                    url = urljoin(url, location)
-                return answer(status, text, "too many redirects")
+            for _hop in range(egress.max_redirects + 1):
+                target = egress.policy.check(url)
+                status, text, location = self._one(target, body, headers, deadline)
+                if location is None or not 300 <= status < 400:
+                    return answer(status, text)
+                url = urljoin(url, location)
+            return answer(status, text, "too many redirects")
         except Refused as exc:
             return answer(None, "", f"refused: {exc}")
-        except httpx.TimeoutException:
-            return answer(None, "", f"no answer within {self.timeout_seconds:g} s")
-        except _TooSlow:
-            return answer(None, "", f"no answer within {self.timeout_seconds:g} s")
+        except (httpx.TimeoutException, _TooSlow):
+            return answer(None, "", f"no answer within {egress.timeout_seconds:g} s")
         except httpx.HTTPError as exc:
             return answer(None, "", f"{type(exc).__name__}: could not reach the receiver")
 
     def _one(
-        self, http: httpx.Client, target: Target, body: bytes, headers: Mapping[str, str], deadline: float
+        self, target: Target, body: bytes, headers: Mapping[str, str], deadline: float
     ) -> tuple[int, str, str | None]:
         extensions = {"sni_hostname": target.host} if target.address and target.scheme == "https" else {}
-        request = http.build_request(
+        request = self.http.build_request(
             "POST",
             target.request_url(),
             content=body,
             headers={**headers, "Host": target.host_header()},
             extensions=extensions,
         )
-        response = http.send(request, stream=True)
+        response = self.http.send(request, stream=True)
         try:
             kept = bytearray()
             for chunk in response.iter_bytes():
@@ -226,6 +251,8 @@ class Egress:
             text = bytes(kept[:BODY_LIMIT]).decode("utf-8", "replace")
             return response.status_code, text, response.headers.get("location")
         finally:
+            # A body not read to its end (or a late answer) leaves the connection unusable:
+            # closing the response then drops it, and the next request opens a new one.
             response.close()
 
 
@@ -238,6 +265,6 @@ def _tls() -> ssl.SSLContext:
     """The trust store httpx would load (certifi's), loaded once per process: building it is
     what a new `httpx.Client` spends most of its time on (tens of ms a delivery on a busy
     machine: bench/webhooks measured 15 requests/s against 280 with it shared). A context is
-    safe to share between threads; each attempt still gets its own client and connection,
-    so a connection is never reused for another host name."""
+    safe to share between threads; each run of deliveries gets its own client and connection
+    (`Egress.connection`), so a connection is never reused for another endpoint."""
     return httpx.create_ssl_context(trust_env=False)

@@ -113,12 +113,20 @@ class EventPage:
     next: Position
 
 
+def settled(session: Session) -> int:
+    """The outbox's settled end now: every event with a smaller `tx` has committed (or never
+    will). Pass it to `read_after` and `end` when the two must agree: each statement of a
+    transaction takes its own snapshot, so two reads without it can see different ends."""
+    return int(session.execute(select(_SETTLED)).scalar_one())
+
+
 def read_after(
     session: Session,
     after: Position = START,
     *,
     limit: int = 100,
     types: Collection[EventType] | None = None,
+    before: int | None = None,
 ) -> EventPage:
     """The org's events after `after`, oldest first, as far as every earlier transaction has
     finished. The caller's scope applies (row-level security): a house manager reads the
@@ -130,7 +138,7 @@ def read_after(
         .where(
             DomainEvent.org_id == org_id,
             tuple_(DomainEvent.tx, DomainEvent.seq) > tuple_(after.tx, after.seq),
-            DomainEvent.tx < _SETTLED,
+            DomainEvent.tx < (_SETTLED if before is None else before),
         )
         .order_by(DomainEvent.tx, DomainEvent.seq)
         .limit(max(1, min(limit, PAGE_LIMIT)))
@@ -154,13 +162,14 @@ def _event(r: DomainEvent) -> Event:
     )
 
 
-def end(session: Session) -> Position:
-    """The position of the org's last settled event: a consumer that starts here gets every
-    event committed from now on and none before (a transaction still running has a later tx)."""
+def end(session: Session, before: int | None = None) -> Position:
+    """The position of the org's last settled event (below `before`, a `settled()` taken
+    earlier, when given): a consumer that starts here gets every event committed from now on
+    and none before (a transaction still running has a later tx)."""
     org_id: uuid.UUID = session.info["actor"]["org_id"]
     row = session.execute(
         select(DomainEvent.tx, DomainEvent.seq)
-        .where(DomainEvent.org_id == org_id, DomainEvent.tx < _SETTLED)
+        .where(DomainEvent.org_id == org_id, DomainEvent.tx < (_SETTLED if before is None else before))
         .order_by(DomainEvent.tx.desc(), DomainEvent.seq.desc())
         .limit(1)
     ).first()

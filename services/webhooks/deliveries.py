@@ -60,13 +60,20 @@ def next_batch(session: Session, webhook_id: uuid.UUID, limit: int) -> Batch:
     hook = _live(session, webhook_id)
     if hook is None:
         return Batch(False, [])
+    return Batch(True, [_ref(e) for e in _feed(session, hook, limit)])
+
+
+def _feed(session: Session, hook: Webhook, limit: int) -> list[Event]:
     at = Position(hook.position_tx, hook.position_seq)
-    page = read_after(session, at, limit=limit, types=_types(hook))
+    # One settled end for both reads below: measured twice, the second could have moved on
+    # past events of its types committed in between, and the jump would skip them.
+    settled = events.settled(session)
+    page = read_after(session, at, limit=limit, types=_types(hook), before=settled)
     if not page.events:
         # Nothing of its types up to the outbox's settled end: start the next look there, so an
         # endpoint of rare types does not rescan everything else since its last delivery.
         # (A plain UPDATE: bookkeeping like a session's last_seen_at, not an audited change.)
-        end = events.end(session)
+        end = events.end(session, before=settled)
         if end > at:
             session.execute(
                 update(Webhook)
@@ -76,7 +83,7 @@ def next_batch(session: Session, webhook_id: uuid.UUID, limit: int) -> Batch:
                 )
                 .values(position_tx=end.tx, position_seq=end.seq)
             )
-    return Batch(True, [_ref(e) for e in page.events])
+    return page.events
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,57 @@ def prepare(session: Session, webhook_id: uuid.UUID, event_id: uuid.UUID, at: da
 
 
 @dataclass(frozen=True)
+class Next:
+    """The next events of the endpoint's feed (a run), each ready to go out."""
+
+    event: EventRef
+    sent: Prepared
+
+
+def prepare_run(session: Session, webhook_id: uuid.UUID, at: datetime, limit: int) -> list[Next] | None:
+    """Up to `limit` next events after the endpoint's position, in order, with what to send
+    for each; None when the endpoint was disabled or deleted (as `next_batch`)."""
+    hook = _live(session, webhook_id)
+    if hook is None:
+        return None
+    return _prepared(hook, at, _feed(session, hook, limit))
+
+
+def _prepared(hook: Webhook, at: datetime, feed: list[Event]) -> list[Next]:
+    secrets = endpoints.signing_secrets(hook, at)
+    return [
+        Next(_ref(e), Prepared(hook.url, e.type.value, payloads.envelope(e), payloads.body(e), secrets))
+        for e in feed
+    ]
+
+
+def record_and_read(
+    session: Session,
+    webhook_id: uuid.UUID,
+    run: list[tuple[Attempt, Prepared, Answer]],
+    at: datetime,
+    limit: int,
+) -> tuple[datetime | None, list[Next] | None]:
+    """A chunk of a run recorded (`record_run`) and the next chunk read (`prepare_run`), in one
+    transaction instead of two: half the transactions of a run. The read comes first, while
+    the transaction has written nothing (services/events.py: its own write would hold the
+    outbox's settled end back), from just after the chunk's last delivered event. Returns
+    since when the endpoint has been failing and the next chunk (None: the endpoint was
+    disabled meanwhile; the chunk is recorded all the same)."""
+    hook = _live(session, webhook_id)
+    following: list[Next] | None = None
+    if hook is not None:
+        after = max(
+            (Position(a.event.tx, a.event.seq) for a, _, answer in run if answer.ok),
+            default=Position(hook.position_tx, hook.position_seq),
+        )
+        after = max(after, Position(hook.position_tx, hook.position_seq))
+        page = read_after(session, after, limit=limit, types=_types(hook))
+        following = _prepared(hook, at, page.events)
+    return record_run(session, webhook_id, run), following
+
+
+@dataclass(frozen=True)
 class Attempt:
     delivery_id: uuid.UUID
     webhook_id: uuid.UUID
@@ -122,6 +180,36 @@ def record(session: Session, attempt: Attempt, sent: Prepared, answer: Answer) -
     hook = session.get(Webhook, attempt.webhook_id, with_for_update=True)
     assert hook is not None
     new = session.get(WebhookDelivery, attempt.delivery_id) is None
+    return _record(session, hook, attempt, sent, answer, new)
+
+
+def record_run(
+    session: Session, webhook_id: uuid.UUID, run: list[tuple[Attempt, Prepared, Answer]]
+) -> datetime | None:
+    """A run's attempts in one transaction, in order (every one delivered but perhaps the
+    last), as `record` would one by one; the position ends after the last delivered event.
+
+    An event the position has already passed gets no row: another attempt (a retried run whose
+    first try died after its POSTs but whose record did commit, or one still running past its
+    time limit) recorded its delivery first. So an event is recorded delivered once, by
+    whichever run moved the position past it (the receiver may have got it twice, with one
+    `webhook-id`)."""
+    # (Locked and read afresh: `record_and_read` has read the row in this transaction already.)
+    hook = session.get(Webhook, webhook_id, with_for_update=True, populate_existing=True)
+    assert hook is not None
+    ids = [a.delivery_id for a, _, _ in run]
+    known = set(session.scalars(select(WebhookDelivery.id).where(WebhookDelivery.id.in_(ids))).all())
+    failing_since = hook.failing_since
+    for attempt, sent, answer in run:
+        if (attempt.event.tx, attempt.event.seq) <= (hook.position_tx, hook.position_seq):
+            continue
+        failing_since = _record(session, hook, attempt, sent, answer, attempt.delivery_id not in known)
+    return failing_since
+
+
+def _record(
+    session: Session, hook: Webhook, attempt: Attempt, sent: Prepared, answer: Answer, new: bool
+) -> datetime | None:
     if new:
         session.add(
             WebhookDelivery(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,9 +48,12 @@ class Receiver:
     status: int = 204
     delay: float = 0.0
     location: str | None = None
+    # Statuses for the next requests, one each, before `status` again (`answer_next`).
+    plan: list[int] = field(default_factory=list)
     _requests: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
+    _connections: set[socket.socket] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -59,6 +63,19 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as real receivers do: a run of deliveries reuses one connection.
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with receiver._lock:
+                    receiver._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with receiver._lock:
+                    receiver._connections.discard(self.connection)
+                super().finish()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
@@ -68,8 +85,11 @@ class Receiver:
                         )
                     )
                     status, delay, location = receiver.status, receiver.delay, receiver.location
+                    if receiver.plan:
+                        status = receiver.plan.pop(0)
                 time.sleep(delay)
-                answer = b'{"ok": true}' if status < 300 else b"not now"
+                # (204 and 304 have no body: one would corrupt a kept-alive connection.)
+                answer = b"" if status in (204, 304) else b'{"ok": true}' if status < 300 else b"not now"
                 # A sender that gave up on a slow answer has closed the connection.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.send_response(status)
@@ -94,6 +114,12 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        # Kept-alive connections too: a receiver that is down answers nothing.
+        with self._lock:
+            open_ = list(self._connections)
+        for conn in open_:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def arrivals(self) -> dict[str, float]:
         """When each `webhook-id` first arrived."""
@@ -109,6 +135,11 @@ class Receiver:
     def answer(self, status: int = 204, delay: float = 0.0, location: str | None = None) -> None:
         with self._lock:
             self.status, self.delay, self.location = status, delay, location
+
+    def answer_next(self, *statuses: int) -> None:
+        """Answer the next requests with these statuses, then as before."""
+        with self._lock:
+            self.plan = list(statuses)
 
 
 @pytest.fixture
