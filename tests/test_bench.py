@@ -67,7 +67,19 @@ def test_the_invoicing_bench_at_a_tiny_scale_compares_two_sides_that_wrote_the_s
 def test_the_webhooks_bench_at_a_tiny_scale_delivers_every_event_to_both_receivers() -> None:
     env = _own_stack_env()  # and its own receivers; no timing asserted
     run = subprocess.run(
-        [sys.executable, "-m", "bench.webhooks", "--events", "20", "--rate", "50", "--timeout", "120"],
+        [
+            sys.executable,
+            "-m",
+            "bench.webhooks",
+            "--events",
+            "20",
+            "--rate",
+            "50",
+            "--writers",
+            "1",
+            "--timeout",
+            "120",
+        ],
         capture_output=True,
         text=True,
         timeout=400,

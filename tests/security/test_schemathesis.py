@@ -36,7 +36,8 @@ MODES = {
 }
 # Signing out would end the run's own session; it is covered by tests/security/test_sign_in.py.
 SKIP = {("POST", "/v1/auth/logout")}
-EXAMPLES = 20
+# Per operation and mode: about 300 operations, so some 3,000 requests a mode.
+EXAMPLES = 10
 
 
 # Stripe is configured for every test; without its stand-in running, the reconciliation runs the
