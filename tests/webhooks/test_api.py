@@ -34,6 +34,9 @@ _wait = wait_for
         ("https://localhost/hook", "loopback"),
         ("https://does-not-resolve.invalid/hook", "does not resolve"),
     ],
+    # Ids without the port, which is free-chosen per process: parallel workers must collect the
+    # same tests.
+    ids=["http", "link-local", "loopback-http", "loopback-https", "localhost", "unresolvable"],
 )
 def test_registration_refuses_what_it_may_not_call_and_writes_nothing(
     stack: str, orgs: OrgFactory, url: str, why: str
