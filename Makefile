@@ -30,5 +30,7 @@ browser:
 		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 		echo "chromium not installed: browser tests will be skipped")
 
+# Two processes, each with its own PostgreSQL and Temporal, take whole test files (their
+# module-scoped stacks and orgs stay in one process).
 test: lint browser
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
+from temporalio.client import Client
+from temporalio.converter import WorkflowSerializationContext
 from temporalio.service import RPCError, RPCStatusCode
 from tqdm import tqdm
 
@@ -67,12 +69,16 @@ def _describe(r: ChainReport) -> str:
 
 
 async def fetch_anchors(org_id: uuid.UUID | None = None) -> dict[uuid.UUID, Checkpoint]:
-    """The latest signed checkpoint of each org's chain (of one org with `org_id`), from Temporal."""
+    """The latest signed checkpoint of each org's chain (of one org with `org_id`), from Temporal.
+
+    Read from each anchor workflow's history, not asked of it with its `latest` query: a query
+    needs a worker to answer, and verification must work while no worker runs (or while the
+    one that ran the workflow last is gone and its sticky queue has not timed out yet)."""
     from temporalio.client import WorkflowExecutionStatus
 
     from core.process import org_of
     from core.temporal import connect
-    from workflows.audit import AuditAnchorWorkflow, anchor_workflow_id
+    from workflows.audit import anchor_workflow_id
 
     client = await connect()
     if org_id is not None:
@@ -87,7 +93,7 @@ async def fetch_anchors(org_id: uuid.UUID | None = None) -> dict[uuid.UUID, Chec
     for wf_id in ids:
         org = org_of(wf_id)
         try:
-            cp = await client.get_workflow_handle(wf_id).query(AuditAnchorWorkflow.latest)
+            cp = await latest_in_history(client, wf_id)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 continue  # no anchor for this org yet
@@ -95,6 +101,37 @@ async def fetch_anchors(org_id: uuid.UUID | None = None) -> dict[uuid.UUID, Chec
         if org is not None and cp is not None:
             anchors[org] = cp
     return anchors
+
+
+async def latest_in_history(client: Client, wf_id: str) -> Checkpoint | None:
+    """The furthest checkpoint in the anchor workflow's current run: the one it started with
+    (carried over when it continued as new) or a later `audit_checkpoint` result, as the
+    workflow itself keeps it."""
+    from workflows.audit import AnchorInput
+
+    history = await client.get_workflow_handle(wf_id).fetch_history()
+    converter = client.data_converter.with_context(
+        WorkflowSerializationContext(namespace=client.namespace, workflow_id=wf_id)
+    )
+    checkpoints: set[int] = set()
+    latest: Checkpoint | None = None
+    for e in history.events:
+        cp: Checkpoint | None = None
+        if e.HasField("workflow_execution_started_event_attributes"):
+            [inp] = await converter.decode(
+                e.workflow_execution_started_event_attributes.input.payloads, [AnchorInput]
+            )
+            cp = inp.latest
+        elif e.HasField("activity_task_scheduled_event_attributes"):
+            if e.activity_task_scheduled_event_attributes.activity_type.name == "audit_checkpoint":
+                checkpoints.add(e.event_id)
+        elif e.HasField("activity_task_completed_event_attributes"):
+            done = e.activity_task_completed_event_attributes
+            if done.scheduled_event_id in checkpoints and done.result.payloads:
+                [cp] = await converter.decode(done.result.payloads, [Checkpoint])
+        if cp is not None and (latest is None or cp.seq >= latest.seq):
+            latest = cp
+    return latest
 
 
 def verify_chains(

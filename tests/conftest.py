@@ -1,4 +1,5 @@
-"""Fixtures: one embedded PostgreSQL and one Temporal dev server per test run.
+"""Fixtures: one embedded PostgreSQL and one Temporal dev server per test process (`make test`
+runs two with pytest-xdist, each taking whole files).
 
 Tests isolate from each other by org: every test makes its own organisation(s) with fresh
 ids, and row-level security keeps them apart exactly as it keeps customers apart.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,6 +19,11 @@ _STATE = Path(tempfile.mkdtemp(prefix="recoveryos-test-"))
 # A cluster given by the developer (superuser URL). Tests create and use their own
 # databases in it (recoveryos_test, ...) and never touch the database the URL names.
 _GIVEN_CLUSTER = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The embedded cluster and the dev servers' files (a few hundred MB) go with the run."""
+    shutil.rmtree(_STATE, ignore_errors=True)
 
 
 def _k() -> str:
@@ -101,6 +108,9 @@ def pg_cluster() -> Iterator[str]:
 
 
 def create_database(cluster_url: str, name: str) -> str:
+    # Under pytest-xdist each worker process has its own stack; in a cluster they share (the
+    # developer's), each gets its own databases.
+    name += os.environ.get("PYTEST_XDIST_WORKER", "")
     url = make_url(cluster_url).set(drivername="postgresql+psycopg")
     eng = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with eng.connect() as c:

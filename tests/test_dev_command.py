@@ -251,7 +251,7 @@ def test_seed_on_a_database_never_migrated_says_so_in_one_line(database: str) ->
         "the database is not migrated: run `recoveryos migrate` (`recoveryos dev` migrates on start)"
     ]
     assert "Traceback" not in got.stderr
-    assert make_url(url).database == "recoveryos_never_migrated"
+    assert (make_url(url).database or "").startswith("recoveryos_never_migrated")
 
 
 def _all_parsers(parser: argparse.ArgumentParser, name: str = "recoveryos") -> Iterator[tuple[str, Any]]:

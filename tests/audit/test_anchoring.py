@@ -11,6 +11,7 @@ import pytest
 import registry
 from core import audit_sealer
 from core.enums import UserRole
+from core.process import Actor
 from seed import seed_org
 from tests.audit.helpers import (
     alerts,
@@ -173,3 +174,36 @@ def test_an_anchor_restarted_by_the_sweep_carries_the_stopped_ones_checkpoint(or
     code, out = verify(org.org_id)
     assert code == 1, out
     assert f"truncated after entry {first.seq - 2}: entries {first.seq - 1}..{first.seq} are missing" in out
+
+
+def test_verify_reads_the_anchor_from_history_while_no_worker_could_answer_for_it(
+    orgs: OrgFactory,
+) -> None:
+    """The anchor's run carries a checkpoint no worker has touched (it waits on a task queue
+    nobody polls), yet `audit verify` finds it: the anchor is read from history, not queried."""
+    import asyncio
+
+    from core.temporal import connect
+    from workflows.audit import AnchorInput, AuditAnchorWorkflow, anchor_workflow_id
+
+    org = orgs.create((UserRole.ORG_OWNER,))
+    write_events(org.org_id, 3)
+    first = anchor_now(org.org_id)
+    assert first is not None
+
+    async def orphan() -> None:
+        client = await connect()
+        wf_id = anchor_workflow_id(org.org_id)
+        await client.get_workflow_handle(wf_id).terminate("moved to a queue nobody polls")
+        await client.start_workflow(
+            AuditAnchorWorkflow.run,
+            AnchorInput(Actor.system(org.org_id), first),
+            id=wf_id,
+            task_queue=f"nobody-polls-{uuid.uuid4().hex[:8]}",
+        )
+
+    asyncio.run(orphan())
+    assert latest_anchor(org.org_id, timeout=5) == first
+    code, out = verify(org.org_id)
+    assert code == 0, out
+    assert f"anchored at seq {first.seq}" in out

@@ -24,6 +24,7 @@ from models.orgs import Bed
 from services.operations import curfew
 from tests.admission.places import approved_lead
 from tests.factories import OrgFactory
+from tests.harness import result_in_temporal_time
 from tests.operations.conftest import SafetyWorker
 from tests.operations.places import emergency_contact, pa_house
 from workflows.admission import ADMISSION
@@ -77,7 +78,7 @@ async def test_a_missed_curfew_reaches_the_emergency_contact_and_the_discharge_p
         id=OPERATIONS.id(org.org_id, f"curfew-{night}"),
         task_queue=safety_worker.queue,
     )
-    result = await night_wf.result()  # time skips to the night's close
+    result = await result_in_temporal_time(time_skipping, night_wf)  # time skips to the night's close
     assert [m.resident_id for m in result.missed] == [resident]
     missing = result.missed[0]
     with tenant_session(org.org_id, actor_type="test") as s:
@@ -87,7 +88,7 @@ async def test_a_missed_curfew_reaches_the_emergency_contact_and_the_discharge_p
         assert incident is not None and incident.incident_type is IncidentType.CURFEW_VIOLATION
 
     # The journey discharges them as having left without notice (its 24 hours from curfew).
-    done = await journey.result()
+    done = await result_in_temporal_time(time_skipping, journey)
     assert done.discharge_kind is DischargeKind.LEFT_WITHOUT_NOTICE
     with tenant_session(org.org_id, actor_type="test") as s:
         bed = s.get(Bed, place.beds["C-1"])
