@@ -3,6 +3,7 @@ envelope (rows paged, totals and ties over the whole report) that CSV and PDF mi
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -68,6 +69,11 @@ def report_responses() -> dict[int | str, dict[str, Any]]:
         200: {"content": {"text/csv": {}, "application/pdf": {}}},
         **problem_responses(403, 404, 422),
     }
+
+
+# Every report route's documented answers, and its "one house only" filter.
+ERRORS = report_responses()
+HouseQ = Annotated[uuid.UUID | None, Query(description="one house only")]
 
 
 def today() -> Any:

@@ -4,7 +4,6 @@ narrows a report to one house; a house the caller cannot see is a 404 naming it.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,23 +11,22 @@ from fastapi import APIRouter, Query, Response
 from api.deps import TenantDep
 from api.pages import Limit, Offset
 from api.routes.reports.common import (
+    ERRORS,
     AsOf,
     Format,
     FormatQ,
     From,
+    HouseQ,
     ReportOut,
     ReportReader,
     To,
     answer,
-    report_responses,
     today,
 )
 from services.reports import financial
 from services.reports.financial import AgingBy
 
 router = APIRouter(tags=["reports"])
-ERRORS = report_responses()
-HouseQ = Annotated[uuid.UUID | None, Query(description="one house only")]
 
 
 @router.get("/v1/reports/rent-roll", response_model=ReportOut, responses=ERRORS, summary="Rent roll")

@@ -3,7 +3,6 @@ and discharges, waitlist time to bed, referral sources; JSON (paged), CSV or PDF
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -11,21 +10,20 @@ from fastapi import APIRouter, Query, Response
 from api.deps import TenantDep
 from api.pages import Limit, Offset
 from api.routes.reports.common import (
+    ERRORS,
     Format,
     FormatQ,
     From,
+    HouseQ,
     ReportOut,
     ReportReader,
     To,
     answer,
-    report_responses,
 )
 from services.reports import occupancy
 from services.reports.occupancy import Interval
 
 router = APIRouter(tags=["reports"])
-ERRORS = report_responses()
-HouseQ = Annotated[uuid.UUID | None, Query(description="one house only")]
 
 
 @router.get(
