@@ -19,6 +19,7 @@ from core.enums import IncidentSeverity, IncidentType, UserRole
 from core.process import Actor, Wait
 from models.operations import Incident, Task
 from tests.factories import OrgFactory
+from tests.harness import result_in_temporal_time
 from tests.operations.conftest import SafetyWorker
 from tests.operations.places import pa_house
 from workflows.operations.incidents import (
@@ -95,7 +96,7 @@ async def test_the_pennsylvania_clock_escalates_before_and_at_the_due_time_until
 
     st = await handle.execute_update(IncidentWorkflow.report_made, Wait(actor))
     assert st.reported
-    await handle.result()
+    await result_in_temporal_time(time_skipping, handle)
     with tenant_session(org.org_id, actor_type="test") as s:
         i = s.get(Incident, incident_id)
         assert i is not None and i.state_reported_at is not None
@@ -130,5 +131,5 @@ async def test_a_report_made_in_time_stops_the_clock_and_a_texas_house_runs_none
         assert (st.due_at is not None) is expect_clock
         if expect_clock:
             await handle.execute_update(IncidentWorkflow.report_made, Wait(actor))
-        st = await handle.result()
+        st = await result_in_temporal_time(time_skipping, handle)
         assert st.escalations == []

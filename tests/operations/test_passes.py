@@ -18,6 +18,7 @@ from core.enums import IncidentType, MessageChannel, PassStatus, PassType, UserR
 from core.process import Actor, Wait
 from models.operations import Incident, Pass, Task
 from tests.factories import OrgFactory
+from tests.harness import result_in_temporal_time
 from tests.operations.conftest import SafetyWorker
 from tests.operations.places import emergency_contact, living_resident, pa_house
 from workflows.operations.passes import Decision, PassInput, PassState, PassWorkflow, pass_workflow_id
@@ -77,7 +78,7 @@ async def test_a_pass_that_comes_back_late_escalates_and_is_closed_by_the_late_r
     # message to the emergency contact (the house waits ten hours).
     st = await handle.execute_update(PassWorkflow.check_back, Wait(staff))
     assert st.status is PassStatus.VIOLATED and st.returned_late
-    await handle.result()
+    await result_in_temporal_time(time_skipping, handle)
     with tenant_session(org.org_id, actor_type="test") as s:
         p = s.get(Pass, pass_id)
         assert p is not None and p.actual_returned_at is not None and p.actual_returned_at > p.returns_at
