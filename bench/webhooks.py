@@ -2,9 +2,10 @@
 
 Starts an embedded stack like `recoveryos dev` (embedded PostgreSQL, a Temporal dev server,
 `recoveryos worker` as its own process), one org with two webhook endpoints for
-`lead.created.v1`, each with its own receiver on this machine (the tests' threaded
-`http.server`, tests/webhooks/receiver.py: it notes when each request arrived; every signature
-is checked with the `standardwebhooks` library afterwards), and their
+`lead.created.v1`, each with its own receiver on this machine (bench/receiver.py: an asyncio
+receiver in a process of its own, as light as it can be, since a real one runs on another
+machine; it notes when each request arrived; every signature is checked with the
+`standardwebhooks` library afterwards), and their
 `WebhookEndpoint` workflows. Then:
 
   1. healthy: `--events` leads created through `services.intake.record_lead` (the code the API
@@ -45,8 +46,8 @@ from pathlib import Path
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from bench.checks import same_work
+from bench.receiver import LeanReceiver as Receiver
 from bench.stack import BIN, start_postgres, start_temporal, stop
-from tests.webhooks.receiver import Receiver
 
 TASK_QUEUE = "bench-webhooks"
 TARGET_RATE, TARGET_P99_S = 300.0, 2.0
@@ -335,8 +336,8 @@ def main() -> None:
             )
 
     seq, kept, par = _ceiling(a, secrets[0], max(200, args.events // 5))
-    a.stop()
-    b.stop()
+    a.close()
+    b.close()
     print(
         f"receiver ceiling (fed directly): {seq:,.0f} requests/s one at a time, {par:,.0f}/s from 8 threads, "
         f"{kept:,.0f}/s one at a time on one kept-alive connection"
