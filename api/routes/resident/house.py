@@ -27,7 +27,7 @@ from api.routes.operations.passes import PassIn, start_pass
 from api.routes.resident import house_html, render
 from api.routes.resident.house_html import Form as Sent
 from api.routes.resident.pages import MaybeMe, home_page
-from api.routes.resident.session import Me
+from api.routes.resident.session import forged, to_sign_in
 from core.contracts.safety import PassRequest
 from core.enums import CheckInStatus, MeetingKind, PassType
 from core.errors import Conflict, DomainError, NotFound
@@ -57,16 +57,6 @@ class Bad(Exception):
 
 def _done(anchor: str) -> Response:
     return RedirectResponse(f"/me#{anchor}", status_code=303, headers={"Cache-Control": "no-store"})
-
-
-def _gate(request: Request, me: Me, csrf: str) -> Response | None:
-    if render.foreign_origin(request) or not render.csrf_ok(me.p.session_id, csrf):
-        return render.refused(me.csrf, me.house)
-    return None
-
-
-def _sign_in() -> Response:
-    return RedirectResponse("/me/sign-in", status_code=303, headers={"Cache-Control": "no-store"})
 
 
 def _living(s: Session, resident_id: uuid.UUID) -> bool:
@@ -160,8 +150,8 @@ async def ask_for_pass(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     if me is None:
-        return _sign_in()
-    if (refused := _gate(request, me, csrf)) is not None:
+        return to_sign_in()
+    if (refused := forged(request, me, csrf)) is not None:
         return refused
     f = PassForm(pass_type, leave_day, leave_time, back_day, back_time, destination, reason, key)
     if not await me.db.run(_living, me.resident_id):
@@ -201,7 +191,7 @@ async def ask_for_pass(
 async def pass_page(me: MaybeMe, pass_id: uuid.UUID) -> Response:
     """One of the resident's passes; anyone else's is the database's "no row": 404."""
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     try:
         p = await me.db.run(lambda s: house.pass_row(passes.get_pass(s, pass_id)))
     except NotFound:
@@ -241,8 +231,8 @@ async def report_meeting(
     """The resident's self-report through the staff's own self-report service, in the
     resident's scope; it counts once staff confirm it."""
     if me is None:
-        return _sign_in()
-    if (refused := _gate(request, me, csrf)) is not None:
+        return to_sign_in()
+    if (refused := forged(request, me, csrf)) is not None:
         return refused
     values = {"kind": kind, "day": day, "name": name}
     if not await me.db.run(_living, me.resident_id):
@@ -275,8 +265,8 @@ async def check_in(
 ) -> Response:
     """Today's daily check-in (one a day), with an optional note for staff (stored encrypted)."""
     if me is None:
-        return _sign_in()
-    if (refused := _gate(request, me, csrf)) is not None:
+        return to_sign_in()
+    if (refused := forged(request, me, csrf)) is not None:
         return refused
     values = {"note": note}
     if len(note.strip()) > NOTE_MAX:
@@ -309,8 +299,8 @@ async def home_tonight(request: Request, me: MaybeMe, csrf: Annotated[str, Form(
     because the house's curfew rules are not in a resident's scope (services/resident/house.py);
     the resident is the session's own."""
     if me is None:
-        return _sign_in()
-    if (refused := _gate(request, me, csrf)) is not None:
+        return to_sign_in()
+    if (refused := forged(request, me, csrf)) is not None:
         return refused
     if not await me.db.run(_living, me.resident_id):
         return await home_page(me, Sent("curfew", "", "Check-in is not available to you now.", {}), 409)

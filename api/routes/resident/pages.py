@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.routes.messaging import notify_recipients
 from api.routes.resident import house_html, render
-from api.routes.resident.session import Me, current_resident
+from api.routes.resident.session import Me, current_resident, forged, to_sign_in
 from core.errors import DomainError, NotFound
 from models.users import User
 from services import messaging
@@ -36,10 +36,6 @@ from services.resident.statements import money
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[2] / "static"
 MaybeMe = Annotated[Me | None, Depends(current_resident)]
-
-
-def _sign_in() -> Response:
-    return RedirectResponse("/me/sign-in", status_code=303, headers={"Cache-Control": "no-store"})
 
 
 def _day(at: datetime) -> str:
@@ -148,7 +144,7 @@ def _is_uuid(value: str | None) -> bool:
 @router.get("/me", response_class=HTMLResponse)
 async def home(me: MaybeMe) -> Response:
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     return await home_page(me)
 
 
@@ -158,7 +154,7 @@ async def home(me: MaybeMe) -> Response:
 @router.get("/me/statements", response_class=HTMLResponse)
 async def statement_list(me: MaybeMe) -> Response:
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     found = await me.db.run(statements.months, me.resident_id)
     items = "".join(
         f'<li><a href="/me/statements/{me.resident_id}/{m.key}">'
@@ -185,7 +181,7 @@ def _statement(
 @router.get("/me/statements/{resident_id}/{month}.pdf")
 async def statement_pdf(me: MaybeMe, resident_id: uuid.UUID, month: str) -> Response:
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     try:
         m, st, name = await me.db.run(_statement, resident_id, month)
     except NotFound:
@@ -201,7 +197,7 @@ async def statement_pdf(me: MaybeMe, resident_id: uuid.UUID, month: str) -> Resp
 @router.get("/me/statements/{resident_id}/{month}", response_class=HTMLResponse)
 async def statement_page(me: MaybeMe, resident_id: uuid.UUID, month: str) -> Response:
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     try:
         m, st, _ = await me.db.run(_statement, resident_id, month)
     except NotFound:
@@ -293,7 +289,7 @@ def _thread_page(
 @router.get("/me/messages/{conversation_id}", response_class=HTMLResponse)
 async def conversation(me: MaybeMe, conversation_id: uuid.UUID) -> Response:
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     try:
         subject, msgs = await me.db.run(_thread, conversation_id, me.user_id)
     except NotFound:
@@ -310,9 +306,9 @@ async def answer(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     if me is None:
-        return _sign_in()
-    if render.foreign_origin(request) or not render.csrf_ok(me.p.session_id, csrf):
-        return render.refused(me.csrf, me.house)
+        return to_sign_in()
+    if (refused := forged(request, me, csrf)) is not None:
+        return refused
     try:
         got = await me.db.run(messaging.post, conversation_id, me.user_id, body)
     except NotFound:
@@ -341,7 +337,7 @@ def _read_announcement(
 async def announcement(me: MaybeMe, announcement_id: uuid.UUID) -> Response:
     """Reading the announcement records the resident's receipt (staff see it)."""
     if me is None:
-        return _sign_in()
+        return to_sign_in()
     try:
         title, text, at = await me.db.run(_read_announcement, announcement_id, me.user_id)
     except NotFound:

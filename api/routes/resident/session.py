@@ -9,7 +9,8 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from api.auth import SESSION_COOKIE, Principal, resolve
@@ -79,3 +80,16 @@ async def current_resident(request: Request) -> Me | None:
         return None
     house = await asyncio.to_thread(_house_name, p, p.resident_id)
     return Me(p, p.resident_id, p.user_id, render.csrf_token(p.session_id), house)
+
+
+def to_sign_in() -> Response:
+    """Where a page sends someone not signed in (or whose session ended)."""
+    return RedirectResponse("/me/sign-in", status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def forged(request: Request, me: Me, csrf: str) -> Response | None:
+    """The refusal of a form sent from another origin or without the session's CSRF token;
+    None for a form the resident's own page sent."""
+    if render.foreign_origin(request) or not render.csrf_ok(me.p.session_id, csrf):
+        return render.refused(me.csrf, me.house)
+    return None
