@@ -35,6 +35,12 @@ def receiver() -> Iterator[Receiver]:
         r.stop()
 
 
+def receiver_deps(receiver: Receiver, notifier: RecordingNotifier) -> Deps:
+    """The worker's dependencies, its egress allowed to call this receiver only."""
+    policy = EgressPolicy(allowed=frozenset({("127.0.0.1", receiver.port)}))
+    return Deps(engine=app_engine(), notifier=notifier, egress=Egress(policy, TIMEOUT_SECONDS))
+
+
 @pytest.fixture
 async def webhook_worker(
     time_skipping: WorkflowEnvironment, database: str, receiver: Receiver
@@ -42,8 +48,7 @@ async def webhook_worker(
     from worker import build_worker
 
     notifier = RecordingNotifier()
-    policy = EgressPolicy(allowed=frozenset({("127.0.0.1", receiver.port)}))
-    deps = Deps(engine=app_engine(), notifier=notifier, egress=Egress(policy, TIMEOUT_SECONDS))
+    deps = receiver_deps(receiver, notifier)
     queue = f"test-{uuid.uuid4().hex[:10]}"
     worker = build_worker(time_skipping.client, task_queue=queue, executor=ThreadPoolExecutor(4), deps=deps)
     async with worker:

@@ -13,11 +13,9 @@ from datetime import UTC, datetime
 import sqlalchemy
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.base import Deps
 from activities.webhooks import Outcome, SendRun, WebhookActivities
 from core import audit
-from core.db import app_engine, tenant_session
-from core.egress import Egress, EgressPolicy
+from core.db import tenant_session
 from core.enums import AuditAction, UserRole, WebhookDeliveryStatus
 from core.events import EventType, Position
 from core.notify import RecordingNotifier
@@ -26,7 +24,7 @@ from services.events import get_event
 from services.webhooks import deliveries
 from tests.audit.helpers import chain
 from tests.factories import OrgFactory
-from tests.webhooks.conftest import TIMEOUT_SECONDS, WebhookWorker
+from tests.webhooks.conftest import WebhookWorker, receiver_deps
 from tests.webhooks.flows import attempts, emit, endpoint, hook, start
 from tests.webhooks.receiver import Receiver
 from workflows.webhooks import WebhookEndpointWorkflow
@@ -51,15 +49,18 @@ def _at(org_id: uuid.UUID, webhook_id: uuid.UUID) -> Position:
     return Position(row.position_tx, row.position_seq)
 
 
+def _activities(receiver: Receiver) -> WebhookActivities:
+    """The worker's webhook activities, allowed to call this receiver only."""
+    return WebhookActivities(receiver_deps(receiver, RecordingNotifier()))
+
+
 def test_a_failure_mid_run_leaves_the_position_after_the_last_delivered_event(
     database: str, receiver: Receiver, orgs: OrgFactory
 ) -> None:
     actor = _actor(orgs)
     webhook_id, _ = endpoint(actor.org_id, receiver.url)
     sent = emit(actor.org_id, 6)
-    policy = EgressPolicy(allowed=frozenset({("127.0.0.1", receiver.port)}))
-    deps = Deps(engine=app_engine(), notifier=RecordingNotifier(), egress=Egress(policy, TIMEOUT_SECONDS))
-    acts = WebhookActivities(deps)
+    acts = _activities(receiver)
     env = ActivityEnvironment()
     receiver.answer_next(204, 204, 503)
 
@@ -142,10 +143,8 @@ def test_every_attempt_of_a_run_is_its_own_audit_entry_in_order_and_the_chain_ve
     actor = _actor(orgs)
     webhook_id, _ = endpoint(actor.org_id, receiver.url)
     sent = emit(actor.org_id, 5)
-    policy = EgressPolicy(allowed=frozenset({("127.0.0.1", receiver.port)}))
-    deps = Deps(engine=app_engine(), notifier=RecordingNotifier(), egress=Egress(policy, TIMEOUT_SECONDS))
     ran = ActivityEnvironment().run(
-        WebhookActivities(deps).send_run, SendRun(actor, webhook_id, uuid.uuid4(), datetime.now(UTC), chunk=2)
+        _activities(receiver).send_run, SendRun(actor, webhook_id, uuid.uuid4(), datetime.now(UTC), chunk=2)
     )
     # Three chunks; the second and third were read by the transaction that recorded the one
     # before: in order, each once, the position at the last.
