@@ -15,6 +15,9 @@ from core.audit import Checkpoint
 from core.enums import AuditAction
 from core.process import Actor
 
+# The anchor workflow calls it by name; `audit verify` finds its results in history by name.
+CHECKPOINT = "audit_checkpoint"
+
 log = logging.getLogger("recoveryos.audit")
 
 
@@ -25,7 +28,7 @@ class CheckpointInput:
 
 
 class AuditActivities(TenantActivities):
-    @activity.defn(name="audit_checkpoint")
+    @activity.defn(name=CHECKPOINT)
     def checkpoint(self, inp: CheckpointInput) -> Checkpoint | None:
         try:
             return audit_sealer.checkpoint(inp.actor.org_id, inp.previous)

@@ -107,6 +107,7 @@ async def latest_in_history(client: Client, wf_id: str) -> Checkpoint | None:
     """The furthest checkpoint in the anchor workflow's current run: the one it started with
     (carried over when it continued as new) or a later `audit_checkpoint` result, as the
     workflow itself keeps it."""
+    from activities.audit import CHECKPOINT
     from workflows.audit import AnchorInput
 
     history = await client.get_workflow_handle(wf_id).fetch_history()
@@ -123,7 +124,7 @@ async def latest_in_history(client: Client, wf_id: str) -> Checkpoint | None:
             )
             cp = inp.latest
         elif e.HasField("activity_task_scheduled_event_attributes"):
-            if e.activity_task_scheduled_event_attributes.activity_type.name == "audit_checkpoint":
+            if e.activity_task_scheduled_event_attributes.activity_type.name == CHECKPOINT:
                 checkpoints.add(e.event_id)
         elif e.HasField("activity_task_completed_event_attributes"):
             done = e.activity_task_completed_event_attributes

@@ -16,7 +16,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.audit import CheckpointInput
+    from activities.audit import CHECKPOINT, CheckpointInput
     from core.audit import Checkpoint
     from core.process import DB_STEP, Actor, workflow_id
 
@@ -57,7 +57,7 @@ class AuditAnchorWorkflow:
     async def _checkpoint(self) -> Checkpoint | None:
         assert self._actor is not None
         cp: Checkpoint | None = await workflow.execute_activity(
-            "audit_checkpoint",
+            CHECKPOINT,
             CheckpointInput(self._actor, self._latest),
             result_type=Checkpoint,
             start_to_close_timeout=DB_STEP.start_to_close,
