@@ -15,9 +15,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Table, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -90,8 +90,13 @@ def emit_many(session: Session, type_: EventType, subjects: Sequence[Subject]) -
         }
         for eid, sub in zip(ids, subjects, strict=True)
     ]
-    session.execute(insert(DomainEvent).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+    # One statement, compiled once (rows as parameters, not inline VALUES, which SQLAlchemy
+    # compiles anew for every call: a fifth of a lead's creation time was spent there).
+    session.execute(_INSERT, rows)
     return ids
+
+
+_INSERT = insert(cast(Table, DomainEvent.__table__)).on_conflict_do_nothing(index_elements=["id"])
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,9 @@ def read_after(
     events of their own houses and residents. Read in a transaction that has written nothing
     (its own events would hold the page back)."""
     org_id: uuid.UUID = session.info["actor"]["org_id"]
+    # Plain rows, not ORM objects: a webhook run reads hundreds a second and never changes them.
     q = (
-        select(DomainEvent)
+        select(*_COLUMNS)
         .where(
             DomainEvent.org_id == org_id,
             tuple_(DomainEvent.tx, DomainEvent.seq) > tuple_(after.tx, after.seq),
@@ -145,11 +151,25 @@ def read_after(
     )
     if types is not None:
         q = q.where(DomainEvent.type.in_([t.value for t in types]))
-    events = [_event(r) for r in session.scalars(q).all()]
+    events = [_event(r) for r in session.execute(q).all()]
     return EventPage(events, events[-1].position if events else after)
 
 
-def _event(r: DomainEvent) -> Event:
+_COLUMNS = (
+    DomainEvent.id,
+    DomainEvent.type,
+    DomainEvent.subject_id,
+    DomainEvent.resident_id,
+    DomainEvent.house_id,
+    DomainEvent.data,
+    DomainEvent.occurred_at,
+    DomainEvent.tx,
+    DomainEvent.seq,
+)
+
+
+def _event(r: Any) -> Event:
+    """An event from its row (a DomainEvent or a row of `_COLUMNS`)."""
     return Event(
         r.id,
         EventType(r.type),
