@@ -9,8 +9,9 @@ machine; it notes when each request arrived; every signature is checked with the
 `WebhookEndpoint` workflows. Then:
 
   1. healthy: `--events` leads created through `services.intake.record_lead` (the code the API
-     runs; each lead its own transaction, `--writers` processes, paced at `--rate` per second),
-     delivered to both receivers;
+     runs; each lead its own transaction, `--writers` processes, paced at `--rate` per second:
+     400 by default, above the target, since deliveries cannot outrun the commits), delivered
+     to both receivers;
   2. one down: receiver B stopped, the same number of leads again; A's figures show whether a
      receiver that is down slows the others; then B starts again and must get every event;
   3. the receiver's own ceiling: the same receiver fed the same signed bodies directly, one
@@ -20,9 +21,10 @@ machine; it notes when each request arrived; every signature is checked with the
 For each phase and endpoint it prints events delivered per second (from the first commit to the
 last arrival), and p50/p99 from an event's commit to its first arrival. Every receiver must
 have got every event committed (else INVALID BENCH, exit 1). Target: at least 300 events/s
-sustained with p99 under 2 s on a healthy receiver (issue 22).
+sustained with p99 under 2 s on a healthy receiver (issue 22); the verdict takes the slowest
+and the worst of the three healthy figures (A and B in phase 1, A in phase 2).
 
-    .venv/bin/python -m bench.webhooks [--events 3000] [--rate 300] [--writers 4]
+    .venv/bin/python -m bench.webhooks [--events 3000] [--rate 400] [--writers 4]
 """
 
 from __future__ import annotations
@@ -177,6 +179,8 @@ def _writer(org_id: uuid.UUID, first: int, step: int, n: int, rate: float, start
     from core.events import EventType, event_id
     from services import intake
 
+    if n == 0:
+        _warm_up(org_id)
     committed: dict[str, float] = {}
     for i in range(first, n, step):
         delay = start + i / rate - time.time()
@@ -189,13 +193,34 @@ def _writer(org_id: uuid.UUID, first: int, step: int, n: int, rate: float, start
     return committed
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def _warm_up(org_id: uuid.UUID) -> None:
+    """What a writer's first lead would cost once (configuring the ORM's mappers, the
+    connection, compiling the statements: about a second of CPU in each process), paid before
+    the phase: one lead recorded and rolled back, so no event is committed."""
+    from core.contracts.intake import NewLead
+    from core.db import tenant_session
+    from services import intake
+
+    try:
+        with tenant_session(org_id, actor_type="bench") as s:
+            intake.record_lead(s, uuid.uuid4(), NewLead("Bench", "Warm-up"), created_by=None)
+            raise _RolledBack
+    except _RolledBack:
+        pass
+
+
 def _create_leads(org_id: uuid.UUID, n: int, rate: float, writers: int) -> dict[str, float]:
     """`n` leads, each in its own transaction, paced at `rate`/s: event id -> commit time.
     The writers are processes of their own (started before the phase, so their start-up is
     not counted), as API replicas would be: in this process they would share one interpreter
     lock with the receivers and hold the offered rate down (182 leads/s from 4 threads)."""
     with ProcessPoolExecutor(writers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        # Every process imports the application and opens its connection first.
+        # Every process imports the application, opens its connection and records (and rolls
+        # back) one lead first.
         list(
             pool.map(
                 _writer,
@@ -293,7 +318,12 @@ def _ceiling(r: Receiver, secret: str, n: int) -> tuple[float, float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=3000, help="leads created in each of the two phases")
-    ap.add_argument("--rate", type=float, default=300.0, help="leads created per second (paced)")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        default=400.0,
+        help="leads offered per second (paced); above the target, so a delivery rate of 300/s can show",
+    )
     ap.add_argument("--writers", type=int, default=4, help="threads creating leads")
     ap.add_argument("--timeout", type=float, default=300.0, help="longest wait for a phase's deliveries (s)")
     args = ap.parse_args()
@@ -308,15 +338,14 @@ def main() -> None:
         healthy = _create_leads(org_id, args.events, args.rate, args.writers)
         _committed(healthy)
         _wait_all([a, b], set(healthy), args.timeout)
-        rate_a, p99_a = _figures("endpoint A", a, healthy)
-        _figures("endpoint B", b, healthy)
+        healthy_figures = [_figures("endpoint A", a, healthy), _figures("endpoint B", b, healthy)]
 
         print(f"phase 2, receiver B down: {args.events:,} more leads")
         b.stop()
         down = _create_leads(org_id, args.events, args.rate, args.writers)
         _committed(down)
         _wait_all([a], set(down), args.timeout)
-        _figures("endpoint A (B down)", a, down)
+        healthy_figures.append(_figures("endpoint A (B down)", a, down))
         asyncio.run(_where_time_goes(org_id, hooks[0]))
         print(f"  endpoint B: {_got(b, set(down))} of them delivered while down")
         b.start()
@@ -342,10 +371,13 @@ def main() -> None:
         f"receiver ceiling (fed directly): {seq:,.0f} requests/s one at a time, {par:,.0f}/s from 8 threads, "
         f"{kept:,.0f}/s one at a time on one kept-alive connection"
     )
-    met = rate_a >= TARGET_RATE and p99_a < TARGET_P99_S
+    # Every healthy receiver of both phases must reach it: the slowest rate and the worst p99.
+    rate = min(r for r, _ in healthy_figures)
+    p99 = max(p for _, p in healthy_figures)
+    met = rate >= TARGET_RATE and p99 < TARGET_P99_S
     print(
-        f"target >= {TARGET_RATE:g} events/s with p99 < {TARGET_P99_S:g} s on a healthy receiver: "
-        f"{'met' if met else 'not met'} ({rate_a:,.0f} events/s, p99 {p99_a:.2f} s)"
+        f"target >= {TARGET_RATE:g} events/s with p99 < {TARGET_P99_S:g} s on every healthy receiver: "
+        f"{'met' if met else 'not met'} (slowest {rate:,.0f} events/s, worst p99 {p99:.2f} s)"
     )
 
 
