@@ -45,6 +45,8 @@ class PlaceInBed:
     bed_id: uuid.UUID
     move_in_date: date
     at: datetime
+    # The org's time zone: which day is today (core/localtime.py).
+    zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class TransferBed:
     effective_date: date
     at: datetime
     reason: str | None = None
+    zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class DischargeResident:
     on: date
     at: datetime
     details: str | None = None
+    zone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,7 @@ class AdmissionActivities(TenantActivities):
                 inp.at,
                 by=inp.actor.user_id,
                 source=SOURCE,
+                zone=inp.zone,
             )
 
     @activity.defn(name="admission.move_in")
@@ -171,6 +176,7 @@ class AdmissionActivities(TenantActivities):
                 inp.at,
                 inp.reason,
                 by=inp.actor.user_id,
+                zone=inp.zone,
             )
 
     @activity.defn(name="admission.complete_transfer")
@@ -192,6 +198,7 @@ class AdmissionActivities(TenantActivities):
                 inp.details,
                 by=inp.actor.user_id,
                 source=SOURCE,
+                zone=inp.zone,
             )
 
     @activity.defn(name="admission.offer_next")

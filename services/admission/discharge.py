@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import localtime
 from core.contracts.admission import Discharged, DischargeKind
 from core.enums import AdmissionStatus, DischargeReason, ResidentStatus
 from core.errors import Conflict, Rejected
@@ -33,9 +34,11 @@ def discharge(
     *,
     by: uuid.UUID | None,
     source: str,
+    zone: str = localtime.UTC_NAME,
 ) -> Discharged:
     """End an active stay on `on`: the bed is free from that day, the resident discharged, and
-    any future transfer of this stay cancelled. Idempotent on `discharge_id`."""
+    any future transfer of this stay cancelled. Idempotent on `discharge_id`. Days are the
+    org's (`zone`)."""
     admission = get_admission(session, admission_id)
     done = session.get(Discharge, discharge_id)
     if done is not None:
@@ -43,7 +46,7 @@ def discharge(
     if admission.status is not AdmissionStatus.ACTIVE or admission.bed_id is None:
         raise Conflict("there is no active residency to discharge", field="admission_id")
     assert admission.admitted_at is not None
-    if on < admission.admitted_at.date():
+    if on < localtime.local_day(admission.admitted_at, zone):
         raise Rejected("date is before the move-in", field="date")
     resident = session.get(Resident, admission.resident_id)
     assert resident is not None
@@ -71,7 +74,7 @@ def discharge(
         house_id=house_id,
         bed_id=bed_id,
         # The day it took effect; the moment, when that day is today.
-        discharged_at=at if on == at.date() else day_start(on),
+        discharged_at=at if on == localtime.local_day(at, zone) else day_start(on),
         reason=reason,
         kind=kind.value,
         is_planned=kind is DischargeKind.PLANNED,

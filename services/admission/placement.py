@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import localtime
 from core.contracts.admission import Placed
 from core.enums import AdmissionStatus, ResidentStatus, WaitlistStatus
 from core.errors import Conflict, Rejected
@@ -52,9 +53,11 @@ def place(
     *,
     by: uuid.UUID | None,
     source: str,
+    zone: str = localtime.UTC_NAME,
 ) -> Placed:
     """Give a pending admission its bed from `move_in`: moved in now when that day has come,
-    reserved until then otherwise. Idempotent on `occupancy_id`."""
+    reserved until then otherwise. Idempotent on `occupancy_id`. Days are the org's (`zone`):
+    the operator's today is never in the past."""
     admission = get_admission(session, admission_id)
     if session.get(BedOccupancy, occupancy_id) is not None:
         assert admission.bed_id is not None and admission.scheduled_move_in_date is not None
@@ -67,7 +70,8 @@ def place(
         )
     if admission.status is not AdmissionStatus.PENDING or admission.bed_id is not None:
         raise Conflict("this admission already has a bed", field="admission_id")
-    if move_in < at.date():
+    today = localtime.local_day(at, zone)
+    if move_in < today:
         raise Rejected("move_in_date is in the past", field="move_in_date")
     place_ = bed_place(session, bed_id)
     check_house_rule(session, admission, place_, "bed_id")
@@ -85,7 +89,7 @@ def place(
     ):
         entry.status = WaitlistStatus.PLACED
         entry.placed_at = at
-    active = move_in <= at.date()
+    active = move_in <= today
     session.flush()
     if active:
         _move_in(session, admission, at, by, source)

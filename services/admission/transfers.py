@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import localtime
 from core.contracts.admission import Transferred
 from core.enums import AdmissionStatus
 from core.errors import Conflict, NotFound, Rejected
@@ -44,6 +45,7 @@ def transfer(
     reason: str | None,
     *,
     by: uuid.UUID | None,
+    zone: str = localtime.UTC_NAME,
 ) -> Transferred:
     """Move an active resident to another bed from `effective` on: the old stay ends that day,
     the new one begins; the move completes now or on that day. Idempotent on `transfer_id`."""
@@ -55,7 +57,8 @@ def transfer(
     admission = get_admission(session, admission_id)
     if admission.status is not AdmissionStatus.ACTIVE or admission.bed_id is None:
         raise Conflict("only an active resident is transferred", field="admission_id")
-    if effective < at.date():
+    today = localtime.local_day(at, zone)  # the org's today (core/localtime.py)
+    if effective < today:
         raise Rejected("effective_date is in the past", field="effective_date")
     if to_bed_id == admission.bed_id:
         raise Rejected("the resident is already in that bed", field="to_bed_id")
@@ -82,7 +85,7 @@ def transfer(
     session.add(row)
     session.flush()
     availability.note_change(session, from_house, target.house_id)
-    completed = effective <= at.date()
+    completed = effective <= today
     if completed:
         complete_transfer(session, transfer_id, at)
     return Transferred(transfer_id, from_bed, target.bed_id, effective, completed)

@@ -22,21 +22,14 @@ from core.events import EventType
 from core.wording import neutral, part2_words_in
 from models.operations import CurfewConfig, Pass
 from models.operations_extended import CurfewCheckIn
-from models.orgs import House, Organization
+from models.orgs import House
 from models.residents import Admission, Resident, ResidentContact
 from services import events, residents
+from services.org_time import org_zone
 from services.paging import Page, matching, page
 
 NOON = time(12, 0)
 FALLBACK_PLACE = "the residence"
-
-
-def org_zone(session: Session) -> ZoneInfo:
-    org = session.get(Organization, session.info["actor"]["org_id"])
-    try:
-        return ZoneInfo(org.timezone if org is not None else "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def night_of(at: datetime, zone: ZoneInfo) -> date:

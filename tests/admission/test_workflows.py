@@ -13,6 +13,7 @@ import sys
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from temporalio.api.enums.v1 import EventType
@@ -82,13 +83,14 @@ async def _open(
     timing: Timing = Timing(),
     *,
     resident_id: uuid.UUID | None = None,
+    zone: str = "UTC",
 ) -> WorkflowHandle:
     admission_id = uuid.uuid4()
     lead = None if resident_id else approved_lead(actor.org_id)
     app = Application(house_id, 20000, 50000, lead_id=lead, resident_id=resident_id)
     handle = await env.client.start_workflow(
         AdmissionWorkflow.run,
-        AdmissionInput(actor, admission_id, app, timing),
+        AdmissionInput(actor, admission_id, app, timing, zone),
         id=ADMISSION.id(actor.org_id, admission_id),
         task_queue=queue,
     )
@@ -386,6 +388,57 @@ async def test_a_reservation_moves_in_on_its_date_and_not_before(
     status, admitted_at, resident = admission_now()
     assert (status, resident) == (AdmissionStatus.ACTIVE, ResidentStatus.ACTIVE)
     assert admitted_at is not None and admitted_at.date() == move_in
+
+
+async def test_an_evening_operator_in_new_york_moves_in_transfers_and_discharges_on_their_own_today(
+    time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
+) -> None:
+    """At 21:00 in New York it is already tomorrow in UTC: the org's today is the day that
+    counts, and a reservation for tomorrow moves in at New York's midnight, not UTC's."""
+    env, queue = time_skipping, registry_worker
+    zone = ZoneInfo("America/New_York")
+    org, actor = _staff(orgs, "req-evening")
+    layout = house(org.org_id, ["E-1", "E-2", "E-3"])
+    now = await env.get_current_time()
+    evening = (now + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)  # 21:00 EST
+    await env.sleep(evening - now)
+    today = (await env.get_current_time()).astimezone(zone).date()
+    assert today == (await _today(env)) - timedelta(days=1)  # New York's today, UTC's yesterday
+
+    tonight = await _open(env, queue, actor, layout.house_id, zone="America/New_York")
+    j = await tonight.execute_update(
+        AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["E-1"], move_in_date=today)
+    )
+    assert (j.stage, j.move_in_date) == (Stage.ACTIVE, today)
+    # Moved to another bed from today, and discharged today: both take effect now.
+    j = await tonight.execute_update(
+        AdmissionWorkflow.transfer, TransferRequest(actor, layout.beds["E-2"], effective_date=today)
+    )
+    assert j.bed_id == layout.beds["E-2"]
+    await tonight.execute_update(AdmissionWorkflow.discharge, DischargeRequest(actor, DischargeKind.PLANNED))
+
+    tomorrow = await _open(env, queue, actor, layout.house_id, zone="America/New_York")
+    j = await tomorrow.execute_update(
+        AdmissionWorkflow.assign_bed,
+        AssignBed(actor, layout.beds["E-3"], move_in_date=today + timedelta(days=1)),
+    )
+    assert j.stage is Stage.RESERVED
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone)
+    await env.sleep(midnight - (await env.get_current_time()) - timedelta(minutes=30))
+    assert (await _journey(tomorrow)).stage is Stage.RESERVED  # 23:30 in New York
+    await env.sleep(timedelta(hours=1))
+    await _stage(tomorrow, Stage.ACTIVE)
+
+    with tenant_session(org.org_id, actor_type="test") as s:
+        first = s.get(Admission, j.admission_id)
+        assert first is not None and first.admitted_at is not None
+        assert first.admitted_at.astimezone(zone).date() == today + timedelta(days=1)
+        (gone,) = s.scalars(select(Discharge)).all()
+        transfer = s.scalars(select(BedTransfer)).one()
+        assert transfer.completed_at is not None
+        # The moment it happened, not the start of a day.
+        assert gone.discharged_at.astimezone(zone).date() == today
+        assert gone.discharged_at.astimezone(zone).hour == 21
 
 
 async def test_a_resident_unaccounted_for_is_discharged_after_the_grace_period_unless_staff_cancel(

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         PlaceInBed,
         TransferBed,
     )
+    from core import localtime
     from core.contracts.admission import (
         ADMINISTRATIVE_REASONS,
         KIND_REASON,
@@ -62,14 +63,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-def _today() -> date:
-    return workflow.now().date()
-
-
-def _midnight(d: date) -> datetime:
-    return datetime.combine(d, datetime.min.time(), tzinfo=workflow.now().tzinfo)
-
-
 @workflow.defn(name="Admission")
 class AdmissionWorkflow:
     def __init__(self) -> None:
@@ -83,6 +76,18 @@ class AdmissionWorkflow:
         self._lock = asyncio.Lock()
 
     # --- the run -------------------------------------------------------------------------
+
+    def _zone(self) -> str:
+        """The org's time zone, from the journey's input."""
+        return self._inp.zone if self._inp is not None else localtime.UTC_NAME
+
+    def _today(self) -> date:
+        """The org's today: a move-in "today" is the operator's, not UTC's."""
+        return localtime.local_day(workflow.now(), self._zone())
+
+    def _midnight(self, d: date) -> datetime:
+        """When the org's day `d` begins."""
+        return localtime.day_begins(d, self._zone())
 
     @workflow.run
     async def run(self, inp: AdmissionInput) -> Journey:
@@ -129,8 +134,8 @@ class AdmissionWorkflow:
         j = self._journey()
         times: list[datetime] = []
         if j.stage is Stage.RESERVED and j.move_in_date is not None:
-            times.append(_midnight(j.move_in_date))
-        times += [_midnight(t.effective_date) for t in j.transfers]
+            times.append(self._midnight(j.move_in_date))
+        times += [self._midnight(t.effective_date) for t in j.transfers]
         if j.discharge_due_at is not None:
             times.append(j.discharge_due_at)
         return min(times, default=None)
@@ -138,13 +143,13 @@ class AdmissionWorkflow:
     async def _on_due(self) -> None:
         j, inp = self._journey(), self._input()
         now = workflow.now()
-        if j.stage is Stage.RESERVED and j.move_in_date is not None and _midnight(j.move_in_date) <= now:
+        if j.stage is Stage.RESERVED and j.move_in_date is not None and self._midnight(j.move_in_date) <= now:
             await workflow.execute_activity_method(
                 AdmissionActivities.move_in, MoveIn(inp.actor, j.admission_id, now), **DB_STEP.options()
             )
             self._advance(Stage.ACTIVE)
             await self._moved_in()
-        for t in [t for t in j.transfers if _midnight(t.effective_date) <= now]:
+        for t in [t for t in j.transfers if self._midnight(t.effective_date) <= now]:
             await workflow.execute_activity_method(
                 AdmissionActivities.complete_transfer,
                 CompleteTransfer(Actor.system(inp.actor.org_id), t.transfer_id, now),
@@ -173,20 +178,22 @@ class AdmissionWorkflow:
     async def assign_bed(self, req: AssignBed) -> Journey:
         async with self._lock:
             self._require(Stage.APPLIED, Stage.WAITLISTED, field_="bed_id")
-            await self._place(req.actor, req.bed_id, req.move_in_date or _today())
+            await self._place(req.actor, req.bed_id, req.move_in_date or self._today())
         return self._journey()
 
     @assign_bed.validator
     def _validate_assign_bed(self, req: AssignBed) -> None:
         self._require(Stage.APPLIED, Stage.WAITLISTED, field_="bed_id")
-        if req.move_in_date is not None and req.move_in_date < _today():
+        if req.move_in_date is not None and req.move_in_date < self._today():
             raise Rejected("move_in_date is in the past", field="move_in_date")
 
     async def _place(self, actor: Actor, bed_id: uuid.UUID, move_in: date) -> Placed:
         j = self._journey()
         placed = await workflow.execute_activity_method(
             AdmissionActivities.place,
-            PlaceInBed(actor, j.admission_id, workflow.uuid4(), bed_id, move_in, workflow.now()),
+            PlaceInBed(
+                actor, j.admission_id, workflow.uuid4(), bed_id, move_in, workflow.now(), self._zone()
+            ),
             **DB_STEP.options(),
         )
         j.bed_id, j.house_id, j.move_in_date, j.offer = (
@@ -260,7 +267,7 @@ class AdmissionWorkflow:
                 await self._answer_bed_offer(offer.entry_id, offer.bed_id, accepted=False)
                 return j
             try:
-                await self._place(answer.actor, offer.bed_id, _today())
+                await self._place(answer.actor, offer.bed_id, self._today())
             except ActivityError:
                 # The bed went elsewhere: the offer is void and this person waits again.
                 j.offer = None
@@ -288,7 +295,7 @@ class AdmissionWorkflow:
     async def transfer(self, req: TransferRequest) -> Journey:
         async with self._lock:
             self._require(Stage.ACTIVE, field_="to_bed_id")
-            j, effective = self._journey(), req.effective_date or _today()
+            j, effective = self._journey(), req.effective_date or self._today()
             done = await workflow.execute_activity_method(
                 AdmissionActivities.transfer,
                 TransferBed(
@@ -300,6 +307,7 @@ class AdmissionWorkflow:
                     effective,
                     workflow.now(),
                     req.reason,
+                    self._zone(),
                 ),
                 **DB_STEP.options(),
             )
@@ -316,7 +324,7 @@ class AdmissionWorkflow:
     @transfer.validator
     def _validate_transfer(self, req: TransferRequest) -> None:
         self._require(Stage.ACTIVE, field_="to_bed_id")
-        if req.effective_date is not None and req.effective_date < _today():
+        if req.effective_date is not None and req.effective_date < self._today():
             raise Rejected("effective_date is in the past", field="effective_date")
 
     @workflow.signal
@@ -355,7 +363,7 @@ class AdmissionWorkflow:
                 f"{', '.join(sorted(r.value for r in ADMINISTRATIVE_REASONS))}",
                 field="reason",
             )
-        if req.on is not None and req.on > _today():
+        if req.on is not None and req.on > self._today():
             raise Rejected("date is in the future", field="date")
 
     async def _discharge(self, req: DischargeRequest) -> None:
@@ -371,9 +379,10 @@ class AdmissionWorkflow:
                 discharge_id,
                 req.kind,
                 reason,
-                req.on or _today(),
+                req.on or self._today(),
                 workflow.now(),
                 req.details,
+                self._zone(),
             ),
             **DB_STEP.options(),
         )

@@ -47,6 +47,9 @@ class AdmissionInput:
     admission_id: uuid.UUID
     application: Application
     timing: Timing = Timing()
+    # The org's time zone: its today and midnights (core/localtime.py). UTC for journeys
+    # opened before it was passed, which keep UTC days.
+    zone: str = "UTC"
 
 
 @dataclass(frozen=True)

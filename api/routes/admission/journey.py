@@ -27,6 +27,7 @@ from core.enums import AdmissionStatus, DischargeReason, Priority
 from core.errors import NotFound
 from core.process import Wait
 from services.admission import applications
+from services.org_time import org_zone_name
 from workflows.admission import ADMISSION
 from workflows.admission.journey import AdmissionWorkflow
 from workflows.admission.messages import (
@@ -176,11 +177,13 @@ async def open_application(
     admission_id, replayed = await processes.claim(ADMISSION, idempotency_key, body)
     if not replayed:
         await db.run(applications.check_application, app)
+    # The journey's days (a move-in today, a discharge on) are the org's.
+    zone = await db.run(org_zone_name)
     await processes.start(
         ADMISSION,
         admission_id,
         AdmissionWorkflow.run,
-        AdmissionInput(processes.actor, admission_id, app, timing()),
+        AdmissionInput(processes.actor, admission_id, app, timing(), zone),
         update=AdmissionWorkflow.wait_opened,
         update_arg=Wait(processes.actor),
     )
