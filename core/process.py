@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 
 @dataclass(frozen=True)
@@ -140,3 +141,14 @@ class Weekly:
 
     def request_id(self) -> str:
         return f"schedule:{self.process.name}-{self.key}"
+
+
+def answer_for_waiters(err: ActivityError) -> ApplicationError:
+    """What an update still waiting on a run answers when the step the run failed on failed:
+    the activity's own domain error (its type, message and details, so the API answers as it
+    would had it raised it itself), not a closed run that the caller cannot tell apart from a
+    missing one."""
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
+    return ApplicationError("the request could not be completed", type="Conflict", non_retryable=True)

@@ -110,3 +110,9 @@ def test_a_card_payment_charges_the_invoice_through_a_payment_intent(
         assert gateway.get_intent(r.json()["stripe_payment_intent_id"]).status == "succeeded"
         again = http.post("/v1/billing/card-payments", json={"invoice_id": str(inv), "payment_method": pm})
         assert again.status_code == 422 and "invoice_id" in again.text
+        # With an amount named, the paid invoice reaches the attempt, whose first step refuses
+        # it: the caller hears why, not that the attempt's run has closed.
+        late = {"invoice_id": str(inv), "payment_method": pm, "amount_cents": 100}
+        refused = http.post("/v1/billing/card-payments", json=late)
+        assert (refused.status_code, refused.json()["field"]) == (409, "invoice_id"), refused.text
+        assert refused.json()["detail"] == "the invoice is paid"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing.payments import (
@@ -28,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     # Types of activity results must be importable inside the sandbox by their own module:
     # pydantic resolves their annotations there.
     from core.enums import PaymentStatus
-    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Process
+    from core.process import DB_STEP, EXTERNAL_CALL, Actor, Process, answer_for_waiters
     from workflows.billing.dunning import nudge_dunning
 
 # One workflow per card-payment attempt: `billing-payment/<org>/<payment id>`.
@@ -67,14 +68,24 @@ class CardPaymentWorkflow:
         self._outcome: PaymentOutcome | None = None
         self._opened: PaymentOutcome | None = None
         self._settled: IntentSettled | None = None
+        # Why the attempt could not open (the invoice was paid meanwhile): what a waiting
+        # update answers instead of an outcome.
+        self._failure: ApplicationError | None = None
 
     @workflow.run
     async def run(self, inp: CardPaymentInput) -> PaymentOutcome:
-        opened = await workflow.execute_activity_method(
-            CardPaymentActivities.open_card_payment,
-            CardAttempt(inp.actor, inp.payment_id, inp.invoice_id, inp.amount_cents, inp.deposit_resident_id),
-            **DB_STEP.options(),
-        )
+        try:
+            opened = await workflow.execute_activity_method(
+                CardPaymentActivities.open_card_payment,
+                CardAttempt(
+                    inp.actor, inp.payment_id, inp.invoice_id, inp.amount_cents, inp.deposit_resident_id
+                ),
+                **DB_STEP.options(),
+            )
+        except ActivityError as err:
+            self._failure = answer_for_waiters(err)
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            raise
         assert opened.intent_id is not None
         self._opened = opened
         if inp.payment_method:
@@ -117,13 +128,17 @@ class CardPaymentWorkflow:
     async def intent_opened(self, _: Actor) -> PaymentOutcome:
         """The attempt's PaymentIntent, once created (the page then fetches its client secret
         from Stripe: the secret itself never enters the workflow's history)."""
-        await workflow.wait_condition(lambda: self._opened is not None)
+        await workflow.wait_condition(lambda: self._opened is not None or self._failure is not None)
+        if self._failure is not None:
+            raise self._failure
         assert self._opened is not None
         return self._opened
 
     @workflow.update
     async def wait_outcome(self, _: Actor) -> PaymentOutcome:
-        await workflow.wait_condition(lambda: self._outcome is not None)
+        await workflow.wait_condition(lambda: self._outcome is not None or self._failure is not None)
+        if self._failure is not None:
+            raise self._failure
         assert self._outcome is not None
         return self._outcome
 
