@@ -27,6 +27,7 @@ from core.sms import TwilioSms
 from core.stripe_gateway import StripeGateway
 from core.temporal import connect, ensure_search_attributes
 from workflows.audit_sequencer import run_sequencer
+from workflows.webhook_waker import Waker
 
 log = logging.getLogger("recoveryos.worker")
 
@@ -59,12 +60,18 @@ class HeartbeatWorker(Worker):
     async def run(self) -> None:
         queue = self.config()["task_queue"]
         beating = asyncio.create_task(heartbeat.beat_forever(app_engine(), heartbeat.new_worker_id(), queue))
+        # Idle webhook endpoints are poked when their org's outbox grows.
+        stop_waking = asyncio.Event()
+        waking = asyncio.create_task(Waker(self.client).listen(stop_waking))
         try:
             await super().run()
         finally:
+            stop_waking.set()
             beating.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beating
+            with contextlib.suppress(asyncio.CancelledError):
+                await waking
 
 
 def build_worker(

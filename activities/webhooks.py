@@ -10,7 +10,8 @@ retried by Temporal, and the attempt's row id keeps such a retry to one row.
 order over one kept-alive connection until one fails, the feed is empty or its time is up,
 and records each chunk's attempts and the new position in one transaction, which also reads
 the next chunk. Once it has caught up it keeps looking for new events every `POLL` for `quiet`
-seconds before it ends.
+seconds before it ends. A run that finds nothing at all marks the endpoint idle, so the
+worker's waker pokes it when its org's outbox grows (workflows/webhook_waker.py).
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ class Ran:
     # The event that failed (first attempt, recorded) and how: the workflow retries it.
     failed: EventRef | None = None
     sent: Sent | None = None
+    # Nothing was sent, yet events have committed behind an older transaction still running:
+    # look again soon rather than wait to be woken (services.webhooks.deliveries.settling).
+    settling: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ class WebhookActivities(TenantActivities):
         last_sent = started
         # The next chunk, when the transaction that recorded the last one has read it already.
         following: list[Next] | None = None
+        announced = False
         feed: list[Next] | None
         with self.egress.connection() as conn:
             while time.monotonic() < deadline:
@@ -173,12 +178,22 @@ class WebhookActivities(TenantActivities):
                         feed = deliveries.prepare_run(s, inp.webhook_id, inp.at, inp.chunk)
                 if feed is None:
                     return Ran(False, delivered)
+                if not feed and not delivered:
+                    # Nothing to send. Say the endpoint waits, then look once more: an event
+                    # committed in between is seen by that look, or it wakes the endpoint.
+                    if not announced:
+                        with self.session(inp.actor) as s:
+                            deliveries.announce_idle(s, inp.webhook_id, self.clock())
+                        announced = True
+                        continue
+                    with self.session(inp.actor) as s:
+                        return Ran(True, 0, settling=deliveries.settling(s, inp.webhook_id))
                 if not feed:
                     # Caught up. An endpoint that is receiving events keeps its run (and its
                     # connection) for new ones as they commit, until `quiet` seconds pass
                     # without any: waiting here costs a short read each `POLL`, while ending
-                    # the run would leave them to the workflow's idle look (up to 1 s later).
-                    if not delivered or time.monotonic() >= min(deadline, last_sent + inp.quiet):
+                    # the run costs a workflow turn and a new activity for the next event.
+                    if time.monotonic() >= min(deadline, last_sent + inp.quiet):
                         break
                     time.sleep(POLL)
                     continue

@@ -97,6 +97,9 @@ class Webhook(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
     position_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     # When the event at the head of this endpoint's feed first failed; None while healthy.
     failing_since: Mapped[datetime | None]
+    # Since when its delivery has found nothing to send and waits (None: it is sending): the
+    # worker's waker pokes such endpoints when their org's outbox grows (core/outbox_waker.py).
+    idle_since: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
     # "gone" (the receiver answered 410), "failing" (failed for too long), "staff".
     disabled_reason: Mapped[str | None]
@@ -121,6 +124,12 @@ class Webhook(IdMixin, TenantMixin, AuditColumnsMixin, SoftDeleteMixin, Base):
         ),
         Index(
             "ix_webhooks_org_api_key", "org_id", "api_key_id", postgresql_where=text("api_key_id IS NOT NULL")
+        ),
+        # What the outbox's trigger asks of every inserted event: has its org an idle endpoint?
+        Index(
+            "ix_webhooks_org_idle",
+            "org_id",
+            postgresql_where=text("idle_since IS NOT NULL AND is_active AND deleted_at IS NULL"),
         ),
         # HTTPS outside local mode and allow-listed receivers is the API's rule (README "Webhooks").
         CheckConstraint("url ~ '^https?://'", name="url_http_or_https"),

@@ -182,6 +182,23 @@ def _event(r: Any) -> Event:
     )
 
 
+def unsettled_after(session: Session, after: Position, types: Collection[EventType]) -> bool:
+    """Whether the org has visible events of `types` after `after` that `read_after` does not
+    return yet: committed, while an older transaction still runs."""
+    org_id: uuid.UUID = session.info["actor"]["org_id"]
+    found = session.execute(
+        select(DomainEvent.id)
+        .where(
+            DomainEvent.org_id == org_id,
+            tuple_(DomainEvent.tx, DomainEvent.seq) > tuple_(after.tx, after.seq),
+            DomainEvent.tx >= _SETTLED,
+            DomainEvent.type.in_([t.value for t in types]),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def end(session: Session, before: int | None = None) -> Position:
     """The position of the org's last settled event (below `before`, a `settled()` taken
     earlier, when given): a consumer that starts here gets every event committed from now on

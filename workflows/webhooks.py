@@ -27,11 +27,14 @@ next task continues from there), sends the first, and moves on only once it is d
 - **Replay.** Staff send one event again, or every event since a time up to the endpoint's
   position (the `replay` signal); a replay is one attempt per event, recorded as a replay,
   sent between feed events.
-- **Idle.** With nothing to send the workflow looks again after `idle_seconds`, doubling to
-  `max_idle_seconds` (1 s: an event committed to an idle endpoint waits at most that long
-  before its run starts; the outbox has no notification to wait on instead); the `poke`
-  signal (registration, enabling, a replay) looks at once. The run continues as new when its
-  history grows long.
+- **Idle.** A run that finds nothing marks the endpoint idle (`webhooks.idle_since`) and the
+  workflow waits. Every inserted event notifies its org's id on PostgreSQL's
+  `recoveryos_outbox` channel when it commits, and the worker's waker
+  (workflows/webhook_waker.py) pokes that org's idle endpoints, so the next run starts at
+  once. Without a poke it looks again after `idle_seconds`, doubling to `max_idle_seconds`
+  (30 s, since the `webhooks-wake` patch; 1 s before it): the look that catches what no
+  notification announced. The `poke` signal (registration, enabling, a replay, the waker)
+  looks at once. The run continues as new when its history grows long.
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ with workflow.unsafe.imports_passed_through():
 WEBHOOKS = Process("webhooks")
 # Since this patch the feed is sent in runs (`webhooks.send_run`), not one activity per event.
 SEND_RUN = "webhooks-send-run"
+# Since this patch an idle endpoint waits to be woken (workflows/webhook_waker.py) for up to
+# `max_idle_seconds` (30 s) instead of looking every second.
+WAKE = "webhooks-wake"
 HISTORY_LIMIT = 5_000
 
 
@@ -84,7 +90,9 @@ class EndpointInput:
     max_retry_seconds: float = 4 * 3600.0
     disable_after_hours: int = 5 * 24
     idle_seconds: float = 0.5
-    max_idle_seconds: float = 1.0
+    # The longest idle wait: the waker pokes an idle endpoint when its org's outbox grows, so
+    # this is only the look that catches what no notification announced.
+    max_idle_seconds: float = 30.0
     # A receiver answers within the egress time limit; this bounds the whole activity.
     send_timeout_seconds: float = 30.0
     batch: int = 100
@@ -132,9 +140,14 @@ class WebhookEndpointWorkflow:
             stopped = await self._replays(inp)
             if stopped is None and self._history_long():
                 continue
-            sent_any = False
+            sent_any = settling = False
+            waking = workflow.patched(WAKE)
+            if waking:
+                # From here on a poke (the waker saw new events while this looks) ends the
+                # idle wait below at once.
+                self._poked = False
             if stopped is None and workflow.patched(SEND_RUN):
-                stopped, sent_any = await self._run(inp)
+                stopped, sent_any, settling = await self._run(inp)
             elif stopped is None:
                 batch = await workflow.execute_activity_method(
                     WebhookActivities.next_batch,
@@ -154,20 +167,24 @@ class WebhookEndpointWorkflow:
             if sent_any:
                 idle = inp.idle_seconds
                 continue
-            self._poked = False
+            if not waking:
+                self._poked = False
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self._poked or bool(self._pending), timeout=timedelta(seconds=idle)
+                    lambda: self._poked or bool(self._pending),
+                    timeout=timedelta(seconds=inp.idle_seconds if settling else idle),
                 )
-            idle = min(idle * 2, inp.max_idle_seconds)
+            if not settling:
+                idle = min(idle * 2, inp.max_idle_seconds)
 
     def _history_long(self) -> bool:
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() > HISTORY_LIMIT
 
-    async def _run(self, inp: EndpointInput) -> tuple[str | None, bool]:
+    async def _run(self, inp: EndpointInput) -> tuple[str | None, bool, bool]:
         """One `send_run`: the next events in order, then, if one failed, that event on the
-        backoff path of `_deliver`. Why the run must stop (or None), and whether it sent."""
+        backoff path of `_deliver`. Why the run must stop (or None), whether it sent, and
+        whether events are about to settle (look again soon)."""
         try:
             ran = await workflow.execute_activity_method(
                 WebhookActivities.send_run,
@@ -179,16 +196,17 @@ class WebhookEndpointWorkflow:
                 retry_policy=SEND_RETRY,
             )
         except ActivityError:
-            # Our side kept failing (the database): look again after the idle wait.
-            return None, False
+            # Our side kept failing (the database, after the activity's own retries): nothing
+            # marked the endpoint idle, so look again after the short wait.
+            return None, False, True
         self._state.delivered += ran.delivered
         if not ran.active:
-            return "disabled", ran.delivered > 0
+            return "disabled", ran.delivered > 0, False
         if ran.delivered:
             self._failing_since = None
         if ran.failed is None:
-            return None, ran.delivered > 0
-        return await self._deliver(inp, ran.failed, ran.sent), True
+            return None, ran.delivered > 0, ran.settling
+        return await self._deliver(inp, ran.failed, ran.sent), True, False
 
     async def _deliver(self, inp: EndpointInput, event: EventRef, first: Sent | None = None) -> str | None:
         """Send one event until it is delivered; why the run must stop, or None. `first` is

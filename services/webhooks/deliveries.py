@@ -122,11 +122,43 @@ class Next:
 
 def prepare_run(session: Session, webhook_id: uuid.UUID, at: datetime, limit: int) -> list[Next] | None:
     """Up to `limit` next events after the endpoint's position, in order, with what to send
-    for each; None when the endpoint was disabled or deleted (as `next_batch`)."""
+    for each; None when the endpoint was disabled or deleted (as `next_batch`). An endpoint
+    that was idle and has events again is idle no more (`announce_idle`)."""
     hook = _live(session, webhook_id)
     if hook is None:
         return None
-    return _prepared(hook, at, _feed(session, hook, limit))
+    feed = _feed(session, hook, limit)
+    if feed and hook.idle_since is not None:
+        _set_idle(session, hook.id, None)
+    return _prepared(hook, at, feed)
+
+
+def announce_idle(session: Session, webhook_id: uuid.UUID, at: datetime) -> None:
+    """The endpoint found nothing to send and is about to wait: from this commit on, the
+    worker's waker pokes it when its org's outbox grows (workflows/webhook_waker.py). Announced
+    before the look that decides to wait, so an event committed in between is either seen by
+    that look or wakes it."""
+    _set_idle(session, webhook_id, at, only_if_sending=True)
+
+
+def _set_idle(
+    session: Session, webhook_id: uuid.UUID, at: datetime | None, only_if_sending: bool = False
+) -> None:
+    # A plain UPDATE, as the position's bookkeeping: not an audited change of the endpoint.
+    q = update(Webhook).where(Webhook.id == webhook_id)
+    if only_if_sending:
+        q = q.where(Webhook.idle_since.is_(None))
+    session.execute(q.values(idle_since=at))
+
+
+def settling(session: Session, webhook_id: uuid.UUID) -> bool:
+    """Whether events of the endpoint's types have committed past its position but are not yet
+    settled (an older transaction still runs, services/events.py): the endpoint should look
+    again soon rather than wait to be woken, since their commit has already been announced."""
+    hook = _live(session, webhook_id)
+    if hook is None:
+        return False
+    return events.unsettled_after(session, Position(hook.position_tx, hook.position_seq), _types(hook))
 
 
 def _prepared(hook: Webhook, at: datetime, feed: list[Event]) -> list[Next]:
