@@ -390,55 +390,74 @@ async def test_a_reservation_moves_in_on_its_date_and_not_before(
     assert admitted_at is not None and admitted_at.date() == move_in
 
 
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+async def _new_york_evening(env: WorkflowEnvironment) -> date:
+    """Let time pass to the next 02:00 UTC: 21:00 the evening before in New York (EST), already
+    tomorrow in UTC. Returns New York's date."""
+    now = await env.get_current_time()
+    await env.sleep((now + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0) - now)
+    today = (await env.get_current_time()).astimezone(NEW_YORK).date()
+    assert today == (await _today(env)) - timedelta(days=1)  # New York's today, UTC's yesterday
+    return today
+
+
 async def test_an_evening_operator_in_new_york_moves_in_transfers_and_discharges_on_their_own_today(
     time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
 ) -> None:
     """At 21:00 in New York it is already tomorrow in UTC: the org's today is the day that
-    counts, and a reservation for tomorrow moves in at New York's midnight, not UTC's."""
+    counts, and what is dated today takes effect at once."""
     env, queue = time_skipping, registry_worker
-    zone = ZoneInfo("America/New_York")
     org, actor = _staff(orgs, "req-evening")
-    layout = house(org.org_id, ["E-1", "E-2", "E-3"])
-    now = await env.get_current_time()
-    evening = (now + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)  # 21:00 EST
-    await env.sleep(evening - now)
-    today = (await env.get_current_time()).astimezone(zone).date()
-    assert today == (await _today(env)) - timedelta(days=1)  # New York's today, UTC's yesterday
+    layout = house(org.org_id, ["E-1", "E-2"])
+    today = await _new_york_evening(env)
 
     tonight = await _open(env, queue, actor, layout.house_id, zone="America/New_York")
     j = await tonight.execute_update(
         AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["E-1"], move_in_date=today)
     )
     assert (j.stage, j.move_in_date) == (Stage.ACTIVE, today)
-    # Moved to another bed from today, and discharged today: both take effect now.
     j = await tonight.execute_update(
         AdmissionWorkflow.transfer, TransferRequest(actor, layout.beds["E-2"], effective_date=today)
     )
     assert j.bed_id == layout.beds["E-2"]
     await tonight.execute_update(AdmissionWorkflow.discharge, DischargeRequest(actor, DischargeKind.PLANNED))
 
-    tomorrow = await _open(env, queue, actor, layout.house_id, zone="America/New_York")
-    j = await tomorrow.execute_update(
-        AdmissionWorkflow.assign_bed,
-        AssignBed(actor, layout.beds["E-3"], move_in_date=today + timedelta(days=1)),
-    )
-    assert j.stage is Stage.RESERVED
-    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone)
-    await env.sleep(midnight - (await env.get_current_time()) - timedelta(minutes=30))
-    assert (await _journey(tomorrow)).stage is Stage.RESERVED  # 23:30 in New York
-    await env.sleep(timedelta(hours=1))
-    await _stage(tomorrow, Stage.ACTIVE)
-
     with tenant_session(org.org_id, actor_type="test") as s:
-        first = s.get(Admission, j.admission_id)
-        assert first is not None and first.admitted_at is not None
-        assert first.admitted_at.astimezone(zone).date() == today + timedelta(days=1)
-        (gone,) = s.scalars(select(Discharge)).all()
+        admission = s.get(Admission, j.admission_id)
+        assert admission is not None and admission.admitted_at is not None
+        assert admission.admitted_at.astimezone(NEW_YORK).date() == today
         transfer = s.scalars(select(BedTransfer)).one()
         assert transfer.completed_at is not None
+        (gone,) = s.scalars(select(Discharge)).all()
         # The moment it happened, not the start of a day.
-        assert gone.discharged_at.astimezone(zone).date() == today
-        assert gone.discharged_at.astimezone(zone).hour == 21
+        assert gone.discharged_at.astimezone(NEW_YORK).date() == today
+        assert gone.discharged_at.astimezone(NEW_YORK).hour == 21
+
+
+async def test_a_new_york_reservation_for_tomorrow_moves_in_at_new_yorks_midnight(
+    time_skipping: WorkflowEnvironment, registry_worker: str, orgs: OrgFactory
+) -> None:
+    env, queue = time_skipping, registry_worker
+    org, actor = _staff(orgs, "req-midnight")
+    layout = house(org.org_id, ["N-1"])
+    today = await _new_york_evening(env)
+    tomorrow = today + timedelta(days=1)
+    handle = await _open(env, queue, actor, layout.house_id, zone="America/New_York")
+    j = await handle.execute_update(
+        AdmissionWorkflow.assign_bed, AssignBed(actor, layout.beds["N-1"], move_in_date=tomorrow)
+    )
+    assert (j.stage, j.move_in_date) == (Stage.RESERVED, tomorrow)
+    midnight = datetime.combine(tomorrow, datetime.min.time(), NEW_YORK)
+    await env.sleep(midnight - (await env.get_current_time()) - timedelta(minutes=30))
+    assert (await _journey(handle)).stage is Stage.RESERVED  # 23:30 in New York, 04:30 UTC
+    await env.sleep(timedelta(hours=1))
+    await _stage(handle, Stage.ACTIVE)
+    with tenant_session(org.org_id, actor_type="test") as s:
+        admission = s.get(Admission, j.admission_id)
+        assert admission is not None and admission.admitted_at is not None
+        assert admission.admitted_at.astimezone(NEW_YORK).date() == tomorrow
 
 
 async def test_a_resident_unaccounted_for_is_discharged_after_the_grace_period_unless_staff_cancel(
