@@ -191,9 +191,9 @@ class Egress:
     def connection(self) -> Iterator[Connection]:
         """POSTs to one endpoint's URL over one kept-alive connection (a run of deliveries):
         no TCP or TLS handshake per event. Every request is still checked by the policy first,
-        and the connection is kept only while that check chooses the same scheme, address and
-        port, so it is only ever reused for an address that passed just now; one endpoint's URL
-        per connection, so it never serves another host name."""
+        and the connection is kept only while that check chooses the same scheme, host name,
+        address and port, so it is only ever reused for an address that passed just now and
+        never serves another host name."""
         conn = Connection(self)
         try:
             yield conn
@@ -265,12 +265,11 @@ class Connection:
 
     egress: Egress
     _http: _Pinned | None = None
-    _key: tuple[str, str, int] | None = None
 
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
-        self._http, self._key = None, None
+        self._http = None
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer:
         egress = self.egress
@@ -300,13 +299,13 @@ class Connection:
     def _one(
         self, target: Target, body: bytes, headers: Mapping[str, str], deadline: float
     ) -> tuple[int, str, str | None]:
-        key = (target.scheme, target.address or target.host, target.port)
-        if self._http is None or self._key != key:
+        # Kept only for the same scheme, name, checked address and port: a redirect to another
+        # name at the same address gets its own TLS session, verified for that name.
+        conn = self._http
+        if conn is None or _endpoint(conn.target) != _endpoint(target):
             self.close()
             egress = self.egress
-            self._http = _Pinned(target, min(5.0, egress.timeout_seconds), egress.trust or _tls())
-            self._key = key
-        conn = self._http
+            conn = self._http = _Pinned(target, min(5.0, egress.timeout_seconds), egress.trust or _tls())
         parts = urlsplit(target.url)
         path = parts.path or "/"
         if parts.query:
@@ -324,6 +323,10 @@ class Connection:
             # carry another request.
             self.close()
         return response.status, text, response.getheader("location")
+
+
+def _endpoint(target: Target) -> tuple[str, str, str | None, int]:
+    return target.scheme, target.host, target.address, target.port
 
 
 @functools.cache

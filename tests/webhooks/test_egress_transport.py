@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -101,8 +102,9 @@ class Pinned(EgressPolicy):
         return Target(url, HOST, port, "https", "127.0.0.1")
 
 
-def _certificate(tmp: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """A server context whose certificate names `name`, and a client context trusting it."""
+def _certificate(tmp: Path, name: str, *also: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context whose certificate names `name` (and `also`), and a client context
+    trusting it."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
@@ -114,7 +116,7 @@ def _certificate(tmp: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in (name, *also)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -145,6 +147,29 @@ def test_https_goes_to_the_checked_address_and_names_the_url_host_in_tls_and_hos
     assert raw.names == [HOST] and raw.connections == 1
     assert all(h.startswith(b"POST /hook?x=1 HTTP/1.1\r\n") for h in raw.heads)
     assert all(f"\r\nHost: {HOST}:{raw.port}".encode() in h for h in raw.heads)
+
+
+class PinnedByName(EgressPolicy):
+    """Every name at the one checked address, 127.0.0.1 (two names of one host)."""
+
+    def check(self, url: str) -> Target:
+        parts = urlsplit(url)
+        assert parts.hostname is not None and parts.port is not None
+        return Target(url, parts.hostname, parts.port, "https", "127.0.0.1")
+
+
+def test_another_name_at_the_same_address_gets_a_connection_of_its_own(tmp_path: Path) -> None:
+    other = "other.customer.example"
+    server, client = _certificate(tmp_path, HOST, other)
+    with serving(Raw(_ok, tls=server)) as raw:
+        egress = Egress(PinnedByName(), timeout_seconds=5, trust=client)
+        with egress.connection() as conn:
+            answers = [
+                conn.post(f"https://{name}:{raw.port}/hook", b"{}", {}) for name in (HOST, HOST, other)
+            ]
+    assert [a.status for a in answers] == [200, 200, 200]
+    # One TLS session per name, each verified for its own name.
+    assert raw.names == [HOST, other] and raw.connections == 2
 
 
 def test_a_certificate_for_another_name_is_refused(tmp_path: Path) -> None:
